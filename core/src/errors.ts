@@ -13,6 +13,7 @@ export const errorCodes = [
   'unauthorized',
   'forbidden',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'idempotency_conflict',
   'insufficient_funds',
@@ -32,6 +33,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   idempotency_conflict: 409,
   insufficient_funds: 422,
@@ -98,6 +100,12 @@ export class ForbiddenError extends DomainError {
 export class NotFoundError extends DomainError {
   constructor(message = 'not found', options: DomainErrorOptions = {}) {
     super('not_found', message, options);
+  }
+}
+
+export class MethodNotAllowedError extends DomainError {
+  constructor(message = 'method not allowed', options: DomainErrorOptions = {}) {
+    super('method_not_allowed', message, options);
   }
 }
 
