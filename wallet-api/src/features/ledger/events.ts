@@ -1,0 +1,130 @@
+/**
+ * The events a committed movement writes to the outbox: one `transaction.raw` per wallet leg on
+ * `transactions.raw` (keyed by the wallet owner, whose analytics it feeds) and one
+ * `wallet.balance_changed` per wallet posting on `wallet.events`. Event ids are derived from what the
+ * event is about, so the same fact always carries the same id.
+ */
+import { encodeEvent, eventTypes, topics } from '@spendstream/core/events';
+import type { RawTransactionV1, TransactionKind } from '@spendstream/core/events';
+import { money } from '@spendstream/core/money';
+import type { OutboxEvent } from '../outbox/store.js';
+import type { Movement } from './store.js';
+
+/** The `source` of every event wallet-api produces. */
+export const eventSource = 'wallet-api';
+
+/** One wallet side of a movement, as the wallet's owner sees it. */
+export interface MovementLeg {
+  transactionId: string;
+  ownerId: string;
+  walletId: string;
+  kind: TransactionKind;
+  amount: bigint;
+  currency: string;
+  counterpartyWalletId?: string;
+  counterpartyUserId?: string;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The `transaction.raw` event of one leg; a reversal re-sends the leg as version 2, status reversed. */
+export function rawTransactionEvent(
+  movement: Movement,
+  leg: MovementLeg,
+  options: { version: number; reversed: boolean; now: number },
+): OutboxEvent {
+  const payload: RawTransactionV1 = {
+    transactionId: leg.transactionId,
+    source: eventSource,
+    externalId: leg.transactionId,
+    userId: leg.ownerId,
+    walletId: leg.walletId,
+    kind: leg.kind,
+    amount: money(leg.amount, leg.currency),
+    occurredAt: movement.occurredAt,
+    tags: movement.tags,
+    metadata: {},
+    channel: 'wallet',
+    version: options.version,
+    status: options.reversed ? 'reversed' : 'booked',
+    ...(movement.merchant === null ? {} : { merchant: movement.merchant }),
+    ...(movement.category === null ? {} : { category: movement.category }),
+    ...(movement.note === null ? {} : { note: movement.note }),
+    ...(movement.kind === 'transfer'
+      ? {
+          transfer: {
+            transferId: movement.id,
+            internal: leg.counterpartyUserId === leg.ownerId,
+            ...(leg.counterpartyWalletId === undefined
+              ? {}
+              : { counterpartyWalletId: leg.counterpartyWalletId }),
+            ...(leg.counterpartyUserId === undefined
+              ? {}
+              : { counterpartyUserId: leg.counterpartyUserId }),
+          },
+        }
+      : {}),
+  };
+  const id = `${leg.transactionId}:v${options.version}`;
+  const bytes = encodeEvent(topics.transactionsRaw, {
+    id,
+    type: eventTypes.transactionRaw,
+    version: 1,
+    key: leg.ownerId,
+    occurredAt: movement.occurredAt,
+    producedAt: iso(options.now),
+    source: eventSource,
+    correlationId: movement.id,
+    payload,
+  });
+  return {
+    eventId: id,
+    topic: topics.transactionsRaw,
+    key: leg.ownerId,
+    payload: Buffer.from(bytes).toString('utf8'),
+    createdAt: options.now,
+  };
+}
+
+/** The `wallet.balance_changed` event of one posting. */
+export function balanceChangedEvent(input: {
+  ownerId: string;
+  walletId: string;
+  currency: string;
+  delta: bigint;
+  balance: bigint;
+  sequence: number;
+  movementId: string;
+  occurredAt: string;
+  now: number;
+}): OutboxEvent {
+  const id = `${input.walletId}:seq:${input.sequence}`;
+  const bytes = encodeEvent(topics.walletEvents, {
+    id,
+    type: eventTypes.walletBalanceChanged,
+    version: 1,
+    key: input.ownerId,
+    occurredAt: input.occurredAt,
+    producedAt: iso(input.now),
+    source: eventSource,
+    correlationId: input.movementId,
+    payload: {
+      userId: input.ownerId,
+      walletId: input.walletId,
+      sequence: input.sequence,
+      delta: money(input.delta, input.currency),
+      balance: money(input.balance, input.currency),
+      transactionId: input.movementId,
+      postedAt: iso(input.now),
+    },
+  });
+  return {
+    eventId: id,
+    topic: topics.walletEvents,
+    key: input.ownerId,
+    payload: Buffer.from(bytes).toString('utf8'),
+    createdAt: input.now,
+  };
+}

@@ -1,0 +1,92 @@
+import type { Db } from '../../db.js';
+import { isUniqueViolation, toNumber } from '../../db.js';
+import type { User, UserStore, UserWithSecret } from './store.js';
+
+interface Row {
+  id: string;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  home_currency: string;
+  time_zone: string;
+  is_admin: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+const publicColumns = [
+  'id',
+  'email',
+  'display_name',
+  'home_currency',
+  'time_zone',
+  'is_admin',
+  'created_at',
+  'updated_at',
+];
+
+function toUser(r: Row): User {
+  return {
+    id: r.id,
+    email: r.email,
+    displayName: r.display_name,
+    homeCurrency: r.home_currency,
+    timeZone: r.time_zone,
+    isAdmin: r.is_admin === true || r.is_admin === 1 || r.is_admin === 1n,
+    createdAt: toNumber(r.created_at),
+    updatedAt: toNumber(r.updated_at),
+  };
+}
+
+/** Users on SQL. Reads that do not verify a password never select the hash column. */
+export function createSqlUserStore(db: Db): UserStore {
+  return {
+    async insert(u) {
+      try {
+        await db('users').insert({
+          id: u.id,
+          email: u.email,
+          password_hash: u.passwordHash,
+          display_name: u.displayName,
+          home_currency: u.homeCurrency,
+          time_zone: u.timeZone,
+          is_admin: u.isAdmin,
+          created_at: u.createdAt,
+          updated_at: u.updatedAt,
+        });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+    async findById(userId) {
+      const row = (await db('users').select(publicColumns).where('id', userId).first()) as
+        Row | undefined;
+      return row ? toUser(row) : undefined;
+    },
+    async findByEmail(email) {
+      const row = (await db('users').select(publicColumns).where('email', email).first()) as
+        Row | undefined;
+      return row ? toUser(row) : undefined;
+    },
+    async findSecretByEmail(email) {
+      const row = (await db('users').where('email', email).first()) as Row | undefined;
+      return row ? { ...toUser(row), passwordHash: row.password_hash } : undefined;
+    },
+    async findSecretById(userId) {
+      const row = (await db('users').where('id', userId).first()) as Row | undefined;
+      return row
+        ? ({ ...toUser(row), passwordHash: row.password_hash } satisfies UserWithSecret)
+        : undefined;
+    },
+    async setPasswordHash(userId, passwordHash, now) {
+      await db('users')
+        .where('id', userId)
+        .update({ password_hash: passwordHash, updated_at: now });
+    },
+    async delete(userId) {
+      await db('users').where('id', userId).delete();
+    },
+  };
+}

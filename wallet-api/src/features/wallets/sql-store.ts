@@ -1,0 +1,197 @@
+import type { Db } from '../../db.js';
+import { toBigInt, toNullableNumber, toNumber } from '../../db.js';
+import type { Knex } from 'knex';
+import type {
+  BalanceChangeResult,
+  MemberRole,
+  MemberWallet,
+  Wallet,
+  WalletStore,
+  WalletType,
+} from './store.js';
+
+interface WalletRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  type: string;
+  currency: string;
+  balance: unknown;
+  overdraft_limit: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+  archived_at: unknown;
+  role?: string;
+}
+
+const walletColumns = [
+  'w.id',
+  'w.owner_id',
+  'w.name',
+  'w.type',
+  'w.currency',
+  'w.balance',
+  'w.overdraft_limit',
+  'w.created_at',
+  'w.updated_at',
+  'w.archived_at',
+];
+
+function toWallet(row: WalletRow): Wallet {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    name: row.name,
+    type: row.type as WalletType,
+    currency: row.currency,
+    balance: toBigInt(row.balance),
+    overdraftLimit: toBigInt(row.overdraft_limit),
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+    archivedAt: toNullableNumber(row.archived_at),
+  };
+}
+
+function toMemberWallet(row: WalletRow): MemberWallet {
+  return { ...toWallet(row), role: row.role as MemberRole };
+}
+
+/** The wallet store on SQL; `db` is the transaction the service hands down. */
+export function createSqlWalletStore(db: Db): WalletStore {
+  return {
+    async insert(w) {
+      await db('wallets').insert({
+        id: w.id,
+        owner_id: w.ownerId,
+        name: w.name,
+        type: w.type,
+        currency: w.currency,
+        balance: w.balance,
+        overdraft_limit: w.overdraftLimit,
+        created_at: w.createdAt,
+        updated_at: w.updatedAt,
+        archived_at: w.archivedAt,
+      });
+    },
+    async findById(walletId) {
+      const row = (await db('wallets as w')
+        .select(walletColumns)
+        .where('w.id', walletId)
+        .first()) as WalletRow | undefined;
+      return row ? toWallet(row) : undefined;
+    },
+    async findForMember(userId, walletId) {
+      const row = (await db('wallets as w')
+        .join('wallet_members as m', 'm.wallet_id', 'w.id')
+        .select([...walletColumns, 'm.role'])
+        .where({ 'w.id': walletId, 'm.user_id': userId })
+        .first()) as WalletRow | undefined;
+      return row ? toMemberWallet(row) : undefined;
+    },
+    async listForMember(userId, afterId, limit) {
+      const query = db('wallets as w')
+        .join('wallet_members as m', 'm.wallet_id', 'w.id')
+        .select([...walletColumns, 'm.role'])
+        .where('m.user_id', userId)
+        .orderBy('w.id', 'asc')
+        .limit(limit);
+      if (afterId !== undefined) query.andWhere('w.id', '>', afterId);
+      return ((await query) as WalletRow[]).map(toMemberWallet);
+    },
+    async findOwnedInCurrency(userId, currency) {
+      const row = (await db('wallets as w')
+        .select(walletColumns)
+        .where({ 'w.owner_id': userId, 'w.currency': currency })
+        .whereNull('w.archived_at')
+        .orderBy('w.id', 'asc')
+        .first()) as WalletRow | undefined;
+      return row ? toWallet(row) : undefined;
+    },
+    async update(walletId, patch, now) {
+      const changes: Record<string, unknown> = { updated_at: now };
+      if (patch.name !== undefined) changes.name = patch.name;
+      if (patch.archivedAt !== undefined) changes.archived_at = patch.archivedAt;
+      if (patch.overdraftLimit !== undefined) changes.overdraft_limit = patch.overdraftLimit;
+      await db('wallets').where('id', walletId).update(changes);
+    },
+    async changeBalance(walletId, delta, now): Promise<BalanceChangeResult> {
+      // The check and the write are one statement, so no concurrent debit can slip between them;
+      // on InnoDB the row stays locked until commit, on SQLite the writer holds the database.
+      const changed =
+        delta < 0n
+          ? await db.raw(
+              'UPDATE wallets SET balance = balance + ?, posting_seq = posting_seq + 1, updated_at = ? WHERE id = ? AND archived_at IS NULL AND balance + ? >= -overdraft_limit',
+              bindings(delta, now, walletId, delta),
+            )
+          : await db.raw(
+              'UPDATE wallets SET balance = balance + ?, posting_seq = posting_seq + 1, updated_at = ? WHERE id = ? AND archived_at IS NULL',
+              bindings(delta, now, walletId),
+            );
+      const applied = affectedRows(changed) === 1;
+      // Read back inside the same transaction: our own write, still locked against other writers.
+      const row = (await db('wallets')
+        .select('archived_at', 'balance', 'posting_seq')
+        .where('id', walletId)
+        .first()) as { archived_at: unknown; balance: unknown; posting_seq: unknown } | undefined;
+      if (applied && row)
+        return {
+          outcome: 'applied',
+          balance: toBigInt(row.balance),
+          sequence: toNumber(row.posting_seq),
+        };
+      if (!row) return { outcome: 'missing' };
+      if (row.archived_at !== null) return { outcome: 'archived' };
+      return { outcome: 'insufficient_funds' };
+    },
+    async upsertMember(m) {
+      await db('wallet_members')
+        .insert({ wallet_id: m.walletId, user_id: m.userId, role: m.role, created_at: m.createdAt })
+        .onConflict(['wallet_id', 'user_id'])
+        .merge(['role']);
+    },
+    async removeMember(walletId, userId) {
+      const n = await db('wallet_members').where({ wallet_id: walletId, user_id: userId }).delete();
+      return n > 0;
+    },
+    async listMembers(walletId) {
+      const rows = (await db('wallet_members')
+        .select('wallet_id', 'user_id', 'role', 'created_at')
+        .where('wallet_id', walletId)
+        .orderBy('created_at', 'asc')) as Array<{
+        wallet_id: string;
+        user_id: string;
+        role: string;
+        created_at: unknown;
+      }>;
+      return rows.map((r) => ({
+        walletId: r.wallet_id,
+        userId: r.user_id,
+        role: r.role as MemberRole,
+        createdAt: toNumber(r.created_at),
+      }));
+    },
+    async listOwnedIds(userId) {
+      const rows = (await db('wallets').select('id').where('owner_id', userId)) as Array<{
+        id: string;
+      }>;
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+/** Rows changed by a raw UPDATE: mysql2 answers [ResultSetHeader, fields], better-sqlite3 { changes }. */
+export function affectedRows(result: unknown): number {
+  if (Array.isArray(result)) {
+    const header = result[0] as { affectedRows?: number } | undefined;
+    return header?.affectedRows ?? 0;
+  }
+  const info = result as { changes?: number } | undefined;
+  return info?.changes ?? 0;
+}
+
+/** knex's typings omit bigint bindings, which both drivers bind exactly (mysql2 as a numeric literal). */
+export function bindings(
+  ...values: Array<string | number | bigint | null>
+): readonly Knex.RawBinding[] {
+  return values as unknown as readonly Knex.RawBinding[];
+}
