@@ -3,7 +3,7 @@
  * down: services receive `Stores` and never open a transaction of their own.
  */
 import type { Knex } from 'knex';
-import { withTransaction } from './db.js';
+import { sqlDialect, withTransaction } from '@spendstream/core/sql';
 import type { Db } from './db.js';
 import {
   createSqlClientStore,
@@ -54,9 +54,22 @@ export function createSqlStores(db: Db): Stores {
 }
 
 /** The unit of work on a knex connection (MySQL/MariaDB or SQLite). */
+/** Deadlock retries: transfers lock two rows, so a few aborted attempts are normal under load. */
+export const deadlockRetriesMax = 5;
+
+/**
+ * The unit of work on a knex connection (MySQL/MariaDB or SQLite). READ COMMITTED on MySQL: the
+ * ledger relies on row locks and conditional updates, not on snapshots, and it spares inserts into
+ * unique indexes (idempotency keys, outbox) the gap locks that cause deadlocks under REPEATABLE READ.
+ */
 export function createSqlUnitOfWork(knex: Knex): UnitOfWork {
+  const isMysql = sqlDialect(knex) === 'mysql';
+  const options = {
+    retriesMax: deadlockRetriesMax,
+    ...(isMysql ? { isolationLevel: 'read committed' as const } : {}),
+  };
   return {
-    transaction: (fn) => withTransaction(knex, (trx) => fn(createSqlStores(trx))),
+    transaction: (fn) => withTransaction(knex, (trx) => fn(createSqlStores(trx)), options),
     read: createSqlStores(knex),
   };
 }

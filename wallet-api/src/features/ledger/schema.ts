@@ -16,7 +16,6 @@ import {
   textLengthMax,
 } from '@spendstream/core/events';
 import { idPattern } from '../../ids.js';
-import { roundingModes } from './conversion.js';
 
 /** A positive amount of minor units, as a decimal string, at most amountMinorMax. */
 export const positiveMinorUnitsSchema = z
@@ -65,7 +64,7 @@ export const transferBodySchema = z.strictObject({
   currency: currencyCodeSchema.optional(),
   /** Units of the target currency per unit of the source currency; required when they differ. */
   rate: decimalStringSchema.optional(),
-  rounding: z.enum(roundingModes).default('half-even'),
+  rounding: z.enum(['half-even', 'half-up']).default('half-even'),
   ...movementDetails,
 });
 export type TransferBody = z.infer<typeof transferBodySchema>;

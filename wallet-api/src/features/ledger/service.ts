@@ -19,13 +19,11 @@ import {
   InsufficientFundsError,
   invariant,
 } from '@spendstream/core/errors';
-import { currencyExponent, isCurrencyCode } from '@spendstream/core/currencies';
-import { assertAmountWithinBound } from '@spendstream/core/money';
+import { assertAmountWithinBound, convert, money } from '@spendstream/core/money';
 import { newId } from '../../ids.js';
 import type { Stores } from '../../stores.js';
 import type { OutboxEvent } from '../outbox/store.js';
 import type { MemberRole, MemberWallet, Wallet } from '../wallets/store.js';
-import { convertMinor } from './conversion.js';
 import { balanceChangedEvent, rawTransactionEvent } from './events.js';
 import type { MovementLeg } from './events.js';
 import type { MovementBody, TransferBody } from './schema.js';
@@ -297,17 +295,12 @@ export async function recordTransfer(
         `the target wallet holds ${target.currency}: give the ${source.currency}->${target.currency} rate`,
         { field: 'rate' },
       );
-    invariant(
-      isCurrencyCode(source.currency) && isCurrencyCode(target.currency),
-      'stored wallet currencies are valid codes',
-    );
-    counterAmount = convertMinor(
-      body.amount,
-      currencyExponent(source.currency),
-      currencyExponent(target.currency),
+    counterAmount = convert(
+      money(body.amount, source.currency),
+      target.currency,
       body.rate,
       body.rounding,
-    );
+    ).to.amount;
     assertAmountWithinBound(counterAmount, 'rate');
     if (counterAmount <= 0n)
       throw new ValidationError('the converted amount rounds to nothing', { field: 'amount' });

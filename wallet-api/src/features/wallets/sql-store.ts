@@ -1,6 +1,5 @@
 import type { Db } from '../../db.js';
-import { toBigInt, toNullableNumber, toNumber } from '../../db.js';
-import type { Knex } from 'knex';
+import { bindings, toBigInt, toNullableNumber, toNumber } from '../../db.js';
 import type {
   BalanceChangeResult,
   MemberRole,
@@ -187,11 +186,4 @@ export function affectedRows(result: unknown): number {
   }
   const info = result as { changes?: number } | undefined;
   return info?.changes ?? 0;
-}
-
-/** knex's typings omit bigint bindings, which both drivers bind exactly (mysql2 as a numeric literal). */
-export function bindings(
-  ...values: Array<string | number | bigint | null>
-): readonly Knex.RawBinding[] {
-  return values as unknown as readonly Knex.RawBinding[];
 }
