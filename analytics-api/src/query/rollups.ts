@@ -1,0 +1,86 @@
+/**
+ * Daily rollups computed from transaction documents: what stream-jobs maintains incrementally,
+ * computed here in one pass so tests and benchmarks can load a generated data set into either
+ * backend without running the pipeline.
+ */
+import {
+  searchWords,
+  type Flow,
+  type TransactionDoc,
+  type TransactionKind,
+} from './analytics-store.js';
+
+/** One daily rollup: the sums of one user's transactions sharing every key field on one date. */
+export interface DailyRollup {
+  rollupKey: string;
+  userId: string;
+  localDate: string;
+  walletId: string;
+  kind: TransactionKind;
+  flow: Flow;
+  category: string;
+  subcategory: string | null;
+  merchant: string | null;
+  currency: string;
+  homeCurrency: string;
+  homeMinor: bigint;
+  originalMinor: bigint;
+  count: number;
+}
+
+/** The key joining every rollup field with a separator no field may contain. */
+export function rollupKeyOf(doc: TransactionDoc): string {
+  return [
+    doc.userId,
+    doc.localDate,
+    doc.walletId,
+    doc.kind,
+    doc.flow,
+    doc.category,
+    doc.subcategory ?? '',
+    doc.merchant ?? '',
+    doc.currency,
+  ].join('\u001f');
+}
+
+/** A reversed transaction counts as if it never happened: in no rollup, no aggregate. */
+export const reversedStatus = 'reversed';
+
+/** Fold documents into daily rollups (documents are assumed unique by id). */
+export function rollupsOf(docs: Iterable<TransactionDoc>): DailyRollup[] {
+  const byKey = new Map<string, DailyRollup>();
+  for (const doc of docs) {
+    if (doc.status === reversedStatus) continue;
+    const rollupKey = rollupKeyOf(doc);
+    const existing = byKey.get(rollupKey);
+    if (existing) {
+      existing.homeMinor += doc.homeAmountMinor;
+      existing.originalMinor += doc.amountMinor;
+      existing.count += 1;
+    } else {
+      byKey.set(rollupKey, {
+        rollupKey,
+        userId: doc.userId,
+        localDate: doc.localDate,
+        walletId: doc.walletId,
+        kind: doc.kind,
+        flow: doc.flow,
+        category: doc.category,
+        subcategory: doc.subcategory,
+        merchant: doc.merchant,
+        currency: doc.currency,
+        homeCurrency: doc.homeCurrency,
+        homeMinor: doc.homeAmountMinor,
+        originalMinor: doc.amountMinor,
+        count: 1,
+      });
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** The ' word word ' form of the searchable text, for whole-word LIKE matching in SQL. */
+export function searchTextOf(doc: TransactionDoc): string {
+  const words = searchWords([doc.merchant ?? '', doc.description, doc.note ?? ''].join(' '));
+  return ` ${words.join(' ')} `;
+}

@@ -1,0 +1,21 @@
+/** The query contract on the embedded SQL twin (SQLite in memory). */
+import test from 'ava';
+import knexFactory from 'knex';
+import { registerAnalyticsContract } from './support/analytics-contract.js';
+import { ensureAnalyticsTables } from '../src/query/sql-tables.js';
+import { loadSqlDocuments } from '../src/query/sql-loader.js';
+import { createSqlAnalyticsStore } from '../src/query/sql-store.js';
+
+registerAnalyticsContract(test, 'embedded', async (docs) => {
+  const db = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: ':memory:' },
+    useNullAsDefault: true,
+  });
+  await ensureAnalyticsTables(db);
+  await loadSqlDocuments(db, docs);
+  return {
+    store: createSqlAnalyticsStore(db),
+    close: () => db.destroy(),
+  };
+});

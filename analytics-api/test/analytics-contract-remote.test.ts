@@ -1,0 +1,83 @@
+/**
+ * The query contract on MongoDB (FerretDB here) + OpenSearch, the real servers of `infra:up`; the
+ * embedded twin answers the same queries on the same data in the last test, compared directly.
+ */
+import test from 'ava';
+import knexFactory from 'knex';
+import { MongoClient } from 'mongodb';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { contractDocs, registerAnalyticsContract } from './support/analytics-contract.js';
+import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
+import {
+  ensureMongoIndexes,
+  ensureSearchIndex,
+  loadMongoDocuments,
+  loadSearchDocuments,
+} from '../src/query/remote-loader.js';
+import { openSearchTransport } from '../src/query/search-index.js';
+import { ensureAnalyticsTables } from '../src/query/sql-tables.js';
+import { loadSqlDocuments } from '../src/query/sql-loader.js';
+import { createSqlAnalyticsStore } from '../src/query/sql-store.js';
+import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
+import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
+import { testUsers } from './support/factories.js';
+import type { AnalyticsStore } from '../src/query/analytics-store.js';
+
+let remote: AnalyticsStore | undefined;
+
+registerAnalyticsContract(test, 'mongodb+opensearch', async (docs) => {
+  const servers = realServers(['MONGODB_URL', 'OPENSEARCH_URL']);
+  const mongoClient = new MongoClient(servers.MONGODB_URL, { useBigInt64: true });
+  await mongoClient.connect();
+  const databaseName = uniqueName('analytics_contract');
+  const mongo = mongoClient.db(databaseName);
+  const search = openSearchTransport(servers.OPENSEARCH_URL);
+  const index = uniqueName('analytics_contract');
+  await ensureMongoIndexes(mongo);
+  await ensureSearchIndex(search, index);
+  await loadMongoDocuments(mongo, docs);
+  await loadSearchDocuments(search, index, docs);
+  remote = createRemoteAnalyticsStore({ mongo, search, index });
+  return {
+    store: remote,
+    async close() {
+      await mongo.dropDatabase().catch(() => undefined);
+      await search.request('DELETE', `/${index}`).catch(() => undefined);
+      await search.close();
+      await mongoClient.close();
+    },
+  };
+});
+
+test('mongodb+opensearch and the embedded twin give identical breakdowns and series', async (t) => {
+  const db = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: ':memory:' },
+    useNullAsDefault: true,
+  });
+  t.teardown(() => db.destroy());
+  await ensureAnalyticsTables(db);
+  await loadSqlDocuments(db, contractDocs());
+  const embedded = createSqlAnalyticsStore(db);
+  if (!remote) throw new Error('remote store not opened');
+  for (const user of testUsers) {
+    for (const by of ['category', 'merchant', 'wallet', 'tag'] as const) {
+      const input = {
+        userId: user.userId,
+        range: { from: '2025-01-01', to: '2026-01-01' },
+        by,
+        flow: 'spend' as const,
+        byCurrency: true,
+        limit: 50,
+      };
+      t.deepEqual(await getBreakdown(remote, input), await getBreakdown(embedded, input));
+    }
+    const series = {
+      userId: user.userId,
+      range: { from: '2025-04-01', to: '2026-04-01' },
+      bucket: 'week' as const,
+      monthStartDay: 1,
+    };
+    t.deepEqual(await getTimeSeries(remote, series), await getTimeSeries(embedded, series));
+  }
+});
