@@ -36,17 +36,17 @@ function unsetIfEmpty(value: unknown): unknown {
   return typeof value === 'string' && value.trim() === '' ? undefined : value;
 }
 
-/** A TCP port with a default. */
+/** A TCP port with a default; 0 asks the system for a free port (tests), logged at start. */
+const portMessage = 'expected a port number (an integer from 0 to 65535; 0 picks a free port)';
+
 export function portSetting(defaultPort: number) {
   return z.preprocess(
     unsetIfEmpty,
     z
       .string()
-      .regex(/^\d{1,5}$/, { error: 'expected a port number (an integer from 1 to 65535)' })
+      .regex(/^\d{1,5}$/, { error: portMessage })
       .transform(Number)
-      .refine((n) => n >= 1 && n <= 65535, {
-        error: 'expected a port number (an integer from 1 to 65535)',
-      })
+      .refine((n) => n <= 65535, { error: portMessage })
       .optional()
       .transform((n) => n ?? defaultPort),
   );

@@ -138,3 +138,32 @@ export function onShutdownSignal(shutdown: () => Promise<void>, log: Logger): vo
   process.on('SIGTERM', handle);
   process.on('SIGINT', handle);
 }
+
+export interface RunOptions {
+  port: number;
+  host?: string;
+  shutdownTimeoutMs?: number;
+  /** Run after the server has drained, newest first (close the SQL pool, stop consumers). */
+  closeHooks?: CloseHook[];
+  /** Extra fields for the `listening` log line (the backends chosen, say). */
+  logFields?: Record<string, unknown>;
+}
+
+/**
+ * Start one service: listen, log `listening` with its URL and port, and return the server (whose
+ * `close` drains it). Signals are the caller's: `main.ts` passes `server.close` to
+ * `onShutdownSignal`, the all-in-one closes every server together.
+ */
+export async function startService(app: ServiceApp, options: RunOptions): Promise<ServiceServer> {
+  const server = createServiceServer(app, { shutdownTimeoutMs: options.shutdownTimeoutMs });
+  for (const hook of options.closeHooks ?? []) server.onClose(hook);
+  const port = await server.listen(options.port, options.host);
+  app.log.info('listening', {
+    ...options.logFields,
+    port,
+    host: options.host ?? '::',
+    url: `http://localhost:${port}`,
+    version: app.version,
+  });
+  return server;
+}

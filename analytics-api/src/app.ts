@@ -1,0 +1,45 @@
+/**
+ * The analytics-api Koa app: rollups, search, budgets and alerts. `createAnalyticsApp` takes its
+ * dependencies (so tests and the all-in-one entry wire their own) and mounts the feature routers.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  baseOpenApiDocument,
+  createServiceApp,
+  type Registry,
+  type ServiceApp,
+} from '@spendstream/core/http';
+import type { Logger } from '@spendstream/core/log';
+import { sqlReadiness, type Knex } from '@spendstream/core/sql';
+
+export const serviceName = 'analytics-api';
+export const serviceVersion = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+export interface AnalyticsAppDeps {
+  log: Logger;
+  sql: Knex;
+  /** Metrics registry; a fresh one when omitted. */
+  registry?: Registry;
+}
+
+export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
+  return createServiceApp({
+    name: serviceName,
+    version: serviceVersion,
+    log: deps.log,
+    registry: deps.registry,
+    // Feature routers (src/features/*/routes.ts) are mounted here, in order.
+    routers: [],
+    readiness: { sql: sqlReadiness(deps.sql) },
+    openapi: baseOpenApiDocument({
+      title: 'Spendstream analytics API',
+      version: serviceVersion,
+      description:
+        'Spend by category, merchant, wallet and tag, cash flow, budgets, search, exports and alerts.',
+    }),
+  });
+}
