@@ -1,0 +1,135 @@
+/**
+ * The dedupe store: per (source, externalId), the last version published and a claim for the next.
+ * A request claims keys before publishing, publishes, then confirms (or releases when the log
+ * refused). Two requests racing on one key: one wins the claim, the other waits and then sees a
+ * duplicate. A claim left behind by a crashed process goes stale after `claimLeaseMs` and is taken
+ * over; the takeover republishes the same (transactionId, version), which consumers deduplicate.
+ */
+
+export type DedupeStatus = 'booked' | 'reversed';
+
+export interface DedupeRecord {
+  source: string;
+  externalId: string;
+  transactionId: string;
+  /** Last version the log acknowledged; 0 while the first one is only claimed. */
+  version: number;
+  contentHash: string | undefined;
+  status: DedupeStatus | undefined;
+  /** The claim in flight, if any. */
+  pending:
+    | { version: number; contentHash: string; status: DedupeStatus; token: string; sinceMs: number }
+    | undefined;
+}
+
+export interface Claim {
+  externalId: string;
+  transactionId: string;
+  version: number;
+  contentHash: string;
+  status: DedupeStatus;
+}
+
+export interface DedupeStore {
+  /** Records for these external ids of one source; unknown ids are absent. */
+  read(source: string, externalIds: readonly string[]): Promise<Map<string, DedupeRecord>>;
+  /** Create records with a pending claim for keys not seen before; returns the external ids won. */
+  claimNew(
+    source: string,
+    claims: readonly Claim[],
+    token: string,
+    nowMs: number,
+  ): Promise<Set<string>>;
+  /**
+   * Claim the next version of a known key: only if its durable version is still `expectedVersion`
+   * and nothing is pending, or what is pending started before `staleBeforeMs`.
+   */
+  claimExisting(
+    source: string,
+    claim: Claim,
+    expectedVersion: number,
+    token: string,
+    nowMs: number,
+    staleBeforeMs: number,
+  ): Promise<boolean>;
+  /** The log acknowledged: every claim of `token` becomes the durable version. */
+  confirm(token: string): Promise<void>;
+  /** The log refused: drop every claim of `token` (new keys disappear again). */
+  release(token: string): Promise<void>;
+}
+
+/** How long a claim may stay pending before another request may take it over, in ms. */
+export const claimLeaseMs = 30_000;
+
+/** The in-memory twin, for unit tests and single-process demos. Same contract as the SQL store. */
+export function createMemoryDedupeStore(): DedupeStore {
+  const rows = new Map<string, DedupeRecord>();
+  const keyOf = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+  const copy = (r: DedupeRecord): DedupeRecord => ({
+    ...r,
+    pending: r.pending ? { ...r.pending } : undefined,
+  });
+  return {
+    async read(source, externalIds) {
+      const out = new Map<string, DedupeRecord>();
+      for (const id of externalIds) {
+        const row = rows.get(keyOf(source, id));
+        if (row) out.set(id, copy(row));
+      }
+      return out;
+    },
+    async claimNew(source, claims, token, nowMs) {
+      const won = new Set<string>();
+      for (const c of claims) {
+        const key = keyOf(source, c.externalId);
+        if (rows.has(key)) continue;
+        rows.set(key, {
+          source,
+          externalId: c.externalId,
+          transactionId: c.transactionId,
+          version: 0,
+          contentHash: undefined,
+          status: undefined,
+          pending: {
+            version: c.version,
+            contentHash: c.contentHash,
+            status: c.status,
+            token,
+            sinceMs: nowMs,
+          },
+        });
+        won.add(c.externalId);
+      }
+      return won;
+    },
+    async claimExisting(source, c, expectedVersion, token, nowMs, staleBeforeMs) {
+      const row = rows.get(keyOf(source, c.externalId));
+      if (!row || row.version !== expectedVersion) return false;
+      if (row.pending && row.pending.sinceMs >= staleBeforeMs) return false;
+      row.pending = {
+        version: c.version,
+        contentHash: c.contentHash,
+        status: c.status,
+        token,
+        sinceMs: nowMs,
+      };
+      return true;
+    },
+    async confirm(token) {
+      for (const row of rows.values()) {
+        if (row.pending?.token !== token) continue;
+        row.version = row.pending.version;
+        row.contentHash = row.pending.contentHash;
+        row.status = row.pending.status;
+        row.pending = undefined;
+      }
+    },
+    async release(token) {
+      for (const [key, row] of rows) {
+        if (row.pending?.token !== token) continue;
+        if (row.version === 0) rows.delete(key);
+        else row.pending = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * The SQL dedupe and idempotency stores (MySQL/MariaDB or SQLite through knex, same queries), and
+ * their migrations under the `ingest-api` scope. Claims use insert-or-ignore and compare-and-set
+ * updates, so racing requests on different processes resolve in the database, not in memory.
+ */
+import type { Knex } from 'knex';
+import type { MigrationSet } from '@spendstream/core/sql';
+import { isUniqueViolation } from '@spendstream/core/sql';
+import type { Claim, DedupeRecord, DedupeStatus, DedupeStore } from './dedupe-store.js';
+import { idempotencyKeepMs, type IdempotencyStore } from './idempotency-store.js';
+
+const dedupeTable = 'ingest_dedupe';
+const idempotencyTable = 'ingest_idempotency';
+/** Most keys per SQL statement: below SQLite's bound-parameter limit with room to spare. */
+const keysPerStatementMax = 500;
+
+export const ingestMigrations: MigrationSet = {
+  scope: 'ingest-api',
+  migrations: [
+    {
+      name: '0001-dedupe-and-idempotency',
+      async up(knex) {
+        await knex.schema.createTable(dedupeTable, (t) => {
+          t.string('source', 128).notNullable();
+          t.string('external_id', 200).notNullable();
+          t.string('transaction_id', 64).notNullable();
+          t.integer('version').notNullable().defaultTo(0);
+          t.string('content_hash', 64).nullable();
+          t.string('status', 16).nullable();
+          t.integer('pending_version').nullable();
+          t.string('pending_hash', 64).nullable();
+          t.string('pending_status', 16).nullable();
+          t.string('pending_token', 64).nullable();
+          t.bigInteger('pending_since').nullable();
+          t.primary(['source', 'external_id']);
+          t.index(['pending_token'], 'ingest_dedupe_pending_token');
+        });
+        await knex.schema.createTable(idempotencyTable, (t) => {
+          t.string('caller', 160).notNullable();
+          t.string('idem_key', 200).notNullable();
+          t.string('request_hash', 64).notNullable();
+          t.integer('status_code').nullable();
+          t.text('response', 'mediumtext').nullable();
+          t.bigInteger('expires_at').notNullable();
+          t.primary(['caller', 'idem_key']);
+          t.index(['expires_at'], 'ingest_idempotency_expires_at');
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTable(idempotencyTable);
+        await knex.schema.dropTable(dedupeTable);
+      },
+    },
+  ],
+};
+
+interface DedupeRow {
+  source: string;
+  external_id: string;
+  transaction_id: string;
+  version: number | string;
+  content_hash: string | null;
+  status: string | null;
+  pending_version: number | string | null;
+  pending_hash: string | null;
+  pending_status: string | null;
+  pending_token: string | null;
+  pending_since: number | string | null;
+}
+
+function toRecord(row: DedupeRow): DedupeRecord {
+  return {
+    source: row.source,
+    externalId: row.external_id,
+    transactionId: row.transaction_id,
+    version: Number(row.version),
+    contentHash: row.content_hash ?? undefined,
+    status: (row.status as DedupeStatus | null) ?? undefined,
+    pending:
+      row.pending_token !== null && row.pending_version !== null
+        ? {
+            version: Number(row.pending_version),
+            contentHash: row.pending_hash ?? '',
+            status: (row.pending_status as DedupeStatus | null) ?? 'booked',
+            token: row.pending_token,
+            sinceMs: Number(row.pending_since ?? 0),
+          }
+        : undefined,
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function createSqlDedupeStore(knex: Knex): DedupeStore {
+  return {
+    async read(source, externalIds) {
+      const out = new Map<string, DedupeRecord>();
+      for (const part of chunks(externalIds, keysPerStatementMax)) {
+        const rows = (await knex(dedupeTable)
+          .where('source', source)
+          .whereIn('external_id', part)) as DedupeRow[];
+        for (const row of rows) out.set(row.external_id, toRecord(row));
+      }
+      return out;
+    },
+    async claimNew(source, claims: readonly Claim[], token, nowMs) {
+      for (const part of chunks(claims, keysPerStatementMax / 2)) {
+        await knex(dedupeTable)
+          .insert(
+            part.map((c) => ({
+              source,
+              external_id: c.externalId,
+              transaction_id: c.transactionId,
+              version: 0,
+              pending_version: c.version,
+              pending_hash: c.contentHash,
+              pending_status: c.status,
+              pending_token: token,
+              pending_since: nowMs,
+            })),
+          )
+          .onConflict(['source', 'external_id'])
+          .ignore();
+      }
+      const won = new Set<string>();
+      for (const part of chunks(
+        claims.map((c) => c.externalId),
+        keysPerStatementMax,
+      )) {
+        const rows = (await knex(dedupeTable)
+          .select('external_id')
+          .where({ source, pending_token: token })
+          .whereIn('external_id', part)) as { external_id: string }[];
+        for (const row of rows) won.add(row.external_id);
+      }
+      return won;
+    },
+    async claimExisting(source, c, expectedVersion, token, nowMs, staleBeforeMs) {
+      const changed = await knex(dedupeTable)
+        .where({ source, external_id: c.externalId, version: expectedVersion })
+        .andWhere((q) => q.whereNull('pending_token').orWhere('pending_since', '<', staleBeforeMs))
+        .update({
+          pending_version: c.version,
+          pending_hash: c.contentHash,
+          pending_status: c.status,
+          pending_token: token,
+          pending_since: nowMs,
+        });
+      return changed === 1;
+    },
+    async confirm(token) {
+      // MySQL assigns left to right, SQLite from the old row: both copy pending_* before clearing it.
+      await knex(dedupeTable)
+        .where('pending_token', token)
+        .update({
+          version: knex.ref('pending_version'),
+          content_hash: knex.ref('pending_hash'),
+          status: knex.ref('pending_status'),
+          pending_version: null,
+          pending_hash: null,
+          pending_status: null,
+          pending_token: null,
+          pending_since: null,
+        });
+    },
+    async release(token) {
+      await knex(dedupeTable).where({ pending_token: token, version: 0 }).delete();
+      await knex(dedupeTable).where('pending_token', token).update({
+        pending_version: null,
+        pending_hash: null,
+        pending_status: null,
+        pending_token: null,
+        pending_since: null,
+      });
+    },
+  };
+}
+
+export function createSqlIdempotencyStore(knex: Knex): IdempotencyStore {
+  const store: IdempotencyStore = {
+    async begin(caller, key, requestHash, nowMs) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await knex(idempotencyTable).insert({
+            caller,
+            idem_key: key,
+            request_hash: requestHash,
+            status_code: null,
+            response: null,
+            expires_at: nowMs + idempotencyKeepMs,
+          });
+          return { state: 'new' };
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+        }
+        const row = (await knex(idempotencyTable).where({ caller, idem_key: key }).first()) as
+          | {
+              request_hash: string;
+              status_code: number | null;
+              response: string | null;
+              expires_at: number | string;
+            }
+          | undefined;
+        if (!row) continue; // abandoned between our insert and read: try again
+        if (Number(row.expires_at) <= nowMs) {
+          await knex(idempotencyTable)
+            .where({ caller, idem_key: key, expires_at: row.expires_at })
+            .delete();
+          continue;
+        }
+        if (row.status_code === null || row.response === null)
+          return { state: 'pending', requestHash: row.request_hash };
+        return {
+          state: 'done',
+          requestHash: row.request_hash,
+          statusCode: Number(row.status_code),
+          response: row.response,
+        };
+      }
+      return { state: 'pending', requestHash: '' };
+    },
+    async complete(caller, key, statusCode, response) {
+      await knex(idempotencyTable)
+        .where({ caller, idem_key: key })
+        .update({ status_code: statusCode, response });
+    },
+    async abandon(caller, key) {
+      await knex(idempotencyTable).where({ caller, idem_key: key }).delete();
+    },
+    async purgeExpired(nowMs) {
+      return knex(idempotencyTable).where('expires_at', '<=', nowMs).delete();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,412 @@
+/**
+ * The ingest use case, shared by the single, batch and file-import routes: validate each item on its
+ * own, check the wallet, deduplicate on (source, externalId), publish new versions to
+ * `transactions.raw` keyed by user id, and report per item. Nothing is acknowledged before the event
+ * log says the events are durable; when the log is slow or down the whole request fails with 503
+ * (Retry-After) and its claims are released, so a retry starts clean.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  UnavailableError,
+  type ErrorCode,
+  type FieldProblem,
+} from '@spendstream/core/errors';
+import {
+  encodeEvent,
+  eventHeaders,
+  eventTypes,
+  topics,
+  type RawTransactionV1,
+} from '@spendstream/core/events';
+import type { EventLog, OutgoingMessage } from '@spendstream/core/event-log';
+import { fieldProblems } from '@spendstream/core/http';
+import {
+  claimLeaseMs,
+  type Claim,
+  type DedupeRecord,
+  type DedupeStore,
+} from '../dedupe/dedupe-store.js';
+import { type Caller, resolveUser, sourceOf } from './caller.js';
+import { transactionInputSchema } from './schema.js';
+import { contentHash, toRawTransaction } from './to-raw.js';
+import type { WalletDirectory } from './wallet-directory.js';
+
+/** Most items in one request (batch or one import chunk). */
+export const batchItemsMax = 1_000;
+/** Longest wait for the log to acknowledge a publish before answering 503, in ms. */
+export const publishTimeoutMsDefault = 5_000;
+/** Longest wait for a concurrent request that holds the claim on the same transaction, in ms. */
+export const claimWaitMsDefault = 5_000;
+/** Pause between looks at a claim held by another request, in ms. */
+const claimPollMs = 15;
+/** Most items being published at once by this process; beyond it requests get 503 at once. */
+export const inFlightItemsMaxDefault = 50_000;
+/** After the log failed, answer 503 without trying for this long, in ms (then let one through). */
+export const logBackoffMs = 1_000;
+
+export type ItemStatus = 'accepted' | 'duplicate' | 'rejected';
+
+export interface ItemResult {
+  index: number;
+  status: ItemStatus;
+  externalId?: string;
+  transactionId?: string;
+  /** The version now durable for this transaction. */
+  version?: number;
+  /** For accepted items: a new transaction, a correction (new version), or a reversal. */
+  outcome?: 'created' | 'corrected' | 'reversed';
+  error?: { code: ErrorCode; message: string; fields: FieldProblem[] };
+}
+
+export interface IngestOptions {
+  channel: NonNullable<RawTransactionV1['channel']>;
+  correlationId?: string;
+}
+
+export interface IngestServiceDeps {
+  log: EventLog;
+  dedupe: DedupeStore;
+  wallets: WalletDirectory;
+  /** Physical topic for raw transactions (tests use unique names); `transactions.raw` by default. */
+  topic?: string;
+  now?: () => number;
+  publishTimeoutMs?: number;
+  claimWaitMs?: number;
+  inFlightItemsMax?: number;
+}
+
+export interface IngestService {
+  /** Ingest items (already JSON-parsed, not yet validated); one result per item, in order. */
+  ingest(caller: Caller, items: readonly unknown[], options: IngestOptions): Promise<ItemResult[]>;
+  /** Counters since start, for metrics and tests. */
+  readonly stats: { accepted: number; duplicate: number; rejected: number; unavailable: number };
+}
+
+interface Pending {
+  index: number;
+  raw: RawTransactionV1;
+  hash: string;
+}
+
+function rejection(index: number, error: unknown, externalId?: string): ItemResult {
+  if (error instanceof z.ZodError) {
+    const fields = fieldProblems(error);
+    return {
+      index,
+      status: 'rejected',
+      ...(externalId ? { externalId } : {}),
+      error: {
+        code: 'validation_failed',
+        message: `${fields[0]?.path}: ${fields[0]?.message}`,
+        fields,
+      },
+    };
+  }
+  if (error instanceof DomainError) {
+    return {
+      index,
+      status: 'rejected',
+      ...(externalId ? { externalId } : {}),
+      error: { code: error.code, message: error.message, fields: error.fields },
+    };
+  }
+  throw error;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnavailableError(message, 1)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createIngestService(deps: IngestServiceDeps): IngestService {
+  const topic = deps.topic ?? topics.transactionsRaw;
+  const now = deps.now ?? Date.now;
+  const publishTimeoutMs = deps.publishTimeoutMs ?? publishTimeoutMsDefault;
+  const claimWaitMs = deps.claimWaitMs ?? claimWaitMsDefault;
+  const inFlightItemsMax = deps.inFlightItemsMax ?? inFlightItemsMaxDefault;
+  const stats = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0 };
+  let inFlight = 0;
+  let backoffUntil = 0;
+
+  function toMessage(raw: RawTransactionV1, correlationId: string | undefined): OutgoingMessage {
+    const id = `${raw.transactionId}:${raw.version}`;
+    const event = {
+      id,
+      type: eventTypes.transactionRaw,
+      version: 1 as const,
+      key: raw.userId,
+      occurredAt: raw.occurredAt,
+      producedAt: new Date(now()).toISOString(),
+      source: 'ingest-api',
+      ...(correlationId ? { correlationId } : {}),
+      payload: raw,
+    };
+    return {
+      key: raw.userId,
+      value: Buffer.from(encodeEvent(topics.transactionsRaw, event)),
+      headers: {
+        [eventHeaders.id]: id,
+        [eventHeaders.type]: eventTypes.transactionRaw,
+        [eventHeaders.version]: '1',
+        [eventHeaders.contentType]: 'application/json',
+      },
+    };
+  }
+
+  /** Publish and wait for durability; on any failure the claims go and the request gets 503. */
+  async function publish(messages: OutgoingMessage[], token: string): Promise<void> {
+    try {
+      await withTimeout(
+        deps.log.send(topic, messages),
+        publishTimeoutMs,
+        `the event log did not acknowledge within ${publishTimeoutMs} ms; nothing was accepted, retry`,
+      );
+    } catch (error) {
+      backoffUntil = now() + logBackoffMs;
+      stats.unavailable += messages.length;
+      await deps.dedupe.release(token);
+      if (error instanceof UnavailableError) throw error;
+      throw new UnavailableError('the event log is unavailable; nothing was accepted, retry', 1, {
+        cause: error,
+      });
+    }
+    await deps.dedupe.confirm(token);
+  }
+
+  async function ingest(
+    caller: Caller,
+    items: readonly unknown[],
+    options: IngestOptions,
+  ): Promise<ItemResult[]> {
+    if (items.length > batchItemsMax) {
+      throw new DomainError(
+        'payload_too_large',
+        `at most ${batchItemsMax} items per request (batchItemsMax)`,
+        {
+          field: 'items',
+        },
+      );
+    }
+    if (now() < backoffUntil) {
+      throw new UnavailableError(
+        'the event log is unavailable; retry shortly',
+        Math.ceil(logBackoffMs / 1000),
+      );
+    }
+    if (inFlight + items.length > inFlightItemsMax) {
+      throw new UnavailableError(
+        'too many transactions are waiting for the event log; retry shortly',
+        1,
+      );
+    }
+    inFlight += items.length;
+    try {
+      return await ingestAdmitted(caller, items, options);
+    } finally {
+      inFlight -= items.length;
+    }
+  }
+
+  /** Claim, publish, confirm; keys claimed by a concurrent request are looked at again shortly. */
+  async function runWave(
+    source: string,
+    wave: Pending[],
+    results: (ItemResult | undefined)[],
+    options: IngestOptions,
+    deadline: number,
+  ): Promise<void> {
+    let remaining = wave;
+    while (remaining.length > 0) {
+      const records = await deps.dedupe.read(
+        source,
+        remaining.map((p) => p.raw.externalId),
+      );
+      const token = randomUUID();
+      const tNow = now();
+      const staleBefore = tNow - claimLeaseMs;
+      const fresh: Pending[] = [];
+      const next: { p: Pending; version: number; expected: number }[] = [];
+      const retry: Pending[] = [];
+      for (const p of remaining) {
+        const record: DedupeRecord | undefined = records.get(p.raw.externalId);
+        if (!record) {
+          if (p.raw.status === 'reversed') {
+            results[p.index] = rejection(
+              p.index,
+              new NotFoundError('no transaction with this externalId to reverse', {
+                field: 'externalId',
+              }),
+              p.raw.externalId,
+            );
+          } else fresh.push(p);
+          continue;
+        }
+        if (record.pending && record.pending.sinceMs >= staleBefore) {
+          retry.push(p);
+          continue;
+        }
+        if (record.version === 0) {
+          next.push({ p, version: 1, expected: 0 }); // a stale first claim: take it over
+          continue;
+        }
+        const same =
+          record.contentHash === p.hash ||
+          (record.status === 'reversed' && p.raw.status === 'reversed');
+        if (same) {
+          results[p.index] = {
+            index: p.index,
+            status: 'duplicate',
+            externalId: p.raw.externalId,
+            transactionId: record.transactionId,
+            version: record.version,
+          };
+          continue;
+        }
+        next.push({ p, version: record.version + 1, expected: record.version });
+      }
+
+      const claimOf = (p: Pending, version: number): Claim => ({
+        externalId: p.raw.externalId,
+        transactionId: p.raw.transactionId,
+        version,
+        contentHash: p.hash,
+        status: p.raw.status,
+      });
+      const won: { p: Pending; version: number; previous: number }[] = [];
+      if (fresh.length > 0) {
+        const got = await deps.dedupe.claimNew(
+          source,
+          fresh.map((p) => claimOf(p, 1)),
+          token,
+          tNow,
+        );
+        for (const p of fresh) {
+          if (got.has(p.raw.externalId)) won.push({ p, version: 1, previous: 0 });
+          else retry.push(p);
+        }
+      }
+      for (const n of next) {
+        const ok = await deps.dedupe.claimExisting(
+          source,
+          claimOf(n.p, n.version),
+          n.expected,
+          token,
+          tNow,
+          staleBefore,
+        );
+        if (ok) won.push({ p: n.p, version: n.version, previous: n.expected });
+        else retry.push(n.p);
+      }
+
+      if (won.length > 0) {
+        const messages = won.map(({ p, version }) =>
+          toMessage({ ...p.raw, version }, options.correlationId),
+        );
+        await publish(messages, token);
+        for (const { p, version, previous } of won) {
+          results[p.index] = {
+            index: p.index,
+            status: 'accepted',
+            externalId: p.raw.externalId,
+            transactionId: p.raw.transactionId,
+            version,
+            outcome:
+              p.raw.status === 'reversed' ? 'reversed' : previous === 0 ? 'created' : 'corrected',
+          };
+        }
+      }
+
+      remaining = retry;
+      if (remaining.length > 0) {
+        if (now() >= deadline) {
+          for (const p of remaining) {
+            results[p.index] = rejection(
+              p.index,
+              new UnavailableError(
+                'a concurrent request is still publishing this transaction; retry',
+                1,
+                {
+                  field: 'externalId',
+                },
+              ),
+              p.raw.externalId,
+            );
+          }
+          return;
+        }
+        await sleep(claimPollMs);
+      }
+    }
+  }
+
+  async function ingestAdmitted(
+    caller: Caller,
+    items: readonly unknown[],
+    options: IngestOptions,
+  ): Promise<ItemResult[]> {
+    const source = sourceOf(caller);
+    const nowMs = now();
+    const results: (ItemResult | undefined)[] = new Array(items.length);
+    const valid: Pending[] = [];
+
+    // 1. Each item on its own: schema, caller's right to the user, the payload rules.
+    items.forEach((item, index) => {
+      const externalId =
+        item &&
+        typeof item === 'object' &&
+        typeof (item as { externalId?: unknown }).externalId === 'string'
+          ? (item as { externalId: string }).externalId.slice(0, 200)
+          : undefined;
+      try {
+        const input = transactionInputSchema.parse(item);
+        const userId = resolveUser(caller, input.userId);
+        const raw = toRawTransaction(input, { source, userId, channel: options.channel, nowMs });
+        valid.push({ index, raw, hash: contentHash(raw) });
+      } catch (error) {
+        results[index] = rejection(index, error, externalId);
+      }
+    });
+
+    // 2. Wallets: the user must be allowed to write to it. Unknown and foreign look the same.
+    const wallets = await deps.wallets.lookup([...new Set(valid.map((p) => p.raw.walletId))]);
+    const writable = valid.filter((p) => {
+      const wallet = wallets.get(p.raw.walletId);
+      if (wallet && !wallet.archived && wallet.writers.includes(p.raw.userId)) return true;
+      results[p.index] = rejection(
+        p.index,
+        new ForbiddenError('the wallet does not exist or this caller may not write to it', {
+          field: 'walletId',
+        }),
+        p.raw.externalId,
+      );
+      return false;
+    });
+
+    // 3. The same externalId twice in one request: in request order, in waves (the second
+    // occurrence is judged after the first is durable: a duplicate, a correction or a reversal).
+    const waves: Pending[][] = [];
+    const seen = new Map<string, number>();
+    for (const p of writable) {
+      const n = seen.get(p.raw.externalId) ?? 0;
+      seen.set(p.raw.externalId, n + 1);
+      (waves[n] ??= []).push(p);
+    }
+    const deadline = now() + claimWaitMs;
+    for (const wave of waves) await runWave(source, wave, results, options, deadline);
+
+    const out = results.map((r, i) => r ?? rejection(i, new UnavailableError('not processed', 1)));
+    for (const r of out) stats[r.status]++;
+    return out;
+  }
+
+  return { ingest, stats };
+}

@@ -1,0 +1,37 @@
+/**
+ * Which user owns a wallet, so ingest-api only accepts writes into wallets the caller may write to.
+ * wallet-api owns wallets; this port reads them (an in-memory table for tests and the generator, a
+ * SQL reader of wallet-api's tables when both share a database).
+ */
+
+export interface WalletInfo {
+  walletId: string;
+  /** Users who may write: the owner and editors of a shared wallet. */
+  writers: readonly string[];
+  currency: string;
+  archived: boolean;
+}
+
+export interface WalletDirectory {
+  /** The wallets found among `walletIds`; unknown ids are simply absent. */
+  lookup(walletIds: readonly string[]): Promise<Map<string, WalletInfo>>;
+}
+
+/** An in-memory directory: tests, the bench and the all-in-one demo register wallets here. */
+export function createMemoryWalletDirectory(wallets: Iterable<WalletInfo> = []) {
+  const table = new Map<string, WalletInfo>();
+  for (const wallet of wallets) table.set(wallet.walletId, wallet);
+  return {
+    register(wallet: WalletInfo): void {
+      table.set(wallet.walletId, wallet);
+    },
+    async lookup(walletIds: readonly string[]): Promise<Map<string, WalletInfo>> {
+      const found = new Map<string, WalletInfo>();
+      for (const id of walletIds) {
+        const wallet = table.get(id);
+        if (wallet) found.set(id, wallet);
+      }
+      return found;
+    },
+  } satisfies WalletDirectory & { register(wallet: WalletInfo): void };
+}
