@@ -1,0 +1,59 @@
+import test from 'ava';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnTsx } from '@spendstream/core/http/test-process';
+
+const startPath = fileURLToPath(new URL('./start.ts', import.meta.url));
+const serviceNames = ['wallet-api', 'ingest-api', 'analytics-api', 'stream-jobs'];
+// Port 0 everywhere: the system picks free ports, so parallel test runs never clash.
+const freePorts = {
+  WALLET_API_PORT: '0',
+  INGEST_API_PORT: '0',
+  ANALYTICS_API_PORT: '0',
+  STREAM_JOBS_PORT: '0',
+};
+
+test('npm start runs all four services on the embedded default and stops them on SIGTERM', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'spendstream-start-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const run = spawnTsx(startPath, { ...freePorts, DATA_DIR: dataDir, HOST: '127.0.0.1' });
+  t.teardown(() => run.stop('SIGKILL'));
+
+  const up = await run.waitForRecord((r) => r.msg === 'all services up');
+  t.deepEqual(up.backends, {
+    sql: 'sqlite',
+    eventLog: 'embedded',
+    documents: 'embedded',
+    search: 'embedded',
+  });
+  const listening = run.records.filter((r) => r.msg === 'listening');
+  t.deepEqual(listening.map((r) => r.service).sort(), [...serviceNames].sort());
+  const ports = listening.map((r) => Number(r.port));
+  t.is(new Set(ports).size, 4);
+  for (const record of listening) {
+    const response = await fetch(`http://127.0.0.1:${String(record.port)}/healthz`);
+    t.is(response.status, 200, `${String(record.service)} /healthz`);
+    const ready = await fetch(`http://127.0.0.1:${String(record.port)}/readyz`);
+    t.is(ready.status, 200, `${String(record.service)} /readyz`);
+  }
+  // The embedded database was created under DATA_DIR, not in the working directory.
+  t.true(existsSync(join(dataDir, 'spendstream.sqlite')));
+
+  const { code } = await run.stop('SIGTERM');
+  t.is(code, 0);
+  t.is(run.records.filter((r) => r.msg === 'stopped').length, 4);
+});
+
+test('npm start exits non-zero naming a bad variable before starting anything', async (t) => {
+  const run = spawnTsx(startPath, { ...freePorts, INGEST_API_PORT: '99999', LOG_LEVEL: 'chatty' });
+  const { code } = await run.exited;
+  t.not(code, 0);
+  t.regex(run.stderr(), /^invalid configuration: INGEST_API_PORT: expected a port number/m);
+  t.regex(
+    run.stderr(),
+    /^invalid configuration: LOG_LEVEL: expected one of debug, info, warn, error, silent/m,
+  );
+  t.false(run.records.some((r) => r.msg === 'listening'));
+});
