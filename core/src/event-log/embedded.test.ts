@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import Database from 'better-sqlite3';
+import { eventLogContract } from '../testing/event-log-contract.js';
+import { createEmbeddedEventLog } from './embedded.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'event-log-'));
+const path = join(dir, 'log.sqlite');
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+// Every call opens the same file again, which is how the contract proves a restart loses nothing.
+eventLogContract(test, {
+  open: async () => createEmbeddedEventLog({ path }),
+  sessionTimeoutMs: 500,
+  rebalanceSettleMs: 50,
+});
+
+test('partitions of a member that died without leaving go to a live member after the session timeout', async (t) => {
+  const log = createEmbeddedEventLog({ path });
+  t.teardown(() => log.close());
+  const topic = 'embedded.session';
+  const groupId = 'embedded.session.g';
+  await log.createTopic(topic, { partitions: 2 });
+  // A process that died mid-run leaves its member row and partition ownership behind.
+  const raw = new Database(path);
+  raw
+    .prepare(
+      `INSERT INTO event_log_group_members (group_id, member_id, topics, session_timeout_ms, heartbeat_at)
+       VALUES (?, 'dead-member', ?, 300, ?)`,
+    )
+    .run(groupId, JSON.stringify([topic]), Date.now());
+  const own = raw.prepare(
+    `INSERT INTO event_log_partition_owners (group_id, topic, partition, member_id) VALUES (?, ?, ?, 'dead-member')`,
+  );
+  own.run(groupId, topic, 0);
+  own.run(groupId, topic, 1);
+  raw.close();
+  const seen: string[] = [];
+  const live = await log.subscribe({
+    groupId,
+    topics: [topic],
+    sessionTimeoutMs: 300,
+    handler: async (batch) => {
+      seen.push(...batch.messages.map((m) => m.value.toString()));
+    },
+  });
+  t.is(live.assignment().length, 0, 'the dead member still holds both partitions at first');
+  await log.send(topic, [
+    { key: 'a', value: '1' },
+    { key: 'b', value: '2' },
+    { key: 'c', value: '3' },
+  ]);
+  const deadline = Date.now() + 5_000;
+  while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(seen.sort(), ['1', '2', '3'], 'the live member took over every partition');
+  t.is(live.assignment().length, 2);
+});
+
+test('a new group reading from latest skips what was sent before it joined', async (t) => {
+  const log = createEmbeddedEventLog({ path });
+  t.teardown(() => log.close());
+  const topic = 'embedded.latest';
+  await log.createTopic(topic, { partitions: 2 });
+  await log.send(topic, [{ key: 'a', value: 'old' }]);
+  const seen: string[] = [];
+  await log.subscribe({
+    groupId: 'embedded.latest.g',
+    topics: [topic],
+    from: 'latest',
+    handler: async (batch) => {
+      seen.push(...batch.messages.map((m) => m.value.toString()));
+    },
+  });
+  await log.send(topic, [
+    { key: 'a', value: 'new-a' },
+    { key: 'b', value: 'new-b' },
+  ]);
+  const deadline = Date.now() + 5_000;
+  while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(seen.sort(), ['new-a', 'new-b']);
+});
+
+test('sending to a topic that was never created is a not-found error', async (t) => {
+  const log = createEmbeddedEventLog({ path });
+  t.teardown(() => log.close());
+  await t.throwsAsync(log.send('embedded.missing', [{ key: 'k', value: 'v' }]), {
+    message: /does not exist/,
+  });
+});

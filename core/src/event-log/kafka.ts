@@ -1,0 +1,352 @@
+/**
+ * The Kafka event log, on @platformatic/kafka 1.x. Partitions are chosen here with Kafka's own
+ * murmur2 partitioner (the same code as the embedded log), writes wait for acks=all, and each
+ * batch's offset is committed only after its handler resolves (at-least-once).
+ */
+import {
+  Admin,
+  Consumer as KafkaConsumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  ProduceAcks,
+  Producer,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js';
+import {
+  consumeBatchSizeDefault,
+  encodeMessages,
+  partitionForKey,
+  validatePartitionCount,
+  validateSubscribeOptions,
+  validateTopicName,
+  type Consumer,
+  type EventLog,
+  type IncomingMessage,
+  type MessageBatch,
+  type OutgoingMessage,
+  type SubscribeOptions,
+} from './port.js';
+
+/** Most bytes of messages in one produce request; keeps every per-partition record batch under the
+ * broker's default `message.max.bytes` (1 MiB). */
+export const kafkaProduceRequestBytesMax = 800_000;
+/** Default consumer session timeout (Kafka's classic-protocol default is 45 s; 10 s moves a dead
+ * member's partitions sooner and is within the broker's allowed range). */
+export const kafkaSessionTimeoutMsDefault = 10_000;
+/** Longest one broker request may take before it is retried. */
+export const kafkaRequestTimeoutMs = 30_000;
+/** Longest a fetch waits on the broker for new data before returning empty. */
+export const kafkaFetchMaxWaitMs = 100;
+
+export interface KafkaEventLogOptions {
+  brokers: string[];
+  clientId: string;
+  /** Replication factor for topics this log creates; 1 on a single-node broker. */
+  replicationFactor?: number;
+}
+
+/** Connects to Kafka through @platformatic/kafka. Connections open lazily on first use. */
+export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
+  return new KafkaEventLog(options);
+}
+
+class KafkaEventLog implements EventLog {
+  readonly kind = 'kafka' as const;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly consumers = new Set<PlatformaticConsumer>();
+  private closed = false;
+
+  constructor(private readonly options: KafkaEventLogOptions) {
+    const base = {
+      clientId: options.clientId,
+      bootstrapBrokers: options.brokers,
+      autocreateTopics: false,
+    };
+    this.admin = new Admin(base);
+    // Idempotent: a produce request retried after a timeout is not written twice (without it a
+    // slow broker turns one send into duplicates).
+    this.producer = new Producer({
+      ...base,
+      acks: ProduceAcks.ALL,
+      idempotent: true,
+      timeout: kafkaRequestTimeoutMs,
+    });
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ConflictError('the event log is closed');
+  }
+
+  async createTopic(name: string, options: { partitions: number }): Promise<void> {
+    this.ensureOpen();
+    validateTopicName(name);
+    validatePartitionCount(options.partitions);
+    try {
+      await this.admin.createTopics({
+        topics: [name],
+        partitions: options.partitions,
+        replicas: this.options.replicationFactor ?? 1,
+      });
+    } catch (error) {
+      if (!/already exists/i.test(describe(error))) throw unavailable('create topic', error);
+      const existing = await this.partitionCount(name, true);
+      if (existing !== options.partitions) {
+        throw new ConflictError(
+          `topic ${name} exists with ${existing} partitions, not ${options.partitions}`,
+          {
+            field: 'partitions',
+          },
+        );
+      }
+    }
+    this.partitionCounts.set(name, options.partitions);
+  }
+
+  private async partitionCount(topic: string, forceUpdate = false): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached !== undefined && !forceUpdate) return cached;
+    let count: number | undefined;
+    try {
+      const metadata = await this.admin.metadata({
+        topics: [topic],
+        autocreateTopics: false,
+        forceUpdate: true,
+      });
+      count = metadata.topics.get(topic)?.partitionsCount;
+    } catch (error) {
+      if (!/unknown topic|does not exist/i.test(describe(error)))
+        throw unavailable('read topic metadata', error);
+    }
+    if (count === undefined)
+      throw new NotFoundError(`topic ${topic} does not exist`, { field: 'topic' });
+    this.partitionCounts.set(topic, count);
+    return count;
+  }
+
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    this.ensureOpen();
+    validateTopicName(topic);
+    const encoded = encodeMessages(messages);
+    const partitions = await this.partitionCount(topic);
+    // Requests go one after another, so one key's messages keep their order across requests.
+    let chunk: Parameters<Producer['send']>[0]['messages'] = [];
+    let chunkBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (chunk.length === 0) return;
+      const request = chunk;
+      chunk = [];
+      chunkBytes = 0;
+      try {
+        await this.producer.send({ messages: request, acks: ProduceAcks.ALL });
+      } catch (error) {
+        throw unavailable('send', error);
+      }
+    };
+    for (const message of encoded) {
+      const bytes =
+        message.key.length +
+        message.value.length +
+        message.headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+      if (chunkBytes + bytes > kafkaProduceRequestBytesMax) await flush();
+      chunk.push({
+        topic,
+        key: message.key,
+        value: message.value,
+        partition: partitionForKey(message.key, partitions),
+        headers: new Map(message.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v])),
+      });
+      chunkBytes += bytes;
+    }
+    await flush();
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Consumer> {
+    this.ensureOpen();
+    validateSubscribeOptions(options);
+    for (const topic of options.topics) await this.partitionCount(topic);
+    const consumer = new PlatformaticConsumer(this.options, options);
+    this.consumers.add(consumer);
+    void consumer.stopped.then(() => this.consumers.delete(consumer));
+    await consumer.start();
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    await Promise.all([this.producer.close(), this.admin.close()]);
+  }
+}
+
+class PlatformaticConsumer implements Consumer {
+  readonly stopped: Promise<unknown>;
+  private resolveStopped!: (reason: unknown) => void;
+  private readonly client: KafkaConsumer;
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  private closing = false;
+  private loop: Promise<void> = Promise.resolve();
+  private readonly batchSizeMax: number;
+
+  constructor(
+    log: KafkaEventLogOptions,
+    private readonly options: SubscribeOptions,
+  ) {
+    const sessionTimeout = options.sessionTimeoutMs ?? kafkaSessionTimeoutMsDefault;
+    this.batchSizeMax = options.batchSizeMax ?? consumeBatchSizeDefault;
+    this.client = new KafkaConsumer({
+      clientId: log.clientId,
+      bootstrapBrokers: log.brokers,
+      groupId: options.groupId,
+      autocreateTopics: false,
+      sessionTimeout,
+      rebalanceTimeout: sessionTimeout,
+      heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / 3)),
+      maxWaitTime: kafkaFetchMaxWaitMs,
+    });
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  assignment(): { topic: string; partition: number }[] {
+    if (this.closing) return [];
+    return (this.client.assignments ?? []).flatMap((a) =>
+      a.partitions.map((partition) => ({ topic: a.topic, partition })),
+    );
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.stream = await this.client.consume({
+        topics: [...new Set(this.options.topics)],
+        autocommit: false,
+        mode: MessagesStreamModes.COMMITTED,
+        fallbackMode:
+          this.options.from === 'latest'
+            ? MessagesStreamFallbackModes.LATEST
+            : MessagesStreamFallbackModes.EARLIEST,
+        highWaterMark: this.batchSizeMax,
+      });
+    } catch (error) {
+      await forceClose(this.client);
+      this.resolveStopped(error);
+      throw unavailable('join group', error);
+    }
+    this.stream.on('error', (error) => this.finish(error));
+    // One 'readable' listener for the stream's whole life: with none attached Node sets the stream's
+    // flowing state back to null, and @platformatic/kafka then stops fetching for good.
+    this.stream.on('readable', () => this.wake?.());
+    this.stream.on('close', () => this.wake?.());
+    this.loop = this.run(this.stream);
+  }
+
+  /** Reads what the stream has buffered (up to batchSizeMax), hands it to the handler one
+   * partition at a time, and commits each partition's batch after its handler resolves. */
+  private async run(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    try {
+      while (!this.closing) {
+        const read: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
+        let message: Message<Buffer, Buffer, Buffer, Buffer> | null;
+        while (
+          read.length < this.batchSizeMax &&
+          (message = stream.read() as typeof message) !== null
+        ) {
+          read.push(message);
+        }
+        if (read.length === 0) {
+          await this.readable();
+          continue;
+        }
+        const byPartition = new Map<string, Message<Buffer, Buffer, Buffer, Buffer>[]>();
+        for (const m of read) {
+          const key = `${m.partition}:${m.topic}`;
+          const list = byPartition.get(key) ?? [];
+          list.push(m);
+          byPartition.set(key, list);
+        }
+        for (const list of byPartition.values()) {
+          const first = list[0]!;
+          const batch: MessageBatch = {
+            topic: first.topic,
+            partition: first.partition,
+            messages: list.map(toIncoming),
+          };
+          await this.options.handler(batch);
+          // Committing the last message commits the batch: Kafka keeps one offset per partition.
+          await list[list.length - 1]!.commit();
+        }
+      }
+      await this.finish(undefined);
+    } catch (error) {
+      await this.finish(error);
+    }
+  }
+
+  /** Resolves at the stream's next 'readable' (or close, or `close()`). */
+  private readable(): Promise<void> {
+    return new Promise((resolveReadable) => {
+      this.wake = (): void => {
+        this.wake = undefined;
+        resolveReadable();
+      };
+    });
+  }
+
+  private wake: (() => void) | undefined;
+  private finishing: Promise<void> | undefined;
+
+  /** Leaves the group without committing further, so uncommitted messages go to the others. */
+  private finish(reason: unknown): Promise<void> {
+    this.closing = true;
+    this.finishing ??= (async () => {
+      try {
+        await this.stream?.close().catch(() => undefined);
+        await forceClose(this.client);
+      } finally {
+        this.resolveStopped(reason);
+      }
+    })();
+    return this.finishing;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
+    await this.loop;
+    await this.stopped;
+  }
+}
+
+function toIncoming(m: Message<Buffer, Buffer, Buffer, Buffer>): IncomingMessage {
+  const headers: Record<string, Buffer> = {};
+  for (const [k, v] of m.headers) headers[k.toString('utf8')] = v;
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key === undefined || m.key === null ? '' : m.key.toString('utf8'),
+    value: m.value ?? Buffer.alloc(0),
+    headers,
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const nested = (error as Error & { errors?: unknown[] }).errors;
+    return [error.message, ...(Array.isArray(nested) ? nested.map(describe) : [])].join('; ');
+  }
+  return String(error);
+}
+
+function unavailable(what: string, error: unknown): Error {
+  if (error instanceof ValidationError || error instanceof NotFoundError) return error;
+  return new UnavailableError(`Kafka ${what} failed: ${describe(error)}`, 1, { cause: error });
+}
+
+/** Closes a consumer even while a fetch is pending; errors on the way out change nothing. */
+function forceClose(client: KafkaConsumer): Promise<void> {
+  return new Promise((resolveClose) => client.close(true, () => resolveClose()));
+}

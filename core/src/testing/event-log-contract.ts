@@ -1,0 +1,421 @@
+/**
+ * The event-log contract: one suite every adapter must pass (embedded SQLite and Kafka). Call it
+ * from an adapter's test file with a factory that opens the log; calling the factory again must
+ * reopen the same storage (the same SQLite file, the same brokers), which is how "restart" is
+ * proven. Every test uses its own topic and group names so tests run concurrently.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExecutionContext, TestFn } from 'ava';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import {
+  messageBytesMax,
+  sendBatchSizeMax,
+  type Consumer,
+  type EventLog,
+  type IncomingMessage,
+  type MessageBatch,
+  type OutgoingMessage,
+  type SubscribeOptions,
+} from '../event-log/port.js';
+
+export interface EventLogContractOptions {
+  /** Opens the log; each call opens the same underlying storage again. */
+  open: () => Promise<EventLog>;
+  /** Session timeout given to consumers, short so a crashed member's partitions move quickly. */
+  sessionTimeoutMs: number;
+  /** How long a group takes to settle after a member joins (a heartbeat interval or so). */
+  rebalanceSettleMs: number;
+  /** How long a test waits for messages to arrive before failing. */
+  waitMs?: number;
+}
+
+/** Names unique to one test run: the adapter name keeps parallel test files apart. */
+function uniqueName(prefix: string): string {
+  return `${prefix}.${randomUUID().slice(0, 12)}`;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function seqOf(message: IncomingMessage): number {
+  return Number(message.value.toString('utf8').split(':')[1]);
+}
+
+/** Messages `key:seq`, round-robin over `keys` keys, seq increasing per key. */
+function numbered(count: number, keys: number, start = 0): OutgoingMessage[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = start + i;
+    const key = `user-${n % keys}`;
+    return { key, value: `${key}:${Math.floor(n / keys)}` };
+  });
+}
+
+/** Records everything a consumer is handed. */
+function recorder(): {
+  messages: IncomingMessage[];
+  batches: MessageBatch[];
+  handler: SubscribeOptions['handler'];
+} {
+  const messages: IncomingMessage[] = [];
+  const batches: MessageBatch[] = [];
+  return {
+    messages,
+    batches,
+    handler: async (batch) => {
+      batches.push(batch);
+      messages.push(...batch.messages);
+    },
+  };
+}
+
+/** Every key's sequence numbers arrive complete and increasing, and each key stays on one
+ * partition. */
+function assertOrderedPerKey(
+  t: ExecutionContext,
+  messages: IncomingMessage[],
+  keys: number,
+  perKey: number,
+): void {
+  const seen = new Map<string, { partition: number; seqs: number[] }>();
+  for (const m of messages) {
+    const entry = seen.get(m.key) ?? { partition: m.partition, seqs: [] };
+    if (entry.partition !== m.partition)
+      t.fail(`key ${m.key} is on partitions ${entry.partition} and ${m.partition}`);
+    entry.seqs.push(seqOf(m));
+    seen.set(m.key, entry);
+  }
+  t.is(seen.size, keys, 'every key arrived');
+  const expected = Array.from({ length: perKey }, (_, i) => i);
+  for (const [key, entry] of seen)
+    t.deepEqual(entry.seqs, expected, `key ${key} complete and in order`);
+}
+
+export function eventLogContract(test: TestFn, options: EventLogContractOptions): void {
+  const waitMs = options.waitMs ?? 30_000;
+  const { sessionTimeoutMs, rebalanceSettleMs } = options;
+
+  /** Opens a log for one test and closes it (and its consumers) when the test ends. */
+  async function openForTest(t: ExecutionContext): Promise<EventLog> {
+    const log = await options.open();
+    t.teardown(() => log.close());
+    return log;
+  }
+
+  test('messages with one key arrive in the order they were sent, on one partition', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('order');
+    await log.createTopic(topic, { partitions: 4 });
+    for (let i = 0; i < 5; i++) await log.send(topic, numbered(40, 8, i * 40));
+    const r = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handler: r.handler,
+      sessionTimeoutMs,
+      batchSizeMax: 7,
+    });
+    await waitFor(() => r.messages.length >= 200, waitMs, '200 messages');
+    t.is(r.messages.length, 200, 'each message once');
+    assertOrderedPerKey(t, r.messages, 8, 25);
+    for (const batch of r.batches) {
+      t.true(batch.messages.length <= 7, 'batchSizeMax is respected');
+      const offsets = batch.messages.map((m) => m.offset);
+      t.deepEqual(
+        offsets,
+        [...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        'a batch is in offset order',
+      );
+      t.true(batch.messages.every((m) => m.topic === topic && m.partition === batch.partition));
+      t.is(typeof batch.messages[0]!.offset, 'bigint');
+    }
+  });
+
+  test('a consumer that crashes mid-batch gets nothing committed and the group redelivers that batch', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('crash');
+    const groupId = uniqueName('g');
+    await log.createTopic(topic, { partitions: 1 });
+    await log.send(topic, numbered(20, 1));
+    const firstSeen: IncomingMessage[] = [];
+    let batches = 0;
+    const crashing = await log.subscribe({
+      groupId,
+      topics: [topic],
+      sessionTimeoutMs,
+      batchSizeMax: 5,
+      handler: async (batch) => {
+        batches += 1;
+        firstSeen.push(...batch.messages);
+        // The first batch succeeds and commits; the second dies half-way through its messages.
+        if (batches === 2) throw new Error('crash in the middle of a batch');
+      },
+    });
+    const reason = await crashing.stopped;
+    t.is(
+      (reason as Error).message,
+      'crash in the middle of a batch',
+      'stopped reports the handler error',
+    );
+    t.true(firstSeen.length >= 10, 'the crashing consumer saw two batches');
+    const r = recorder();
+    await log.subscribe({ groupId, topics: [topic], handler: r.handler, sessionTimeoutMs });
+    await waitFor(() => r.messages.length >= 15, waitMs, 'the 15 uncommitted messages');
+    t.deepEqual(
+      r.messages.map(seqOf),
+      Array.from({ length: 15 }, (_, i) => i + 5),
+      'the committed first batch is not redelivered; the crashed batch and the rest are',
+    );
+  });
+
+  test('a consumer closed while its handler is stuck does not commit, and the batch comes back', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('abort');
+    const groupId = uniqueName('g');
+    await log.createTopic(topic, { partitions: 1 });
+    await log.send(topic, numbered(6, 2));
+    let release: (() => void) | undefined;
+    let started = false;
+    const stuck = await log.subscribe({
+      groupId,
+      topics: [topic],
+      sessionTimeoutMs,
+      handler: async () => {
+        started = true;
+        await new Promise<void>((r) => (release = r));
+        throw new Error('aborted before finishing');
+      },
+    });
+    await waitFor(() => started, waitMs, 'the stuck handler to start');
+    const closing = stuck.close();
+    release?.();
+    await closing;
+    const r = recorder();
+    await log.subscribe({ groupId, topics: [topic], handler: r.handler, sessionTimeoutMs });
+    await waitFor(() => r.messages.length >= 6, waitMs, 'all 6 messages again');
+    t.deepEqual(
+      r.messages.map((m) => m.value.toString()).sort(),
+      numbered(6, 2)
+        .map((m) => String(m.value))
+        .sort(),
+    );
+  });
+
+  test('two consumers in one group split the partitions and the group handles each message once', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('share');
+    const groupId = uniqueName('g');
+    await log.createTopic(topic, { partitions: 4 });
+    const a = recorder();
+    const b = recorder();
+    const ca: Consumer = await log.subscribe({
+      groupId,
+      topics: [topic],
+      handler: a.handler,
+      sessionTimeoutMs,
+    });
+    const cb: Consumer = await log.subscribe({
+      groupId,
+      topics: [topic],
+      handler: b.handler,
+      sessionTimeoutMs,
+    });
+    await waitFor(
+      () =>
+        ca.assignment().length > 0 &&
+        cb.assignment().length > 0 &&
+        ca.assignment().length + cb.assignment().length === 4,
+      waitMs,
+      'both members to own partitions',
+    );
+    // A member learns of a rebalance at its next heartbeat; until then (eager protocol) two members
+    // may both read a partition, which at-least-once allows. The claim here is for a settled group.
+    await new Promise((r) => setTimeout(r, rebalanceSettleMs));
+    const owned = [...ca.assignment(), ...cb.assignment()].map((p) => p.partition).sort();
+    t.deepEqual(owned, [0, 1, 2, 3], 'the partitions are split with no overlap');
+    await log.send(topic, numbered(400, 40));
+    await waitFor(
+      () => a.messages.length + b.messages.length >= 400,
+      waitMs,
+      '400 messages across the group',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    t.true(a.messages.length > 0 && b.messages.length > 0, 'both members handled messages');
+    const ids = [...a.messages, ...b.messages].map((m) => `${m.partition}:${m.offset}`);
+    t.is(new Set(ids).size, 400, 'no message handled twice');
+    t.is(ids.length, 400);
+    const partitionsOfA = new Set(a.messages.map((m) => m.partition));
+    t.true(
+      b.messages.every((m) => !partitionsOfA.has(m.partition)),
+      'each partition went to one member',
+    );
+  });
+
+  test('a second group sees every message the first group sees', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('groups');
+    await log.createTopic(topic, { partitions: 3 });
+    await log.send(topic, numbered(60, 6));
+    const one = recorder();
+    const two = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g1'),
+      topics: [topic],
+      handler: one.handler,
+      sessionTimeoutMs,
+    });
+    await log.subscribe({
+      groupId: uniqueName('g2'),
+      topics: [topic],
+      handler: two.handler,
+      sessionTimeoutMs,
+    });
+    await waitFor(
+      () => one.messages.length >= 60 && two.messages.length >= 60,
+      waitMs,
+      '60 messages in both groups',
+    );
+    assertOrderedPerKey(t, one.messages, 6, 10);
+    assertOrderedPerKey(t, two.messages, 6, 10);
+  });
+
+  test('nothing sent or committed is lost when the log is closed and opened again', async (t) => {
+    const topic = uniqueName('restart');
+    const groupId = uniqueName('g');
+    const first = await options.open();
+    await first.createTopic(topic, { partitions: 2 });
+    await first.send(topic, numbered(30, 3));
+    const before = recorder();
+    await first.subscribe({ groupId, topics: [topic], handler: before.handler, sessionTimeoutMs });
+    await waitFor(() => before.messages.length >= 30, waitMs, '30 messages before the restart');
+    await first.close();
+
+    const second = await openForTest(t);
+    await second.send(topic, numbered(12, 3, 30));
+    const after = recorder();
+    await second.subscribe({ groupId, topics: [topic], handler: after.handler, sessionTimeoutMs });
+    await waitFor(() => after.messages.length >= 12, waitMs, '12 new messages after the restart');
+    await new Promise((r) => setTimeout(r, 200));
+    t.is(after.messages.length, 12, 'committed offsets survived: only the new messages come');
+    assertOrderedPerKey(t, [...before.messages, ...after.messages], 3, 14);
+    const everything = recorder();
+    await second.subscribe({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handler: everything.handler,
+      sessionTimeoutMs,
+    });
+    await waitFor(
+      () => everything.messages.length >= 42,
+      waitMs,
+      'all 42 messages for a new group',
+    );
+    assertOrderedPerKey(t, everything.messages, 3, 14);
+  });
+
+  test('headers and binary values round-trip', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('headers');
+    await log.createTopic(topic, { partitions: 1 });
+    const binary = Buffer.from([0, 255, 1, 254, 10, 13]);
+    await log.send(topic, [
+      {
+        key: 'k1',
+        value: binary,
+        headers: { 'event-type': 'transaction.raw', version: '2', raw: Buffer.from([0, 1, 2]) },
+      },
+      { key: 'k1', value: 'plain text é', headers: {} },
+    ]);
+    const r = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handler: r.handler,
+      sessionTimeoutMs,
+    });
+    await waitFor(() => r.messages.length >= 2, waitMs, 'two messages');
+    const [first, second] = r.messages;
+    t.true(first!.value.equals(binary));
+    t.is(first!.key, 'k1');
+    t.is(first!.headers['event-type']!.toString(), 'transaction.raw');
+    t.is(first!.headers.version!.toString(), '2');
+    t.true(first!.headers.raw!.equals(Buffer.from([0, 1, 2])));
+    t.is(second!.value.toString('utf8'), 'plain text é');
+    t.deepEqual(Object.keys(second!.headers), []);
+  });
+
+  test('a batch of 10,000 messages arrives complete and in order per key', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('large');
+    await log.createTopic(topic, { partitions: 4 });
+    const padding = 'x'.repeat(200);
+    const messages = numbered(10_000, 100).map((m) => ({ ...m, value: `${m.value}:${padding}` }));
+    await log.send(topic, messages);
+    const r = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handler: r.handler,
+      sessionTimeoutMs,
+      batchSizeMax: 1_000,
+    });
+    await waitFor(() => r.messages.length >= 10_000, waitMs * 2, '10,000 messages');
+    t.is(r.messages.length, 10_000);
+    assertOrderedPerKey(t, r.messages, 100, 100);
+  });
+
+  test('a bad topic name is refused with a validation error', async (t) => {
+    const log = await openForTest(t);
+    for (const name of ['', 'has space', 'slash/name', 'é', 'x'.repeat(250), '..']) {
+      const error = await t.throwsAsync(log.createTopic(name, { partitions: 1 }), {
+        instanceOf: ValidationError,
+      });
+      t.is(error?.code, 'validation_failed');
+      t.is(error?.field, 'topic');
+      await t.throwsAsync(log.send(name, [{ key: 'k', value: 'v' }]), {
+        instanceOf: ValidationError,
+      });
+    }
+    await t.notThrowsAsync(log.createTopic(uniqueName('Ok_name-1'), { partitions: 1 }));
+  });
+
+  test('an oversized message or batch is refused and nothing of that send is written', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('large-message');
+    await log.createTopic(topic, { partitions: 1 });
+    const tooBig = Buffer.alloc(messageBytesMax + 1, 1);
+    const error = await t.throwsAsync(
+      log.send(topic, [
+        { key: 'k', value: 'fine' },
+        { key: 'k', value: tooBig },
+      ]),
+      { instanceOf: PayloadTooLargeError, message: /messageBytesMax/ },
+    );
+    t.is(error?.code, 'payload_too_large');
+    t.is(error?.field, 'messages.1');
+    await t.throwsAsync(log.send(topic, numbered(sendBatchSizeMax + 1, 1)), {
+      instanceOf: ValidationError,
+      message: /sendBatchSizeMax/,
+    });
+    await log.send(topic, [{ key: 'k', value: 'after' }]);
+    const r = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handler: r.handler,
+      sessionTimeoutMs,
+    });
+    await waitFor(() => r.messages.length >= 1, waitMs, 'the one valid message');
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    t.deepEqual(
+      r.messages.map((m) => m.value.toString()),
+      ['after'],
+      'the refused sends wrote nothing',
+    );
+  });
+}
