@@ -12,11 +12,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { binDir, goPathDir, stateDir } from './config.js';
-import { mongoAnswers } from './probes.js';
+import { mongoAnswers, portInUse } from './probes.js';
 import { progress } from './progress.js';
 import {
   livePid,
   removeFile,
+  requireFreePorts,
   requireCommand,
   runLogged,
   startDetached,
@@ -120,6 +121,11 @@ export const ferretdb: InfraServer = {
 
   async start(config) {
     if (await mongoAnswers(config.ferretDbPort).catch(() => false)) return;
+    await requireFreePorts(
+      'ferretdb',
+      [{ port: config.ferretDbPort, variable: 'INFRA_FERRETDB_PORT' }],
+      portInUse,
+    );
     mkdirSync(dataDir, { recursive: true });
     mkdirSync(stateFolder, { recursive: true });
     console.log(`ferretdb: starting on 127.0.0.1:${config.ferretDbPort} (log: ${logFile})`);

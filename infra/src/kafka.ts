@@ -4,10 +4,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { infraSourceDir, stateDir, type InfraConfig } from './config.js';
 import { resolveJars } from './maven.js';
-import { kafkaAnswers } from './probes.js';
+import { kafkaAnswers, portInUse } from './probes.js';
 import {
   livePid,
   removeFile,
+  requireFreePorts,
   runLogged,
   runQuiet,
   startDetached,
@@ -105,6 +106,14 @@ export const kafka: InfraServer = {
 
   async start(config) {
     if (await kafkaAnswers(config.kafkaPort).catch(() => false)) return;
+    await requireFreePorts(
+      'kafka',
+      [
+        { port: config.kafkaPort, variable: 'INFRA_KAFKA_PORT' },
+        { port: config.kafkaControllerPort, variable: 'INFRA_KAFKA_CONTROLLER_PORT' },
+      ],
+      portInUse,
+    );
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(propertiesFile, serverProperties(config));
     writeFileSync(log4jFile, log4jProperties);

@@ -4,10 +4,11 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { infraSourceDir, stateDir, type InfraConfig } from './config.js';
 import { resolveJars } from './maven.js';
-import { getJson } from './probes.js';
+import { getJson, portInUse } from './probes.js';
 import {
   livePid,
   removeFile,
+  requireFreePorts,
   requireCommand,
   runLogged,
   startDetached,
@@ -97,6 +98,14 @@ export const opensearch: InfraServer = {
 
   async start(config) {
     if (await healthy(config).catch(() => false)) return;
+    await requireFreePorts(
+      'opensearch',
+      [
+        { port: config.openSearchHttpPort, variable: 'INFRA_OPENSEARCH_PORT' },
+        { port: config.openSearchTransportPort, variable: 'INFRA_OPENSEARCH_TRANSPORT_PORT' },
+      ],
+      portInUse,
+    );
     for (const dir of [
       configDir,
       dataDir,

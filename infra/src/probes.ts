@@ -89,3 +89,23 @@ export async function getJson(url: string): Promise<unknown> {
   if (!response.ok) return undefined;
   return response.json();
 }
+
+/** True when something accepts TCP connections on the port (ours or not). */
+export function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolvePort(false);
+    }, probeTimeoutMs);
+    socket.on('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolvePort(true);
+    });
+    socket.on('error', () => {
+      clearTimeout(timer);
+      resolvePort(false);
+    });
+  });
+}

@@ -169,3 +169,21 @@ export async function waitUntil(
     `${what} did not become healthy within ${options.timeoutMs / 1000}s; last lines of ${options.logFile}:\n${tail(options.logFile)}`,
   );
 }
+
+/**
+ * Fails with a clear message when a port the server needs is taken by something that is not our
+ * healthy server (which was checked before this).
+ */
+export async function requireFreePorts(
+  server: string,
+  ports: { port: number; variable: string }[],
+  inUse: (port: number) => Promise<boolean>,
+): Promise<void> {
+  for (const { port, variable } of ports) {
+    if (await inUse(port)) {
+      throw new InfraError(
+        `${server}: port ${port} on 127.0.0.1 is taken by another process; stop it or set ${variable} to another port`,
+      );
+    }
+  }
+}
