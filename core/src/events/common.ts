@@ -59,18 +59,23 @@ export const currencyCodeSchema = z.enum(
 const minorUnitsPattern = /^-?(0|[1-9][0-9]*)$/;
 const minorUnitsDigitsMax = amountMinorMax.toString().length;
 
+const nonNegativeMinorUnitsPattern = /^(0|[1-9][0-9]*)$/;
+
 function minorUnitsCodec(minimum: bigint) {
+  const pattern = minimum >= 0n ? nonNegativeMinorUnitsPattern : minorUnitsPattern;
   return z.codec(
     z
       .string()
       .max(minorUnitsDigitsMax + 1)
       .regex(
-        minorUnitsPattern,
-        'must be an integer number of minor units written as a string, e.g. "1234"',
+        pattern,
+        minimum >= 0n
+          ? 'must be a non-negative integer number of minor units written as a string, e.g. "1234"'
+          : 'must be an integer number of minor units written as a string, e.g. "-1234"',
       )
       .refine((text) => {
         // zod runs every check even after the regex failed: only convert what is an integer.
-        if (!minorUnitsPattern.test(text)) return true;
+        if (!pattern.test(text)) return true;
         const value = BigInt(text);
         return value <= amountMinorMax && value >= minimum;
       }, `must be within ${minimum}..${amountMinorMax} minor units`)
