@@ -339,7 +339,10 @@ test('openapi.json serves the document with the shared problem schema', async (t
 test('graceful close lets an in-flight slow request finish, then runs close hooks', async (t) => {
   const events: string[] = [];
   const router = new Router();
+  let entered: () => void = () => undefined;
+  const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
   router.get('/slow', async (ctx) => {
+    entered();
     await new Promise((resolve) => setTimeout(resolve, 400));
     ctx.body = { done: true };
     events.push('handler finished');
@@ -352,7 +355,7 @@ test('graceful close lets an in-flight slow request finish, then runs close hook
     connection: r.headers.get('connection'),
     body: (await r.json()) as unknown,
   }));
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await handlerEntered;
   const closeStarted = Date.now();
   const closed = server.close().then(() => events.push('closed'));
   t.true(app.draining);
@@ -362,7 +365,7 @@ test('graceful close lets an in-flight slow request finish, then runs close hook
   const result = await inFlight;
   await closed;
   t.deepEqual(result, { status: 200, connection: 'close', body: { done: true } });
-  // Done when the slow request was (about 300 ms), not at the 2 s shutdown timeout.
+  // Done when the slow request was (about 400 ms), not at the 2 s shutdown timeout.
   t.true(Date.now() - closeStarted < 1_500, `closed after ${Date.now() - closeStarted} ms`);
   // Hooks run after the drain, newest first.
   t.deepEqual(events, ['handler finished', 'hook 2', 'hook 1', 'closed']);
@@ -371,12 +374,17 @@ test('graceful close lets an in-flight slow request finish, then runs close hook
 test('graceful close cuts a request that outlives shutdownTimeoutMs', async (t) => {
   const { log } = createMemoryLogger();
   const router = new Router();
-  router.get('/forever', () => new Promise(() => undefined));
+  let entered: () => void = () => undefined;
+  const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
+  router.get('/forever', () => {
+    entered();
+    return new Promise(() => undefined);
+  });
   const app = createServiceApp({ name: 'x', version: '0', log, routers: [router] });
   const server = createServiceServer(app, { shutdownTimeoutMs: 200 });
   await server.listen(0, '127.0.0.1');
   const request = fetch(`${server.url}/forever`).catch((error: unknown) => error);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await handlerEntered;
   const started = Date.now();
   await server.close();
   const elapsed = Date.now() - started;
