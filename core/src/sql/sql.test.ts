@@ -2,6 +2,8 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnTsx } from '../http/test-process.js';
 import {
   createSql,
   int64,
@@ -178,6 +180,46 @@ test('sqlite: the embedded file lives in DATA_DIR with WAL, synchronous FULL, fo
   t.is(fk?.foreign_keys, 1);
   t.is(busy?.timeout, 5_000);
   t.is(file?.file, join(dir, 'spendstream.sqlite'));
+});
+
+test('sqlite: a writer in another process makes a read-modify-write transaction wait, not fail', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spendstream-sql-'));
+  const knex = createSql({ DATA_DIR: dir });
+  t.teardown(async () => {
+    await knex.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await knex.schema.createTable('counter', (table) => {
+    table.integer('id').primary();
+    table.integer('n').notNullable();
+  });
+  await knex('counter').insert({ id: 1, n: 0 });
+  const holder = spawnTsx(
+    fileURLToPath(new URL('./fixtures/hold-write-lock.ts', import.meta.url)),
+    {
+      DATA_DIR: dir,
+      HOLD_MS: '500',
+    },
+  );
+  t.teardown(() => holder.stop('SIGKILL'));
+  await holder.waitForRecord((r) => r.msg === 'holding');
+  // Read then write while the other process is inside its read-modify-write. With a plain BEGIN
+  // both would read n = 0 and one update would be lost or fail with SQLITE_BUSY_SNAPSHOT;
+  // BEGIN IMMEDIATE makes this side wait for the other's commit and then read n = 1.
+  const seen = await withTransaction(
+    knex,
+    async (trx) => {
+      const row = (await trx('counter').where({ id: 1 }).first()) as { n: number };
+      await trx('counter')
+        .where({ id: 1 })
+        .update({ n: row.n + 1 });
+      return row.n;
+    },
+    { retriesMax: 0 },
+  );
+  t.is(seen, 1);
+  t.is(((await knex('counter').where({ id: 1 }).first()) as { n: number }).n, 2);
+  t.is((await holder.exited).code, 0);
 });
 
 test('toBigInt accepts exact forms and refuses a rounded number', (t) => {
