@@ -24,7 +24,6 @@ import {
   type Consumer,
   type EventLog,
   type IncomingMessage,
-  type MessageBatch,
   type OutgoingMessage,
   type SubscribeOptions,
 } from './port.js';
@@ -32,6 +31,8 @@ import {
 /** Most bytes of messages in one produce request; keeps every per-partition record batch under the
  * broker's default `message.max.bytes` (1 MiB). */
 export const kafkaProduceRequestBytesMax = 800_000;
+/** Messages the client may buffer ahead of the handler (the client's own default). */
+export const kafkaStreamBufferMessagesMin = 1_024;
 /** Default consumer session timeout (Kafka's classic-protocol default is 45 s; 10 s moves a dead
  * member's partitions sooner and is within the broker's allowed range). */
 export const kafkaSessionTimeoutMsDefault = 10_000;
@@ -228,7 +229,7 @@ class PlatformaticConsumer implements Consumer {
           this.options.from === 'latest'
             ? MessagesStreamFallbackModes.LATEST
             : MessagesStreamFallbackModes.EARLIEST,
-        highWaterMark: this.batchSizeMax,
+        highWaterMark: Math.max(kafkaStreamBufferMessagesMin, this.batchSizeMax),
       });
     } catch (error) {
       await forceClose(this.client);
@@ -267,16 +268,22 @@ class PlatformaticConsumer implements Consumer {
           list.push(m);
           byPartition.set(key, list);
         }
-        for (const list of byPartition.values()) {
-          const first = list[0]!;
-          const batch: MessageBatch = {
-            topic: first.topic,
-            partition: first.partition,
-            messages: list.map(toIncoming),
-          };
-          await this.options.handler(batch);
-          // Committing the last message commits the batch: Kafka keeps one offset per partition.
-          await list[list.length - 1]!.commit();
+        // Handlers run one partition after another; the commits of every partition whose handler
+        // succeeded then go out together (committing a partition's last message commits its batch),
+        // also when a later handler throws, so only the failed batch is handed out again.
+        const handled: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
+        try {
+          for (const list of byPartition.values()) {
+            const first = list[0]!;
+            await this.options.handler({
+              topic: first.topic,
+              partition: first.partition,
+              messages: list.map(toIncoming),
+            });
+            handled.push(list[list.length - 1]!);
+          }
+        } finally {
+          await Promise.all(handled.map((last) => last.commit()));
         }
       }
       await this.finish(undefined);
