@@ -3,10 +3,13 @@ import {
   ConfigError,
   backendChoice,
   defineConfig,
+  integerSetting,
   parseConfig,
   portSetting,
   serviceConfigSchema,
   serviceConfigShape,
+  textSetting,
+  urlSetting,
 } from './config.js';
 
 const schema = defineConfig({ ...serviceConfigShape, WALLET_API_PORT: portSetting(3001) });
@@ -92,6 +95,36 @@ test('Elasticsearch and OpenSearch together are refused', (t) => {
     {
       variable: 'OPENSEARCH_URL',
       message: 'set either ELASTICSEARCH_URL or OPENSEARCH_URL, not both',
+    },
+  ]);
+});
+
+test('the setting helpers give defaults, parse values and name what they expect', (t) => {
+  const extra = defineConfig({
+    BATCH_ITEMS_MAX: integerSetting(500, 1, 10_000),
+    TOPIC: textSetting('alerts', /^[a-z.]+$/, 'expected a topic name'),
+    JWKS_URL: urlSetting(['http:', 'https:'], 'http://localhost:3001/.well-known/jwks.json'),
+  });
+  t.deepEqual(parseConfig(extra, {}), { BATCH_ITEMS_MAX: 500, TOPIC: 'alerts' });
+  t.deepEqual(
+    parseConfig(extra, { BATCH_ITEMS_MAX: '20', TOPIC: 'a.b', JWKS_URL: 'https://x/j' }),
+    {
+      BATCH_ITEMS_MAX: 20,
+      TOPIC: 'a.b',
+      JWKS_URL: 'https://x/j',
+    },
+  );
+  const error = t.throws(
+    () => parseConfig(extra, { BATCH_ITEMS_MAX: '0', TOPIC: 'A B', JWKS_URL: 'ftp://x' }),
+    { instanceOf: ConfigError },
+  );
+  t.deepEqual(error.problems, [
+    { variable: 'BATCH_ITEMS_MAX', message: 'expected a whole number from 1 to 10000' },
+    { variable: 'TOPIC', message: 'expected a topic name' },
+    {
+      variable: 'JWKS_URL',
+      message:
+        'expected a URL starting with http:// or https:// (for example http://localhost:3001/.well-known/jwks.json)',
     },
   ]);
 });

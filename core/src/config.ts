@@ -32,7 +32,7 @@ export type Env = Record<string, string | undefined>;
  * An empty variable counts as unset, so `FOO=` in a Compose file or shell means "use the default",
  * not "the empty string".
  */
-function unsetIfEmpty(value: unknown): unknown {
+export function unsetIfEmpty(value: unknown): unknown {
   return typeof value === 'string' && value.trim() === '' ? undefined : value;
 }
 
@@ -67,7 +67,31 @@ export function millisecondsSetting(defaultMs: number, maxMs: number) {
   );
 }
 
-function urlSetting(protocols: readonly string[], example: string) {
+/** A whole number from `min` to `max`, with a default (counts, sizes, rates). */
+export function integerSetting(defaultValue: number, min: number, max: number) {
+  const message = `expected a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, { error: message })
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, { error: message })
+      .optional()
+      .transform((n) => n ?? defaultValue),
+  );
+}
+
+/** A string matching `pattern`, with a default; `message` says what is expected. */
+export function textSetting(defaultValue: string, pattern: RegExp, message: string) {
+  return z.preprocess(
+    unsetIfEmpty,
+    z.string().regex(pattern, { error: message }).optional().default(defaultValue),
+  );
+}
+
+/** An optional URL with one of `protocols` (`['http:', 'https:']`). */
+export function urlSetting(protocols: readonly string[], example: string) {
   const message = `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (for example ${example})`;
   return z.preprocess(
     unsetIfEmpty,
