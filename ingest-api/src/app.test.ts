@@ -6,16 +6,22 @@ import { fileURLToPath } from 'node:url';
 import { configExitCode } from '@spendstream/core/config';
 import { createServiceServer } from '@spendstream/core/http';
 import { spawnTsx } from '@spendstream/core/http/test-process';
+import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import { createMemoryLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
-import { createIngestApp } from './app.js';
+import { createTestIssuer } from '@spendstream/core/testing/tokens';
+import { createIngestApp, migrateIngest } from './app.js';
 
 const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 test('the app serves health, readiness on SQL, metrics and its OpenAPI document', async (t) => {
   const sql = createSql({}, { sqliteFilename: ':memory:' });
+  await migrateIngest(sql);
+  const eventLog = createEmbeddedEventLog({ path: ':memory:' });
+  t.teardown(() => eventLog.close());
+  const { verifier } = await createTestIssuer();
   const { log } = createMemoryLogger('ingest-api');
-  const server = createServiceServer(createIngestApp({ log, sql }));
+  const server = createServiceServer(createIngestApp({ log, sql, eventLog, verifier }));
   await server.listen(0, '127.0.0.1');
   t.teardown(() => server.close());
   t.is((await fetch(`${server.url}/healthz`)).status, 200);
@@ -23,8 +29,17 @@ test('the app serves health, readiness on SQL, metrics and its OpenAPI document'
   t.regex(await (await fetch(`${server.url}/metrics`)).text(), /service="ingest-api"/);
   const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
     info: { title: string };
+    paths: Record<string, unknown>;
   };
   t.is(doc.info.title, 'Spendstream ingest API');
+  for (const path of [
+    '/v1/transactions',
+    '/v1/transactions:batch',
+    '/v1/wallets/{walletId}/imports',
+    '/v1/imports/{importId}',
+  ]) {
+    t.truthy(doc.paths[path], path);
+  }
   // With the database gone, readiness says so.
   await sql.destroy();
   const unready = await fetch(`${server.url}/readyz`);

@@ -1,17 +1,31 @@
 /**
  * The ingest-api Koa app: transactions pushed in by banks and apps, one at a time, in batches or
- * as files. `createIngestApp` takes its dependencies (so tests and the all-in-one entry wire their
- * own) and mounts the feature routers.
+ * as files. `createIngestApp` takes its dependencies (so tests, the bench and the all-in-one entry
+ * wire their own) and mounts the feature routers.
  */
 import { readFileSync } from 'node:fs';
-import {
-  baseOpenApiDocument,
-  createServiceApp,
-  type Registry,
-  type ServiceApp,
-} from '@spendstream/core/http';
+import { Counter, Registry } from 'prom-client';
+import type { TokenVerifier } from '@spendstream/core/auth';
+import type { EventLog } from '@spendstream/core/event-log';
+import { createServiceApp, type ServiceApp } from '@spendstream/core/http';
 import type { Logger } from '@spendstream/core/log';
-import { sqlReadiness, type Knex } from '@spendstream/core/sql';
+import { migrateToLatest, sqlReadiness, type Knex } from '@spendstream/core/sql';
+import { batchRouter } from './features/batch/routes.js';
+import type { DedupeStore } from './features/dedupe/dedupe-store.js';
+import type { IdempotencyStore } from './features/dedupe/idempotency-store.js';
+import {
+  createSqlDedupeStore,
+  createSqlIdempotencyStore,
+  ingestMigrations,
+} from './features/dedupe/sql-stores.js';
+import { createImportService } from './features/import/import-service.js';
+import { importMediaTypes, importRouter } from './features/import/routes.js';
+import { createIngestService, type IngestService } from './features/transactions/ingest-service.js';
+import { createRateLimiter } from './features/transactions/rate-limit.js';
+import { transactionsRouter } from './features/transactions/routes.js';
+import { createSqlWalletDirectory } from './features/transactions/sql-wallet-directory.js';
+import type { WalletDirectory } from './features/transactions/wallet-directory.js';
+import { ingestOpenApiDocument } from './openapi.js';
 
 export const serviceName = 'ingest-api';
 export const serviceVersion = (
@@ -20,26 +34,79 @@ export const serviceVersion = (
   }
 ).version;
 
+/** Default largest JSON body, in bytes: a full batch of 1,000 transactions with room to spare. */
+export const ingestBodyBytesMaxDefault = 4 * 1024 * 1024;
+
 export interface IngestAppDeps {
   log: Logger;
+  /** SQL for the dedupe and idempotency stores (run `migrateIngest` first) and the default wallet directory. */
   sql: Knex;
+  eventLog: EventLog;
+  /** Verifies wallet-api's access tokens (against its JWKS). */
+  verifier: TokenVerifier;
+  /** Who may write to which wallet; wallet-api's tables in `sql` by default. */
+  wallets?: WalletDirectory;
+  dedupe?: DedupeStore;
+  idempotency?: IdempotencyStore;
+  /** Physical topic for raw transactions; `transactions.raw` by default. */
+  topic?: string;
+  rateLimit?: { itemsPerSecond: number; burstItems: number };
+  publishTimeoutMs?: number;
+  bodyBytesMax?: number;
   /** Metrics registry; a fresh one when omitted. */
   registry?: Registry;
 }
 
-export function createIngestApp(deps: IngestAppDeps): ServiceApp {
-  return createServiceApp({
+export interface IngestApp extends ServiceApp {
+  readonly ingest: IngestService;
+}
+
+/** Apply ingest-api's migrations (dedupe and idempotency tables). */
+export async function migrateIngest(sql: Knex): Promise<void> {
+  await migrateToLatest(sql, ingestMigrations);
+}
+
+export function createIngestApp(deps: IngestAppDeps): IngestApp {
+  const registry = deps.registry ?? new Registry();
+  const items = new Counter({
+    name: 'spendstream_ingest_items_total',
+    help: 'Transactions received by ingest-api, by outcome (unavailable: refused with 503)',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+  const wallets = deps.wallets ?? createSqlWalletDirectory(deps.sql);
+  const idempotency = deps.idempotency ?? createSqlIdempotencyStore(deps.sql);
+  const ingest = createIngestService({
+    log: deps.eventLog,
+    onOutcome: (status, count) => items.inc({ status }, count),
+    dedupe: deps.dedupe ?? createSqlDedupeStore(deps.sql),
+    wallets,
+    ...(deps.topic ? { topic: deps.topic } : {}),
+    ...(deps.publishTimeoutMs ? { publishTimeoutMs: deps.publishTimeoutMs } : {}),
+  });
+  const rateLimiter = createRateLimiter(
+    deps.rateLimit ?? { itemsPerSecond: 50_000, burstItems: 100_000 },
+  );
+  const imports = createImportService({ ingest, wallets, log: deps.log });
+  const routeDeps = { service: ingest, idempotency, rateLimiter, verifier: deps.verifier };
+
+  const app = createServiceApp({
     name: serviceName,
     version: serviceVersion,
     log: deps.log,
-    registry: deps.registry,
-    // Feature routers (src/features/*/routes.ts) are mounted here, in order.
-    routers: [],
+    registry,
+    limits: {
+      bodyBytesMax: deps.bodyBytesMax ?? ingestBodyBytesMaxDefault,
+      rawMediaTypes: importMediaTypes,
+    },
+    routers: [
+      transactionsRouter(routeDeps),
+      batchRouter(routeDeps),
+      importRouter({ imports, idempotency, rateLimiter, verifier: deps.verifier }),
+    ],
     readiness: { sql: sqlReadiness(deps.sql) },
-    openapi: baseOpenApiDocument({
-      title: 'Spendstream ingest API',
-      version: serviceVersion,
-      description: 'Transaction ingestion from banks and apps: single, batch and file import.',
-    }),
+    openapi: ingestOpenApiDocument(serviceVersion),
   });
+
+  return Object.assign(app, { ingest });
 }

@@ -1,22 +1,56 @@
 /**
  * Run ingest-api alone: configuration checked first (a bad value exits naming the variable), then
- * the SQL store, the app and the server; SIGTERM or SIGINT drains it and closes the pool.
+ * the SQL store (migrated), the event log (Kafka when KAFKA_BROKERS is set, else the embedded log),
+ * the token verifier (wallet-api's JWKS), the app and the server; SIGTERM or SIGINT drains it, then
+ * closes the log and the pool.
  */
+import { createTokenVerifier } from '@spendstream/core/auth';
 import { backendChoice, loadConfig } from '@spendstream/core/config';
+import { createEventLog } from '@spendstream/core/event-log';
+import { topicSpecs, topics } from '@spendstream/core/events';
 import { onShutdownSignal, startService } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
-import { createIngestApp, serviceName } from './app.js';
+import { createIngestApp, migrateIngest, serviceName } from './app.js';
 import { ingestConfigSchema } from './config.js';
 
 const config = loadConfig(ingestConfigSchema);
 const log = createLogger({ service: serviceName, level: config.LOG_LEVEL });
 const sql = createSql(config);
-const server = await startService(createIngestApp({ log, sql }), {
+await migrateIngest(sql);
+const eventLog = await createEventLog({
+  ...(config.KAFKA_BROKERS ? { kafkaBrokers: config.KAFKA_BROKERS } : {}),
+  clientId: serviceName,
+  dataDir: config.DATA_DIR,
+});
+await eventLog.createTopic(config.INGEST_TOPIC, {
+  partitions: topicSpecs[topics.transactionsRaw].partitions,
+});
+const verifier = createTokenVerifier({
+  issuer: config.AUTH_ISSUER,
+  audience: config.AUTH_AUDIENCE,
+  jwks: {
+    url: config.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', config.AUTH_ISSUER).toString(),
+  },
+});
+const app = createIngestApp({
+  log,
+  sql,
+  eventLog,
+  verifier,
+  topic: config.INGEST_TOPIC,
+  rateLimit: {
+    itemsPerSecond: config.INGEST_RATE_ITEMS_PER_SECOND,
+    burstItems: config.INGEST_RATE_BURST_ITEMS,
+  },
+  publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
+  bodyBytesMax: config.INGEST_BODY_BYTES_MAX,
+});
+const server = await startService(app, {
   port: config.INGEST_API_PORT,
   host: config.HOST,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  closeHooks: [() => sql.destroy()],
-  logFields: { backends: backendChoice(config) },
+  closeHooks: [() => eventLog.close(), () => sql.destroy()],
+  logFields: { backends: backendChoice(config), topic: config.INGEST_TOPIC },
 });
 onShutdownSignal(() => server.close(), log);

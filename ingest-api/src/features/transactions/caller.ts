@@ -46,3 +46,20 @@ export function resolveUser(
   }
   return requested;
 }
+
+/** The caller of a request authenticated by core's requireAuth. */
+export function callerFromAuth(auth: {
+  subject: string;
+  kind: 'user' | 'client';
+  scopes: readonly string[];
+  clientId?: string;
+  userIds?: readonly string[];
+}): Caller {
+  if (auth.kind === 'user') return { kind: 'user', userId: auth.subject };
+  return {
+    kind: 'client',
+    clientId: auth.clientId ?? auth.subject,
+    userIds: auth.userIds ?? [],
+    scopes: auth.scopes,
+  };
+}

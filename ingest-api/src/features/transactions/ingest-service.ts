@@ -77,6 +77,8 @@ export interface IngestServiceDeps {
   publishTimeoutMs?: number;
   claimWaitMs?: number;
   inFlightItemsMax?: number;
+  /** Told how many items ended in each outcome (metrics). */
+  onOutcome?: (status: ItemStatus | 'unavailable', count: number) => void;
 }
 
 export interface IngestService {
@@ -173,6 +175,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
     } catch (error) {
       backoffUntil = now() + logBackoffMs;
       stats.unavailable += messages.length;
+      deps.onOutcome?.('unavailable', messages.length);
       await deps.dedupe.release(token);
       if (error instanceof UnavailableError) throw error;
       throw new UnavailableError('the event log is unavailable; nothing was accepted, retry', 1, {
@@ -405,6 +408,11 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
 
     const out = results.map((r, i) => r ?? rejection(i, new UnavailableError('not processed', 1)));
     for (const r of out) stats[r.status]++;
+    const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const r of out) counts[r.status]++;
+    for (const [status, count] of Object.entries(counts) as [ItemStatus, number][]) {
+      if (count > 0) deps.onOutcome?.(status, count);
+    }
     return out;
   }
 
