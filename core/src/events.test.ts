@@ -4,6 +4,7 @@ import {
   decodeEvent,
   deadLetterFor,
   encodeEvent,
+  eventMessage,
   EventDecodeError,
   exampleEvents,
   InvalidEventError,
@@ -191,4 +192,18 @@ test('every topic has a spec, compacted exactly for the reference topics', (t) =
     t.is(topicSpecs[topic].name, topic);
     t.is(topicSpecs[topic].compacted, topic.startsWith('ref.'));
   }
+});
+
+test('eventMessage keys by the user id and sets the routing headers', (t) => {
+  const event = rawExample();
+  const message = eventMessage(topics.transactionsRaw, event);
+  t.is(message.key, 'user_7Hq2');
+  t.deepEqual(message.headers, {
+    'event-id': event.id,
+    'event-type': 'transaction.raw',
+    'event-version': '1',
+    'content-type': 'application/json',
+  });
+  t.true(Buffer.isBuffer(message.value));
+  t.deepEqual(decodeEvent(topics.transactionsRaw, message.value), event);
 });

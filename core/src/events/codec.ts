@@ -14,7 +14,7 @@ import {
   type DeadLetterV1,
 } from './dead-letter.js';
 import type { topics } from './topics.js';
-import { topicNames, type TopicName } from './topics.js';
+import { eventHeaders, topicNames, type TopicName } from './topics.js';
 
 /** Largest encoded event, in bytes (below Kafka's default 1 MiB message limit with headers). */
 export const eventBytesMax = 900 * 1024;
@@ -143,7 +143,6 @@ function summarize(fields: FieldProblem[]): string {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const encoder = new TextEncoder();
 
 /** The envelope's key must be the payload's user id when the payload names one. */
 function checkKeyMatchesUser(
@@ -184,7 +183,7 @@ function assertTopic(topic: string): asserts topic is TopicName {
  * Throws UnknownEventTypeError / UnknownEventVersionError / InvalidEventError, or PayloadTooLarge-style
  * InvalidEventError when it exceeds eventBytesMax.
  */
-export function encodeEvent<T extends TopicName>(topic: T, event: TopicEvent<T>): Uint8Array {
+export function encodeEvent<T extends TopicName>(topic: T, event: TopicEvent<T>): Buffer {
   assertTopic(topic);
   const { type, version } = event as { type: string; version: number };
   const schema = eventSchemaOf(topic, type, version);
@@ -204,7 +203,7 @@ export function encodeEvent<T extends TopicName>(topic: T, event: TopicEvent<T>)
     });
   }
   checkKeyMatchesUser(topic, event as never);
-  const bytes = encoder.encode(JSON.stringify(result.data));
+  const bytes = Buffer.from(JSON.stringify(result.data), 'utf8');
   if (bytes.byteLength > eventBytesMax) {
     throw new InvalidEventError(
       topic,
@@ -371,6 +370,31 @@ export function deadLetterFor(input: DeadLetterInput): TopicEvent<typeof topics.
       consumer: input.consumer,
       attempts: input.attempts ?? 1,
       failedAt: now,
+    },
+  };
+}
+
+/** A message ready for the event-log port: key, validated value, and the routing headers. */
+export interface EventMessage {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Encode `event` as a message for `topic` (`eventLog.send(topic, [eventMessage(topic, event)])`):
+ * the key is the envelope key (the user id), headers carry id, type and version.
+ */
+export function eventMessage<T extends TopicName>(topic: T, event: TopicEvent<T>): EventMessage {
+  const value = encodeEvent(topic, event);
+  return {
+    key: event.key,
+    value,
+    headers: {
+      [eventHeaders.id]: event.id,
+      [eventHeaders.type]: event.type,
+      [eventHeaders.version]: String(event.version),
+      [eventHeaders.contentType]: 'application/json',
     },
   };
 }
