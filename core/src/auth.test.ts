@@ -18,7 +18,9 @@ import {
   type AuthContext,
   type AuthState,
 } from './auth.js';
-import { DomainError, ForbiddenError, UnauthorizedError } from './errors.js';
+import { ForbiddenError, UnauthorizedError } from './errors.js';
+import { problemMiddleware } from './http.js';
+import { createMemoryLogger } from './log.js';
 import { createTestIssuer, testAudience, testIssuerUrl } from './testing/tokens.js';
 
 const encodeSegment = (value: unknown) => base64url.encode(JSON.stringify(value));
@@ -315,16 +317,8 @@ async function serveApp(app: Koa<AuthState>): Promise<{ url: string; server: Ser
 test('requireAuth sets ctx.state.auth and maps failures to 401 and 403', async (t) => {
   const issuer = await createTestIssuer();
   const app = new Koa<AuthState>();
-  // The real renderer lives in core/src/http; this one only shows the status and code the test needs.
-  app.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      ctx.status = error.status;
-      ctx.body = { code: error.code, detail: error.message };
-    }
-  });
+  // The shared problem+json renderer: 401/403 must come out as problems with WWW-Authenticate kept.
+  app.use(problemMiddleware(createMemoryLogger().log));
   app.use(requireAuth(issuer.verifier, { scopes: [authScopes.walletsRead] }));
   app.use(requireScopes<AuthState>(authScopes.walletsRead));
   app.use((ctx) => {
@@ -343,7 +337,8 @@ test('requireAuth sets ctx.state.auth and maps failures to 401 and 403', async (
   const missing = await call();
   t.is(missing.status, 401);
   t.is(missing.headers.get('www-authenticate'), 'Bearer');
-  t.is(((await missing.json()) as { code: string }).code, 'unauthorized');
+  t.is(missing.headers.get('content-type'), 'application/problem+json');
+  t.is(((await missing.json()) as { type: string }).type, 'urn:spendstream:problem:unauthorized');
 
   const basic = await call('Basic dXNlcjpwYXNz');
   t.is(basic.status, 401);
