@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ValidationError } from './errors.js';
 import {
+  alertIdentity,
   decodeEvent,
   deadLetterFor,
   encodeEvent,
@@ -206,4 +207,110 @@ test('eventMessage keys by the user id and sets the routing headers', (t) => {
   });
   t.true(Buffer.isBuffer(message.value));
   t.deepEqual(decodeEvent(topics.transactionsRaw, message.value), event);
+});
+
+// Tests edit the wire JSON freely (that is the point: producers in other languages can send anything).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;
+
+function decodesWith<T extends TopicName>(topic: T, change: (wire: Wire) => void) {
+  const wire = JSON.parse(
+    text(encodeEvent(topic, structuredClone(exampleEvents[topic][0]) as never)),
+  );
+  change(wire);
+  return () => decodeEvent(topic, bytesOf(wire));
+}
+
+test('field bounds and shapes are enforced on the wire', (t) => {
+  const invalid: [string, () => unknown][] = [
+    [
+      'unknown time zone',
+      decodesWith(topics.refUserSettings, (w) => (w.payload.timeZone = 'Mars/Olympus')),
+    ],
+    [
+      'budget month start day 29',
+      decodesWith(topics.refBudgets, (w) => (w.payload.budgets[0].period.startDay = 29)),
+    ],
+    [
+      'too many budgets',
+      decodesWith(
+        topics.refBudgets,
+        (w) => (w.payload.budgets = Array(201).fill(w.payload.budgets[0])),
+      ),
+    ],
+    [
+      'metadata key with a dot',
+      decodesWith(topics.transactionsRaw, (w) => (w.payload.metadata = { 'a.b': 1 })),
+    ],
+    [
+      'metadata over 32 entries',
+      decodesWith(
+        topics.transactionsRaw,
+        (w) =>
+          (w.payload.metadata = Object.fromEntries(
+            Array.from({ length: 33 }, (_v, i) => [`k${i}`, i]),
+          )),
+      ),
+    ],
+    ['tag with a dot', decodesWith(topics.transactionsRaw, (w) => (w.payload.tags = ['a.b']))],
+    [
+      '21 tags',
+      decodesWith(
+        topics.transactionsRaw,
+        (w) => (w.payload.tags = Array.from({ length: 21 }, (_v, i) => `t${i}`)),
+      ),
+    ],
+    ['id with a slash', decodesWith(topics.transactionsRaw, (w) => (w.payload.walletId = 'wal/1'))],
+    [
+      'id starting with $',
+      decodesWith(topics.transactionsRaw, (w) => (w.payload.walletId = '$where')),
+    ],
+    [
+      'category with a dot',
+      decodesWith(topics.transactionsEnriched, (w) => (w.payload.category.id = 'food.groceries')),
+    ],
+    [
+      'date-time without offset',
+      decodesWith(topics.alerts, (w) => (w.payload.firedAt = '2026-11-24T18:32:10')),
+    ],
+    [
+      'rate with exponent',
+      decodesWith(topics.transactionsEnriched, (w) => (w.payload.conversion.rate = '1e2')),
+    ],
+    [
+      'unknown rounding mode',
+      decodesWith(topics.transactionsEnriched, (w) => (w.payload.conversion.rounding = 'down')),
+    ],
+    [
+      'rule without a condition',
+      decodesWith(topics.refCategoryRules, (w) => (w.payload.rules[0].match = {})),
+    ],
+    ['version 0', decodesWith(topics.transactionsRaw, (w) => (w.payload.version = 0))],
+    ['status pending', decodesWith(topics.transactionsRaw, (w) => (w.payload.status = 'pending'))],
+    [
+      'wallet event for another user than the key',
+      decodesWith(topics.walletEvents, (w) => (w.payload.userId = 'user_other')),
+    ],
+  ];
+  for (const [name, decode] of invalid) t.throws(decode, { instanceOf: InvalidEventError }, name);
+  // Optional fields with defaults may be left out by producers in other languages.
+  const lean = decodesWith(topics.transactionsRaw, (w) => {
+    delete w.payload.tags;
+    delete w.payload.metadata;
+  })() as TopicEvent<'transactions.raw'>;
+  t.deepEqual(lean.payload.tags, []);
+  t.deepEqual(lean.payload.metadata, {});
+});
+
+test('alertIdentity is the same for the same (rule, subject, period, threshold) and differs otherwise', (t) => {
+  const alert = exampleEvents[topics.alerts][0].payload;
+  t.is(alertIdentity(alert), alertIdentity(structuredClone(alert)));
+  t.not(
+    alertIdentity(alert),
+    alertIdentity({ ...alert, threshold: { kind: 'percent', percent: 100 } }),
+  );
+  t.not(
+    alertIdentity(alert),
+    alertIdentity({ ...alert, period: { ...alert.period, start: '2026-12-01' } }),
+  );
 });
