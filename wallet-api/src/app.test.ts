@@ -15,7 +15,9 @@ const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url));
 test('the app serves health, readiness on SQL, metrics and its OpenAPI document', async (t) => {
   const sql = createSql({}, { sqliteFilename: ':memory:' });
   const { log } = createMemoryLogger('wallet-api');
-  const server = createServiceServer(createWalletApp({ log, sql }));
+  const app = createWalletApp({ log, sql });
+  await app.ready;
+  const server = createServiceServer(app);
   await server.listen(0, '127.0.0.1');
   t.teardown(() => server.close());
   t.is((await fetch(`${server.url}/healthz`)).status, 200);

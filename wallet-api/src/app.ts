@@ -1,16 +1,29 @@
 /**
  * The wallet-api Koa app: users, JWT issuing, wallets and the ledger. `createWalletApp` takes its
  * dependencies (so tests and the all-in-one entry wire their own) and mounts the feature routers.
+ *
+ * It returns at once (the all-in-one entry builds every app synchronously); the schema migration and
+ * the signing keys load in the background behind `ready`. Until then `/readyz` answers 503 and API
+ * routes wait for it (or answer 503 if it failed).
  */
 import { readFileSync } from 'node:fs';
-import {
-  baseOpenApiDocument,
-  createServiceApp,
-  type Registry,
-  type ServiceApp,
-} from '@spendstream/core/http';
+import type { Knex } from 'knex';
+import type { Registry } from 'prom-client';
+import type { TokenVerifier } from '@spendstream/core/auth';
+import { UnavailableError } from '@spendstream/core/errors';
+import type { EventLog } from '@spendstream/core/event-log';
+import { createServiceApp, type ServiceApp } from '@spendstream/core/http';
 import type { Logger } from '@spendstream/core/log';
-import { sqlReadiness, type Knex } from '@spendstream/core/sql';
+import { sqlReadiness } from '@spendstream/core/sql';
+import { createAuthRouter } from './features/auth/routes.js';
+import { createAuthService, type AuthService } from './features/auth/service.js';
+import { createKeyRing, type KeyRing } from './features/auth/keys.js';
+import { createLedgerRouter } from './features/ledger/routes.js';
+import { createOutboxRelay, type OutboxRelay } from './features/outbox/relay.js';
+import { createWalletRouter } from './features/wallets/routes.js';
+import { migrateWalletDb } from './migrations/index.js';
+import { walletOpenApiDocument } from './openapi.js';
+import { createSqlUnitOfWork, type UnitOfWork } from './stores.js';
 
 export const serviceName = 'wallet-api';
 export const serviceVersion = (
@@ -19,26 +32,108 @@ export const serviceVersion = (
   }
 ).version;
 
+/** Token issuer and audience when the configuration names none (wallet-api's default local URL). */
+export const issuerDefault = 'http://localhost:3001';
+export const audienceDefault = 'spendstream';
+
 export interface WalletAppDeps {
   log: Logger;
   sql: Knex;
   /** Metrics registry; a fresh one when omitted. */
   registry?: Registry;
+  /** `iss` of the tokens this service issues (its public URL). */
+  issuer?: string;
+  /** `aud` of the tokens it issues and accepts. */
+  audience?: string;
+  /** Emails that become admins when they register (admins register machine clients). */
+  adminEmails?: readonly string[];
+  /** Access-token lifetime, seconds. */
+  accessTokenTtlSeconds?: number;
 }
 
-export function createWalletApp(deps: WalletAppDeps): ServiceApp {
-  return createServiceApp({
+/** What the app holds once migrated and keyed. */
+export interface WalletRuntime {
+  uow: UnitOfWork;
+  keys: KeyRing;
+  auth: AuthService;
+}
+
+export interface WalletApp extends ServiceApp {
+  /** Resolves once the schema is migrated and the signing keys are loaded. */
+  readonly ready: Promise<WalletRuntime>;
+  /** Start relaying the outbox to `eventLog`; stop it before closing the log. */
+  startRelay(eventLog: Pick<EventLog, 'send'>): OutboxRelay;
+}
+
+export function createWalletApp(deps: WalletAppDeps): WalletApp {
+  const issuer = deps.issuer ?? issuerDefault;
+  const audience = deps.audience ?? audienceDefault;
+  const uow = createSqlUnitOfWork(deps.sql);
+  const ready: Promise<WalletRuntime> = (async () => {
+    await migrateWalletDb(deps.sql);
+    const keys = await createKeyRing({ uow, issuer, audience });
+    const auth = createAuthService({
+      uow,
+      keys,
+      issuer,
+      audience,
+      ...(deps.adminEmails ? { adminEmails: deps.adminEmails } : {}),
+      ...(deps.accessTokenTtlSeconds ? { accessTokenTtlSeconds: deps.accessTokenTtlSeconds } : {}),
+    });
+    return { uow, keys, auth };
+  })();
+  let failed: unknown;
+  ready.catch((error: unknown) => {
+    failed = error;
+    deps.log.error('wallet-api failed to start', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  });
+  const runtime = async (): Promise<WalletRuntime> => {
+    if (failed !== undefined)
+      throw new UnavailableError('wallet-api could not migrate or load its keys');
+    return ready;
+  };
+  // The verifier follows key rotation: it asks the key ring on every call. Every protected route
+  // starts with it and every public one asks `runtime()`, so no request meets an unmigrated schema.
+  const verifier: TokenVerifier = {
+    verify: async (token) => (await runtime()).keys.verifier().verify(token),
+  };
+
+  const app = createServiceApp({
     name: serviceName,
     version: serviceVersion,
     log: deps.log,
     registry: deps.registry,
-    // Feature routers (src/features/*/routes.ts) are mounted here, in order.
-    routers: [],
-    readiness: { sql: sqlReadiness(deps.sql) },
-    openapi: baseOpenApiDocument({
-      title: 'Spendstream wallet API',
-      version: serviceVersion,
-      description: 'Users, tokens, wallets and the double-entry ledger.',
-    }),
+    routers: [
+      createAuthRouter({ runtime, verifier }),
+      createWalletRouter({ uow, verifier }),
+      createLedgerRouter({ uow, verifier }),
+    ],
+    readiness: {
+      sql: sqlReadiness(deps.sql),
+      schema: async () => {
+        await runtime();
+      },
+    },
+    openapi: walletOpenApiDocument(serviceVersion),
+  });
+  return Object.assign(app, {
+    ready,
+    startRelay(eventLog: Pick<EventLog, 'send'>): OutboxRelay {
+      const relay = createOutboxRelay({
+        uow,
+        eventLog,
+        onError: (error) =>
+          deps.log.warn('outbox relay round failed; retrying', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      });
+      void ready.then(
+        () => relay.start(),
+        () => undefined,
+      );
+      return relay;
+    },
   });
 }

@@ -1,8 +1,8 @@
 /**
- * wallet-api configuration: the shared service settings plus its port. Every key is documented in
- * docs/configuration.md.
+ * wallet-api configuration: the shared service settings plus its port, the token issuer and
+ * audience, and the admin emails. Every key is documented in docs/configuration.md.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   defaultPorts,
   defineConfig,
@@ -10,11 +10,41 @@ import {
   serviceConfigShape,
 } from '@spendstream/core/config';
 
+const unsetIfEmpty = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
 /** The keys wallet-api reads; the all-in-one entry merges this shape with the other services'. */
 export const walletConfigShape = {
   ...serviceConfigShape,
   /** Port of the wallet API. */
   WALLET_API_PORT: portSetting(defaultPorts['wallet-api']),
+  /** `iss` of issued tokens: wallet-api's public URL, which every verifier expects. */
+  AUTH_ISSUER: z.preprocess(
+    unsetIfEmpty,
+    z
+      .url({ error: 'expected a URL such as http://localhost:3001' })
+      .optional()
+      .default('http://localhost:3001'),
+  ),
+  /** `aud` of issued tokens, checked by every service. */
+  AUTH_AUDIENCE: z.preprocess(
+    unsetIfEmpty,
+    z.string().min(1).max(200).optional().default('spendstream'),
+  ),
+  /** Comma-separated emails that become admins when they register (admins register machine clients). */
+  WALLET_ADMIN_EMAILS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((e) => e.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.email({ error: 'expected comma-separated email addresses' })).max(100)),
+  ),
 };
 
 export const walletConfigSchema = defineConfig(walletConfigShape);

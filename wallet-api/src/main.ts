@@ -1,8 +1,11 @@
 /**
  * Run wallet-api alone: configuration checked first (a bad value exits naming the variable), then
- * the SQL store, the app and the server; SIGTERM or SIGINT drains it and closes the pool.
+ * the SQL store, the event log, the app (migrations and keys load behind readiness), the outbox
+ * relay and the server; SIGTERM or SIGINT drains HTTP, stops the relay, then closes the log and pool.
  */
 import { backendChoice, loadConfig } from '@spendstream/core/config';
+import { createEventLog } from '@spendstream/core/event-log';
+import { topicSpecs, topics } from '@spendstream/core/events';
 import { onShutdownSignal, startService } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
@@ -12,11 +15,28 @@ import { walletConfigSchema } from './config.js';
 const config = loadConfig(walletConfigSchema);
 const log = createLogger({ service: serviceName, level: config.LOG_LEVEL });
 const sql = createSql(config);
-const server = await startService(createWalletApp({ log, sql }), {
+const eventLog = await createEventLog({
+  kafkaBrokers: config.KAFKA_BROKERS,
+  dataDir: config.DATA_DIR,
+  clientId: serviceName,
+});
+// The topics the outbox relays to; creating an existing one with the same partitions does nothing.
+for (const topic of [topics.transactionsRaw, topics.walletEvents]) {
+  await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
+}
+const app = createWalletApp({
+  log,
+  sql,
+  issuer: config.AUTH_ISSUER,
+  audience: config.AUTH_AUDIENCE,
+  adminEmails: config.WALLET_ADMIN_EMAILS,
+});
+const relay = app.startRelay(eventLog);
+const server = await startService(app, {
   port: config.WALLET_API_PORT,
   host: config.HOST,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  closeHooks: [() => sql.destroy()],
+  closeHooks: [() => relay.stop(), () => eventLog.close(), () => sql.destroy()],
   logFields: { backends: backendChoice(config) },
 });
 onShutdownSignal(() => server.close(), log);

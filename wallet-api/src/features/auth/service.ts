@@ -1,0 +1,318 @@
+/**
+ * Accounts and tokens: register, login (rate-limited per account and per address, one answer for
+ * an unknown email and a wrong password), short-lived access JWTs, opaque refresh tokens stored
+ * hashed and rotated on every use (reusing a spent one revokes its whole family), logout, password
+ * change (revokes every session), account deletion; and machine clients with client credentials,
+ * whose tokens name the users who granted them access.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  accessTokenTtlSecondsDefault,
+  signAccessToken,
+  userScopesDefault,
+} from '@spendstream/core/auth';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '@spendstream/core/errors';
+import { newId } from '../../ids.js';
+import type { Stores, UnitOfWork } from '../../stores.js';
+import type { User } from '../users/store.js';
+import type { KeyRing } from './keys.js';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import { createRateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { z } from 'zod';
+import type { clientTokenBodySchema, RegisterBody, registerClientBodySchema } from './schema.js';
+
+/** Refresh tokens live 30 days from their family's last rotation. */
+export const refreshTokenTtlMs = 30 * 24 * 3600 * 1000;
+/** Failed logins per account per window before 429. */
+export const loginFailuresPerAccountMax = 5;
+/** Login attempts per client address per window before 429. */
+export const loginAttemptsPerAddressMax = 30;
+export const loginWindowMs = 15 * 60 * 1000;
+/** Most users one machine client token may name (core's userIdsPerTokenMax). */
+export const clientGrantsPerTokenMax = 1000;
+
+export interface TokenPair {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+}
+
+export interface AuthServiceOptions {
+  uow: UnitOfWork;
+  keys: KeyRing;
+  issuer: string;
+  audience: string;
+  /** Emails that become admins at registration (they register machine clients). */
+  adminEmails?: readonly string[];
+  accessTokenTtlSeconds?: number;
+  now?: () => number;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function opaqueToken(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+const invalidLogin = () =>
+  new UnauthorizedError('invalid email or password', { field: 'password' });
+const invalidRefresh = () =>
+  new UnauthorizedError('invalid refresh token', { field: 'refreshToken' });
+const invalidClient = () =>
+  new UnauthorizedError('invalid client credentials', { field: 'client_id' });
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(options: AuthServiceOptions) {
+  const { uow, keys } = options;
+  const now = options.now ?? Date.now;
+  const ttlSeconds = options.accessTokenTtlSeconds ?? accessTokenTtlSecondsDefault;
+  const admins = new Set((options.adminEmails ?? []).map((e) => e.toLowerCase()));
+  const perAccount: RateLimiter = createRateLimiter({
+    limit: loginFailuresPerAccountMax,
+    windowMs: loginWindowMs,
+    what: 'failed logins for this account',
+  });
+  const perAddress: RateLimiter = createRateLimiter({
+    limit: loginAttemptsPerAddressMax,
+    windowMs: loginWindowMs,
+    what: 'login attempts from this address',
+  });
+
+  async function issuePair(stores: Stores, userId: string, familyId: string): Promise<TokenPair> {
+    const refreshToken = opaqueToken('rt');
+    const at = now();
+    await stores.refreshTokens.insert({
+      id: newId(at),
+      familyId,
+      userId,
+      tokenHash: sha256(refreshToken),
+      createdAt: at,
+      expiresAt: at + refreshTokenTtlMs,
+      usedAt: null,
+      revokedAt: null,
+    });
+    const accessToken = await signAccessToken(keys.signingKey(), {
+      issuer: options.issuer,
+      audience: options.audience,
+      subject: userId,
+      scopes: userScopesDefault,
+      ttlSeconds,
+      issuedAt: new Date(at),
+    });
+    return { accessToken, tokenType: 'Bearer', expiresIn: ttlSeconds, refreshToken };
+  }
+
+  return {
+    async register(body: RegisterBody): Promise<User> {
+      const at = now();
+      const user: User = {
+        id: newId(at),
+        email: body.email,
+        displayName: body.displayName,
+        homeCurrency: body.homeCurrency,
+        timeZone: body.timeZone,
+        isAdmin: admins.has(body.email),
+        createdAt: at,
+        updatedAt: at,
+      };
+      const passwordHash = await hashPassword(body.password);
+      const inserted = await uow.transaction((s) => s.users.insert({ ...user, passwordHash }));
+      if (!inserted)
+        throw new ConflictError('an account with this email exists', { field: 'email' });
+      return user;
+    },
+
+    async login(email: string, password: string, address: string): Promise<TokenPair> {
+      perAddress.check(address);
+      perAccount.check(email);
+      perAddress.hit(address);
+      const user = await uow.read.users.findSecretByEmail(email);
+      // Same work and same answer whether the email is unknown or the password wrong.
+      const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
+      if (!user || !ok) {
+        perAccount.hit(email);
+        throw invalidLogin();
+      }
+      perAccount.reset(email);
+      return uow.transaction((s) => issuePair(s, user.id, newId()));
+    },
+
+    async refresh(refreshToken: string): Promise<TokenPair> {
+      const outcome = await uow.transaction(async (s) => {
+        const token = await s.refreshTokens.findByHash(sha256(refreshToken));
+        if (!token || token.revokedAt !== null || token.expiresAt <= now())
+          return { kind: 'invalid' as const };
+        if (token.usedAt !== null || !(await s.refreshTokens.markUsed(token.id, now()))) {
+          return { kind: 'reused' as const, familyId: token.familyId };
+        }
+        if (!(await s.users.findById(token.userId))) return { kind: 'invalid' as const };
+        return { kind: 'ok' as const, pair: await issuePair(s, token.userId, token.familyId) };
+      });
+      if (outcome.kind === 'reused') {
+        // A spent token came back: someone holds a copy. Revoke the whole family, in its own commit.
+        await uow.transaction((s) => s.refreshTokens.revokeFamily(outcome.familyId, now()));
+        throw new UnauthorizedError(
+          'refresh token reuse detected: every session of this login is revoked',
+          { field: 'refreshToken' },
+        );
+      }
+      if (outcome.kind === 'invalid') throw invalidRefresh();
+      return outcome.pair;
+    },
+
+    async logout(userId: string, refreshToken: string): Promise<void> {
+      await uow.transaction(async (s) => {
+        const token = await s.refreshTokens.findByHash(sha256(refreshToken));
+        if (token && token.userId === userId)
+          await s.refreshTokens.revokeFamily(token.familyId, now());
+      });
+    },
+
+    async changePassword(
+      userId: string,
+      currentPassword: string,
+      newPassword: string,
+    ): Promise<void> {
+      const user = await uow.read.users.findSecretById(userId);
+      if (!user) throw new UnauthorizedError('the account no longer exists');
+      perAccount.check(user.email);
+      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+        perAccount.hit(user.email);
+        throw new UnauthorizedError('the current password is wrong', { field: 'currentPassword' });
+      }
+      const hash = await hashPassword(newPassword);
+      await uow.transaction(async (s) => {
+        await s.users.setPasswordHash(userId, hash, now());
+        await s.refreshTokens.revokeAllOfUser(userId, now());
+      });
+    },
+
+    /** Delete the account: personal data goes, owned wallets are archived, shares end, sessions end. The ledger keeps its (anonymous) rows: money history is never deleted. */
+    async deleteAccount(userId: string, password: string): Promise<void> {
+      const user = await uow.read.users.findSecretById(userId);
+      if (!user) throw new UnauthorizedError('the account no longer exists');
+      if (!(await verifyPassword(password, user.passwordHash)))
+        throw new UnauthorizedError('the password is wrong', { field: 'password' });
+      await uow.transaction(async (s) => {
+        const at = now();
+        for (const walletId of await s.wallets.listOwnedIds(userId)) {
+          await s.wallets.update(walletId, { archivedAt: at }, at);
+          for (const m of await s.wallets.listMembers(walletId))
+            await s.wallets.removeMember(walletId, m.userId);
+        }
+        await s.refreshTokens.revokeAllOfUser(userId, at);
+        await s.users.delete(userId);
+      });
+    },
+
+    async me(userId: string): Promise<User> {
+      const user = await uow.read.users.findById(userId);
+      if (!user) throw new NotFoundError('the account no longer exists');
+      return user;
+    },
+
+    /** An admin registers a machine client; the secret is shown once and stored hashed. */
+    async registerClient(
+      adminId: string,
+      body: z.infer<typeof registerClientBodySchema>,
+    ): Promise<{ clientId: string; clientSecret: string; name: string; scopes: string[] }> {
+      const admin = await uow.read.users.findById(adminId);
+      if (!admin?.isAdmin) throw new ForbiddenError('only an admin registers machine clients');
+      const clientId = `cl_${randomBytes(12).toString('hex')}`;
+      const clientSecret = opaqueToken('cs');
+      await uow.transaction((s) =>
+        s.clients.insert({
+          id: clientId,
+          name: body.name,
+          secretHash: sha256(clientSecret),
+          scopes: body.scopes,
+          createdAt: now(),
+          disabledAt: null,
+        }),
+      );
+      return { clientId, clientSecret, name: body.name, scopes: body.scopes };
+    },
+
+    /** A user lets a machine client act for them (with the client's scopes or fewer). */
+    async grant(
+      userId: string,
+      clientId: string,
+      scopes: string[] | undefined,
+    ): Promise<{ clientId: string; scopes: string[] }> {
+      const client = await uow.read.clients.findById(clientId);
+      if (!client || client.disabledAt !== null)
+        throw new NotFoundError('no such client', { field: 'clientId' });
+      const granted = scopes ?? client.scopes;
+      const extra = granted.filter((s) => !client.scopes.includes(s));
+      if (extra.length > 0)
+        throw new ValidationError(`the client was not registered for ${extra.join(' ')}`, {
+          field: 'scopes',
+        });
+      const grants = await uow.read.clients.listGrantsOfClient(clientId);
+      if (!grants.some((g) => g.userId === userId) && grants.length >= clientGrantsPerTokenMax) {
+        throw new ConflictError('this client has reached its number of users', {
+          field: 'clientId',
+        });
+      }
+      await uow.transaction((s) =>
+        s.clients.upsertGrant({ clientId, userId, scopes: granted, createdAt: now() }),
+      );
+      return { clientId, scopes: granted };
+    },
+
+    async revokeGrant(userId: string, clientId: string): Promise<void> {
+      const removed = await uow.transaction((s) => s.clients.removeGrant(clientId, userId));
+      if (!removed) throw new NotFoundError('no such grant', { field: 'clientId' });
+    },
+
+    /** Client credentials (RFC 6749 4.4): a token whose `user_ids` are the users who granted this client. */
+    async clientToken(
+      body: z.infer<typeof clientTokenBodySchema>,
+      address: string,
+    ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
+      perAddress.check(address);
+      const client = await uow.read.clients.findById(body.client_id);
+      const expected = Buffer.from(client?.secretHash ?? sha256('decoy'), 'hex');
+      const actual = Buffer.from(sha256(body.client_secret), 'hex');
+      if (!client || client.disabledAt !== null || !expected.equals(actual)) {
+        perAddress.hit(address);
+        throw invalidClient();
+      }
+      const asked =
+        body.scope === undefined ? client.scopes : body.scope.split(' ').filter(Boolean);
+      const extra = asked.filter((s) => !client.scopes.includes(s));
+      if (extra.length > 0)
+        throw new ValidationError(`scope not granted to this client: ${extra.join(' ')}`, {
+          field: 'scope',
+        });
+      const grants = await uow.read.clients.listGrantsOfClient(client.id);
+      const accessToken = await signAccessToken(keys.signingKey(), {
+        issuer: options.issuer,
+        audience: options.audience,
+        subject: client.id,
+        clientId: client.id,
+        scopes: asked,
+        userIds: grants.slice(0, clientGrantsPerTokenMax).map((g) => g.userId),
+        ttlSeconds,
+        issuedAt: new Date(now()),
+      });
+      return {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: ttlSeconds,
+        scope: asked.join(' '),
+      };
+    },
+  };
+}
