@@ -8,6 +8,7 @@ import { kafkaAnswers, portInUse } from './probes.js';
 import {
   livePid,
   removeFile,
+  requireJava,
   requireFreePorts,
   runLogged,
   runQuiet,
@@ -106,6 +107,7 @@ export const kafka: InfraServer = {
 
   async start(config) {
     if (await kafkaAnswers(config.kafkaPort).catch(() => false)) return;
+    requireJava();
     await requireFreePorts(
       'kafka',
       [

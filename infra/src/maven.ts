@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mavenRepoDir } from './config.js';
 import { progress } from './progress.js';
-import { requireCommand, runLogged } from './proc.js';
+import { requireCommand, requireJava, runLogged } from './proc.js';
 
 /**
  * Copies the POM's dependencies into libDir, unless a marker says this exact set is complete
@@ -20,7 +20,7 @@ export async function resolveJars(options: {
 }): Promise<void> {
   const markerFile = join(options.libDir, `.complete-${options.marker}`);
   if (existsSync(markerFile)) return;
-  requireCommand('java', 'install a Java 17 JDK (apt-get install -y openjdk-17-jdk-headless)');
+  requireJava();
   requireCommand('mvn', 'install Maven (apt-get install -y maven)');
   mkdirSync(options.libDir, { recursive: true });
   const bar = progress(options.title);

@@ -8,6 +8,7 @@ import { getJson, portInUse } from './probes.js';
 import {
   livePid,
   removeFile,
+  requireJava,
   requireFreePorts,
   requireCommand,
   runLogged,
@@ -98,6 +99,7 @@ export const opensearch: InfraServer = {
 
   async start(config) {
     if (await healthy(config).catch(() => false)) return;
+    requireJava();
     await requireFreePorts(
       'opensearch',
       [

@@ -187,3 +187,18 @@ export async function requireFreePorts(
     }
   }
 }
+
+const javaMajorMin = 17;
+const javaHint = 'install a Java 17 JDK (apt-get install -y openjdk-17-jdk-headless)';
+
+/** Kafka 4 and OpenSearch 2.19 need Java 17 or newer on the PATH. */
+export function requireJava(): void {
+  requireCommand('java', javaHint);
+  const banner = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
+  const major = Number(/version "(\d+)/.exec(banner)?.[1] ?? '0');
+  if (major < javaMajorMin) {
+    throw new InfraError(
+      `java on the PATH is version ${major || 'unknown'}, need ${javaMajorMin}+: ${javaHint}`,
+    );
+  }
+}
