@@ -4,30 +4,45 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configExitCode } from '@spendstream/core/config';
-import { createServiceServer } from '@spendstream/core/http';
 import { spawnTsx } from '@spendstream/core/http/test-process';
-import { createMemoryLogger } from '@spendstream/core/log';
-import { createSql } from '@spendstream/core/sql';
-import { createAnalyticsApp } from './app.js';
+import { startTestApp } from '../test/support/test-app.js';
 
 const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 test('the app serves health, readiness on SQL, metrics and its OpenAPI document', async (t) => {
-  const sql = createSql({}, { sqliteFilename: ':memory:' });
-  const { log } = createMemoryLogger('analytics-api');
-  const server = createServiceServer(createAnalyticsApp({ log, sql }));
-  await server.listen(0, '127.0.0.1');
-  t.teardown(() => server.close());
-  t.is((await fetch(`${server.url}/healthz`)).status, 200);
-  t.is((await fetch(`${server.url}/readyz`)).status, 200);
-  t.regex(await (await fetch(`${server.url}/metrics`)).text(), /service="analytics-api"/);
-  const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+  const app = await startTestApp();
+  t.teardown(() => app.close());
+  t.is((await fetch(`${app.url}/healthz`)).status, 200);
+  t.is((await fetch(`${app.url}/readyz`)).status, 200);
+  t.regex(await (await fetch(`${app.url}/metrics`)).text(), /service="analytics-api"/);
+  const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as {
     info: { title: string };
+    paths: Record<string, Record<string, { parameters?: Array<{ name: string }> }>>;
   };
   t.is(doc.info.title, 'Spendstream analytics API');
+  t.deepEqual(
+    doc.paths['/v1/analytics/breakdown']?.get?.parameters
+      ?.map((parameter) => parameter.name)
+      .sort(),
+    [
+      'by',
+      'byCurrency',
+      'category',
+      'date',
+      'flow',
+      'from',
+      'limit',
+      'period',
+      'startDay',
+      'to',
+      'userId',
+      'walletId',
+    ],
+  );
+  t.truthy(doc.paths['/v1/alerts/stream']?.get);
   // With the database gone, readiness says so.
-  await sql.destroy();
-  const unready = await fetch(`${server.url}/readyz`);
+  await app.sql.destroy();
+  const unready = await fetch(`${app.url}/readyz`);
   t.is(unready.status, 503);
   t.like(await unready.json(), { checks: { sql: { ok: false } } });
 });

@@ -3,14 +3,28 @@
  * dependencies (so tests and the all-in-one entry wire their own) and mounts the feature routers.
  */
 import { readFileSync } from 'node:fs';
-import {
-  baseOpenApiDocument,
-  createServiceApp,
-  type Registry,
-  type ServiceApp,
-} from '@spendstream/core/http';
+import { createServiceApp, type Registry, type ServiceApp } from '@spendstream/core/http';
 import type { Logger } from '@spendstream/core/log';
 import { sqlReadiness, type Knex } from '@spendstream/core/sql';
+import type { TokenVerifier } from '@spendstream/core/auth';
+import { currencyExponent, isCurrencyCode } from '@spendstream/core/currencies';
+import type { AnalyticsStore } from './query/analytics-store.js';
+import type { UserSettingsStore } from './domain/user-settings.js';
+import type { EventPublisher } from './domain/event-publisher.js';
+import { createDefaultCategoryCatalog, type CategoryCatalog } from './domain/categories.js';
+import type { FeatureDeps } from './http/deps.js';
+import { createSqlBudgetStore } from './features/budgets/budget-store.js';
+import type { AlertStore } from './features/alerts/alert-store.js';
+import type { AlertHub } from './features/alerts/alert-hub.js';
+import { createBreakdownRouter } from './features/breakdowns/routes.js';
+import { createTimeSeriesRouter } from './features/time-series/routes.js';
+import { createComparisonRouter } from './features/comparisons/routes.js';
+import { createCashFlowRouter } from './features/cash-flow/routes.js';
+import { createExportRouter } from './features/export/routes.js';
+import { createSearchRouter } from './features/search/routes.js';
+import { createBudgetRouter } from './features/budgets/routes.js';
+import { createAlertRouter } from './features/alerts/routes.js';
+import { analyticsOpenApi } from './openapi.js';
 
 export const serviceName = 'analytics-api';
 export const serviceVersion = (
@@ -21,25 +35,55 @@ export const serviceVersion = (
 
 export interface AnalyticsAppDeps {
   log: Logger;
+  /** Budgets and the alert history (MySQL or the embedded SQLite), migrated. */
   sql: Knex;
+  /** The query port: the embedded SQL twin or MongoDB + the search index. */
+  store: AnalyticsStore;
+  settings: UserSettingsStore;
+  verifier: TokenVerifier;
+  publisher: EventPublisher;
+  alerts: AlertStore;
+  alertHub: AlertHub;
+  categories?: CategoryCatalog;
+  /** The current instant; tests pin it. */
+  clock?: () => Date;
   /** Metrics registry; a fresh one when omitted. */
   registry?: Registry;
 }
 
+function exponentOf(currency: string): number {
+  return isCurrencyCode(currency) ? currencyExponent(currency) : 2;
+}
+
 export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
+  const features: FeatureDeps = {
+    store: deps.store,
+    settings: deps.settings,
+    categories: deps.categories ?? createDefaultCategoryCatalog(),
+    verifier: deps.verifier,
+    budgets: createSqlBudgetStore(deps.sql),
+    alerts: deps.alerts,
+    alertHub: deps.alertHub,
+    publisher: deps.publisher,
+    clock: deps.clock ?? (() => new Date()),
+  };
   return createServiceApp({
     name: serviceName,
     version: serviceVersion,
     log: deps.log,
     registry: deps.registry,
-    // Feature routers (src/features/*/routes.ts) are mounted here, in order.
-    routers: [],
-    readiness: { sql: sqlReadiness(deps.sql) },
-    openapi: baseOpenApiDocument({
-      title: 'Spendstream analytics API',
-      version: serviceVersion,
-      description:
-        'Spend by category, merchant, wallet and tag, cash flow, budgets, search, exports and alerts.',
-    }),
+    routers: [
+      createBreakdownRouter(features),
+      createTimeSeriesRouter(features),
+      createComparisonRouter(features),
+      createCashFlowRouter(features),
+      // Before the search router, so /v1/transactions/export is not taken for an id.
+      createExportRouter(features, exponentOf),
+      createSearchRouter(features),
+      createBudgetRouter(features),
+      createAlertRouter(features),
+    ],
+    readiness: { sql: sqlReadiness(deps.sql), store: () => deps.store.ping() },
+    openapi: analyticsOpenApi(serviceVersion),
   });
 }

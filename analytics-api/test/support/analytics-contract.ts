@@ -20,6 +20,7 @@ import { getCashFlow } from '../../src/features/cash-flow/cash-flow-service.js';
 import { comparePeriods } from '../../src/features/comparisons/comparison-service.js';
 import { resolvePeriod } from '../../src/domain/periods.js';
 import { edgeDocs, generateDocs, testUsers } from './factories.js';
+import { generatedDocs } from './generated-docs.js';
 import { counted, intlLocalDate, sumBy, sumHome } from './oracle.js';
 
 export interface ContractBackend {
@@ -27,9 +28,27 @@ export interface ContractBackend {
   close(): Promise<void>;
 }
 
-/** The contract data set: random documents for four users plus the edge documents. */
+/** Users of ingest-api's generator in the contract data set. */
+export const generatedUserIds: string[] = [];
+
+/**
+ * The contract data set: ingest-api's generator (three users, 200 days from 2025-12-01, with its
+ * duplicates, corrections and reversals resolved), the factory's users in far zones, and the edge
+ * documents.
+ */
 export function contractDocs(): TransactionDoc[] {
-  return [...generateDocs(20261125, 300), ...edgeDocs()];
+  const generated = generatedDocs({
+    seed: 'analytics-contract',
+    users: 3,
+    days: 200,
+    start: '2025-12-01',
+  });
+  generatedUserIds.splice(
+    0,
+    generatedUserIds.length,
+    ...generated.dataset.users.map((user) => user.userId),
+  );
+  return [...generated.docs, ...generateDocs(20261125, 300), ...edgeDocs()];
 }
 
 function compareText(a: string | null, b: string | null): number {
@@ -182,6 +201,52 @@ export function registerAnalyticsContract(
           );
         }
       }
+    }
+  });
+
+  test(`${backendName}: the generator's users get exact monthly breakdowns, series and searches`, async (t) => {
+    t.is(generatedUserIds.length, 3);
+    for (const userId of generatedUserIds) {
+      const range = resolvePeriod({ kind: 'month', anchor: '2026-02-10' });
+      const matches = counted(docs, userId, range.from, range.to, ['spend']);
+      t.true(matches.length > 10, 'the generator produced spending in February');
+      const byCategory = await getBreakdown(store(), {
+        userId,
+        range,
+        by: 'category',
+        flow: 'spend',
+        byCurrency: true,
+        limit: 100,
+      });
+      t.deepEqual(
+        byCategory.items.map(({ key, amountMinor, count }) => ({ key, amountMinor, count })),
+        sortedSums(sumBy(matches, (doc) => [doc.category])),
+      );
+      const year = { from: '2025-12-01', to: '2026-07-01' };
+      const series = await getTimeSeries(store(), {
+        userId,
+        range: year,
+        bucket: 'month',
+        monthStartDay: 1,
+      });
+      const income = sumBy(counted(docs, userId, year.from, year.to, ['income']), (doc) => [
+        `${intlLocalDate(doc.occurredAt, doc.timeZone).slice(0, 7)}-01`,
+      ]);
+      for (const point of series.points)
+        t.is(point.incomeMinor, income.get(point.start)?.amountMinor ?? 0n);
+      const merchant = matches.find((doc) => doc.merchant !== null)?.merchant ?? 'none';
+      const query: SearchQuery = {
+        userId,
+        text: merchant,
+        sort: 'amount_desc',
+        limit: 10,
+        withFacets: true,
+      };
+      const walked = await walkAllPages(store(), query);
+      t.deepEqual(
+        walked.ids,
+        oracleSearch(docs, query).map((doc) => doc.id),
+      );
     }
   });
 

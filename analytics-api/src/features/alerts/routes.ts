@@ -1,0 +1,158 @@
+/**
+ * /v1/alerts: history with filters and read/unread, marking read, and the live stream over
+ * Server-Sent Events (`Last-Event-ID` resumes after the last alert received).
+ */
+import Router from '@koa/router';
+import type Koa from 'koa';
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import { authScopes, requireAuth } from '@spendstream/core/auth';
+import { decodeCursor, encodeCursor, parseQuery } from '@spendstream/core/http';
+import { alertRaisedV1Schema, alertRules, idSchema } from '@spendstream/core/events';
+import { NotFoundError, RateLimitedError, ValidationError } from '@spendstream/core/errors';
+import type { FeatureDeps } from '../../http/deps.js';
+import { targetUserId } from '../../http/request-scope.js';
+import { booleanParam, listParam } from '../../http/query-schemas.js';
+import type { StoredAlert } from './alert-store.js';
+import { streamsMax, streamsPerUserMax } from './alert-hub.js';
+
+export const alertsPageSizeMax = 100;
+export const alertsPageSizeDefault = 25;
+/** A comment line this often keeps proxies from closing an idle stream. */
+export const heartbeatIntervalMs = 15_000;
+/** What the browser waits before reconnecting, sent as the SSE `retry` field. */
+export const reconnectDelayMs = 1_000;
+
+export const historyQuery = z
+  .object({
+    userId: idSchema.optional(),
+    rule: listParam(z.enum(alertRules)),
+    unread: booleanParam.optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(alertsPageSizeMax).default(alertsPageSizeDefault),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const streamQuery = z
+  .object({ userId: idSchema.optional(), lastEventId: z.string().max(20).optional() })
+  .strict();
+const alertParams = z.object({ id: idSchema });
+export const userQuery = z.object({ userId: idSchema.optional() }).strict();
+const seqPattern = /^(0|[1-9][0-9]{0,14})$/;
+
+function presentAlert(stored: StoredAlert) {
+  return {
+    seq: stored.seq,
+    read: stored.readAt !== null,
+    readAt: stored.readAt,
+    ...alertRaisedV1Schema.encode(stored.alert),
+  };
+}
+
+/** The resume point: the `Last-Event-ID` header (what browsers send) or `?lastEventId=`. */
+function lastEventIdOf(ctx: Koa.Context, fromQuery: string | undefined): number | undefined {
+  const raw = ctx.get('last-event-id') || fromQuery;
+  if (raw === undefined || raw === '') return undefined;
+  if (!seqPattern.test(raw)) {
+    throw new ValidationError('Last-Event-ID must be the id of an event this stream sent', {
+      field: 'Last-Event-ID',
+    });
+  }
+  return Number(raw);
+}
+
+export function createAlertRouter(deps: FeatureDeps): Router {
+  const router = new Router();
+  const read = requireAuth(deps.verifier, { scopes: [authScopes.alertsRead] });
+  const openStreams = new Map<string, number>();
+
+  router.get('/v1/alerts', read, async (ctx) => {
+    const query = parseQuery(ctx, historyQuery);
+    const userId = targetUserId(ctx, query.userId);
+    if (query.from && query.to && Date.parse(query.to) <= Date.parse(query.from)) {
+      throw new ValidationError('to must be after from', { field: 'to' });
+    }
+    const beforeSeq =
+      query.cursor === undefined
+        ? undefined
+        : decodeCursor(query.cursor, z.object({ seq: z.int().min(1) })).seq;
+    const rows = await deps.alerts.list(
+      userId,
+      {
+        rules: query.rule,
+        unread: query.unread,
+        firedFrom: query.from ? new Date(query.from).toISOString() : undefined,
+        firedTo: query.to ? new Date(query.to).toISOString() : undefined,
+        beforeSeq,
+      },
+      query.limit + 1,
+    );
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    ctx.body = {
+      items: items.map(presentAlert),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ seq: last.seq }) : null,
+    };
+  });
+
+  router.post('/v1/alerts/:id/read', read, async (ctx) => {
+    const { id } = alertParams.parse(ctx.params);
+    const userId = targetUserId(ctx, parseQuery(ctx, userQuery).userId);
+    if (!(await deps.alerts.markRead(userId, id, deps.clock().toISOString()))) {
+      throw new NotFoundError(`no alert ${id}`, { field: 'id' });
+    }
+    ctx.status = 204;
+  });
+
+  router.get('/v1/alerts/stream', read, async (ctx) => {
+    const query = parseQuery(ctx, streamQuery);
+    const userId = targetUserId(ctx, query.userId);
+    const lastSeq = lastEventIdOf(ctx, query.lastEventId);
+    const open = openStreams.get(userId) ?? 0;
+    if (open >= streamsPerUserMax || deps.alertHub.size() >= streamsMax) {
+      throw new RateLimitedError('too many open alert streams', 5);
+    }
+    openStreams.set(userId, open + 1);
+
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set('Cache-Control', 'no-cache, no-transform');
+    ctx.set('X-Accel-Buffering', 'no');
+    ctx.type = 'text/event-stream; charset=utf-8';
+    ctx.status = 200;
+    ctx.body = stream;
+    stream.write(`retry: ${reconnectDelayMs}\n\n`);
+
+    let subscription: { close(): void } | undefined = undefined;
+    let closed = false;
+    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), heartbeatIntervalMs);
+    heartbeat.unref();
+    const cleanup = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      subscription?.close();
+      openStreams.set(userId, (openStreams.get(userId) ?? 1) - 1);
+      if (openStreams.get(userId) === 0) openStreams.delete(userId);
+      stream.end();
+    };
+    ctx.req.on('close', cleanup);
+    stream.on('error', cleanup);
+    subscription = await deps.alertHub.subscribe(
+      {
+        userId,
+        send(stored) {
+          const data = JSON.stringify(presentAlert(stored));
+          stream.write(`id: ${stored.seq}\nevent: alert\ndata: ${data}\n\n`);
+        },
+      },
+      lastSeq,
+    );
+    if (closed) subscription.close();
+  });
+
+  return router;
+}

@@ -1,0 +1,201 @@
+/**
+ * Budgets: create, update, delete (each change publishes the user's whole set to the compacted
+ * `ref.budgets` topic that stream-jobs reads), and status for the period containing today:
+ * spent, remaining, percent, projected, days left, with optional rollover of the previous
+ * period's unspent amount.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  budgetsPerUserMax,
+  eventTypes,
+  topics,
+  type Budget,
+  type BudgetPeriod,
+} from '@spendstream/core/events';
+import { ConflictError, NotFoundError, ValidationError } from '@spendstream/core/errors';
+import type { AnalyticsStore } from '../../query/analytics-store.js';
+import type { EventPublisher } from '../../domain/event-publisher.js';
+import type { UserSettingsStore } from '../../domain/user-settings.js';
+import type { CategoryCatalog } from '../../domain/categories.js';
+import { percentOf } from '../../domain/amounts.js';
+import {
+  addDays,
+  daysBetween,
+  resolvePeriod,
+  todayIn,
+  type DateRange,
+} from '../../domain/periods.js';
+import { spendPace } from '../cash-flow/cash-flow-service.js';
+import type { BudgetChange, BudgetStore } from './budget-store.js';
+
+/** What a caller gives to create a budget (defaults as in core's schema). */
+export type BudgetDraft = Omit<Budget, 'budgetId' | 'createdAt' | 'updatedAt'>;
+
+/** The local date range of a budget's period containing `date`. */
+export function budgetPeriodRange(period: BudgetPeriod, date: string): DateRange {
+  switch (period.kind) {
+    case 'day':
+      return resolvePeriod({ kind: 'day', anchor: date });
+    case 'week':
+      return resolvePeriod({ kind: 'week', anchor: date });
+    case 'month':
+      return resolvePeriod({ kind: 'month', anchor: date, monthStartDay: period.startDay });
+    case 'every_n_days': {
+      const steps = Math.floor(daysBetween(period.anchorDate, date) / period.lengthDays);
+      const from = addDays(period.anchorDate, steps * period.lengthDays);
+      return { from, to: addDays(from, period.lengthDays) };
+    }
+  }
+}
+
+export interface BudgetStatus {
+  budget: Budget;
+  period: DateRange;
+  spentMinor: bigint;
+  /** Carried from the previous period when rollover is on (never negative). */
+  carriedMinor: bigint;
+  availableMinor: bigint;
+  remainingMinor: bigint;
+  percentUsed: number | null;
+  projectedMinor: bigint;
+  daysLeft: number;
+  thresholdsReached: number[];
+}
+
+export interface BudgetServiceDeps {
+  budgets: BudgetStore;
+  store: AnalyticsStore;
+  settings: UserSettingsStore;
+  categories: CategoryCatalog;
+  publisher: EventPublisher;
+  clock: () => Date;
+}
+
+export function createBudgetService(deps: BudgetServiceDeps) {
+  async function validate(userId: string, draft: BudgetDraft): Promise<void> {
+    for (const id of draft.scope.categories) {
+      if (!deps.categories.has(id)) {
+        throw new ValidationError(`unknown category ${JSON.stringify(id)}`, {
+          field: 'scope.categories',
+        });
+      }
+    }
+    const { homeCurrency } = await deps.settings.get(userId);
+    if (draft.limit.currency !== homeCurrency) {
+      throw new ValidationError(`a budget limit is in the home currency ${homeCurrency}`, {
+        field: 'limit.currency',
+      });
+    }
+    const thresholds = draft.thresholds;
+    if (thresholds.some((value, index) => index > 0 && value <= thresholds[index - 1]!)) {
+      throw new ValidationError('thresholds must be strictly ascending', { field: 'thresholds' });
+    }
+  }
+
+  async function publish(userId: string, change: BudgetChange): Promise<void> {
+    const now = deps.clock().toISOString();
+    await deps.publisher.publish(topics.refBudgets, {
+      id: `budgets_${userId}_${change.revision}`.slice(0, 128),
+      type: eventTypes.budgetsSnapshot,
+      version: 1,
+      key: userId,
+      occurredAt: now,
+      producedAt: now,
+      source: 'analytics-api',
+      payload: { userId, revision: change.revision, budgets: change.budgets },
+    });
+  }
+
+  async function spentIn(userId: string, budget: Budget, range: DateRange): Promise<bigint> {
+    const rows = await deps.store.aggregate({
+      userId,
+      from: range.from,
+      to: range.to,
+      flows: ['spend'],
+      categories: budget.scope.categories.length ? budget.scope.categories : undefined,
+      walletIds: budget.scope.walletIds.length ? budget.scope.walletIds : undefined,
+      tags: budget.scope.tags.length ? budget.scope.tags : undefined,
+      merchants: budget.scope.merchantKeys.length ? budget.scope.merchantKeys : undefined,
+      groupBy: [],
+    });
+    return rows.reduce((sum, row) => sum + row.homeMinor, 0n);
+  }
+
+  return {
+    list: (userId: string) => deps.budgets.list(userId),
+
+    async get(userId: string, budgetId: string): Promise<Budget> {
+      const budget = await deps.budgets.get(userId, budgetId);
+      // Another user's budget id answers exactly like one that does not exist.
+      if (!budget) throw new NotFoundError(`no budget ${budgetId}`, { field: 'budgetId' });
+      return budget;
+    },
+
+    async create(userId: string, draft: BudgetDraft): Promise<Budget> {
+      await validate(userId, draft);
+      if ((await deps.budgets.list(userId)).length >= budgetsPerUserMax) {
+        throw new ConflictError(`at most ${budgetsPerUserMax} budgets per user`);
+      }
+      const now = deps.clock().toISOString();
+      const budget: Budget = {
+        ...draft,
+        budgetId: `bud_${randomUUID().replaceAll('-', '')}`,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await publish(userId, await deps.budgets.save(userId, budget));
+      return budget;
+    },
+
+    async update(userId: string, budgetId: string, changes: Partial<BudgetDraft>): Promise<Budget> {
+      const existing = await this.get(userId, budgetId);
+      const { budgetId: _id, createdAt, updatedAt: _updated, ...current } = existing;
+      const draft: BudgetDraft = { ...current, ...changes };
+      await validate(userId, draft);
+      const budget: Budget = {
+        ...draft,
+        budgetId,
+        createdAt,
+        updatedAt: deps.clock().toISOString(),
+      };
+      await publish(userId, await deps.budgets.save(userId, budget));
+      return budget;
+    },
+
+    async remove(userId: string, budgetId: string): Promise<void> {
+      const change = await deps.budgets.remove(userId, budgetId);
+      if (!change) throw new NotFoundError(`no budget ${budgetId}`, { field: 'budgetId' });
+      await publish(userId, change);
+    },
+
+    async status(userId: string, budget: Budget): Promise<BudgetStatus> {
+      const { timeZone } = await deps.settings.get(userId);
+      const today = todayIn(timeZone, deps.clock());
+      const period = budgetPeriodRange(budget.period, today);
+      const spentMinor = await spentIn(userId, budget, period);
+      let carriedMinor = 0n;
+      if (budget.rollover) {
+        const previous = budgetPeriodRange(budget.period, addDays(period.from, -1));
+        const unspent = budget.limit.amount - (await spentIn(userId, budget, previous));
+        carriedMinor = unspent > 0n ? unspent : 0n;
+      }
+      const availableMinor = budget.limit.amount + carriedMinor;
+      return {
+        budget,
+        period,
+        spentMinor,
+        carriedMinor,
+        availableMinor,
+        remainingMinor: availableMinor - spentMinor,
+        percentUsed: percentOf(spentMinor, availableMinor),
+        projectedMinor: spendPace(period, today, spentMinor).projectedMinor,
+        daysLeft: Math.max(0, daysBetween(today, period.to)),
+        thresholdsReached: budget.thresholds.filter(
+          (percent) => spentMinor * 100n >= availableMinor * BigInt(percent),
+        ),
+      };
+    },
+  };
+}
+
+export type BudgetService = ReturnType<typeof createBudgetService>;

@@ -1,0 +1,98 @@
+/**
+ * GET /v1/transactions (search with filters, sort, cursor pages, facets), GET /v1/transactions/:id,
+ * POST /v1/transactions/:id/recategorize (published on `transactions.corrections`).
+ */
+import Router from '@koa/router';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { authScopes, requireAuth } from '@spendstream/core/auth';
+import { parseBody, parseQuery } from '@spendstream/core/http';
+import { NotFoundError } from '@spendstream/core/errors';
+import { eventTypes, idSchema, topics } from '@spendstream/core/events';
+import type { FeatureDeps } from '../../http/deps.js';
+import { targetUserId } from '../../http/request-scope.js';
+import { assertKnownCategories } from '../../http/query-schemas.js';
+import { presentTransaction } from '../../http/present.js';
+import {
+  decodeSearchCursor,
+  encodeSearchCursor,
+  searchQueryOf,
+  searchQuerySchema,
+} from './search-params.js';
+
+const transactionParams = z.object({ id: idSchema });
+export const lookupQuery = z.object({ userId: idSchema.optional() }).strict();
+export const recategorizeBody = z
+  .object({
+    category: z.string().min(1).max(64),
+    /** `merchant`: also every future transaction of this merchant. */
+    scope: z.enum(['transaction', 'merchant']).default('transaction'),
+  })
+  .strict();
+
+export function createSearchRouter(deps: FeatureDeps): Router {
+  const router = new Router();
+  const read = requireAuth(deps.verifier, { scopes: [authScopes.transactionsRead] });
+  const write = requireAuth(deps.verifier, { scopes: [authScopes.transactionsWrite] });
+
+  router.get('/v1/transactions', read, async (ctx) => {
+    const input = parseQuery(ctx, searchQuerySchema);
+    const base = searchQueryOf(ctx, deps, input);
+    const page = await deps.store.search({
+      ...base,
+      limit: input.limit,
+      cursor: decodeSearchCursor(input.cursor, input.sort),
+      withFacets: input.facets,
+    });
+    ctx.body = {
+      items: page.items.map(presentTransaction),
+      total: page.total,
+      nextCursor: page.next ? encodeSearchCursor(input.sort, page.next) : null,
+      ...(input.facets ? { facets: page.facets } : {}),
+    };
+  });
+
+  router.get('/v1/transactions/:id', read, async (ctx) => {
+    const { id } = transactionParams.parse(ctx.params);
+    const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
+    const doc = await deps.store.findTransaction(userId, id);
+    // Another user's id answers exactly like an id that does not exist.
+    if (!doc) throw new NotFoundError(`no transaction ${id}`, { field: 'id' });
+    ctx.body = presentTransaction(doc);
+  });
+
+  router.post('/v1/transactions/:id/recategorize', write, async (ctx) => {
+    const { id } = transactionParams.parse(ctx.params);
+    const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
+    const body = parseBody(ctx, recategorizeBody);
+    assertKnownCategories(deps.categories, [body.category]);
+    const doc = await deps.store.findTransaction(userId, id);
+    if (!doc) throw new NotFoundError(`no transaction ${id}`, { field: 'id' });
+    const now = deps.clock().toISOString();
+    const correctionId = `cor_${randomUUID().replaceAll('-', '')}`;
+    const applyToMerchant = body.scope === 'merchant' && doc.merchant !== null;
+    await deps.publisher.publish(topics.transactionsCorrections, {
+      id: correctionId,
+      type: eventTypes.transactionRecategorized,
+      version: 1,
+      key: userId,
+      occurredAt: now,
+      producedAt: now,
+      source: 'analytics-api',
+      payload: {
+        correctionId,
+        transactionId: id,
+        userId,
+        category: body.category,
+        previousCategory: doc.subcategory ?? doc.category,
+        applyToMerchant,
+        ...(applyToMerchant && doc.merchant ? { merchantKey: doc.merchant } : {}),
+        correctedAt: now,
+      },
+    });
+    ctx.status = 202;
+    ctx.body = { correctionId, transactionId: id, category: body.category, applyToMerchant };
+  });
+
+  return router;
+}

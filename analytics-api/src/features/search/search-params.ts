@@ -1,0 +1,117 @@
+/**
+ * The search filters as query parameters, shared by search and export, turned into a store query.
+ */
+import type Koa from 'koa';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '@spendstream/core/http';
+import { idSchema, transactionKinds } from '@spendstream/core/events';
+import { ValidationError } from '@spendstream/core/errors';
+import type { FeatureDeps } from '../../http/deps.js';
+import { targetUserId } from '../../http/request-scope.js';
+import {
+  assertKnownCategories,
+  booleanParam,
+  listParam,
+  localDateParam,
+  minorUnitsParam,
+} from '../../http/query-schemas.js';
+import { addDays, assertRangeBounded } from '../../domain/periods.js';
+import {
+  flows,
+  searchSorts,
+  type SearchCursor,
+  type SearchQuery,
+} from '../../query/analytics-store.js';
+
+/** Largest search page. */
+export const searchPageSizeMax = 100;
+export const searchPageSizeDefault = 25;
+/** Longest full-text query, in characters. */
+export const searchTextLengthMax = 200;
+
+export const searchFilterParams = {
+  userId: idSchema.optional(),
+  q: z.string().max(searchTextLengthMax).optional(),
+  from: localDateParam.optional(),
+  to: localDateParam.optional(),
+  minAmount: minorUnitsParam.optional(),
+  maxAmount: minorUnitsParam.optional(),
+  category: listParam(z.string().min(1).max(130)),
+  walletId: listParam(idSchema),
+  tag: listParam(z.string().min(1).max(40)),
+  currency: listParam(z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')),
+  status: listParam(z.enum(['booked', 'reversed'])),
+  kind: listParam(z.enum(transactionKinds)),
+  flow: listParam(z.enum(flows)),
+  merchant: z.string().min(1).max(200).optional(),
+  sort: z.enum(searchSorts).default('date_desc'),
+};
+
+export const searchQuerySchema = z
+  .object({
+    ...searchFilterParams,
+    limit: z.coerce.number().int().min(1).max(searchPageSizeMax).default(searchPageSizeDefault),
+    cursor: z.string().max(1024).optional(),
+    facets: booleanParam.default(false),
+  })
+  .strict();
+
+const cursorPosition = z.object({ s: z.enum(searchSorts), v: z.string().max(64), id: idSchema });
+
+export function encodeSearchCursor(sort: SearchQuery['sort'], cursor: SearchCursor): string {
+  return encodeCursor({ s: sort, v: cursor.value, id: cursor.id });
+}
+
+type FilterInput = z.infer<z.ZodObject<typeof searchFilterParams>>;
+
+/** Validate the filters and build the store query (without paging). */
+export function searchQueryOf(
+  ctx: Koa.Context,
+  deps: FeatureDeps,
+  input: FilterInput,
+): Omit<SearchQuery, 'limit' | 'withFacets'> {
+  const userId = targetUserId(ctx, input.userId);
+  assertKnownCategories(deps.categories, input.category);
+  if (input.from !== undefined && input.to !== undefined) {
+    if (input.to < input.from)
+      throw new ValidationError('to must not be before from', { field: 'to' });
+    assertRangeBounded({ from: input.from, to: addDays(input.to, 1) });
+  }
+  if (
+    input.minAmount !== undefined &&
+    input.maxAmount !== undefined &&
+    input.maxAmount < input.minAmount
+  ) {
+    throw new ValidationError('maxAmount must not be below minAmount', { field: 'maxAmount' });
+  }
+  return {
+    userId,
+    text: input.q,
+    from: input.from,
+    to: input.to === undefined ? undefined : addDays(input.to, 1),
+    minAmountMinor: input.minAmount,
+    maxAmountMinor: input.maxAmount,
+    categories: input.category,
+    walletIds: input.walletId,
+    tags: input.tag,
+    currencies: input.currency,
+    statuses: input.status,
+    kinds: input.kind,
+    flows: input.flow,
+    merchant: input.merchant,
+    sort: input.sort,
+  };
+}
+
+/** Decode a cursor, refusing one made for another sort order. */
+export function decodeSearchCursor(
+  cursor: string | undefined,
+  sort: SearchQuery['sort'],
+): SearchCursor | undefined {
+  if (cursor === undefined) return undefined;
+  const position = decodeCursor(cursor, cursorPosition);
+  if (position.s !== sort) {
+    throw new ValidationError('this cursor belongs to another sort order', { field: 'cursor' });
+  }
+  return { value: position.v, id: position.id };
+}

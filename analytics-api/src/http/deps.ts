@@ -1,0 +1,25 @@
+/**
+ * What the feature routers are built from. `createAnalyticsApp` receives these, so tests wire
+ * in-memory or embedded stores and main wires the configured backends.
+ */
+import type { TokenVerifier } from '@spendstream/core/auth';
+import type { AnalyticsStore } from '../query/analytics-store.js';
+import type { UserSettingsStore } from '../domain/user-settings.js';
+import type { CategoryCatalog } from '../domain/categories.js';
+import type { EventPublisher } from '../domain/event-publisher.js';
+import type { BudgetStore } from '../features/budgets/budget-store.js';
+import type { AlertStore } from '../features/alerts/alert-store.js';
+import type { AlertHub } from '../features/alerts/alert-hub.js';
+
+export interface FeatureDeps {
+  store: AnalyticsStore;
+  settings: UserSettingsStore;
+  categories: CategoryCatalog;
+  verifier: TokenVerifier;
+  budgets: BudgetStore;
+  alerts: AlertStore;
+  alertHub: AlertHub;
+  publisher: EventPublisher;
+  /** The current instant; tests pin it. */
+  clock: () => Date;
+}

@@ -1,0 +1,14 @@
+/** analytics-api's SQL migrations: the embedded read model, budgets and the alert history. */
+import type { MigrationSet } from '@spendstream/core/sql';
+import { ensureAnalyticsTables } from './query/sql-tables.js';
+import { createBudgetTables } from './features/budgets/budget-store.js';
+import { createAlertTable } from './features/alerts/alert-store.js';
+
+export const analyticsMigrations: MigrationSet = {
+  scope: 'analytics-api',
+  migrations: [
+    { name: '0001-read-model', up: (knex) => ensureAnalyticsTables(knex) },
+    { name: '0002-budgets', up: (knex) => createBudgetTables(knex) },
+    { name: '0003-alerts', up: (knex) => createAlertTable(knex) },
+  ],
+};

@@ -1,0 +1,224 @@
+/**
+ * The OpenAPI document of analytics-api, served at /openapi.json. Query parameters and bodies are
+ * generated from the same zod schemas the handlers validate with, so the document cannot drift
+ * from what is accepted.
+ */
+import { z } from 'zod';
+import {
+  baseOpenApiDocument,
+  extendOpenApiDocument,
+  problemResponseRef,
+  type OpenApiDocument,
+} from '@spendstream/core/http';
+import { breakdownQuery, topMerchantsQuery } from './features/breakdowns/routes.js';
+import { timeSeriesQuery } from './features/time-series/routes.js';
+import { comparisonQuery } from './features/comparisons/routes.js';
+import { cashFlowQuery } from './features/cash-flow/routes.js';
+import { lookupQuery, recategorizeBody } from './features/search/routes.js';
+import { searchQuerySchema } from './features/search/search-params.js';
+import { exportQuery } from './features/export/routes.js';
+import { changesSchema, draftSchema, userQuery } from './features/budgets/routes.js';
+import { historyQuery, streamQuery } from './features/alerts/routes.js';
+
+type ObjectSchema = z.ZodObject | z.ZodType;
+
+function jsonSchema(schema: ObjectSchema): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+function queryParameters(schema: ObjectSchema) {
+  const json = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
+
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const errors = {
+  '400': problemResponseRef(400),
+  '401': problemResponseRef(401),
+  '403': problemResponseRef(403),
+  '503': problemResponseRef(503),
+};
+const json = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object' } } },
+});
+
+function get(
+  summary: string,
+  tag: string,
+  query: ObjectSchema,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    summary,
+    tags: [tag],
+    security: [{ bearer: [] }],
+    parameters: queryParameters(query),
+    responses: { '200': json(summary), ...errors },
+    ...extra,
+  };
+}
+
+function withBody(
+  summary: string,
+  tag: string,
+  body: ObjectSchema,
+  status: string,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    summary,
+    tags: [tag],
+    security: [{ bearer: [] }],
+    requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(body) } } },
+    responses: { [status]: json(summary), ...errors, '404': problemResponseRef(404) },
+    ...extra,
+  };
+}
+
+export function analyticsOpenApi(version: string): OpenApiDocument {
+  const base = baseOpenApiDocument({
+    title: 'Spendstream analytics API',
+    version,
+    description:
+      'Spend by category, merchant, wallet and tag, cash flow, budgets, search, exports and alerts. ' +
+      'Amounts are `{ amount, currency }` with the amount in minor units as a decimal string; ' +
+      'periods are local calendar dates in the user\u2019s time zone, `to` exclusive in answers.',
+  });
+  const doc = extendOpenApiDocument(base, {
+    tags: [
+      { name: 'analytics' },
+      { name: 'transactions' },
+      { name: 'budgets' },
+      { name: 'alerts' },
+    ],
+    paths: {
+      '/v1/analytics/breakdown': {
+        get: get(
+          'Spend or income broken down by category, merchant, wallet or tag',
+          'analytics',
+          breakdownQuery,
+        ),
+      },
+      '/v1/analytics/top-merchants': {
+        get: get('The merchants with the most spend', 'analytics', topMerchantsQuery),
+      },
+      '/v1/analytics/time-series': {
+        get: get('Spend and income per day, week or month', 'analytics', timeSeriesQuery),
+      },
+      '/v1/analytics/comparison': {
+        get: get(
+          'This period against the previous one and last year',
+          'analytics',
+          comparisonQuery,
+        ),
+      },
+      '/v1/analytics/cash-flow': {
+        get: get('Income, spend, net, daily average and projection', 'analytics', cashFlowQuery),
+      },
+      '/v1/transactions': {
+        get: get(
+          'Search transactions with filters, sort, cursor pages and facets',
+          'transactions',
+          searchQuerySchema,
+        ),
+      },
+      '/v1/transactions/export': {
+        get: get('The filtered search as CSV', 'transactions', exportQuery, {
+          responses: {
+            '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
+            ...errors,
+          },
+        }),
+      },
+      '/v1/transactions/{id}': {
+        get: {
+          ...get('One transaction', 'transactions', lookupQuery),
+          parameters: [idParameter, ...queryParameters(lookupQuery)],
+        },
+      },
+      '/v1/transactions/{id}/recategorize': {
+        post: {
+          ...withBody(
+            'Recategorize a transaction (or its merchant), published to stream-jobs',
+            'transactions',
+            recategorizeBody,
+            '202',
+          ),
+          parameters: [idParameter],
+        },
+      },
+      '/v1/budgets': {
+        get: get('The user\u2019s budgets', 'budgets', userQuery),
+        post: withBody('Create a budget (published on ref.budgets)', 'budgets', draftSchema, '201'),
+      },
+      '/v1/budgets/status': { get: get('Status of every active budget', 'budgets', userQuery) },
+      '/v1/budgets/{id}': {
+        get: { ...get('One budget', 'budgets', userQuery), parameters: [idParameter] },
+        patch: {
+          ...withBody('Change a budget', 'budgets', changesSchema, '200'),
+          parameters: [idParameter],
+        },
+        delete: {
+          summary: 'Delete a budget',
+          tags: ['budgets'],
+          security: [{ bearer: [] }],
+          parameters: [idParameter],
+          responses: {
+            '204': { description: 'deleted' },
+            ...errors,
+            '404': problemResponseRef(404),
+          },
+        },
+      },
+      '/v1/budgets/{id}/status': {
+        get: {
+          ...get('Spent, remaining, percent, projected, days left', 'budgets', userQuery),
+          parameters: [idParameter],
+        },
+      },
+      '/v1/alerts': { get: get('Alert history, newest first', 'alerts', historyQuery) },
+      '/v1/alerts/{id}/read': {
+        post: {
+          summary: 'Mark an alert read',
+          tags: ['alerts'],
+          security: [{ bearer: [] }],
+          parameters: [idParameter],
+          responses: {
+            '204': { description: 'marked' },
+            ...errors,
+            '404': problemResponseRef(404),
+          },
+        },
+      },
+      '/v1/alerts/stream': {
+        get: get(
+          'Live alerts as Server-Sent Events; send Last-Event-ID to resume',
+          'alerts',
+          streamQuery,
+          {
+            responses: {
+              '200': {
+                description: 'text/event-stream',
+                content: { 'text/event-stream': { schema: { type: 'string' } } },
+              },
+              ...errors,
+            },
+          },
+        ),
+      },
+    },
+  });
+  return {
+    ...doc,
+    components: {
+      ...doc.components,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Opens what analytics-api runs on, from configuration alone: SQL (migrated), the query port
+ * (MongoDB + OpenSearch/Elasticsearch when both are configured, else the embedded SQL twin), the
+ * event log, the alert history with its live hub and consumer, the user-settings feed, and the
+ * token verifier. `close` releases them in reverse order.
+ */
+import { MongoClient } from 'mongodb';
+import { ConfigError } from '@spendstream/core/config';
+import { createEventLog, type Consumer, type EventLog } from '@spendstream/core/event-log';
+import { topics, topicSpecs } from '@spendstream/core/events';
+import { createTokenVerifier } from '@spendstream/core/auth';
+import { createSql, migrateToLatest } from '@spendstream/core/sql';
+import type { Logger } from '@spendstream/core/log';
+import type { AnalyticsConfig } from './config.js';
+import type { AnalyticsAppDeps } from './app.js';
+import { analyticsMigrations } from './migrations.js';
+import { createSqlAnalyticsStore } from './query/sql-store.js';
+import { createRemoteAnalyticsStore } from './query/remote-store.js';
+import { detectMongoCapabilities } from './query/mongo-rollups.js';
+import { elasticsearchTransport, openSearchTransport } from './query/search-index.js';
+import type { AnalyticsStore } from './query/analytics-store.js';
+import { createEventLogPublisher } from './domain/event-publisher.js';
+import { createMemoryUserSettingsStore } from './domain/user-settings.js';
+import { startUserSettingsConsumer } from './domain/user-settings-consumer.js';
+import { createSqlAlertStore } from './features/alerts/alert-store.js';
+import { createAlertHub } from './features/alerts/alert-hub.js';
+import { startAlertConsumer } from './features/alerts/alert-consumer.js';
+
+export interface AnalyticsRuntime {
+  deps: AnalyticsAppDeps;
+  close(): Promise<void>;
+}
+
+async function openStore(config: AnalyticsConfig): Promise<AnalyticsStore | null> {
+  const searchUrl = config.OPENSEARCH_URL ?? config.ELASTICSEARCH_URL;
+  if (config.MONGODB_URL === undefined && searchUrl === undefined) return null;
+  if (config.MONGODB_URL === undefined || searchUrl === undefined) {
+    throw new ConfigError([
+      {
+        variable: config.MONGODB_URL === undefined ? 'MONGODB_URL' : 'OPENSEARCH_URL',
+        message:
+          'analytics reads rollups from MongoDB and search from OpenSearch/Elasticsearch: set both or neither',
+      },
+    ]);
+  }
+  const client = new MongoClient(config.MONGODB_URL, { useBigInt64: true });
+  await client.connect();
+  const mongo = client.db(
+    new URL(config.MONGODB_URL).pathname.slice(1) || config.ANALYTICS_MONGODB_DATABASE,
+  );
+  const search = config.OPENSEARCH_URL
+    ? openSearchTransport(config.OPENSEARCH_URL)
+    : elasticsearchTransport(searchUrl);
+  return createRemoteAnalyticsStore({
+    mongo,
+    search,
+    index: config.ANALYTICS_SEARCH_INDEX,
+    capabilities: await detectMongoCapabilities(mongo),
+    async onClose() {
+      await search.close();
+      await client.close();
+    },
+  });
+}
+
+/** The topics analytics-api reads or writes. */
+export const analyticsTopics = [
+  topics.alerts,
+  topics.refUserSettings,
+  topics.refBudgets,
+  topics.transactionsCorrections,
+  topics.deadLetter,
+] as const;
+
+/** Create the topics analytics-api uses (creating an existing one does nothing). */
+export async function ensureAnalyticsTopics(eventLog: EventLog): Promise<void> {
+  for (const topic of analyticsTopics) {
+    await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
+  }
+}
+
+export async function openAnalyticsRuntime(
+  config: AnalyticsConfig,
+  log: Logger,
+): Promise<AnalyticsRuntime> {
+  const sql = createSql(config);
+  await migrateToLatest(sql, analyticsMigrations);
+  const store = (await openStore(config)) ?? createSqlAnalyticsStore(sql);
+  const eventLog = await createEventLog({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    dataDir: config.DATA_DIR,
+    clientId: 'analytics-api',
+  });
+  await ensureAnalyticsTopics(eventLog);
+  const publisher = createEventLogPublisher(eventLog);
+  const settings = createMemoryUserSettingsStore({
+    timeZone: config.ANALYTICS_DEFAULT_TIME_ZONE,
+    homeCurrency: config.ANALYTICS_DEFAULT_CURRENCY,
+  });
+  const alerts = createSqlAlertStore(sql);
+  const alertHub = await createAlertHub(alerts);
+  const consumers: Consumer[] = [
+    await startAlertConsumer({ log: eventLog, alerts, hub: alertHub, publisher }),
+    await startUserSettingsConsumer(eventLog, settings),
+  ];
+  const verifier = createTokenVerifier({
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    jwks: { url: config.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', config.AUTH_ISSUER) },
+  });
+  return {
+    deps: { log, sql, store, settings, verifier, publisher, alerts, alertHub },
+    async close() {
+      alertHub.close();
+      for (const consumer of consumers) await consumer.close();
+      await eventLog.close();
+      await store.close();
+      await sql.destroy();
+    },
+  };
+}
