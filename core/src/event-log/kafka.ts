@@ -283,7 +283,7 @@ class PlatformaticConsumer implements Consumer {
             handled.push(list[list.length - 1]!);
           }
         } finally {
-          await Promise.all(handled.map((last) => last.commit()));
+          await Promise.all(handled.map((last) => this.commit(last)));
         }
       }
       await this.finish(undefined);
@@ -291,6 +291,24 @@ class PlatformaticConsumer implements Consumer {
       await this.finish(error);
     }
   }
+
+  /**
+   * Commits past `last`. A failed commit (typically the group rebalancing under us) is not fatal:
+   * the handler already succeeded, so the worst outcome is that these messages are handed out
+   * again, which at-least-once allows; stopping the member would only cause another rebalance.
+   */
+  private async commit(last: Message<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    try {
+      await last.commit();
+    } catch (error) {
+      this.commitFailures += 1;
+      this.lastCommitError = error;
+    }
+  }
+
+  /** Commits that failed since start, and the last such error: for logs and metrics. */
+  commitFailures = 0;
+  lastCommitError: unknown;
 
   /** Resolves at the stream's next 'readable' (or close, or `close()`). */
   private readable(): Promise<void> {
