@@ -8,7 +8,12 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseAmountText } from './amount-text.js';
 import { csvDelimiters, type CsvRecord } from './csv-reader.js';
-import { FileFormatError, type ImportedRow } from './imported-row.js';
+import {
+  FileFormatError,
+  RowValueError,
+  type ImportedRow,
+  type RowProblem,
+} from './imported-row.js';
 
 /** Most preamble lines a mapping may skip before the header (account details some banks print). */
 export const csvSkipLinesMax = 50;
@@ -133,7 +138,7 @@ export function mapCsvRecord(
   };
 
   const dateText = cell('date');
-  if (!dateText) throw new FileFormatError(line, 'the date is empty');
+  if (!dateText) throw new RowValueError(line, 'the date is empty');
   const timeText = cell('time');
   const occurredAt = parseDate(dateText, timeText, mapping, line);
 
@@ -164,7 +169,7 @@ export function mapCsvRecord(
       magnitude = chosen.magnitude;
     }
   } catch (error) {
-    throw new FileFormatError(line, (error as Error).message);
+    throw new RowValueError(line, (error as Error).message);
   }
 
   const description = cell('description');
@@ -255,13 +260,14 @@ export function rowContentKey(row: ImportedRow): string {
 
 /**
  * Parse a whole CSV stream into rows with the mapping applied: a streaming pipeline (header, then
- * records) that throws FileFormatError at the first bad line.
+ * records). A line with a bad value is yielded as a RowProblem; a structural fault (an unterminated
+ * quote, a line cut short, a missing column) throws FileFormatError naming the line.
  */
 export async function* parseCsv(
   records: AsyncIterable<CsvRecord>,
   mapping: CsvMapping,
   defaultCurrency: string,
-): AsyncGenerator<ImportedRow> {
+): AsyncGenerator<ImportedRow | RowProblem> {
   let skipped = 0;
   let columns: Map<ColumnName, number> | undefined;
   let expectedFields: number | undefined;
@@ -279,7 +285,14 @@ export async function* parseCsv(
       }
       columns = resolveColumns(mapping, undefined);
     }
-    const row = mapCsvRecord(record, columns, mapping, expectedFields, defaultCurrency);
+    let row: ImportedRow;
+    try {
+      row = mapCsvRecord(record, columns, mapping, expectedFields, defaultCurrency);
+    } catch (error) {
+      if (!(error instanceof RowValueError)) throw error;
+      yield { line: error.line, problem: error.reason };
+      continue;
+    }
     if (row.externalId === undefined) {
       const key = rowContentKey(row);
       const n = (occurrences.get(key) ?? 0) + 1;

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { parseAmountText } from './amount-text.js';
 import { csvMappingSchema, parseCsv, type CsvMappingInput } from './csv-mapping.js';
 import { readCsvRecords } from './csv-reader.js';
-import type { ImportedRow } from './imported-row.js';
+import { isRowProblem, type ImportedRow } from './imported-row.js';
 
 /** Feed text in small chunks, so every test also crosses chunk boundaries at awkward places. */
 function chunked(text: string | Buffer, size = 7): AsyncIterable<Buffer> {
@@ -25,6 +25,7 @@ async function parse(
     parsed,
     currency,
   )) {
+    if (isRowProblem(row)) throw new Error(`line ${row.line}: ${row.problem}`);
     rows.push(row);
   }
   return rows;

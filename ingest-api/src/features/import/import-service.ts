@@ -25,7 +25,7 @@ import { toRawTransaction } from '../transactions/to-raw.js';
 import type { WalletDirectory } from '../transactions/wallet-directory.js';
 import { parseCsv, type CsvMapping } from './csv-mapping.js';
 import { readCsvRecords } from './csv-reader.js';
-import { FileFormatError, type ImportedRow } from './imported-row.js';
+import { FileFormatError, isRowProblem, type ImportedRow } from './imported-row.js';
 import { parseOfx } from './ofx.js';
 import { z } from 'zod';
 
@@ -229,6 +229,10 @@ export function createImportService(deps: {
               `the file has more than ${importRowsMax} lines (importRowsMax)`,
               { field: 'body' },
             );
+          }
+          if (isRowProblem(row)) {
+            addError({ line: row.line, code: 'validation_failed', message: row.problem });
+            continue;
           }
           try {
             const input = transactionInputSchema.parse(rowToInput(row, walletId, userId));

@@ -30,9 +30,31 @@ export interface ImportedRow {
 export class FileFormatError extends Error {
   constructor(
     readonly line: number,
-    message: string,
+    /** The message without the line. */
+    readonly reason: string,
   ) {
-    super(`line ${line}: ${message}`);
+    super(`line ${line}: ${reason}`);
     this.name = 'FileFormatError';
   }
+}
+
+/**
+ * A problem with one line's values (a bad amount or date) rather than with the file's structure:
+ * parsers yield it and go on, so a partial import can skip the line.
+ */
+export class RowValueError extends FileFormatError {
+  constructor(line: number, message: string) {
+    super(line, message);
+    this.name = 'RowValueError';
+  }
+}
+
+/** What a parser yields for a line it could not read. */
+export interface RowProblem {
+  line: number;
+  problem: string;
+}
+
+export function isRowProblem(item: ImportedRow | RowProblem): item is RowProblem {
+  return 'problem' in item;
 }

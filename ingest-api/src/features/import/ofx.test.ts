@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Readable } from 'node:stream';
-import type { ImportedRow } from './imported-row.js';
+import { isRowProblem, type ImportedRow } from './imported-row.js';
 import { parseOfx, parseOfxDate } from './ofx.js';
 
 function chunked(bytes: Buffer, size = 11): AsyncIterable<Buffer> {
@@ -12,8 +12,10 @@ function chunked(bytes: Buffer, size = 11): AsyncIterable<Buffer> {
 async function parse(file: Buffer | string, timeZone = 'UTC'): Promise<ImportedRow[]> {
   const rows: ImportedRow[] = [];
   const bytes = typeof file === 'string' ? Buffer.from(file, 'utf8') : file;
-  for await (const row of parseOfx(chunked(bytes), { defaultCurrency: 'EUR', timeZone }))
+  for await (const row of parseOfx(chunked(bytes), { defaultCurrency: 'EUR', timeZone })) {
+    if (isRowProblem(row)) throw new Error(`line ${row.line}: ${row.problem}`);
     rows.push(row);
+  }
   return rows;
 }
 

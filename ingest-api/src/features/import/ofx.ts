@@ -8,7 +8,12 @@
 import { DateTime, FixedOffsetZone } from 'luxon';
 import type { TransactionKind } from '@spendstream/core/events/transactions';
 import { parseAmountText } from './amount-text.js';
-import { FileFormatError, type ImportedRow } from './imported-row.js';
+import {
+  FileFormatError,
+  RowValueError,
+  type ImportedRow,
+  type RowProblem,
+} from './imported-row.js';
 
 /** Longest text between two tags, in characters (a MEMO is at most 255 in the spec). */
 export const ofxTextCharsMax = 4_096;
@@ -202,13 +207,16 @@ const kindsByType: Record<string, { in: TransactionKind; out: TransactionKind }>
   OTHER: { in: 'income', out: 'expense' },
 };
 
-/** The OFX transaction type a kind is written as (the generator's OFX writer uses this). */
+/**
+ * The OFX transaction type a kind is written as (the generator's OFX writer uses this). Together with
+ * the sign it reads back as the same kind: a refund is a POS line with money coming in.
+ */
 export const ofxTypeByKind: Record<TransactionKind, string> = {
   expense: 'POS',
   income: 'CREDIT',
   transfer_in: 'XFER',
   transfer_out: 'XFER',
-  refund: 'CREDIT',
+  refund: 'POS',
   fee: 'FEE',
   interest: 'INT',
   withdrawal: 'ATM',
@@ -217,13 +225,17 @@ export const ofxTypeByKind: Record<TransactionKind, string> = {
   adjustment_out: 'DEBIT',
 };
 
-/** Read statement transactions from an OFX or QFX stream; throws FileFormatError naming the line. */
+/**
+ * Read statement transactions from an OFX or QFX stream. A transaction with a bad value is yielded as
+ * a RowProblem; a structural fault throws FileFormatError naming the line.
+ */
 export async function* parseOfx(
   input: AsyncIterable<Uint8Array | string>,
   options: OfxReadOptions,
-): AsyncGenerator<ImportedRow> {
+): AsyncGenerator<ImportedRow | RowProblem> {
   const zone = options.timeZone ?? 'UTC';
   const stack: string[] = [];
+  const stackLines: number[] = [];
   let pendingOpen: Token | undefined;
   let lastLeaf: string | undefined;
   let currency: string | undefined;
@@ -245,20 +257,20 @@ export async function* parseOfx(
     const f = transaction!.fields;
     const start = transaction!.line;
     const fitid = f.get('FITID');
-    if (!fitid) throw new FileFormatError(start, 'a STMTTRN without FITID');
+    if (!fitid) throw new RowValueError(start, 'a STMTTRN without FITID');
     const amountText = f.get('TRNAMT');
-    if (!amountText) throw new FileFormatError(start, `transaction ${fitid} has no TRNAMT`);
+    if (!amountText) throw new RowValueError(start, `transaction ${fitid} has no TRNAMT`);
     // OFX amounts use a decimal point; some European banks write a decimal comma.
     const separator = amountText.includes(',') && !amountText.includes('.') ? ',' : '.';
     let parsed;
     try {
       parsed = parseAmountText(amountText, separator);
     } catch (error) {
-      throw new FileFormatError(start, `transaction ${fitid}: ${(error as Error).message}`);
+      throw new RowValueError(start, `transaction ${fitid}: ${(error as Error).message}`);
     }
-    if (!parsed) throw new FileFormatError(start, `transaction ${fitid} has an empty TRNAMT`);
+    if (!parsed) throw new RowValueError(start, `transaction ${fitid} has an empty TRNAMT`);
     const dateText = f.get('DTUSER') ?? f.get('DTPOSTED');
-    if (!dateText) throw new FileFormatError(start, `transaction ${fitid} has no DTPOSTED`);
+    if (!dateText) throw new RowValueError(start, `transaction ${fitid} has no DTPOSTED`);
     const date = parseOfxDate(dateText, zone);
     if (!date)
       throw new FileFormatError(
@@ -315,6 +327,7 @@ export async function* parseOfx(
       transaction = { line: token.line, fields: new Map() };
     }
     stack.push(token.value);
+    stackLines.push(token.line);
   };
 
   for await (const token of tokenize(input)) {
@@ -362,8 +375,15 @@ export async function* parseOfx(
       );
     }
     stack.pop();
+    stackLines.pop();
     if (token.value === 'STMTTRN') {
-      const row = finish(token.line);
+      let row: ImportedRow | RowProblem;
+      try {
+        row = finish(token.line);
+      } catch (error) {
+        if (!(error instanceof RowValueError)) throw error;
+        row = { line: error.line, problem: error.reason };
+      }
       transaction = undefined;
       yield row;
     }
@@ -372,7 +392,7 @@ export async function* parseOfx(
   if (!sawOfx) throw new FileFormatError(1, 'no <OFX> element: not an OFX file');
   if (stack.length > 0) {
     throw new FileFormatError(
-      transaction?.line ?? 1,
+      stackLines[stackLines.length - 1] ?? 1,
       `the file ends with <${stack[stack.length - 1]}> still open (it may be truncated)`,
     );
   }
