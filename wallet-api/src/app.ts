@@ -35,6 +35,8 @@ export const serviceVersion = (
 /** Token issuer and audience when the configuration names none (wallet-api's default local URL). */
 export const issuerDefault = 'http://localhost:3001';
 export const audienceDefault = 'spendstream';
+/** Largest request body, in bytes: a movement with a full note and tags is under 4 KiB. */
+export const walletBodyBytesMax = 64 * 1024;
 
 export interface WalletAppDeps {
   log: Logger;
@@ -117,6 +119,7 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
       },
     },
     openapi: walletOpenApiDocument(serviceVersion),
+    limits: { bodyBytesMax: walletBodyBytesMax },
   });
   return Object.assign(app, {
     ready,
