@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { infraSourceDir, stateDir, type InfraConfig } from './config.js';
 import { resolveJars } from './maven.js';
-import { kafkaAnswers, portInUse } from './probes.js';
+import { kafkaAnswers, kafkaTakesWrites, portInUse } from './probes.js';
 import {
   livePid,
   removeFile,
@@ -166,6 +166,11 @@ export const kafka: InfraServer = {
       { cwd: home, logFile: stdoutLog, pidFile },
     );
     await waitUntil('kafka', () => kafkaAnswers(config.kafkaPort), {
+      timeoutMs: startTimeoutMs,
+      logFile: existsSync(join(logsDir, 'server.log')) ? join(logsDir, 'server.log') : stdoutLog,
+      stillRunning: () => livePid(pidFile, 'kafka.Kafka') === pid,
+    });
+    await waitUntil('kafka (new topics)', () => kafkaTakesWrites(config.kafkaPort), {
       timeoutMs: startTimeoutMs,
       logFile: existsSync(join(logsDir, 'server.log')) ? join(logsDir, 'server.log') : stdoutLog,
       stillRunning: () => livePid(pidFile, 'kafka.Kafka') === pid,

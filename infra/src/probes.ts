@@ -109,3 +109,34 @@ export function portInUse(port: number): Promise<boolean> {
     });
   });
 }
+
+/**
+ * True when the broker takes a new topic and a produced message, the way tests will use it. A
+ * restarted broker answers ApiVersions while it is still loading hundreds of old test partitions,
+ * and then refuses new topics for a while (UNKNOWN_TOPIC_OR_PARTITION). Uses kafkajs from the
+ * project's node_modules when installed; without it the ApiVersions probe has to do.
+ */
+export async function kafkaTakesWrites(port: number): Promise<boolean> {
+  const kafkajs = await import('kafkajs').catch(() => undefined);
+  if (kafkajs === undefined) return true;
+  const kafka = new kafkajs.Kafka({
+    clientId: 'spendstream-infra',
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: kafkajs.logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
+  const topic = `infra_ready_${Date.now()}`;
+  const admin = kafka.admin();
+  const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  try {
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'ready' }] });
+    return true;
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
