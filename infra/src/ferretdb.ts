@@ -139,7 +139,8 @@ export const ferretdb: InfraServer = {
         `--state-dir=${stateFolder}`,
         '--telemetry=disable',
         '--debug-addr=-',
-        '--log-level=warn',
+        // warn would log every driver's endSessions (unsupported in v1) with a full message dump.
+        '--log-level=error',
       ],
       { cwd: home, logFile, pidFile },
     );
