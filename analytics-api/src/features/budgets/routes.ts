@@ -7,7 +7,7 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { authScopes, requireAuth } from '@spendstream/core/auth';
 import { parseBody, parseQuery } from '@spendstream/core/http';
-import { budgetSchema, idSchema, type Budget } from '@spendstream/core/events';
+import { budgetSchema, budgetScopeSchema, idSchema, type Budget } from '@spendstream/core/events';
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
 import { moneyJson } from '../../http/present.js';
@@ -15,6 +15,8 @@ import { createBudgetService, type BudgetStatus } from './budget-service.js';
 
 export const draftSchema = budgetSchema
   .omit({ budgetId: true, createdAt: true, updatedAt: true })
+  // No scope means every outgoing transaction counts.
+  .extend({ scope: budgetScopeSchema.prefault({}) })
   .strict();
 export const changesSchema = draftSchema.partial().strict();
 const budgetParams = z.object({ id: idSchema });

@@ -84,7 +84,8 @@ export function createSearchRouter(deps: FeatureDeps): Router {
         transactionId: id,
         userId,
         category: body.category,
-        previousCategory: doc.subcategory ?? doc.category,
+        // The top-level id: core's category id has no "." while subcategory ids here do.
+        previousCategory: doc.category,
         applyToMerchant,
         ...(applyToMerchant && doc.merchant ? { merchantKey: doc.merchant } : {}),
         correctedAt: now,

@@ -1,0 +1,160 @@
+/**
+ * Bad input gets a clear 4xx as problem+json naming the field: unknown categories, inverted and
+ * huge date ranges, page sizes over the limit, malformed queries, cursors and bodies.
+ */
+import test from 'ava';
+import { generateDocs } from './support/factories.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+let app: TestApp;
+test.before(async () => {
+  app = await startTestApp({ docs: generateDocs(3, 50), now: '2026-06-15T12:00:00Z' });
+});
+test.after.always(async () => {
+  await app?.close();
+});
+
+const cases: Array<[string, string, number, string]> = [
+  [
+    'unknown category in a breakdown',
+    '/v1/analytics/breakdown?category=food,nonsense',
+    400,
+    'category',
+  ],
+  ['unknown category in a search', '/v1/transactions?category=unicorns', 400, 'category'],
+  ['inverted date range', '/v1/analytics/cash-flow?from=2026-03-10&to=2026-03-01', 400, 'to'],
+  ['inverted search range', '/v1/transactions?from=2026-03-10&to=2026-03-01', 400, 'to'],
+  ['huge date range', '/v1/analytics/time-series?from=2020-01-01&to=2026-01-01', 400, 'to'],
+  ['huge search range', '/v1/transactions?from=2019-01-01&to=2026-01-01', 400, 'to'],
+  ['from without to', '/v1/analytics/breakdown?from=2026-01-01', 400, 'to'],
+  [
+    'period and range together',
+    '/v1/analytics/breakdown?period=month&from=2026-01-01&to=2026-01-31',
+    400,
+    'period',
+  ],
+  ['search page size over the limit', '/v1/transactions?limit=101', 400, 'limit'],
+  ['alert page size over the limit', '/v1/alerts?limit=1000', 400, 'limit'],
+  ['page size zero', '/v1/transactions?limit=0', 400, 'limit'],
+  ['unknown parameter', '/v1/analytics/breakdown?colour=red', 400, '(root)'],
+  ['impossible date', '/v1/analytics/breakdown?date=2026-02-30', 400, 'date'],
+  ['unknown dimension', '/v1/analytics/breakdown?by=colour', 400, 'by'],
+  ['start day beyond 28', '/v1/analytics/breakdown?startDay=31', 400, 'startDay'],
+  ['fractional amount', '/v1/transactions?minAmount=12.50', 400, 'minAmount'],
+  ['inverted amount range', '/v1/transactions?minAmount=500&maxAmount=100', 400, 'maxAmount'],
+  ['junk cursor', '/v1/transactions?cursor=!!!', 400, 'cursor'],
+  [
+    'a cursor of another sort',
+    `/v1/transactions?sort=amount_asc&cursor=${Buffer.from(JSON.stringify({ s: 'date_desc', v: '2026-01-01T00:00:00.000Z', id: 'x' })).toString('base64url')}`,
+    400,
+    'cursor',
+  ],
+  ['unknown sort', '/v1/transactions?sort=random', 400, 'sort'],
+  ['bad bucket', '/v1/analytics/time-series?bucket=hour', 400, 'bucket'],
+  ['bad Last-Event-ID', '/v1/alerts/stream?lastEventId=abc', 400, 'Last-Event-ID'],
+  ['bad boolean', '/v1/analytics/breakdown?byCurrency=yes', 400, 'byCurrency'],
+];
+
+for (const [name, path, status, field] of cases) {
+  test(`${name} is a ${status} naming ${field}`, async (t) => {
+    const response = await app.as('u-paris', path);
+    t.is(response.status, status);
+    t.is(response.headers.get('content-type'), 'application/problem+json');
+    const problem = (await response.json()) as {
+      code: string;
+      field?: string;
+      detail: string;
+      errors: Array<{ path: string }>;
+    };
+    t.is(problem.code, 'validation_failed');
+    t.true(
+      problem.field === field || problem.errors.some((error) => error.path === field),
+      `field ${problem.field} / ${JSON.stringify(problem.errors)}: ${problem.detail}`,
+    );
+  });
+}
+
+const budgetCases: Array<[string, unknown, string]> = [
+  [
+    'an unknown category',
+    {
+      name: 'B',
+      limit: { amount: '100', currency: 'EUR' },
+      period: { kind: 'month' },
+      scope: { categories: ['nonsense'] },
+    },
+    'scope.categories',
+  ],
+  [
+    'a fractional limit',
+    { name: 'B', limit: { amount: '10.5', currency: 'EUR' }, period: { kind: 'month' } },
+    'limit.amount',
+  ],
+  [
+    'a limit in a foreign currency',
+    { name: 'B', limit: { amount: '100', currency: 'USD' }, period: { kind: 'month' } },
+    'limit.currency',
+  ],
+  [
+    'a start day of 31',
+    {
+      name: 'B',
+      limit: { amount: '100', currency: 'EUR' },
+      period: { kind: 'month', startDay: 31 },
+    },
+    'period.startDay',
+  ],
+  [
+    'descending thresholds',
+    {
+      name: 'B',
+      limit: { amount: '100', currency: 'EUR' },
+      period: { kind: 'week' },
+      thresholds: [90, 50],
+    },
+    'thresholds',
+  ],
+  [
+    'an unknown field',
+    {
+      name: 'B',
+      limit: { amount: '100', currency: 'EUR' },
+      period: { kind: 'week' },
+      colour: 'red',
+    },
+    '(root)',
+  ],
+];
+
+for (const [name, body, field] of budgetCases) {
+  test(`a budget with ${name} is a 400 naming ${field}`, async (t) => {
+    const response = await app.as('u-paris', '/v1/budgets', {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    t.is(response.status, 400);
+    const problem = (await response.json()) as { field?: string; errors: Array<{ path: string }> };
+    t.true(
+      problem.field === field || problem.errors.some((error) => error.path === field),
+      JSON.stringify(problem),
+    );
+  });
+}
+
+test('malformed JSON in a budget body is a 400', async (t) => {
+  const response = await app.as('u-paris', '/v1/budgets', { method: 'POST', body: '{"name":' });
+  t.is(response.status, 400);
+  t.like(await response.json(), { code: 'malformed_json' });
+});
+
+test('recategorizing to an unknown category is a 400 and publishes nothing', async (t) => {
+  const response = await app.as('u-paris', '/v1/transactions/u-paris-t1/recategorize', {
+    method: 'POST',
+    body: JSON.stringify({ category: 'nonsense' }),
+  });
+  t.is(response.status, 400);
+  t.is(
+    app.publisher.published.filter((entry) => entry.topic === 'transactions.corrections').length,
+    0,
+  );
+});
