@@ -1,6 +1,8 @@
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { eventLogContract } from '../testing/event-log-contract.js';
@@ -88,4 +90,63 @@ test('sending to a topic that was never created is a not-found error', async (t)
   await t.throwsAsync(log.send('embedded.missing', [{ key: 'k', value: 'v' }]), {
     message: /does not exist/,
   });
+});
+
+test('members in two processes share one group on the same file and handle each message once', async (t) => {
+  const topic = 'embedded.processes';
+  const groupId = 'embedded.processes.g';
+  const log = createEmbeddedEventLog({ path, pollIntervalMs: 20 });
+  t.teardown(() => log.close());
+  await log.createTopic(topic, { partitions: 4 });
+  const child = fork(
+    fileURLToPath(new URL('./embedded-child-member.ts', import.meta.url)),
+    [path, topic, groupId],
+    {
+      execArgv: ['--import', 'tsx'],
+    },
+  );
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill();
+  });
+  const childHandled: string[] = [];
+  let childOwns: number[] = [];
+  child.on('message', (message: { handled?: string[]; owns?: number[] }) => {
+    if (message.handled) childHandled.push(...message.handled);
+    if (message.owns) childOwns = message.owns;
+  });
+  const parentHandled: string[] = [];
+  const parent = await log.subscribe({
+    groupId,
+    topics: [topic],
+    sessionTimeoutMs: 1_000,
+    handler: async (batch) => {
+      parentHandled.push(...batch.messages.map((m) => `${m.partition}:${m.offset}`));
+    },
+  });
+  const until = async (condition: () => boolean, what: string): Promise<void> => {
+    const deadline = Date.now() + 15_000;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await until(() => childOwns.length === 2 && parent.assignment().length === 2, 'a 2 + 2 split');
+  t.deepEqual([...childOwns, ...parent.assignment().map((p) => p.partition)].sort(), [0, 1, 2, 3]);
+  await log.send(
+    topic,
+    Array.from({ length: 400 }, (_, i) => ({ key: `user-${i % 40}`, value: String(i) })),
+  );
+  await until(() => childHandled.length + parentHandled.length >= 400, '400 messages');
+  await new Promise((r) => setTimeout(r, 100));
+  t.true(childHandled.length > 0 && parentHandled.length > 0, 'both processes handled messages');
+  const all = [...childHandled, ...parentHandled];
+  t.is(all.length, 400, 'no message handled twice');
+  t.is(new Set(all).size, 400);
+  child.send('close');
+  await new Promise((r) => child.once('exit', r));
+  await until(
+    () => parent.assignment().length === 4,
+    'the parent to take over after the child left',
+  );
+  t.is(parent.assignment().length, 4);
 });

@@ -111,6 +111,11 @@ function releaseSignal(path: string): void {
   if (entry.users === 0) signals.delete(path);
 }
 
+interface PartitionRef {
+  topic: string;
+  partition: number;
+}
+
 interface MessageRow {
   offset: number | bigint;
   key: Buffer;
@@ -224,20 +229,22 @@ class EmbeddedEventLog implements EventLog {
     this.ensureOpen();
     validateTopicName(name);
     validatePartitionCount(options.partitions);
-    this.db.transaction(() => {
-      const existing = this.statements.topic.get(name);
-      if (existing) {
-        if (existing.partitions !== options.partitions) {
-          throw new ConflictError(
-            `topic ${name} exists with ${existing.partitions} partitions, not ${options.partitions}`,
-            { field: 'partitions' },
-          );
+    this.db
+      .transaction(() => {
+        const existing = this.statements.topic.get(name);
+        if (existing) {
+          if (existing.partitions !== options.partitions) {
+            throw new ConflictError(
+              `topic ${name} exists with ${existing.partitions} partitions, not ${options.partitions}`,
+              { field: 'partitions' },
+            );
+          }
+          return;
         }
-        return;
-      }
-      this.statements.insertTopic.run(name, options.partitions, Date.now());
-      for (let p = 0; p < options.partitions; p++) this.statements.insertPartition.run(name, p);
-    })();
+        this.statements.insertTopic.run(name, options.partitions, Date.now());
+        for (let p = 0; p < options.partitions; p++) this.statements.insertPartition.run(name, p);
+      })
+      .immediate();
     this.partitionCounts.set(name, options.partitions);
   }
 
@@ -258,25 +265,29 @@ class EmbeddedEventLog implements EventLog {
     const now = Date.now();
     const s = this.statements;
     // One transaction for the whole batch: one fsync, and readers see all of it or none of it.
-    this.db.transaction(() => {
-      const next = new Map<number, number>();
-      for (const message of encoded) {
-        const partition = partitionForKey(message.key, partitions);
-        let offset = next.get(partition);
-        if (offset === undefined) {
-          const row = s.nextOffset.get(topic, partition);
-          invariant(row, `partition ${topic}/${partition} has a row in event_log_partitions`);
-          offset = row.next_offset;
+    // IMMEDIATE: take the write lock up front (waiting up to busy_timeout) instead of failing when
+    // another process appends between our read of next_offset and our insert.
+    this.db
+      .transaction(() => {
+        const next = new Map<number, number>();
+        for (const message of encoded) {
+          const partition = partitionForKey(message.key, partitions);
+          let offset = next.get(partition);
+          if (offset === undefined) {
+            const row = s.nextOffset.get(topic, partition);
+            invariant(row, `partition ${topic}/${partition} has a row in event_log_partitions`);
+            offset = row.next_offset;
+          }
+          const headers =
+            message.headers.length === 0
+              ? null
+              : JSON.stringify(message.headers.map(([k, v]) => [k, v.toString('base64')]));
+          s.insertMessage.run(topic, partition, offset, message.key, message.value, headers, now);
+          next.set(partition, offset + 1);
         }
-        const headers =
-          message.headers.length === 0
-            ? null
-            : JSON.stringify(message.headers.map(([k, v]) => [k, v.toString('base64')]));
-        s.insertMessage.run(topic, partition, offset, message.key, message.value, headers, now);
-        next.set(partition, offset + 1);
-      }
-      for (const [partition, offset] of next) s.setNextOffset.run(offset, topic, partition);
-    })();
+        for (const [partition, offset] of next) s.setNextOffset.run(offset, topic, partition);
+      })
+      .immediate();
     this.signal.emit('append', topic);
   }
 
@@ -367,26 +378,28 @@ class EmbeddedConsumer implements Consumer {
     try {
       const s = this.log.statements;
       const now = Date.now();
-      const changed = this.log.db.transaction(() => {
-        let membershipChanged = false;
-        if (s.heartbeat.run(now, this.groupId, this.memberId).changes === 0) {
-          // Dropped after a long pause: rejoin; the fence on commit kept our late work harmless.
-          s.join.run(
-            this.groupId,
-            this.memberId,
-            JSON.stringify(this.topics),
-            this.sessionTimeoutMs,
-            now,
-          );
-          membershipChanged = true;
-        }
-        for (const { member_id } of s.expired.all(this.groupId, now)) {
-          s.releaseAll.run(this.groupId, member_id);
-          s.leave.run(this.groupId, member_id);
-          membershipChanged = true;
-        }
-        return membershipChanged;
-      })();
+      const changed = this.log.db
+        .transaction(() => {
+          let membershipChanged = false;
+          if (s.heartbeat.run(now, this.groupId, this.memberId).changes === 0) {
+            // Dropped after a long pause: rejoin; the fence on commit kept our late work harmless.
+            s.join.run(
+              this.groupId,
+              this.memberId,
+              JSON.stringify(this.topics),
+              this.sessionTimeoutMs,
+              now,
+            );
+            membershipChanged = true;
+          }
+          for (const { member_id } of s.expired.all(this.groupId, now)) {
+            s.releaseAll.run(this.groupId, member_id);
+            s.leave.run(this.groupId, member_id);
+            membershipChanged = true;
+          }
+          return membershipChanged;
+        })
+        .immediate();
       if (changed) this.log.signal.emit(`group:${this.groupId}`);
       else this.wake?.();
     } catch (error) {
@@ -398,39 +411,48 @@ class EmbeddedConsumer implements Consumer {
    * round-robin over the live members sorted by id; every member computes the same plan. */
   private rebalance(): void {
     const s = this.log.statements;
-    const released = this.log.db.transaction(() => {
+    const plan = (): { release: PartitionRef[]; claim: PartitionRef[]; owned: PartitionRef[] } => {
       const members = s.members.all(this.groupId).map((m) => ({
         id: m.member_id,
         topics: new Set(JSON.parse(m.topics) as string[]),
       }));
-      const wanted = new Set<string>();
+      const release: PartitionRef[] = [];
+      const claim: PartitionRef[] = [];
+      const owned: PartitionRef[] = [];
       for (const topic of this.topics) {
         const subscribers = members.filter((m) => m.topics.has(topic));
         const partitions = this.log.partitionCount(topic);
-        for (let p = 0; p < partitions; p++) {
-          if (subscribers.length > 0 && subscribers[p % subscribers.length]!.id === this.memberId) {
-            wanted.add(`${p}:${topic}`);
-          }
+        for (let partition = 0; partition < partitions; partition++) {
+          const wanted =
+            subscribers.length > 0 &&
+            subscribers[partition % subscribers.length]!.id === this.memberId;
+          const owner = s.owner.get(this.groupId, topic, partition)?.member_id;
+          if (owner === this.memberId) (wanted ? owned : release).push({ topic, partition });
+          else if (wanted && owner === undefined) claim.push({ topic, partition });
         }
       }
-      let releasedAny = false;
-      for (const own of s.owned.all(this.groupId, this.memberId)) {
-        if (!wanted.has(`${own.partition}:${own.topic}`)) {
-          s.release.run(this.groupId, own.topic, own.partition, this.memberId);
-          releasedAny = true;
-        }
-      }
-      for (const entry of wanted) {
-        const split = entry.indexOf(':');
-        const partition = Number(entry.slice(0, split));
-        const topic = entry.slice(split + 1);
-        if (s.claim.run(this.groupId, topic, partition, this.memberId).changes === 1) {
+      return { release, claim, owned };
+    };
+    // A settled member only reads. Changes run in an IMMEDIATE transaction: a deferred one that
+    // read first would fail with SQLITE_BUSY when another process wrote in between.
+    const first = this.log.db.transaction(plan)();
+    if (first.release.length === 0 && first.claim.length === 0) {
+      this.owned = first.owned;
+      return;
+    }
+    const released = this.log.db
+      .transaction(() => {
+        const { release, claim, owned } = plan();
+        for (const { topic, partition } of release)
+          s.release.run(this.groupId, topic, partition, this.memberId);
+        for (const { topic, partition } of claim) {
+          s.claim.run(this.groupId, topic, partition, this.memberId);
           this.initOffset(topic, partition);
         }
-      }
-      this.owned = s.owned.all(this.groupId, this.memberId);
-      return releasedAny;
-    })();
+        this.owned = [...owned, ...claim];
+        return release.length > 0;
+      })
+      .immediate();
     if (released) this.log.signal.emit(`group:${this.groupId}`);
   }
 
@@ -474,12 +496,14 @@ class EmbeddedConsumer implements Consumer {
     const s = this.log.statements;
     const last = batch.messages[batch.messages.length - 1];
     invariant(last, 'a committed batch is not empty');
-    return this.log.db.transaction(() => {
-      const owner = s.owner.get(this.groupId, batch.topic, batch.partition);
-      if (owner?.member_id !== this.memberId) return false;
-      s.commit.run(this.groupId, batch.topic, batch.partition, last.offset + 1n);
-      return true;
-    })();
+    return this.log.db
+      .transaction(() => {
+        const owner = s.owner.get(this.groupId, batch.topic, batch.partition);
+        if (owner?.member_id !== this.memberId) return false;
+        s.commit.run(this.groupId, batch.topic, batch.partition, last.offset + 1n);
+        return true;
+      })
+      .immediate();
   }
 
   private async run(): Promise<void> {
@@ -523,10 +547,12 @@ class EmbeddedConsumer implements Consumer {
     try {
       if (this.log.db.open) {
         const s = this.log.statements;
-        this.log.db.transaction(() => {
-          s.releaseAll.run(this.groupId, this.memberId);
-          s.leave.run(this.groupId, this.memberId);
-        })();
+        this.log.db
+          .transaction(() => {
+            s.releaseAll.run(this.groupId, this.memberId);
+            s.leave.run(this.groupId, this.memberId);
+          })
+          .immediate();
         this.log.signal.emit(`group:${this.groupId}`);
       }
     } finally {
