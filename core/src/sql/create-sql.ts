@@ -93,7 +93,41 @@ export function createSql(config: SqlConfig, options: SqlOptions = {}): Knex {
   }
   const filename =
     options.sqliteFilename ?? join(resolve(config.DATA_DIR ?? '.data'), sqliteFileName);
-  if (filename !== ':memory:') mkdirSync(resolve(filename, '..'), { recursive: true });
+  if (filename === ':memory:') return openSqlite(filename);
+  const key = resolve(filename);
+  const shared = sharedSqlite.get(key);
+  if (shared) {
+    shared.refs += 1;
+    return shared.knex;
+  }
+  mkdirSync(resolve(filename, '..'), { recursive: true });
+  const knex = openSqlite(key);
+  const entry = { knex, refs: 1 };
+  sharedSqlite.set(key, entry);
+  const destroyPool = knex.destroy.bind(knex);
+  // Each createSql caller calls destroy once; the connection closes with the last one.
+  Object.defineProperty(knex, 'destroy', {
+    configurable: true,
+    value: async () => {
+      entry.refs -= 1;
+      if (entry.refs > 0) return;
+      sharedSqlite.delete(key);
+      await destroyPool();
+    },
+  });
+  return knex;
+}
+
+/**
+ * One knex handle per SQLite file per process. better-sqlite3 is synchronous: with two handles on
+ * one file in one thread, the second writer's busy wait would block the event loop while the first
+ * handle's transaction waits on that same loop to commit, so both stall for the busy timeout. When
+ * several services share a process (the all-in-one entry) and each calls createSql, they all get
+ * the same handle, which queues their transactions on its single connection instead.
+ */
+const sharedSqlite = new Map<string, { knex: Knex; refs: number }>();
+
+function openSqlite(filename: string): Knex {
   return knexFactory({
     client: SpendstreamSqliteClient as unknown as typeof knexFactory.Client,
     connection: { filename },

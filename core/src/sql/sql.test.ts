@@ -222,6 +222,45 @@ test('sqlite: a writer in another process makes a read-modify-write transaction 
   t.is((await holder.exited).code, 0);
 });
 
+test('sqlite: handles opened twice on one file in one process share a connection and close with the last', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spendstream-sql-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const a = createSql({ DATA_DIR: dir });
+  const b = createSql({ DATA_DIR: dir });
+  await a.schema.createTable('counter', (table) => {
+    table.integer('id').primary();
+    table.integer('n').notNullable();
+  });
+  await a('counter').insert({ id: 1, n: 0 });
+  // A transaction that awaits between its read and its write, while the other handle writes:
+  // with two connections the second writer's synchronous busy wait would stall the loop for the
+  // 5 s busy timeout and then fail; on one shared connection it simply queues.
+  const started = Date.now();
+  await Promise.all([
+    withTransaction(a, async (trx) => {
+      const row = (await trx('counter').where({ id: 1 }).first()) as { n: number };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await trx('counter')
+        .where({ id: 1 })
+        .update({ n: row.n + 1 });
+    }),
+    (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await b('counter').where({ id: 1 }).increment('n', 10);
+    })(),
+  ]);
+  t.true(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+  t.is(((await b('counter').where({ id: 1 }).first()) as { n: number }).n, 11);
+  await a.destroy();
+  t.is(((await b('counter').where({ id: 1 }).first()) as { n: number }).n, 11);
+  await b.destroy();
+  await t.throwsAsync(b('counter').select());
+  // A later createSql opens the file afresh.
+  const c = createSql({ DATA_DIR: dir });
+  t.is(((await c('counter').where({ id: 1 }).first()) as { n: number }).n, 11);
+  await c.destroy();
+});
+
 test('toBigInt accepts exact forms and refuses a rounded number', (t) => {
   t.is(toBigInt('-9223372036854775808'), int64Min);
   t.is(toBigInt(42), 42n);
