@@ -1,20 +1,25 @@
 /**
  * `npm start`: every service and the stream jobs in one process, on the embedded default unless
- * the environment names servers. They share one SQL handle (SQLite allows one writer anyway, and
- * two handles on one file in one thread would block each other). SIGTERM or SIGINT drains every
- * server, then closes the database.
+ * the environment names servers. The services share one SQL handle and one event log: on the
+ * embedded default both are SQLite files, and two better-sqlite3 handles on one file in one thread
+ * would block each other. SIGTERM or SIGINT drains every server, then stops the background work
+ * and closes the event log and the database, in that order.
  */
+import { createTokenVerifier } from '@spendstream/core/auth';
 import { backendChoice, loadConfig } from '@spendstream/core/config';
+import { createEventLog } from '@spendstream/core/event-log';
+import { topicSpecs, topics } from '@spendstream/core/events';
 import {
   onShutdownSignal,
   startService,
-  type ServiceApp,
+  type CloseHook,
   type ServiceServer,
 } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
 import { createAnalyticsApp } from '../analytics-api/src/app.js';
-import { createIngestApp } from '../ingest-api/src/app.js';
+import { openAnalyticsRuntime } from '../analytics-api/src/runtime.js';
+import { createIngestApp, migrateIngest } from '../ingest-api/src/app.js';
 import { createStreamJobsApp } from '../stream-jobs/src/app.js';
 import { createWalletApp } from '../wallet-api/src/app.js';
 import { allInOneConfigSchema } from './all-in-one-config.js';
@@ -23,34 +28,96 @@ const config = loadConfig(allInOneConfigSchema);
 const logFor = (service: string) => createLogger({ service, level: config.LOG_LEVEL });
 const log = logFor('spendstream');
 const backends = backendChoice(config);
-const sql = createSql(config);
-
-const services: [ServiceApp, number][] = [
-  [createWalletApp({ log: logFor('wallet-api'), sql }), config.WALLET_API_PORT],
-  [createIngestApp({ log: logFor('ingest-api'), sql }), config.INGEST_API_PORT],
-  [createAnalyticsApp({ log: logFor('analytics-api'), sql }), config.ANALYTICS_API_PORT],
-  [createStreamJobsApp({ log: logFor('stream-jobs'), sql }), config.STREAM_JOBS_PORT],
-];
 
 const servers: ServiceServer[] = [];
+/** Run after every server has drained, in this order. */
+const closeHooks: CloseHook[] = [];
 const shutdown = async () => {
   await Promise.all(servers.map((server) => server.close()));
-  await sql.destroy();
+  for (const hook of closeHooks) {
+    try {
+      await hook();
+    } catch (error) {
+      log.error('close hook failed', { err: error });
+    }
+  }
 };
 
+const listen = (app: Parameters<typeof startService>[0], port: number) =>
+  startService(app, {
+    port,
+    host: config.HOST,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    logFields: { backends },
+  });
+
 try {
-  for (const [app, port] of services) {
-    servers.push(
-      await startService(app, {
-        port,
-        host: config.HOST,
-        shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-        logFields: { backends },
-      }),
-    );
+  const sql = createSql(config);
+  closeHooks.push(() => sql.destroy());
+  const eventLog = await createEventLog({
+    ...(config.KAFKA_BROKERS ? { kafkaBrokers: config.KAFKA_BROKERS } : {}),
+    dataDir: config.DATA_DIR,
+    clientId: 'spendstream',
+  });
+  // Before the SQL pool closes: the log goes after everything that writes to it has stopped.
+  closeHooks.unshift(() => eventLog.close());
+  for (const topic of new Set([topics.transactionsRaw, topics.walletEvents, config.INGEST_TOPIC])) {
+    await eventLog.createTopic(topic, {
+      partitions: topicSpecs[topics.transactionsRaw].partitions,
+    });
   }
+
+  const wallet = createWalletApp({
+    log: logFor('wallet-api'),
+    sql,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    adminEmails: config.WALLET_ADMIN_EMAILS,
+  });
+  const relay = wallet.startRelay(eventLog);
+  closeHooks.unshift(() => relay.stop());
+  const walletServer = await listen(wallet, config.WALLET_API_PORT);
+  servers.push(walletServer);
+
+  // The other services verify wallet-api's tokens against its JWKS; in one process that is the
+  // port wallet-api just bound (which differs from AUTH_ISSUER's when the port is 0).
+  const verifier = createTokenVerifier({
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    jwks: { url: config.AUTH_JWKS_URL ?? `${walletServer.url}/.well-known/jwks.json` },
+  });
+
+  await migrateIngest(sql);
+  const ingest = createIngestApp({
+    log: logFor('ingest-api'),
+    sql,
+    eventLog,
+    verifier,
+    topic: config.INGEST_TOPIC,
+    rateLimit: {
+      itemsPerSecond: config.INGEST_RATE_ITEMS_PER_SECOND,
+      burstItems: config.INGEST_RATE_BURST_ITEMS,
+    },
+    publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
+    bodyBytesMax: config.INGEST_BODY_BYTES_MAX,
+  });
+  servers.push(await listen(ingest, config.INGEST_API_PORT));
+  // analytics-api opens its backends from the same configuration; its SQL handle is the shared
+  // one (createSql returns one handle per SQLite file per process).
+  const analytics = await openAnalyticsRuntime(
+    {
+      ...config,
+      AUTH_JWKS_URL: config.AUTH_JWKS_URL ?? `${walletServer.url}/.well-known/jwks.json`,
+    },
+    logFor('analytics-api'),
+  );
+  closeHooks.unshift(() => analytics.close());
+  servers.push(await listen(createAnalyticsApp(analytics.deps), config.ANALYTICS_API_PORT));
+  servers.push(
+    await listen(createStreamJobsApp({ log: logFor('stream-jobs'), sql }), config.STREAM_JOBS_PORT),
+  );
 } catch (error) {
-  // A port in use, say: stop what did start and say which service could not.
+  // A port in use, say: stop what did start and say what failed.
   log.error('could not start every service', { err: error, started: servers.length });
   await shutdown();
   process.exit(1);
@@ -59,6 +126,11 @@ try {
 log.info('all services up', {
   backends,
   dataDir: backends.sql === 'sqlite' ? config.DATA_DIR : undefined,
-  services: Object.fromEntries(services.map(([app], i) => [app.name, servers[i]!.url])),
+  services: Object.fromEntries(
+    ['wallet-api', 'ingest-api', 'analytics-api', 'stream-jobs'].map((name, i) => [
+      name,
+      servers[i]!.url,
+    ]),
+  ),
 });
 onShutdownSignal(shutdown, log);
