@@ -15,7 +15,7 @@ const freePorts = {
   STREAM_JOBS_PORT: '0',
 };
 
-test('npm start runs all four services on the embedded default and stops them on SIGTERM', async (t) => {
+test('npm start runs all four services on the embedded default, wired together, and stops them on SIGTERM', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'spendstream-start-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const run = spawnTsx(startPath, { ...freePorts, DATA_DIR: dataDir, HOST: '127.0.0.1' });
@@ -38,6 +38,36 @@ test('npm start runs all four services on the embedded default and stops them on
     const ready = await fetch(`http://127.0.0.1:${String(record.port)}/readyz`);
     t.is(ready.status, 200, `${String(record.service)} /readyz`);
   }
+  // The services are wired together: a token from wallet-api is accepted by analytics-api and
+  // ingest-api, which fetch wallet-api's keys from the port it bound.
+  const port = (service: string) => String(listening.find((r) => r.service === service)!.port);
+  const user = { email: 'start-test@example.com', password: 'correct horse battery staple' };
+  const registered = await fetch(`http://127.0.0.1:${port('wallet-api')}/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...user, displayName: 'T', homeCurrency: 'EUR', timeZone: 'UTC' }),
+  });
+  t.is(registered.status, 201);
+  const login = await fetch(`http://127.0.0.1:${port('wallet-api')}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(user),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const analyticsUrl = `http://127.0.0.1:${port('analytics-api')}/v1/analytics/breakdown`;
+  t.is((await fetch(analyticsUrl)).status, 401);
+  const breakdown = await fetch(analyticsUrl, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  t.is(breakdown.status, 200);
+  const ingest = await fetch(`http://127.0.0.1:${port('ingest-api')}/v1/transactions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  // Past authentication: the empty body is refused for what it lacks, not for the token.
+  t.is(ingest.status, 400);
+
   // The embedded database was created under DATA_DIR, not in the working directory.
   t.true(existsSync(join(dataDir, 'spendstream.sqlite')));
 
