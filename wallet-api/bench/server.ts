@@ -1,0 +1,53 @@
+/**
+ * The wallet-api process the benchmark drives: the real app on MariaDB, served in its own process
+ * (as in production), logging only warnings so the access log does not dominate the measurement.
+ * The outbox relay runs when KAFKA_BROKERS is set (publishing to the real Kafka), or on the embedded
+ * log when BENCH_RELAY=embedded; BENCH_RELAY=off leaves events in the outbox.
+ */
+import { createEventLog } from '@spendstream/core/event-log';
+import { topicSpecs, topics } from '@spendstream/core/events';
+import { startService } from '@spendstream/core/http';
+import { createLogger } from '@spendstream/core/log';
+import { createSql } from '@spendstream/core/sql';
+import { createWalletApp } from '../src/app.js';
+
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('bench server needs DATABASE_URL');
+const relayMode = process.env.BENCH_RELAY ?? (process.env.KAFKA_BROKERS ? 'kafka' : 'off');
+const poolSize = Number(process.env.BENCH_POOL_SIZE ?? '16');
+const log = createLogger({ service: 'wallet-api', level: 'warn' });
+const sql = createSql({ DATABASE_URL: databaseUrl }, { poolSizeMax: poolSize });
+const app = createWalletApp({ log, sql, accessTokenTtlSeconds: 3600 });
+await app.ready;
+let stopRelay: () => Promise<void> = async () => undefined;
+if (relayMode !== 'off') {
+  const eventLog = await createEventLog(
+    relayMode === 'kafka'
+      ? { kafkaBrokers: process.env.KAFKA_BROKERS, clientId: 'wallet-api-bench' }
+      : { dataDir: process.env.DATA_DIR ?? '.data/bench' },
+  );
+  for (const topic of [topics.transactionsRaw, topics.walletEvents]) {
+    await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
+  }
+  const relay = app.startRelay(eventLog);
+  stopRelay = async () => {
+    await relay.stop();
+    await eventLog.close();
+  };
+}
+const server = await startService(app, { port: 0, host: '127.0.0.1' });
+console.log(
+  JSON.stringify({
+    msg: 'bench-listening',
+    port: Number(new URL(server.url).port),
+    relay: relayMode,
+  }),
+);
+process.on('SIGTERM', () => {
+  void (async () => {
+    await server.close();
+    await stopRelay();
+    await sql.destroy();
+    process.exit(0);
+  })();
+});
