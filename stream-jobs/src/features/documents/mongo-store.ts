@@ -1,0 +1,558 @@
+/**
+ * The MongoDB adapter of the documents-and-rollups port, written for what FerretDB v1 supports: no
+ * multi-document transactions, only single-document atomic updates, unique `_id`, `$inc`, upserts.
+ *
+ * How a new version of a transaction reaches the rollups exactly once:
+ * 1. its state document (`rollup_state`, `_id` = transaction id) records the version and every cell
+ *    contribution it applied; the new version is first written there as `pending` (with the
+ *    document), guarded on the state's current version;
+ * 2. the transaction document is upserted, guarded on `version < new`;
+ * 3. each cell the transaction touches or touched gets one conditional update: filter
+ *    `applied.<h> = old version` (or absent), `$inc` new minus old, `$set applied.<h> = new`, where
+ *    `<h>` is a digest of the transaction id. A cell update is atomic on its own document, so it
+ *    happens at most once, and a repeat finds `applied.<h>` already at the new version;
+ * 4. the state takes the pending version and its contributions, and `pending` is cleared.
+ * A crash anywhere leaves `pending` set; the next `apply` of that transaction (the redelivery, or a
+ * later version) finishes it first. Older or equal versions change nothing.
+ */
+import { createHash } from 'node:crypto';
+import {
+  MongoClient,
+  MongoBulkWriteError,
+  MongoServerError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type Document,
+} from 'mongodb';
+import { ValidationError } from '@spendstream/core/errors';
+import {
+  addAmounts,
+  amountFields,
+  zeroAmounts,
+  type Contribution,
+  type RollupAmounts,
+} from '../rollups/contributions.js';
+import {
+  applyBatchSizeMax,
+  documentFromJson,
+  documentToJson,
+  latestPerTransaction,
+  pageSizeMax,
+  type AlertRecord,
+  type ApplyItem,
+  type DocumentStore,
+  type RollupRow,
+  type StateEntry,
+} from './store.js';
+import type { TransactionDocument } from './transaction-document.js';
+
+/** MongoDB's duplicate-key error code. */
+const duplicateKeyCode = 11000;
+/** Ids per `$in` list. */
+const inListSizeMax = 1_000;
+/** How long the driver looks for a server before an operation fails (a stuck sink surfaces fast). */
+export const serverSelectionTimeoutMs = 5_000;
+
+/** Thrown when a concurrent writer changed a transaction's rollup state: retry the batch. */
+export class RollupConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RollupConflictError';
+  }
+}
+
+/** A document whose `_id` is a string (all of ours are). */
+interface StringIdDoc extends Document {
+  _id: string;
+}
+
+interface StoredAmounts {
+  expense: bigint;
+  refund: bigint;
+  income: bigint;
+  transferIn: bigint;
+  transferOut: bigint;
+  count: bigint;
+}
+
+interface CellState {
+  k: string;
+  v: number;
+  a: StoredAmounts;
+}
+
+interface PendingContribution {
+  cellKey: string;
+  userId: string;
+  grain: string;
+  period: string;
+  dimension: string;
+  key: string;
+  currency: string;
+  periodEnd: string | null;
+  a: StoredAmounts;
+}
+
+interface StateDoc {
+  _id: string;
+  version: number;
+  cells: CellState[];
+  pending: { version: number; doc: Document; contributions: PendingContribution[] } | null;
+}
+
+export interface MongoStoreOptions {
+  url: string;
+  /** Database name; default the URL's path or `spendstream`. */
+  dbName?: string;
+  /** Reuse a connected client (the store will not close it). */
+  client?: MongoClient;
+}
+
+function appliedField(txId: string): string {
+  return `applied.h${createHash('sha256').update(txId).digest('base64url').slice(0, 22)}`;
+}
+
+function toStored(amounts: RollupAmounts): StoredAmounts {
+  return { ...amounts };
+}
+
+function fromStored(
+  value: Partial<Record<keyof StoredAmounts, unknown>> | undefined,
+): RollupAmounts {
+  const amounts = { ...zeroAmounts };
+  if (value)
+    for (const field of amountFields)
+      amounts[field] = BigInt((value[field] as bigint | number | undefined) ?? 0);
+  return amounts;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+function docToBson(doc: TransactionDocument): Document {
+  const json = documentToJson(doc);
+  return {
+    ...json,
+    _id: doc.id,
+    amountMinor: doc.amountMinor,
+    homeAmountMinor: doc.homeAmountMinor,
+  };
+}
+
+function docFromBson(bson: Document): TransactionDocument {
+  return documentFromJson(bson as Record<string, unknown>);
+}
+
+function rollupFromBson(bson: Document): RollupRow {
+  const row: RollupRow = {
+    cellKey: bson._id as string,
+    userId: bson.userId as string,
+    grain: bson.grain as RollupRow['grain'],
+    period: bson.period as string,
+    dimension: bson.dimension as RollupRow['dimension'],
+    key: bson.key as string,
+    currency: bson.currency as string,
+    amounts: fromStored(bson as Partial<Record<keyof StoredAmounts, unknown>>),
+  };
+  if (bson.periodEnd) row.periodEnd = bson.periodEnd as string;
+  return row;
+}
+
+/** Runs an unordered bulk write; duplicate-key failures are returned, other failures thrown. */
+async function bulkIgnoringDuplicates<T extends Document>(
+  collection: Collection<T>,
+  operations: AnyBulkWriteOperation<T>[],
+): Promise<{ matched: number; upserted: number; duplicates: number }> {
+  if (operations.length === 0) return { matched: 0, upserted: 0, duplicates: 0 };
+  try {
+    const result = await collection.bulkWrite(operations, { ordered: false });
+    return { matched: result.matchedCount, upserted: result.upsertedCount, duplicates: 0 };
+  } catch (error) {
+    if (error instanceof MongoBulkWriteError) {
+      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (errors.every((e) => e.code === duplicateKeyCode)) {
+        return {
+          matched: error.result.matchedCount,
+          upserted: error.result.upsertedCount,
+          duplicates: errors.length,
+        };
+      }
+    }
+    throw error;
+  }
+}
+
+/** Creates the MongoDB documents-and-rollups store. */
+export function createMongoDocumentStore(options: MongoStoreOptions): DocumentStore {
+  const ownsClient = options.client === undefined;
+  const client =
+    options.client ??
+    new MongoClient(options.url, {
+      useBigInt64: true,
+      ignoreUndefined: true,
+      serverSelectionTimeoutMS: serverSelectionTimeoutMs,
+    });
+  const db: Db = client.db(
+    options.dbName ?? (new URL(options.url).pathname.replace(/^\//, '') || 'spendstream'),
+  );
+  const transactions = db.collection<StringIdDoc>('transactions');
+  const rollups = db.collection<StringIdDoc>('rollups');
+  const states = db.collection<StateDoc>('rollup_state');
+  const alerts = db.collection<StringIdDoc>('alerts');
+  const state = db.collection<StringIdDoc>('state');
+
+  async function loadStates(ids: string[]): Promise<Map<string, StateDoc>> {
+    const result = new Map<string, StateDoc>();
+    for (const part of chunks(ids, inListSizeMax)) {
+      for (const doc of await states.find({ _id: { $in: part } }).toArray())
+        result.set(doc._id, doc);
+    }
+    return result;
+  }
+
+  /** Steps 2 to 4 for every state with a pending version. */
+  async function rollForward(pendingStates: StateDoc[]): Promise<void> {
+    if (pendingStates.length === 0) return;
+    const nowIso = new Date().toISOString();
+    await bulkIgnoringDuplicates(
+      transactions,
+      pendingStates.map((s) => ({
+        updateOne: {
+          filter: { _id: s._id, version: { $lt: s.pending!.version } },
+          update: { $set: s.pending!.doc },
+          upsert: true,
+        },
+      })),
+    );
+    const cellOps: AnyBulkWriteOperation<StringIdDoc>[] = [];
+    const expectations: Array<{ cellKey: string; field: string; version: number }> = [];
+    const finalCells = new Map<string, CellState[]>();
+    for (const s of pendingStates) {
+      const pending = s.pending!;
+      const field = appliedField(s._id);
+      const old = new Map(s.cells.map((c) => [c.k, c]));
+      const next = new Map(pending.contributions.map((c) => [c.cellKey, c]));
+      const merged: CellState[] = [];
+      for (const cellKey of new Set([...old.keys(), ...next.keys()])) {
+        const before = old.get(cellKey);
+        const contribution = next.get(cellKey);
+        const after = fromStored(contribution?.a);
+        merged.push({ k: cellKey, v: pending.version, a: toStored(after) });
+        const delta = addAmounts(after, fromStored(before?.a), -1n);
+        const inc: Record<string, bigint> = {};
+        const zeroes: Record<string, bigint> = {};
+        for (const name of amountFields) {
+          if (delta[name] !== 0n) inc[name] = delta[name];
+          else zeroes[name] = 0n;
+        }
+        const update: Document = { $set: { [field]: pending.version, updatedAt: nowIso } };
+        if (Object.keys(inc).length > 0) update.$inc = inc;
+        if (before === undefined) {
+          // A first contribution: the cell may not exist yet, so upsert it with its identity.
+          const c = contribution!;
+          update.$setOnInsert = {
+            userId: c.userId,
+            grain: c.grain,
+            period: c.period,
+            dimension: c.dimension,
+            key: c.key,
+            currency: c.currency,
+            ...(c.periodEnd ? { periodEnd: c.periodEnd } : {}),
+            ...zeroes,
+          };
+        }
+        cellOps.push({
+          updateOne: {
+            filter: { _id: cellKey, [field]: before === undefined ? { $exists: false } : before.v },
+            update,
+            upsert: before === undefined,
+          },
+        });
+        expectations.push({ cellKey, field, version: pending.version });
+      }
+      finalCells.set(s._id, merged);
+    }
+    const result = await bulkIgnoringDuplicates(rollups, cellOps);
+    if (result.matched + result.upserted !== cellOps.length) {
+      // Some cells did not match: either a previous attempt already applied them (fine) or a
+      // concurrent writer moved them (retry). Read back and tell which.
+      const byKey = new Map<string, StringIdDoc>();
+      for (const part of chunks([...new Set(expectations.map((e) => e.cellKey))], inListSizeMax)) {
+        for (const doc of await rollups.find({ _id: { $in: part } }).toArray())
+          byKey.set(doc._id, doc);
+      }
+      for (const expectation of expectations) {
+        const doc = byKey.get(expectation.cellKey);
+        const applied = (doc?.applied as Record<string, unknown> | undefined)?.[
+          expectation.field.slice('applied.'.length)
+        ];
+        if (Number(applied) !== expectation.version) {
+          throw new RollupConflictError(
+            `rollup cell ${expectation.cellKey} holds version ${String(applied)} of a transaction being set to ${expectation.version}`,
+          );
+        }
+      }
+    }
+    await states.bulkWrite(
+      pendingStates.map((s) => ({
+        updateOne: {
+          filter: { _id: s._id, 'pending.version': s.pending!.version },
+          update: {
+            $set: { version: s.pending!.version, cells: finalCells.get(s._id)!, pending: null },
+          },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  function pendingOf(item: ApplyItem): StateDoc['pending'] {
+    return {
+      version: item.doc.version,
+      doc: docToBson(item.doc),
+      contributions: item.contributions.map((c: Contribution) => ({
+        cellKey: c.cellKey,
+        userId: c.userId,
+        grain: c.grain,
+        period: c.period,
+        dimension: c.dimension,
+        key: c.key,
+        currency: c.currency,
+        periodEnd: c.periodEnd ?? null,
+        a: toStored(c.amounts),
+      })),
+    };
+  }
+
+  const store: DocumentStore = {
+    kind: 'mongodb',
+
+    async init() {
+      if (ownsClient) await client.connect();
+      await transactions.createIndexes([
+        { key: { userId: 1, occurredAtUtc: -1 }, name: 'user_time' },
+        { key: { userId: 1, 'category.id': 1 }, name: 'user_category' },
+        { key: { userId: 1, merchantKey: 1 }, name: 'user_merchant' },
+      ]);
+      await rollups.createIndex(
+        { userId: 1, grain: 1, dimension: 1, period: 1 },
+        { name: 'user_grain_dimension_period' },
+      );
+      await alerts.createIndex({ userId: 1 }, { name: 'user' });
+      await state.createIndex({ kind: 1, userId: 1 }, { name: 'kind_user' });
+    },
+
+    async apply(items) {
+      if (items.length > applyBatchSizeMax) {
+        throw new ValidationError(`apply takes at most ${applyBatchSizeMax} items`, {
+          field: 'items',
+        });
+      }
+      const { latest, outcomes } = latestPerTransaction(items);
+      const ids = [...latest.keys()];
+      let current = await loadStates(ids);
+      const unfinished = [...current.values()].filter(
+        (s) => s.pending !== null && s.pending !== undefined,
+      );
+      if (unfinished.length > 0) {
+        await rollForward(unfinished);
+        current = await loadStates(ids);
+      }
+      const toApply = ids.filter((id) => {
+        const item = items[latest.get(id)!]!;
+        return (current.get(id)?.version ?? 0) < item.doc.version;
+      });
+      if (toApply.length === 0) return outcomes;
+      const pendingOps: AnyBulkWriteOperation<StateDoc>[] = toApply.map((id) => {
+        const item = items[latest.get(id)!]!;
+        const existing = current.get(id);
+        if (existing === undefined) {
+          return {
+            insertOne: { document: { _id: id, version: 0, cells: [], pending: pendingOf(item) } },
+          };
+        }
+        return {
+          updateOne: {
+            filter: { _id: id, version: existing.version, pending: null },
+            update: { $set: { pending: pendingOf(item) } },
+          },
+        };
+      });
+      await bulkIgnoringDuplicates(states, pendingOps);
+      const written = await loadStates(toApply);
+      const mine: StateDoc[] = [];
+      for (const id of toApply) {
+        const item = items[latest.get(id)!]!;
+        const s = written.get(id);
+        if (s?.pending?.version === item.doc.version) mine.push(s);
+        else if ((s?.version ?? 0) < item.doc.version) {
+          throw new RollupConflictError(`transaction ${id}: another writer holds its rollup state`);
+        }
+      }
+      await rollForward(mine);
+      for (const s of mine) outcomes[latest.get(s._id)!] = 'applied';
+      return outcomes;
+    },
+
+    async getTransactions(ids) {
+      const result = new Map<string, TransactionDocument>();
+      for (const part of chunks([...new Set(ids)], inListSizeMax)) {
+        for (const bson of await transactions.find({ _id: { $in: part } }).toArray()) {
+          const doc = docFromBson(bson);
+          result.set(doc.id, doc);
+        }
+      }
+      return result;
+    },
+
+    async scanTransactions({ afterId, limit }) {
+      const filter: Document = afterId === undefined ? {} : { _id: { $gt: afterId } };
+      const docs = await transactions
+        .find(filter)
+        .sort({ _id: 1 })
+        .limit(Math.min(limit, pageSizeMax))
+        .toArray();
+      return docs.map(docFromBson);
+    },
+
+    async queryRollups(query) {
+      const filter: Document = { userId: query.userId };
+      if (query.grain) filter.grain = query.grain;
+      if (query.dimension) filter.dimension = query.dimension;
+      if (query.key !== undefined) filter.key = query.key;
+      if (query.period !== undefined) filter.period = query.period;
+      if (query.periodFrom !== undefined || query.periodTo !== undefined) {
+        filter.period = {
+          ...(query.periodFrom !== undefined ? { $gte: query.periodFrom } : {}),
+          ...(query.periodTo !== undefined ? { $lte: query.periodTo } : {}),
+        };
+      }
+      const docs = await rollups
+        .find(filter, { projection: { applied: 0 } })
+        .sort({ _id: 1 })
+        .limit(Math.min(query.limit ?? pageSizeMax, pageSizeMax))
+        .toArray();
+      return docs.map(rollupFromBson);
+    },
+
+    async scanRollups({ afterKey, limit }) {
+      const filter: Document = afterKey === undefined ? {} : { _id: { $gt: afterKey } };
+      const docs = await rollups
+        .find(filter, { projection: { applied: 0 } })
+        .sort({ _id: 1 })
+        .limit(Math.min(limit, pageSizeMax))
+        .toArray();
+      return docs.map(rollupFromBson);
+    },
+
+    async insertAlert(alert: AlertRecord) {
+      try {
+        await alerts.insertOne({
+          _id: alert.alertId,
+          identity: alert.identity,
+          userId: alert.userId,
+          payload: JSON.stringify(alert.payload),
+          createdAt: alert.createdAt,
+          publishedAt: alert.publishedAt,
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === duplicateKeyCode) return false;
+        throw error;
+      }
+    },
+
+    async markAlertsPublished(alertIds, publishedAt) {
+      for (const part of chunks(alertIds, inListSizeMax)) {
+        await alerts.updateMany({ _id: { $in: part }, publishedAt: null } as Document, {
+          $set: { publishedAt },
+        });
+      }
+    },
+
+    async listAlerts({ userId, unpublishedOnly, afterId, limit }) {
+      const filter: Document = {};
+      if (userId !== undefined) filter.userId = userId;
+      if (unpublishedOnly) filter.publishedAt = null;
+      if (afterId !== undefined) filter._id = { $gt: afterId };
+      const docs = await alerts
+        .find(filter)
+        .sort({ _id: 1 })
+        .limit(Math.min(limit, pageSizeMax))
+        .toArray();
+      return docs.map((doc) => ({
+        alertId: doc._id,
+        identity: doc.identity as string,
+        userId: doc.userId as string,
+        payload: JSON.parse(doc.payload as string) as Record<string, unknown>,
+        createdAt: doc.createdAt as string,
+        publishedAt: (doc.publishedAt as string | null) ?? null,
+      }));
+    },
+
+    async putState(entry: StateEntry) {
+      try {
+        const result = await state.updateOne(
+          { _id: `${entry.kind}|${entry.key}`, order: { $lt: entry.order } } as Document,
+          {
+            $set: {
+              kind: entry.kind,
+              key: entry.key,
+              userId: entry.userId,
+              order: entry.order,
+              value: JSON.stringify(entry.value),
+            },
+          },
+          { upsert: true },
+        );
+        return result.modifiedCount + result.upsertedCount > 0;
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === duplicateKeyCode) return false;
+        throw error;
+      }
+    },
+
+    async getState(kind, key) {
+      const doc = await state.findOne({ _id: `${kind}|${key}` } as Document);
+      return doc ? stateFromBson(doc) : null;
+    },
+
+    async listStates(kind, userId) {
+      const docs = await state.find({ kind, userId }).sort({ _id: 1 }).limit(pageSizeMax).toArray();
+      return docs.map(stateFromBson);
+    },
+
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+
+    async close() {
+      if (ownsClient) await client.close();
+    },
+  };
+  return store;
+}
+
+function stateFromBson(doc: Document): StateEntry {
+  return {
+    kind: doc.kind as string,
+    key: doc.key as string,
+    userId: doc.userId as string,
+    order: doc.order as string,
+    value: JSON.parse(doc.value as string) as unknown,
+  };
+}
+
+/** Drops the store's database: tests only. */
+export async function dropMongoDatabase(url: string, dbName: string): Promise<void> {
+  const client = new MongoClient(url);
+  try {
+    await client.db(dbName).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}

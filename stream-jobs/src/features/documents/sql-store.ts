@@ -1,0 +1,415 @@
+/**
+ * The embedded adapter of the documents-and-rollups port: SQL tables through knex, on SQLite by
+ * default and on MySQL/MariaDB when DATABASE_URL is set. SQL has transactions, so one `apply` is one
+ * transaction: the per-(transaction, cell) contributions live in `<prefix>rollup_cells`, and a new
+ * version adds (new - old) to each cell it touches or touched.
+ */
+import type { Knex } from 'knex';
+import { toBigInt } from '@spendstream/core/sql/create-sql';
+import {
+  addAmounts,
+  amountFields,
+  isZero,
+  zeroAmounts,
+  type AmountField,
+  type Contribution,
+  type RollupAmounts,
+} from '../rollups/contributions.js';
+import {
+  applyBatchSizeMax,
+  documentFromJson,
+  documentToJson,
+  latestPerTransaction,
+  pageSizeMax,
+  type AlertRecord,
+  type ApplyItem,
+  type ApplyOutcome,
+  type DocumentStore,
+  type RollupQuery,
+  type RollupRow,
+  type StateEntry,
+} from './store.js';
+import type { TransactionDocument } from './transaction-document.js';
+import { ValidationError } from '@spendstream/core/errors';
+
+/** Rows per multi-row INSERT: SQLite allows 32766 bound values, a cell row binds 10. */
+const insertChunkRowsMax = 500;
+/** Ids per `IN (...)` list. */
+const inListSizeMax = 500;
+
+const columnOf: Record<AmountField, string> = {
+  expense: 'expense',
+  refund: 'refund',
+  income: 'income',
+  transferIn: 'transfer_in',
+  transferOut: 'transfer_out',
+  count: 'tx_count',
+};
+
+export interface SqlStoreOptions {
+  knex: Knex;
+  /** Prefix of every table name, so tests and tenants can share a database. */
+  tablePrefix?: string;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+function amountsFromRow(row: Record<string, unknown>): RollupAmounts {
+  const amounts = { ...zeroAmounts };
+  for (const field of amountFields) amounts[field] = toBigInt(row[columnOf[field]]);
+  return amounts;
+}
+
+function amountColumns(amounts: RollupAmounts): Record<string, bigint> {
+  const columns: Record<string, bigint> = {};
+  for (const field of amountFields) columns[columnOf[field]] = amounts[field];
+  return columns;
+}
+
+/** Creates the embedded documents-and-rollups store on a knex connection. */
+export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore {
+  const { knex } = options;
+  const prefix = options.tablePrefix ?? 'sj_';
+  const t = {
+    transactions: `${prefix}transactions`,
+    rollups: `${prefix}rollups`,
+    cells: `${prefix}rollup_cells`,
+    alerts: `${prefix}alerts`,
+    state: `${prefix}state`,
+  };
+
+  function rollupFromRow(row: Record<string, unknown>): RollupRow {
+    const result: RollupRow = {
+      cellKey: row.cell_key as string,
+      userId: row.user_id as string,
+      grain: row.grain as RollupRow['grain'],
+      period: row.period as string,
+      dimension: row.dimension as RollupRow['dimension'],
+      key: row.dim_key as string,
+      currency: row.currency as string,
+      amounts: amountsFromRow(row),
+    };
+    if (row.period_end) result.periodEnd = row.period_end as string;
+    return result;
+  }
+
+  async function applyOne(
+    trx: Knex.Transaction,
+    item: ApplyItem,
+    nowIso: string,
+  ): Promise<ApplyOutcome> {
+    const { doc } = item;
+    const existing = await trx(t.transactions).where({ id: doc.id }).first('version');
+    if (existing && Number(existing.version) >= doc.version) return 'stale';
+    const json = JSON.stringify(documentToJson(doc));
+    if (existing) {
+      await trx(t.transactions)
+        .where({ id: doc.id })
+        .update({
+          version: doc.version,
+          user_id: doc.userId,
+          occurred_at_utc: doc.occurredAtUtc,
+          doc: json,
+        });
+    } else {
+      await trx(t.transactions).insert({
+        id: doc.id,
+        version: doc.version,
+        user_id: doc.userId,
+        occurred_at_utc: doc.occurredAtUtc,
+        doc: json,
+      });
+    }
+    const oldRows = (await trx(t.cells).where({ tx_id: doc.id })) as Record<string, unknown>[];
+    const old = new Map(oldRows.map((row) => [row.cell_key as string, amountsFromRow(row)]));
+    const next = new Map<string, Contribution>(item.contributions.map((c) => [c.cellKey, c]));
+    const cellKeys = new Set([...old.keys(), ...next.keys()]);
+    const newCellRows: Contribution[] = [];
+    for (const cellKey of cellKeys) {
+      const before = old.get(cellKey) ?? zeroAmounts;
+      const contribution = next.get(cellKey);
+      const after = contribution?.amounts ?? zeroAmounts;
+      const delta = addAmounts(after, before, -1n);
+      if (contribution && !old.has(cellKey)) newCellRows.push(contribution);
+      if (contribution && old.has(cellKey)) {
+        await trx(t.cells)
+          .where({ tx_id: doc.id, cell_key: cellKey })
+          .update({ version: doc.version, ...amountColumns(after) });
+      }
+      if (!contribution && old.has(cellKey)) {
+        await trx(t.cells).where({ tx_id: doc.id, cell_key: cellKey }).delete();
+      }
+      if (isZero(delta)) continue;
+      if (contribution) {
+        await trx(t.rollups)
+          .insert({
+            cell_key: cellKey,
+            user_id: contribution.userId,
+            grain: contribution.grain,
+            period: contribution.period,
+            period_end: contribution.periodEnd ?? null,
+            dimension: contribution.dimension,
+            dim_key: contribution.key,
+            currency: contribution.currency,
+            ...amountColumns(zeroAmounts),
+            updated_at: nowIso,
+          })
+          .onConflict('cell_key')
+          .ignore();
+      }
+      const increments: Record<string, bigint> = {};
+      for (const field of amountFields)
+        if (delta[field] !== 0n) increments[columnOf[field]] = delta[field];
+      // knex's increment() binds numbers; raw expressions keep bigint deltas exact.
+      const updates: Record<string, unknown> = { updated_at: nowIso };
+      for (const [column, value] of Object.entries(increments)) {
+        updates[column] = trx.raw('?? + ?', [column, value.toString()]);
+      }
+      await trx(t.rollups).where({ cell_key: cellKey }).update(updates);
+    }
+    for (const rows of chunks(newCellRows, insertChunkRowsMax)) {
+      await trx(t.cells).insert(
+        rows.map((c) => ({
+          tx_id: doc.id,
+          cell_key: c.cellKey,
+          version: doc.version,
+          ...amountColumns(c.amounts),
+        })),
+      );
+    }
+    return 'applied';
+  }
+
+  const store: DocumentStore = {
+    kind: 'embedded',
+
+    async init() {
+      const bigintColumns = (table: Knex.CreateTableBuilder) => {
+        for (const field of amountFields)
+          table.bigInteger(columnOf[field]).notNullable().defaultTo(0);
+      };
+      if (!(await knex.schema.hasTable(t.transactions))) {
+        await knex.schema.createTable(t.transactions, (table) => {
+          table.string('id', 128).primary();
+          table.bigInteger('version').notNullable();
+          table.string('user_id', 128).notNullable();
+          table.string('occurred_at_utc', 32).notNullable();
+          table.text('doc', 'mediumtext').notNullable();
+          table.index(['user_id', 'occurred_at_utc'], `${prefix}tx_user_time`);
+        });
+      }
+      if (!(await knex.schema.hasTable(t.rollups))) {
+        await knex.schema.createTable(t.rollups, (table) => {
+          table.string('cell_key', 512).primary();
+          table.string('user_id', 128).notNullable();
+          table.string('grain', 16).notNullable();
+          table.string('period', 16).notNullable();
+          table.string('period_end', 16).nullable();
+          table.string('dimension', 16).notNullable();
+          table.string('dim_key', 256).notNullable();
+          table.string('currency', 3).notNullable();
+          bigintColumns(table);
+          table.string('updated_at', 32).notNullable();
+          table.index(['user_id', 'grain', 'dimension', 'period'], `${prefix}ru_user_grain`);
+        });
+      }
+      if (!(await knex.schema.hasTable(t.cells))) {
+        await knex.schema.createTable(t.cells, (table) => {
+          table.string('tx_id', 128).notNullable();
+          table.string('cell_key', 512).notNullable();
+          table.bigInteger('version').notNullable();
+          bigintColumns(table);
+          table.primary(['tx_id', 'cell_key']);
+        });
+      }
+      if (!(await knex.schema.hasTable(t.alerts))) {
+        await knex.schema.createTable(t.alerts, (table) => {
+          table.string('alert_id', 128).primary();
+          table.string('identity', 512).notNullable();
+          table.string('user_id', 128).notNullable();
+          table.text('payload').notNullable();
+          table.string('created_at', 32).notNullable();
+          table.string('published_at', 32).nullable();
+          table.index(['user_id'], `${prefix}al_user`);
+        });
+      }
+      if (!(await knex.schema.hasTable(t.state))) {
+        await knex.schema.createTable(t.state, (table) => {
+          table.string('kind', 32).notNullable();
+          table.string('state_key', 384).notNullable();
+          table.string('user_id', 128).notNullable();
+          table.string('order_key', 128).notNullable();
+          table.text('value', 'mediumtext').notNullable();
+          table.primary(['kind', 'state_key']);
+          table.index(['kind', 'user_id'], `${prefix}st_kind_user`);
+        });
+      }
+    },
+
+    async apply(items) {
+      if (items.length > applyBatchSizeMax) {
+        throw new ValidationError(`apply takes at most ${applyBatchSizeMax} items`, {
+          field: 'items',
+        });
+      }
+      const { latest, outcomes } = latestPerTransaction(items);
+      const nowIso = new Date().toISOString();
+      await knex.transaction(async (trx) => {
+        for (const index of latest.values())
+          outcomes[index] = await applyOne(trx, items[index]!, nowIso);
+      });
+      return outcomes;
+    },
+
+    async getTransactions(ids) {
+      const result = new Map<string, TransactionDocument>();
+      for (const part of chunks([...new Set(ids)], inListSizeMax)) {
+        const rows = (await knex(t.transactions).whereIn('id', part).select('doc')) as {
+          doc: string;
+        }[];
+        for (const row of rows) {
+          const doc = documentFromJson(JSON.parse(row.doc) as Record<string, unknown>);
+          result.set(doc.id, doc);
+        }
+      }
+      return result;
+    },
+
+    async scanTransactions({ afterId, limit }) {
+      let query = knex(t.transactions)
+        .orderBy('id')
+        .limit(Math.min(limit, pageSizeMax))
+        .select('doc');
+      if (afterId !== undefined) query = query.where('id', '>', afterId);
+      const rows = (await query) as { doc: string }[];
+      return rows.map((row) => documentFromJson(JSON.parse(row.doc) as Record<string, unknown>));
+    },
+
+    async queryRollups(query: RollupQuery) {
+      let q = knex(t.rollups).where({ user_id: query.userId });
+      if (query.grain) q = q.where({ grain: query.grain });
+      if (query.dimension) q = q.where({ dimension: query.dimension });
+      if (query.key !== undefined) q = q.where({ dim_key: query.key });
+      if (query.period !== undefined) q = q.where({ period: query.period });
+      if (query.periodFrom !== undefined) q = q.where('period', '>=', query.periodFrom);
+      if (query.periodTo !== undefined) q = q.where('period', '<=', query.periodTo);
+      const rows = (await q
+        .orderBy('cell_key')
+        .limit(Math.min(query.limit ?? pageSizeMax, pageSizeMax))) as Record<string, unknown>[];
+      return rows.map(rollupFromRow);
+    },
+
+    async scanRollups({ afterKey, limit }) {
+      let q = knex(t.rollups).orderBy('cell_key').limit(Math.min(limit, pageSizeMax));
+      if (afterKey !== undefined) q = q.where('cell_key', '>', afterKey);
+      return ((await q) as Record<string, unknown>[]).map(rollupFromRow);
+    },
+
+    async insertAlert(alert: AlertRecord) {
+      try {
+        await knex(t.alerts).insert({
+          alert_id: alert.alertId,
+          identity: alert.identity,
+          user_id: alert.userId,
+          payload: JSON.stringify(alert.payload),
+          created_at: alert.createdAt,
+          published_at: alert.publishedAt,
+        });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+
+    async markAlertsPublished(alertIds, publishedAt) {
+      for (const part of chunks(alertIds, inListSizeMax)) {
+        await knex(t.alerts)
+          .whereIn('alert_id', part)
+          .whereNull('published_at')
+          .update({ published_at: publishedAt });
+      }
+    },
+
+    async listAlerts({ userId, unpublishedOnly, afterId, limit }) {
+      let q = knex(t.alerts).orderBy('alert_id').limit(Math.min(limit, pageSizeMax));
+      if (userId !== undefined) q = q.where({ user_id: userId });
+      if (unpublishedOnly) q = q.whereNull('published_at');
+      if (afterId !== undefined) q = q.where('alert_id', '>', afterId);
+      const rows = (await q) as Record<string, unknown>[];
+      return rows.map((row) => ({
+        alertId: row.alert_id as string,
+        identity: row.identity as string,
+        userId: row.user_id as string,
+        payload: JSON.parse(row.payload as string) as Record<string, unknown>,
+        createdAt: row.created_at as string,
+        publishedAt: (row.published_at as string | null) ?? null,
+      }));
+    },
+
+    async putState(entry: StateEntry) {
+      return knex.transaction(async (trx) => {
+        const current = await trx(t.state)
+          .where({ kind: entry.kind, state_key: entry.key })
+          .first('order_key');
+        if (current && (current.order_key as string) >= entry.order) return false;
+        const row = {
+          user_id: entry.userId,
+          order_key: entry.order,
+          value: JSON.stringify(entry.value),
+        };
+        if (current)
+          await trx(t.state).where({ kind: entry.kind, state_key: entry.key }).update(row);
+        else await trx(t.state).insert({ kind: entry.kind, state_key: entry.key, ...row });
+        return true;
+      });
+    },
+
+    async getState(kind, key) {
+      const row = (await knex(t.state).where({ kind, state_key: key }).first()) as
+        Record<string, unknown> | undefined;
+      return row ? stateFromRow(row) : null;
+    },
+
+    async listStates(kind, userId) {
+      const rows = (await knex(t.state)
+        .where({ kind, user_id: userId })
+        .orderBy('state_key')
+        .limit(pageSizeMax)) as Record<string, unknown>[];
+      return rows.map(stateFromRow);
+    },
+
+    async ping() {
+      await knex.raw('select 1');
+    },
+
+    async close() {
+      await knex.destroy();
+    },
+  };
+  return store;
+}
+
+function stateFromRow(row: Record<string, unknown>): StateEntry {
+  return {
+    kind: row.kind as string,
+    key: row.state_key as string,
+    userId: row.user_id as string,
+    order: row.order_key as string,
+    value: JSON.parse(row.value as string) as unknown,
+  };
+}
+
+/** A primary-key or unique violation on SQLite or MySQL. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
+}

@@ -1,0 +1,304 @@
+/**
+ * The one contract suite every DocumentStore adapter passes (embedded SQL on SQLite and MySQL,
+ * MongoDB on FerretDB). Each test builds its own store (fresh database or table prefix).
+ */
+import type { ExecutionContext, TestFn } from 'ava';
+import type { RawTransactionV1 } from '@spendstream/core/events/transactions';
+import { compareRollups, recomputeRollups } from '../rollups/recompute.js';
+import {
+  applyItemOf,
+  monthlyBudget,
+  rawTransaction,
+  seededRandom,
+  shuffled,
+  userContext,
+} from './test-documents.js';
+import type { ApplyItem, DocumentStore, RollupRow } from './store.js';
+import type { TransactionDocument } from './transaction-document.js';
+
+export interface StoreUnderTest {
+  store: DocumentStore;
+  cleanup(): Promise<void>;
+}
+
+async function allRollups(store: DocumentStore): Promise<RollupRow[]> {
+  const rows: RollupRow[] = [];
+  let afterKey: string | undefined;
+  for (;;) {
+    const page = await store.scanRollups({ afterKey, limit: 500 });
+    rows.push(...page);
+    if (page.length < 500) return rows;
+    afterKey = page[page.length - 1]!.cellKey;
+  }
+}
+
+async function allDocuments(store: DocumentStore): Promise<TransactionDocument[]> {
+  const docs: TransactionDocument[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await store.scanTransactions({ afterId, limit: 500 });
+    docs.push(...page);
+    if (page.length < 500) return docs;
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
+/** Stored rollups minus a recomputation from the stored documents: empty when exact. */
+export async function rollupDifferences(store: DocumentStore): Promise<string[]> {
+  const docs = await allDocuments(store);
+  return compareRollups(await allRollups(store), recomputeRollups(docs)).map((d) => d.cellKey);
+}
+
+function cell(
+  rows: RollupRow[],
+  grain: string,
+  dimension: string,
+  key: string,
+): RollupRow | undefined {
+  return rows.find((r) => r.grain === grain && r.dimension === dimension && r.key === key);
+}
+
+/** A history of versions: corrections of amount, a category change, reversals, for `count` transactions. */
+function history(
+  count: number,
+  random: () => number,
+): { items: ApplyItem[]; finals: Map<string, RawTransactionV1> } {
+  const items: ApplyItem[] = [];
+  const finals = new Map<string, RawTransactionV1>();
+  const merchants = [
+    'COUNTDOWN PONSONBY',
+    'UBER *TRIP',
+    'NETFLIX.COM',
+    'SQ *JOES CAFE',
+    'SHELL OIL 5744',
+  ];
+  const kinds: RawTransactionV1['kind'][] = [
+    'expense',
+    'expense',
+    'expense',
+    'refund',
+    'income',
+    'transfer_out',
+  ];
+  for (let i = 0; i < count; i += 1) {
+    const versions = 1 + Math.floor(random() * 3);
+    const day = 1 + Math.floor(random() * 28);
+    for (let version = 1; version <= versions; version += 1) {
+      const raw = rawTransaction({
+        transactionId: `tx-${i}`,
+        userId: `user-${i % 3}`,
+        walletId: `wallet-${i % 2}`,
+        kind: kinds[Math.floor(random() * kinds.length)]!,
+        amount: {
+          amount: BigInt(100 + Math.floor(random() * 100_000)),
+          currency: random() < 0.2 ? 'USD' : 'NZD',
+        },
+        occurredAt: `2026-10-${String(day).padStart(2, '0')}T${String(Math.floor(random() * 24)).padStart(2, '0')}:30:00Z`,
+        merchant: merchants[Math.floor(random() * merchants.length)]!,
+        tags: random() < 0.3 ? ['trip'] : [],
+        version,
+        status: version > 1 && random() < 0.25 ? 'reversed' : 'booked',
+      });
+      const user = userContext({ budgets: [monthlyBudget('b-food', 50_000n, ['food'], 25)] });
+      items.push(applyItemOf(raw, user));
+      finals.set(raw.transactionId, raw);
+    }
+  }
+  return { items, finals };
+}
+
+/** Registers the contract tests for one adapter. */
+export interface ContractOptions {
+  /** Transactions in the seeded history test: fewer for slow servers (FerretDB on a shared box). */
+  historySize?: number;
+}
+
+export function documentStoreContract(
+  test: TestFn,
+  name: string,
+  open: () => Promise<StoreUnderTest>,
+  options: ContractOptions = {},
+): void {
+  const withStore = (
+    title: string,
+    body: (t: ExecutionContext, store: DocumentStore) => Promise<void>,
+  ) => {
+    test(`${name}: ${title}`, async (t) => {
+      const { store, cleanup } = await open();
+      try {
+        await store.init();
+        await body(t, store);
+      } finally {
+        await cleanup();
+      }
+    });
+  };
+
+  withStore('it stores a document and adds it to every cell it falls in', async (t, store) => {
+    const item = applyItemOf(
+      rawTransaction({ tags: ['weekly'] }),
+      userContext({ budgets: [monthlyBudget('b1', 10_000n, ['food'])] }),
+    );
+    t.deepEqual(await store.apply([item]), ['applied']);
+    const docs = await store.getTransactions(['tx-1']);
+    t.is(docs.get('tx-1')?.homeAmountMinor, 1250n);
+    t.deepEqual(docs.get('tx-1')?.category.path, ['food', 'groceries']);
+    const rows = await store.queryRollups({ userId: 'user-1' });
+    t.is(rows.length, item.contributions.length);
+    t.is(cell(rows, 'month', 'category', 'food')?.amounts.expense, 1250n);
+    t.is(cell(rows, 'day', 'tag', 'weekly')?.amounts.count, 1n);
+    t.is(cell(rows, 'budget', 'budget', 'b1')?.periodEnd, '2026-12-01');
+    const monthly = await store.queryRollups({
+      userId: 'user-1',
+      grain: 'month',
+      dimension: 'category',
+    });
+    t.deepEqual(monthly.map((r) => r.key).sort(), ['food', 'groceries']);
+  });
+
+  withStore(
+    'applying the same version three times, together or apart, counts it once',
+    async (t, store) => {
+      const item = applyItemOf(rawTransaction());
+      t.deepEqual(await store.apply([item, item]), ['applied', 'stale']);
+      t.deepEqual(await store.apply([item]), ['stale']);
+      const total = (
+        await store.queryRollups({ userId: 'user-1', grain: 'month', dimension: 'total' })
+      )[0];
+      t.is(total?.amounts.expense, 1250n);
+      t.is(total?.amounts.count, 1n);
+    },
+  );
+
+  withStore(
+    'a correction replaces the old amounts and a recategorization moves them between cells',
+    async (t, store) => {
+      await store.apply([applyItemOf(rawTransaction())]);
+      await store.apply([
+        applyItemOf(rawTransaction({ version: 2, amount: { amount: 2000n, currency: 'NZD' } })),
+      ]);
+      const moved = userContext({
+        categoryRevision: 1,
+        categorization: { ...userContext().categorization, transactionOverride: 'restaurants' },
+      });
+      t.deepEqual(
+        await store.apply([
+          applyItemOf(
+            rawTransaction({ version: 2, amount: { amount: 2000n, currency: 'NZD' } }),
+            moved,
+          ),
+        ]),
+        ['applied'],
+      );
+      const rows = await store.queryRollups({
+        userId: 'user-1',
+        grain: 'month',
+        dimension: 'category',
+      });
+      t.is(cell(rows, 'month', 'category', 'groceries')?.amounts.expense ?? 0n, 0n);
+      t.is(cell(rows, 'month', 'category', 'restaurants')?.amounts.expense, 2000n);
+      t.is(cell(rows, 'month', 'category', 'food')?.amounts.expense, 2000n);
+      t.is(cell(rows, 'month', 'category', 'food')?.amounts.count, 1n);
+      t.deepEqual(await rollupDifferences(store), []);
+    },
+  );
+
+  withStore(
+    'a reversal takes the transaction out of every cell; a late older version changes nothing',
+    async (t, store) => {
+      await store.apply([applyItemOf(rawTransaction({ version: 3, status: 'reversed' }))]);
+      t.deepEqual(await store.apply([applyItemOf(rawTransaction({ version: 1 }))]), ['stale']);
+      await store.apply([applyItemOf(rawTransaction({ transactionId: 'tx-2' }))]);
+      await store.apply([
+        applyItemOf(rawTransaction({ transactionId: 'tx-2', version: 2, status: 'reversed' })),
+      ]);
+      const rows = await store.queryRollups({ userId: 'user-1' });
+      t.true(rows.every((r) => r.amounts.expense === 0n && r.amounts.count === 0n));
+      t.is((await store.getTransactions(['tx-1'])).get('tx-1')?.status, 'reversed');
+      t.deepEqual(await rollupDifferences(store), []);
+    },
+  );
+
+  withStore(
+    'rollups equal a recomputation under duplicates, shuffled order and corrections (seeded)',
+    async (t, store) => {
+      const random = seededRandom(20261125);
+      const { items, finals } = history(options.historySize ?? 60, random);
+      // Every item three times, in a shuffled order, in batches of random size.
+      const deliveries = shuffled([...items, ...items, ...items], random);
+      for (let i = 0; i < deliveries.length;) {
+        const size = 1 + Math.floor(random() * 40);
+        await store.apply(deliveries.slice(i, i + size));
+        i += size;
+      }
+      const docs = await store.getTransactions([...finals.keys()]);
+      for (const [id, raw] of finals)
+        t.is(docs.get(id)?.rawVersion, raw.version, `latest version of ${id}`);
+      t.deepEqual(await rollupDifferences(store), []);
+      // And a replay of everything in order changes nothing.
+      const before = await allRollups(store);
+      for (let i = 0; i < items.length; i += 100) await store.apply(items.slice(i, i + 100));
+      t.deepEqual(
+        (await allRollups(store)).map((r) => [r.cellKey, r.amounts]),
+        before.map((r) => [r.cellKey, r.amounts]),
+      );
+    },
+  );
+
+  withStore('an alert is recorded once; publishing marks it', async (t, store) => {
+    const alert = {
+      alertId: 'al-1',
+      identity: 'budget_threshold:budget:b1:2026-11-01:p80',
+      userId: 'user-1',
+      payload: { alertId: 'al-1', amounts: { observed: { amount: '8000', currency: 'NZD' } } },
+      createdAt: '2026-11-25T10:00:00.000Z',
+      publishedAt: null,
+    };
+    t.true(await store.insertAlert(alert));
+    t.false(await store.insertAlert({ ...alert, createdAt: '2026-11-25T11:00:00.000Z' }));
+    t.is((await store.listAlerts({ unpublishedOnly: true, limit: 10 })).length, 1);
+    await store.markAlertsPublished(['al-1'], '2026-11-25T10:00:01.000Z');
+    t.is((await store.listAlerts({ unpublishedOnly: true, limit: 10 })).length, 0);
+    const [stored] = await store.listAlerts({ userId: 'user-1', limit: 10 });
+    t.is(stored?.publishedAt, '2026-11-25T10:00:01.000Z');
+    t.deepEqual(stored?.payload, alert.payload);
+  });
+
+  withStore('reference state is replaced only by a greater order', async (t, store) => {
+    const entry = {
+      kind: 'settings',
+      key: 'user-1',
+      userId: 'user-1',
+      order: '0000000002',
+      value: { timeZone: 'UTC' },
+    };
+    t.true(await store.putState(entry));
+    t.false(
+      await store.putState({
+        ...entry,
+        order: '0000000001',
+        value: { timeZone: 'Pacific/Auckland' },
+      }),
+    );
+    t.false(await store.putState({ ...entry, value: { timeZone: 'Asia/Tokyo' } }));
+    t.true(
+      await store.putState({
+        ...entry,
+        order: '0000000003',
+        value: { timeZone: 'America/Los_Angeles' },
+      }),
+    );
+    t.deepEqual((await store.getState('settings', 'user-1'))?.value, {
+      timeZone: 'America/Los_Angeles',
+    });
+    await store.putState({
+      kind: 'settings',
+      key: 'user-2',
+      userId: 'user-2',
+      order: '1',
+      value: {},
+    });
+    t.is((await store.listStates('settings', 'user-1')).length, 1);
+    t.is(await store.getState('settings', 'nobody'), null);
+  });
+}

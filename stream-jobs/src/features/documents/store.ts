@@ -1,0 +1,144 @@
+/**
+ * The documents-and-rollups port: canonical transaction documents, rollup cells, alert records and
+ * the small reference state the jobs keep (user settings, budgets, rules, corrections). Two
+ * adapters implement it, MongoDB (mongo-store.ts) and embedded SQL (sql-store.ts); both pass
+ * store-contract.ts.
+ */
+import type { AlertRaisedV1 } from '@spendstream/core/events/alerts';
+import type {
+  Contribution,
+  CellId,
+  Dimension,
+  RollupAmounts,
+  RollupGrain,
+} from '../rollups/contributions.js';
+import type { TransactionDocument } from './transaction-document.js';
+
+/** Most items one `apply` call takes; the pipeline's batches are smaller. */
+export const applyBatchSizeMax = 5_000;
+/** Largest page a scan or query returns. */
+export const pageSizeMax = 5_000;
+
+/** A new version of a transaction and every cell it contributes to (see `contributionsOf`). */
+export interface ApplyItem {
+  doc: TransactionDocument;
+  contributions: Contribution[];
+}
+
+/** `applied`: this version is now the document and in the rollups; `stale`: a same or newer version was. */
+export type ApplyOutcome = 'applied' | 'stale';
+
+export interface RollupRow extends CellId {
+  cellKey: string;
+  amounts: RollupAmounts;
+  periodEnd?: string | undefined;
+}
+
+export interface RollupQuery {
+  userId: string;
+  grain?: RollupGrain;
+  dimension?: Dimension;
+  key?: string;
+  /** Exact period, or an inclusive range of periods (they sort as strings within a grain). */
+  period?: string;
+  periodFrom?: string;
+  periodTo?: string;
+  limit?: number;
+}
+
+/** An alert as recorded: the published payload (wire form: amounts as strings) and its identity. */
+export interface AlertRecord {
+  alertId: string;
+  identity: string;
+  userId: string;
+  /** `AlertRaisedV1` in wire form (amounts are decimal strings), ready to re-publish. */
+  payload: Record<string, unknown>;
+  createdAt: string;
+  publishedAt: string | null;
+}
+
+/** A piece of reference state, replaced only by an entry with a greater `order`. */
+export interface StateEntry {
+  kind: string;
+  key: string;
+  userId: string;
+  /** Compared as strings: a zero-padded revision, or `correctedAt|correctionId`. */
+  order: string;
+  value: unknown;
+}
+
+export interface DocumentStore {
+  readonly kind: 'mongodb' | 'embedded';
+  /** Creates collections, tables and indexes; idempotent. */
+  init(): Promise<void>;
+  /**
+   * Writes each document and sets its contributions in the rollups, exactly once per version:
+   * a version at or below the stored one changes nothing. Safe to call again after a crash
+   * mid-way (the redelivery finishes the work).
+   */
+  apply(items: ApplyItem[]): Promise<ApplyOutcome[]>;
+  getTransactions(ids: string[]): Promise<Map<string, TransactionDocument>>;
+  /** All documents in id order, a page at a time (reconcile). */
+  scanTransactions(options: {
+    afterId?: string | undefined;
+    limit: number;
+  }): Promise<TransactionDocument[]>;
+  queryRollups(query: RollupQuery): Promise<RollupRow[]>;
+  /** All cells in key order, a page at a time (reconcile). */
+  scanRollups(options: { afterKey?: string | undefined; limit: number }): Promise<RollupRow[]>;
+  /** Records an alert once: true when it was new, false when its id was already recorded. */
+  insertAlert(alert: AlertRecord): Promise<boolean>;
+  markAlertsPublished(alertIds: string[], publishedAt: string): Promise<void>;
+  listAlerts(options: {
+    userId?: string | undefined;
+    unpublishedOnly?: boolean;
+    afterId?: string | undefined;
+    limit: number;
+  }): Promise<AlertRecord[]>;
+  /** Stores the entry unless one with an equal or greater order is there; true when stored. */
+  putState(entry: StateEntry): Promise<boolean>;
+  getState(kind: string, key: string): Promise<StateEntry | null>;
+  listStates(kind: string, userId: string): Promise<StateEntry[]>;
+  /** Answers when the backend is reachable (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Alert payloads are stored in wire form; this is the type they decode to. */
+export type { AlertRaisedV1 };
+
+/** A document as JSON-safe data: the two bigint amounts become decimal strings. */
+export function documentToJson(doc: TransactionDocument): Record<string, unknown> {
+  return {
+    ...doc,
+    amountMinor: doc.amountMinor.toString(),
+    homeAmountMinor: doc.homeAmountMinor.toString(),
+  };
+}
+
+/** The inverse of `documentToJson`; also accepts numbers and bigints for the amounts. */
+export function documentFromJson(data: Record<string, unknown>): TransactionDocument {
+  const doc = { ...data } as unknown as TransactionDocument & { _id?: unknown };
+  delete doc._id;
+  doc.amountMinor = BigInt(data.amountMinor as string | number | bigint);
+  doc.homeAmountMinor = BigInt(data.homeAmountMinor as string | number | bigint);
+  for (const key of Object.keys(doc) as (keyof TransactionDocument)[]) {
+    if (doc[key] === null) delete doc[key];
+  }
+  return doc;
+}
+
+/** Keeps, per transaction id, only the item with the highest version; the others are stale. */
+export function latestPerTransaction(items: ApplyItem[]): {
+  latest: Map<string, number>;
+  outcomes: ApplyOutcome[];
+} {
+  const latest = new Map<string, number>();
+  items.forEach((item, index) => {
+    const seen = latest.get(item.doc.id);
+    if (seen === undefined || items[seen]!.doc.version < item.doc.version)
+      latest.set(item.doc.id, index);
+  });
+  const outcomes: ApplyOutcome[] = items.map(() => 'stale');
+  return { latest, outcomes };
+}

@@ -1,0 +1,96 @@
+/**
+ * Event-time calendar windows, cut in the user's time zone. A transaction's instant (`occurredAt`)
+ * lands in exactly one window of each grain: the local day, the ISO week, the month, and the user's
+ * budget period (a month starting on day N of the month, e.g. payday on the 25th).
+ */
+import { DateTime } from 'luxon';
+import { ValidationError } from '@spendstream/core/errors';
+
+/** The window grains, part of every rollup key. */
+export const grains = ['day', 'week', 'month', 'budget'] as const;
+export type Grain = (typeof grains)[number];
+
+/** Budget periods start on a day of the month from 1 to this (a later day means "the last day"). */
+export const budgetStartDayMax = 31;
+
+/** The window of one grain: a label and its bounds as UTC instants (start inclusive, end exclusive). */
+export interface Window {
+  grain: Grain;
+  /** `2026-11-25` (day), `2026-W48` (week), `2026-11` (month), `2026-10-25` (budget: its first day). */
+  period: string;
+  start: string;
+  end: string;
+}
+
+export interface WindowSettings {
+  /** An IANA zone (`Pacific/Auckland`). */
+  timeZone: string;
+  /** The day of the month a budget period starts on, 1..31; 1 means calendar months. */
+  budgetStartDay: number;
+}
+
+/** Parse an ISO 8601 instant into a luxon DateTime in `zone`; throws a ValidationError naming what is wrong. */
+export function localTime(occurredAt: string, zone: string): DateTime {
+  const instant = DateTime.fromISO(occurredAt, { setZone: true });
+  if (!instant.isValid)
+    throw new ValidationError(`occurredAt is not an ISO 8601 instant: ${occurredAt}`, {
+      field: 'occurredAt',
+    });
+  const local = instant.setZone(zone);
+  if (!local.isValid)
+    throw new ValidationError(`unknown time zone: ${zone}`, { field: 'timeZone' });
+  return local;
+}
+
+/** Whether `zone` is an IANA zone luxon knows. */
+export function isValidZone(zone: string): boolean {
+  return DateTime.now().setZone(zone).isValid;
+}
+
+/** The first day of the budget period containing `local`: day N of this month or the one before. */
+export function budgetPeriodStart(local: DateTime, budgetStartDay: number): DateTime {
+  if (
+    !Number.isInteger(budgetStartDay) ||
+    budgetStartDay < 1 ||
+    budgetStartDay > budgetStartDayMax
+  ) {
+    throw new ValidationError(`budgetStartDay must be an integer from 1 to ${budgetStartDayMax}`, {
+      field: 'budgetStartDay',
+    });
+  }
+  const startIn = (month: DateTime): DateTime => {
+    // "The 31st" in a 30-day month is its last day; in February the 28th or 29th.
+    const day = Math.min(budgetStartDay, month.daysInMonth ?? 28);
+    return month.set({ day }).startOf('day');
+  };
+  const thisMonth = startIn(local.startOf('month'));
+  return local >= thisMonth ? thisMonth : startIn(local.startOf('month').minus({ months: 1 }));
+}
+
+function window(grain: Grain, period: string, start: DateTime, end: DateTime): Window {
+  return { grain, period, start: start.toUTC().toISO()!, end: end.toUTC().toISO()! };
+}
+
+/** The windows of every grain containing `occurredAt` for a user with these settings. */
+export function windowsOf(occurredAt: string, settings: WindowSettings): Record<Grain, Window> {
+  const local = localTime(occurredAt, settings.timeZone);
+  const day = local.startOf('day');
+  const week = local.startOf('week'); // luxon weeks are ISO weeks: Monday first.
+  const month = local.startOf('month');
+  const budget = budgetPeriodStart(local, settings.budgetStartDay);
+  const budgetEnd = budgetPeriodStart(
+    budget.plus({ months: 1 }).endOf('month'),
+    settings.budgetStartDay,
+  );
+  return {
+    day: window('day', day.toISODate()!, day, day.plus({ days: 1 })),
+    week: window('week', week.toFormat("kkkk-'W'WW"), week, week.plus({ weeks: 1 })),
+    month: window('month', month.toFormat('yyyy-MM'), month, month.plus({ months: 1 })),
+    budget: window('budget', budget.toISODate()!, budget, budgetEnd),
+  };
+}
+
+/** The window of `grain` containing `instant` (an ISO instant or a DateTime), for "now" comparisons. */
+export function windowAt(instant: DateTime, grain: Grain, settings: WindowSettings): Window {
+  return windowsOf(instant.toUTC().toISO()!, settings)[grain];
+}
