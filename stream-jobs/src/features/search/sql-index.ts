@@ -1,0 +1,131 @@
+/**
+ * The embedded adapter of the search-index port: one SQL table with the filter columns and the
+ * document as JSON; text search is a case-insensitive match of every word against a folded text
+ * column. Good for one user's history on a laptop, which is what the embedded default is for.
+ */
+import type { Knex } from 'knex';
+import { ValidationError } from '@spendstream/core/errors';
+import { documentFromJson, documentToJson } from '../documents/store.js';
+import type { TransactionDocument } from '../documents/transaction-document.js';
+import { indexBatchSizeMax, searchPageSizeMax, type SearchIndex } from './search-index.js';
+
+/** Most words of a text query. */
+export const queryWordsMax = 10;
+
+function fold(text: string): string {
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '');
+}
+
+function searchTextOf(doc: TransactionDocument): string {
+  return fold(
+    [doc.merchantName, doc.merchantRaw, doc.description, doc.note].filter(Boolean).join(' '),
+  );
+}
+
+export function createSqlSearchIndex(options: { knex: Knex; tablePrefix?: string }): SearchIndex {
+  const { knex } = options;
+  const table = `${options.tablePrefix ?? 'sj_'}search`;
+  return {
+    kind: 'embedded',
+    async init() {
+      if (await knex.schema.hasTable(table)) return;
+      await knex.schema.createTable(table, (t) => {
+        t.string('id', 128).primary();
+        t.bigInteger('version').notNullable();
+        t.string('user_id', 128).notNullable();
+        t.string('occurred_at_utc', 32).notNullable();
+        t.string('status', 16).notNullable();
+        t.string('merchant_key', 200).notNullable();
+        t.string('wallet_id', 128).notNullable();
+        t.string('category_path', 400).notNullable();
+        t.bigInteger('home_amount').notNullable();
+        t.text('search_text').notNullable();
+        t.text('doc', 'mediumtext').notNullable();
+        t.index(['user_id', 'occurred_at_utc'], `${table}_user_time`);
+      });
+    },
+    async index(docs) {
+      if (docs.length > indexBatchSizeMax) {
+        throw new ValidationError(`index takes at most ${indexBatchSizeMax} documents`, {
+          field: 'docs',
+        });
+      }
+      if (docs.length === 0) return;
+      await knex.transaction(async (trx) => {
+        const existing = new Map<string, number>();
+        const rows = (await trx(table)
+          .whereIn(
+            'id',
+            docs.map((d) => d.id),
+          )
+          .select('id', 'version')) as { id: string; version: unknown }[];
+        for (const row of rows) existing.set(row.id, Number(row.version));
+        for (const doc of docs) {
+          const current = existing.get(doc.id);
+          if (current !== undefined && current >= doc.version) continue;
+          const row = {
+            version: doc.version,
+            user_id: doc.userId,
+            occurred_at_utc: doc.occurredAtUtc,
+            status: doc.status,
+            merchant_key: doc.merchantKey,
+            wallet_id: doc.walletId,
+            category_path: `|${doc.category.path.join('|')}|`,
+            home_amount: doc.homeAmountMinor,
+            search_text: searchTextOf(doc),
+            doc: JSON.stringify(documentToJson(doc)),
+          };
+          if (current === undefined) await trx(table).insert({ id: doc.id, ...row });
+          else await trx(table).where({ id: doc.id }).update(row);
+          existing.set(doc.id, doc.version);
+        }
+      });
+    },
+    async search(query) {
+      let q = knex(table).where({ user_id: query.userId });
+      if (query.categoryId) q = q.where('category_path', 'like', `%|${query.categoryId}|%`);
+      if (query.merchantKey) q = q.where({ merchant_key: query.merchantKey });
+      if (query.walletId) q = q.where({ wallet_id: query.walletId });
+      if (query.status) q = q.where({ status: query.status });
+      if (query.from) q = q.where('occurred_at_utc', '>=', query.from);
+      if (query.to) q = q.where('occurred_at_utc', '<', query.to);
+      if (query.minHomeAmount !== undefined)
+        q = q.where('home_amount', '>=', query.minHomeAmount.toString());
+      if (query.maxHomeAmount !== undefined)
+        q = q.where('home_amount', '<=', query.maxHomeAmount.toString());
+      if (query.text) {
+        for (const word of fold(query.text).split(/\s+/).filter(Boolean).slice(0, queryWordsMax)) {
+          q = q.where('search_text', 'like', `%${word.replace(/[%_\\]/g, '')}%`);
+        }
+      }
+      const rows = (await q
+        .orderBy([
+          { column: 'occurred_at_utc', order: 'desc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .limit(Math.min(query.limit ?? 50, searchPageSizeMax))
+        .select('doc')) as { doc: string }[];
+      return rows.map((row) => documentFromJson(JSON.parse(row.doc) as Record<string, unknown>));
+    },
+    async versions(ids) {
+      const result = new Map<string, number>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = (await knex(table)
+          .whereIn('id', ids.slice(i, i + 500))
+          .select('id', 'version')) as { id: string; version: unknown }[];
+        for (const row of rows) result.set(row.id, Number(row.version));
+      }
+      return result;
+    },
+    async refresh() {},
+    async ping() {
+      await knex.raw('select 1');
+    },
+    async close() {
+      await knex.destroy();
+    },
+  };
+}
