@@ -18,6 +18,7 @@ import { sqlReadiness } from '@spendstream/core/sql';
 import { createAuthRouter } from './features/auth/routes.js';
 import { createAuthService, type AuthService } from './features/auth/service.js';
 import { createKeyRing, type KeyRing } from './features/auth/keys.js';
+import { cachingVerifier } from './features/auth/verify-cache.js';
 import { createLedgerRouter } from './features/ledger/routes.js';
 import { createOutboxRelay, type OutboxRelay } from './features/outbox/relay.js';
 import { createWalletRouter } from './features/wallets/routes.js';
@@ -98,9 +99,10 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
   };
   // The verifier follows key rotation: it asks the key ring on every call. Every protected route
   // starts with it and every public one asks `runtime()`, so no request meets an unmigrated schema.
-  const verifier: TokenVerifier = {
+  // Verified tokens are cached until their own expiry (see verify-cache.ts).
+  const verifier: TokenVerifier = cachingVerifier({
     verify: async (token) => (await runtime()).keys.verifier().verify(token),
-  };
+  });
 
   const app = createServiceApp({
     name: serviceName,
