@@ -107,14 +107,12 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     if (existing && Number(existing.version) >= doc.version) return 'stale';
     const json = JSON.stringify(documentToJson(doc));
     if (existing) {
-      await trx(t.transactions)
-        .where({ id: doc.id })
-        .update({
-          version: doc.version,
-          user_id: doc.userId,
-          occurred_at_utc: doc.occurredAtUtc,
-          doc: json,
-        });
+      await trx(t.transactions).where({ id: doc.id }).update({
+        version: doc.version,
+        user_id: doc.userId,
+        occurred_at_utc: doc.occurredAtUtc,
+        doc: json,
+      });
     } else {
       await trx(t.transactions).insert({
         id: doc.id,

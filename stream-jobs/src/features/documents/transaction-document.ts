@@ -66,6 +66,10 @@ export interface TransactionDocument {
   bankCategory?: string | undefined;
   category: CategoryAssignment;
   categoryReason: CategoryReason;
+  /** The category the source sent, if any (kept so a recategorization can re-run categorization). */
+  sourceCategory?: string | undefined;
+  /** Tags as the source sent them (`tags` adds the ones rules add). */
+  sourceTags?: string[] | undefined;
   tags: string[];
   transferId?: string | undefined;
   transferInternal?: boolean | undefined;

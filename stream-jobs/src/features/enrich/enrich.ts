@@ -113,6 +113,8 @@ export function enrich({ raw, eventId, user, rates, now }: EnrichInput): Transac
     bankCategory: raw.bankCategory,
     category: categorization.assignment,
     categoryReason: categorization.reason,
+    sourceCategory: raw.category,
+    sourceTags: raw.tags,
     tags,
     transferId: raw.transfer?.transferId,
     transferInternal: raw.transfer?.internal,
@@ -131,4 +133,32 @@ export function enrich({ raw, eventId, user, rates, now }: EnrichInput): Transac
   }
   doc.budgets = budgets;
   return doc;
+}
+
+/** The raw transaction a document was made from (metadata is not kept in documents). */
+export function rawOfDocument(doc: TransactionDocument): RawTransactionV1 {
+  const raw: RawTransactionV1 = {
+    transactionId: doc.id,
+    source: doc.source,
+    externalId: doc.externalId,
+    userId: doc.userId,
+    walletId: doc.walletId,
+    kind: doc.kind,
+    amount: { amount: doc.amountMinor, currency: doc.currency },
+    occurredAt: doc.occurredAt,
+    tags: doc.sourceTags ?? doc.tags,
+    metadata: {},
+    version: doc.rawVersion,
+    status: doc.status,
+  };
+  if (doc.merchantRaw !== undefined) raw.merchant = doc.merchantRaw;
+  if (doc.description !== undefined) raw.description = doc.description;
+  if (doc.sourceCategory !== undefined) raw.category = doc.sourceCategory;
+  if (doc.mcc !== undefined) raw.mcc = doc.mcc;
+  if (doc.bankCategory !== undefined) raw.bankCategory = doc.bankCategory;
+  if (doc.note !== undefined) raw.note = doc.note;
+  if (doc.channel !== undefined) raw.channel = doc.channel as RawTransactionV1['channel'];
+  if (doc.transferId !== undefined)
+    raw.transfer = { transferId: doc.transferId, internal: doc.transferInternal ?? false };
+  return raw;
 }

@@ -22,9 +22,7 @@ export const requestTimeoutMs = 30_000;
 interface RestLike {
   indexExists(index: string): Promise<boolean>;
   createIndex(index: string, body: object): Promise<void>;
-  bulk(
-    body: object[],
-  ): Promise<{
+  bulk(body: object[]): Promise<{
     errors: boolean;
     items: Array<Record<string, { status: number; error?: unknown }>>;
   }>;

@@ -1,0 +1,229 @@
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { Registry } from 'prom-client';
+import { createEmbeddedEventLog } from '@spendstream/core/event-log';
+import { topics } from '@spendstream/core/events';
+import { createMemoryLogger } from '@spendstream/core/log';
+import { createSql } from '@spendstream/core/sql/create-sql';
+import { createSqlDocumentStore } from '../documents/sql-store.js';
+import { monthlyBudget, rawTransaction } from '../documents/test-documents.js';
+import { rollupDifferences } from '../documents/store-contract.js';
+import { createSqlSearchIndex } from '../search/sql-index.js';
+import { createStreamJobs } from './stream-jobs.js';
+import {
+  budgetsEvent,
+  collect,
+  correctionEvent,
+  createAllTopics,
+  eventually,
+  rawEvent,
+  settingsEvent,
+} from './test-harness.js';
+
+async function setup(t: { teardown(fn: () => Promise<void>): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'sj-pipeline-'));
+  const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 20 });
+  await createAllTopics(eventLog);
+  const store = createSqlDocumentStore({
+    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
+  });
+  const index = createSqlSearchIndex({
+    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
+  });
+  const registry = new Registry();
+  const { log, records } = createMemoryLogger('stream-jobs', 'warn');
+  const clock = () => DateTime.fromISO('2026-11-25T12:00:00Z', { zone: 'utc' });
+  const start = async (groupId = 'stream-jobs') => {
+    const jobs = createStreamJobs({
+      eventLog,
+      store,
+      index,
+      log,
+      registry: groupId === 'stream-jobs' ? registry : new Registry(),
+      groupId,
+      now: clock,
+      batchSizeMax: 50,
+    });
+    await jobs.start();
+    return jobs;
+  };
+  t.teardown(async () => {
+    await eventLog.close();
+    await store.close();
+    await index.close();
+  });
+  return { eventLog, store, index, registry, start, records };
+}
+
+const settings = {
+  userId: 'user-1',
+  revision: 1,
+  timeZone: 'Pacific/Auckland',
+  homeCurrency: 'NZD' as const,
+  locale: 'en-NZ',
+  alerts: { enabled: true },
+  updatedAt: '2026-11-01T00:00:00Z',
+};
+
+test('raw transactions become documents, exact rollups, index entries, enriched events and one alert per threshold, even replayed', async (t) => {
+  const { eventLog, store, index, registry, start } = await setup(t);
+  await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
+  await eventLog.send(topics.refBudgets, [
+    budgetsEvent({
+      userId: 'user-1',
+      revision: 1,
+      budgets: [monthlyBudget('groceries', 10_000n, ['groceries'], 25)],
+    }),
+  ]);
+  const jobs = await start();
+  await eventually(async () => (await store.getState('budgets', 'user-1')) !== null);
+  const raws = [
+    rawTransaction({
+      transactionId: 't1',
+      amount: { amount: 4_000n, currency: 'NZD' },
+      occurredAt: '2026-11-26T09:00:00+13:00',
+    }),
+    rawTransaction({
+      transactionId: 't2',
+      amount: { amount: 2_000n, currency: 'NZD' },
+      occurredAt: '2026-11-27T09:00:00+13:00',
+    }),
+    // Three deliveries of the one that crosses 80%, and a poison message.
+    rawTransaction({
+      transactionId: 't3',
+      amount: { amount: 2_500n, currency: 'NZD' },
+      occurredAt: '2026-11-28T09:00:00+13:00',
+    }),
+  ];
+  await eventLog.send(topics.transactionsRaw, [
+    ...raws.map((r) => rawEvent(r)),
+    rawEvent(raws[2]!, 'dup-a'),
+    rawEvent(raws[2]!, 'dup-b'),
+    { key: 'user-1', value: '{"not":"an event"}' },
+  ]);
+  const dead = await collect(eventLog, topics.deadLetter, 'test-dead');
+  const alerts = await collect(eventLog, topics.alerts, 'test-alerts');
+  const enriched = await collect(eventLog, topics.transactionsEnriched, 'test-enriched');
+  t.true(
+    await eventually(
+      () => alerts.values.length >= 2 && dead.values.length >= 1 && enriched.values.length >= 3,
+    ),
+  );
+
+  const docs = await store.getTransactions(['t1', 't2', 't3']);
+  t.is(docs.size, 3);
+  t.is(docs.get('t1')?.merchantKey, 'countdown');
+  const [budget] = await store.queryRollups({
+    userId: 'user-1',
+    grain: 'budget',
+    dimension: 'budget',
+    key: 'groceries',
+  });
+  t.is(budget?.period, '2026-11-25');
+  t.is(budget?.amounts.expense, 8_500n);
+  t.is(budget?.amounts.count, 3n);
+  t.deepEqual(await rollupDifferences(store), []);
+  t.deepEqual(
+    (await index.search({ userId: 'user-1', categoryId: 'groceries' })).map((d) => d.id),
+    ['t3', 't2', 't1'],
+  );
+  const thresholds = alerts.values
+    .map((a) => (a.payload as { threshold: { percent: number } }).threshold.percent)
+    .sort();
+  t.deepEqual(thresholds, [50, 80]);
+  t.is((dead.values[0]!.payload as { reason: { code: string } }).reason.code, 'malformed');
+
+  // Replay the whole topic from offset 0 through a second group: nothing changes, no new alert.
+  await jobs.stop();
+  const replay = await start('stream-jobs-replay');
+  await eventually(async () => (await store.listAlerts({ limit: 100 })).length >= 2, 2_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await replay.stop();
+  t.is(
+    (
+      await store.queryRollups({
+        userId: 'user-1',
+        grain: 'budget',
+        dimension: 'budget',
+        key: 'groceries',
+      })
+    )[0]?.amounts.expense,
+    8_500n,
+  );
+  t.is(alerts.values.length, 2);
+  t.is((await store.listAlerts({ limit: 100 })).length, 2);
+  const metrics = await registry.metrics();
+  t.regex(metrics, /stream_jobs_messages_total\{topic="transactions.raw",outcome="processed"\} 5/);
+  t.regex(
+    metrics,
+    /stream_jobs_messages_total\{topic="transactions.raw",outcome="dead_lettered"\} 1/,
+  );
+  await Promise.all([dead.close(), alerts.close(), enriched.close()]);
+});
+
+test('a recategorization moves the amounts between category rollups exactly and a late transaction marks its alert late', async (t) => {
+  const { eventLog, store, start } = await setup(t);
+  await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
+  await eventLog.send(topics.refBudgets, [
+    budgetsEvent({
+      userId: 'user-1',
+      revision: 1,
+      budgets: [monthlyBudget('dining', 1_000n, ['restaurants'])],
+    }),
+  ]);
+  const jobs = await start();
+  await eventually(async () => (await store.getState('budgets', 'user-1')) !== null);
+  // 30 days late: October, processed on November 25th.
+  await eventLog.send(topics.transactionsRaw, [
+    rawEvent(
+      rawTransaction({
+        transactionId: 'late',
+        amount: { amount: 1_500n, currency: 'NZD' },
+        occurredAt: '2026-10-20T19:00:00+13:00',
+      }),
+    ),
+  ]);
+  t.true(await eventually(async () => (await store.getTransactions(['late'])).size === 1));
+  const month = async (key: string) =>
+    (
+      await store.queryRollups({
+        userId: 'user-1',
+        grain: 'month',
+        dimension: 'category',
+        key,
+        period: '2026-10',
+      })
+    )[0]?.amounts.expense ?? 0n;
+  t.is(await month('groceries'), 1_500n);
+  await eventLog.send(topics.transactionsCorrections, [
+    correctionEvent({
+      correctionId: 'c1',
+      transactionId: 'late',
+      userId: 'user-1',
+      category: 'restaurants',
+      applyToMerchant: false,
+      correctedAt: '2026-11-25T11:00:00Z',
+    }),
+  ]);
+  t.true(await eventually(async () => (await month('restaurants')) === 1_500n));
+  t.is(await month('groceries'), 0n);
+  t.is(await month('food'), 1_500n);
+  const doc = (await store.getTransactions(['late'])).get('late');
+  t.is(doc?.category.source, 'correction');
+  t.is(doc?.categoryRevision, 1);
+  t.deepEqual(await rollupDifferences(store), []);
+  const alerts = await store.listAlerts({ userId: 'user-1', limit: 10 });
+  t.deepEqual(
+    alerts
+      .map(
+        (a) => (a.payload as { late: boolean; threshold: { percent: number } }).threshold.percent,
+      )
+      .sort(),
+    [100, 50, 80],
+  );
+  t.true(alerts.every((a) => (a.payload as { late: boolean }).late));
+  await jobs.stop();
+});

@@ -1,0 +1,638 @@
+/**
+ * The stream jobs on the event log: one consumer group reading raw transactions, corrections,
+ * wallet events and the reference topics. A batch is handled fully (documents, rollups, index,
+ * enriched events, alerts) before the handler returns, and only then does the log commit it, so a
+ * crash redelivers what was not fully written and the idempotent writes make the redelivery
+ * harmless.
+ *
+ * - Poison messages (undecodable, unknown version, invalid, or failing deterministically in
+ *   enrichment) go to the dead-letter topic with the reason and the original bytes.
+ * - A sink that is down (MongoDB, search, the log) makes the handler retry with backoff, holding
+ *   the batch: the consumer stops fetching (back-pressure) and resumes where it was.
+ * - `stop()` lets the batch in flight finish or, when it is stuck on a sink, abandons it uncommitted.
+ */
+import { DateTime } from 'luxon';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  deadLetterFor,
+  decodeEvent,
+  encodeEvent,
+  EventDecodeError,
+  eventTypes,
+  topics,
+  type TopicEvent,
+  type TopicName,
+} from '@spendstream/core/events';
+import type { AlertRaisedV1 } from '@spendstream/core/events/alerts';
+import type {
+  RawTransactionV1,
+  TransactionRecategorizedV1,
+} from '@spendstream/core/events/transactions';
+import type {
+  Consumer,
+  EventLog,
+  IncomingMessage,
+  MessageBatch,
+} from '@spendstream/core/event-log';
+import type { Logger } from '@spendstream/core/log';
+import { DomainError } from '@spendstream/core/errors';
+import {
+  budgetAlerts,
+  largeTransactionAlerts,
+  lowBalanceAlerts,
+  unusualBaselineDays,
+  unusualSpendingAlerts,
+} from '../alerts/alert-rules.js';
+import { alertRaisedV1Schema } from '@spendstream/core/events/alerts';
+import { z } from 'zod';
+import type { ApplyItem, DocumentStore } from '../documents/store.js';
+import type { TransactionDocument } from '../documents/transaction-document.js';
+import { enrich, rawOfDocument } from '../enrich/enrich.js';
+import { createRatesTable, type RatesTable } from '../enrich/rates.js';
+import {
+  addAmounts,
+  contributionsOf,
+  zeroAmounts,
+  type RollupAmounts,
+} from '../rollups/contributions.js';
+import type { SearchIndex } from '../search/search-index.js';
+import {
+  loadUserState,
+  revisionOrder,
+  stateKinds,
+  userContextOf,
+  type OverrideValue,
+  type UserState,
+} from './user-state.js';
+
+/** The consumer group of the stream jobs. */
+export const streamJobsGroupDefault = 'stream-jobs';
+/** The topics the jobs read. */
+export const inputTopics: readonly TopicName[] = [
+  topics.refUserSettings,
+  topics.refBudgets,
+  topics.refCategoryRules,
+  topics.refWallets,
+  topics.transactionsRaw,
+  topics.transactionsCorrections,
+  topics.walletEvents,
+];
+/** Messages per batch handed to the handler. */
+export const batchSizeMaxDefault = 500;
+/** Backoff between retries of a batch whose sink failed, growing to the max. */
+export const retryDelayMsMin = 100;
+export const retryDelayMsMax = 5_000;
+/** A batch failing this many times for a reason other than a sink being down is logged as stuck. */
+export const stuckAttemptsLog = 10;
+/** How long `stop()` waits for the batch in flight before abandoning it. */
+export const stopGraceMsDefault = 10_000;
+/** Months of category history for "large for you". */
+export const largeHistoryMonths = 3;
+
+export interface StreamJobsOptions {
+  eventLog: EventLog;
+  store: DocumentStore;
+  index: SearchIndex;
+  log: Logger;
+  registry?: Registry;
+  groupId?: string;
+  rates?: RatesTable;
+  batchSizeMax?: number;
+  /** The clock, for late marking; tests pin it. */
+  now?: () => DateTime;
+  /** Service name in events' `source`. */
+  source?: string;
+}
+
+export interface StreamJobs {
+  start(): Promise<void>;
+  /**
+   * Lets the batch in flight finish (and commit) for up to `graceMs`; a batch still held after that
+   * (a sink down) is abandoned uncommitted. Then leaves the group.
+   */
+  stop(graceMs?: number): Promise<void>;
+  /** Settles when the consumer stops on its own (an unexpected error). */
+  readonly stopped: Promise<unknown>;
+  /** Handles one batch as the consumer would (exposed for tests and the benchmark). */
+  handleBatch(batch: MessageBatch): Promise<void>;
+}
+
+interface Metrics {
+  messages: Counter<'topic' | 'outcome'>;
+  batchSeconds: Histogram<'topic'>;
+  eventLagSeconds: Gauge<'topic' | 'partition'>;
+  retries: Counter<'sink'>;
+  alerts: Counter<'rule' | 'late'>;
+}
+
+function createMetrics(registry: Registry | undefined): Metrics {
+  const registers = registry ? [registry] : [];
+  return {
+    messages: new Counter({
+      name: 'stream_jobs_messages_total',
+      help: 'Messages handled, by topic and outcome (processed, stale, dead_lettered).',
+      labelNames: ['topic', 'outcome'],
+      registers,
+    }),
+    batchSeconds: new Histogram({
+      name: 'stream_jobs_batch_duration_seconds',
+      help: 'Time to handle one batch fully.',
+      labelNames: ['topic'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    eventLagSeconds: new Gauge({
+      name: 'stream_jobs_event_lag_seconds',
+      help: 'Consumer lag in time: now minus the produce time of the last message handled, per partition.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'stream_jobs_sink_retries_total',
+      help: 'Batch retries because a sink failed (back-pressure).',
+      labelNames: ['sink'],
+      registers,
+    }),
+    alerts: new Counter({
+      name: 'stream_jobs_alerts_total',
+      help: 'Alerts raised (first time only).',
+      labelNames: ['rule', 'late'],
+      registers,
+    }),
+  };
+}
+
+/** An error that a retry of the same message cannot fix: the message goes to the dead-letter topic. */
+function isPoison(error: unknown): boolean {
+  return (
+    error instanceof EventDecodeError ||
+    (error instanceof DomainError && error.code === 'validation_failed')
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Stopped while a batch was held: the batch is left uncommitted. */
+export class StoppingError extends Error {
+  constructor() {
+    super('stream jobs are stopping: batch left uncommitted');
+    this.name = 'StoppingError';
+  }
+}
+
+export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
+  const { eventLog, store, index, log } = options;
+  const groupId = options.groupId ?? streamJobsGroupDefault;
+  const rates = options.rates ?? createRatesTable();
+  const now = options.now ?? (() => DateTime.utc());
+  const source = options.source ?? 'stream-jobs';
+  const metrics = createMetrics(options.registry);
+  const abort = new AbortController();
+  let consumer: Consumer | undefined;
+  let resolveStopped: (value: unknown) => void = () => {};
+  const stopped = new Promise<unknown>((resolve) => (resolveStopped = resolve));
+
+  async function deadLetter(message: IncomingMessage, error: unknown): Promise<void> {
+    const event = deadLetterFor({
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      consumer: groupId,
+      error,
+      source,
+    });
+    await eventLog.send(topics.deadLetter, [
+      { key: event.key, value: encodeEvent(topics.deadLetter, event) },
+    ]);
+    metrics.messages.inc({ topic: message.topic, outcome: 'dead_lettered' });
+    log.warn('message dead-lettered', {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset.toString(),
+      reason: error instanceof Error ? error.message : String(error),
+    });
+  }
+
+  /** Runs `fn` until it succeeds; sink failures wait and retry (back-pressure). */
+  async function untilWritten<T>(sink: string, fn: () => Promise<T>): Promise<T> {
+    let delay = retryDelayMsMin;
+    for (let attempt = 1; ; attempt += 1) {
+      if (abort.signal.aborted) throw new StoppingError();
+      try {
+        return await fn();
+      } catch (error) {
+        if (abort.signal.aborted) throw new StoppingError();
+        metrics.retries.inc({ sink });
+        const fields = {
+          sink,
+          attempt,
+          error: error instanceof Error ? error.message : String(error),
+        };
+        if (attempt % stuckAttemptsLog === 0)
+          log.error('sink still failing; holding the batch', fields);
+        else log.warn('sink failed; retrying', fields);
+        await sleep(delay, abort.signal);
+        delay = Math.min(delay * 2, retryDelayMsMax);
+      }
+    }
+  }
+
+  const userCache = new Map<string, UserState>();
+  async function userState(userId: string): Promise<UserState> {
+    let state = userCache.get(userId);
+    if (!state) {
+      state = await loadUserState(store, userId);
+      userCache.set(userId, state);
+    }
+    return state;
+  }
+
+  async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
+    const fresh: AlertRaisedV1[] = [];
+    for (const alert of candidates) {
+      const wire = z.encode(alertRaisedV1Schema, alert) as Record<string, unknown>;
+      const inserted = await store.insertAlert({
+        alertId: alert.alertId,
+        identity: `${alert.rule}|${alert.subject.id}|${alert.period.start}`,
+        userId: alert.userId,
+        payload: wire,
+        createdAt: alert.firedAt,
+        publishedAt: null,
+      });
+      if (inserted) fresh.push(alert);
+    }
+    // Alerts recorded by an attempt that crashed before publishing, for these users.
+    const users = new Set(candidates.map((a) => a.userId));
+    const pending = new Map<string, AlertRaisedV1>();
+    for (const userId of users) {
+      for (const record of await store.listAlerts({ userId, unpublishedOnly: true, limit: 1000 })) {
+        pending.set(record.alertId, alertRaisedV1Schema.parse(record.payload));
+      }
+    }
+    for (const alert of fresh) pending.set(alert.alertId, alert);
+    if (pending.size === 0) return;
+    const at = now().toUTC().toISO()!;
+    const events = [...pending.values()].map((alert) => ({
+      id: alert.alertId,
+      type: eventTypes.alertRaised,
+      version: 1 as const,
+      key: alert.userId,
+      occurredAt: alert.firedAt,
+      producedAt: at,
+      source,
+      payload: alert,
+    }));
+    await eventLog.send(
+      topics.alerts,
+      events.map((event) => ({
+        key: event.key,
+        value: encodeEvent(topics.alerts, event as TopicEvent<typeof topics.alerts>),
+      })),
+    );
+    await store.markAlertsPublished([...pending.keys()], at);
+    for (const alert of fresh) metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
+  }
+
+  /** Alerts a set of freshly applied documents may raise, read from the rollups just written. */
+  async function evaluateAlerts(docs: TransactionDocument[]): Promise<AlertRaisedV1[]> {
+    const alerts: AlertRaisedV1[] = [];
+    const at = now();
+    for (const doc of docs) {
+      if (doc.status !== 'booked') continue;
+      const state = await userState(doc.userId);
+      for (const ref of doc.budgets) {
+        const budget = state.budgets?.budgets.find((b) => b.budgetId === ref.budgetId);
+        if (!budget) continue;
+        const [cell] = await store.queryRollups({
+          userId: doc.userId,
+          grain: 'budget',
+          dimension: 'budget',
+          key: ref.budgetId,
+          period: ref.start,
+        });
+        alerts.push(
+          ...budgetAlerts({
+            userId: doc.userId,
+            budget,
+            period: ref,
+            timeZone: doc.timeZone,
+            spent: cell?.amounts ?? zeroAmounts,
+            transactionId: doc.id,
+            now: at,
+          }),
+        );
+      }
+      if (doc.direction === 'out' && !doc.kind.startsWith('transfer')) {
+        const month = DateTime.fromISO(`${doc.localMonth}-01`);
+        const history = await store.queryRollups({
+          userId: doc.userId,
+          grain: 'month',
+          dimension: 'category',
+          key: doc.category.id,
+          periodFrom: month.minus({ months: largeHistoryMonths }).toFormat('yyyy-MM'),
+          periodTo: month.minus({ months: 1 }).toFormat('yyyy-MM'),
+        });
+        const sum = history.reduce<RollupAmounts>(
+          (a, row) => addAmounts(a, row.amounts),
+          zeroAmounts,
+        );
+        alerts.push(
+          ...largeTransactionAlerts({ doc, settings: state.settings, history: sum, now: at }),
+        );
+        const day = DateTime.fromISO(doc.localDate);
+        const days = await store.queryRollups({
+          userId: doc.userId,
+          grain: 'day',
+          dimension: 'total',
+          key: 'all',
+          periodFrom: day.minus({ days: unusualBaselineDays }).toISODate()!,
+          periodTo: doc.localDate,
+        });
+        const today = days.find((row) => row.period === doc.localDate)?.amounts ?? zeroAmounts;
+        const trailing = days
+          .filter((row) => row.period !== doc.localDate)
+          .map((row) => row.amounts.expense - row.amounts.refund);
+        alerts.push(
+          ...unusualSpendingAlerts({
+            doc,
+            settings: state.settings,
+            day: today,
+            trailing,
+            now: at,
+          }),
+        );
+      }
+    }
+    return alerts;
+  }
+
+  async function writeDocuments(items: ApplyItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const outcomes = await untilWritten('documents', () => store.apply(items));
+    // Index and publish what the store holds: for a stale item (a redelivery) that is the stored
+    // version, which may have been written by an attempt that crashed before indexing.
+    const staleIds = items.filter((_, i) => outcomes[i] === 'stale').map((item) => item.doc.id);
+    const stored =
+      staleIds.length > 0
+        ? await untilWritten('documents', () => store.getTransactions(staleIds))
+        : new Map();
+    const latest = new Map<string, TransactionDocument>();
+    items.forEach((item, i) => {
+      const doc = outcomes[i] === 'applied' ? item.doc : stored.get(item.doc.id);
+      if (doc && (latest.get(doc.id)?.version ?? -1) < doc.version) latest.set(doc.id, doc);
+    });
+    const docs = [...latest.values()];
+    await untilWritten('search', () => index.index(docs));
+    await untilWritten('event-log', () => publishEnriched(docs));
+    const applied = items.filter((_, i) => outcomes[i] === 'applied').map((item) => item.doc);
+    const candidates = await untilWritten('documents', () => evaluateAlerts(applied));
+    await untilWritten('alerts', () => publishAlerts(candidates));
+  }
+
+  async function publishEnriched(docs: TransactionDocument[]): Promise<void> {
+    if (docs.length === 0) return;
+    const producedAt = now().toUTC().toISO()!;
+    const messages = docs.map((doc) => {
+      const raw = rawOfDocument(doc);
+      const event = {
+        id: `${doc.id}:v${doc.version}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 128),
+        type: eventTypes.transactionEnriched,
+        version: 1 as const,
+        key: doc.userId,
+        occurredAt: doc.occurredAt,
+        producedAt,
+        source,
+        causationId: doc.sourceEventId,
+        payload: {
+          ...raw,
+          tags: doc.tags,
+          merchantClean: doc.merchantName,
+          merchantKey: doc.merchantKey,
+          category: doc.category,
+          homeAmount: { amount: doc.homeAmountMinor, currency: doc.homeCurrency },
+          conversion: doc.conversion,
+          timeZone: doc.timeZone,
+          localDate: doc.localDate,
+          localWeek: doc.localWeek,
+          localMonth: doc.localMonth,
+        },
+      };
+      return {
+        key: doc.userId,
+        value: encodeEvent(
+          topics.transactionsEnriched,
+          event as TopicEvent<typeof topics.transactionsEnriched>,
+        ),
+      };
+    });
+    await eventLog.send(topics.transactionsEnriched, messages);
+  }
+
+  async function handleRaw(
+    decoded: Array<{ message: IncomingMessage; event: TopicEvent<typeof topics.transactionsRaw> }>,
+  ): Promise<void> {
+    const items: ApplyItem[] = [];
+    for (const { message, event } of decoded) {
+      const raw = event.payload as RawTransactionV1;
+      try {
+        const state = await untilWritten('documents', () => userState(raw.userId));
+        const override = await untilWritten('documents', () =>
+          store.getState(stateKinds.override, raw.transactionId),
+        );
+        const doc = enrich({
+          raw,
+          eventId: event.id,
+          user: userContextOf(state, override?.value as OverrideValue | undefined),
+          rates,
+          now: now(),
+        });
+        items.push({ doc, contributions: contributionsOf(doc) });
+        metrics.messages.inc({ topic: message.topic, outcome: 'processed' });
+      } catch (error) {
+        if (!isPoison(error)) throw error;
+        await untilWritten('event-log', () => deadLetter(message, error));
+      }
+    }
+    await writeDocuments(items);
+  }
+
+  async function handleCorrection(
+    event: TopicEvent<typeof topics.transactionsCorrections>,
+  ): Promise<void> {
+    const correction = event.payload as TransactionRecategorizedV1;
+    const order = `${DateTime.fromISO(correction.correctedAt).toUTC().toISO()}|${correction.correctionId}`;
+    const current = await untilWritten('documents', () =>
+      store.getState(stateKinds.override, correction.transactionId),
+    );
+    if (current && current.order >= order) return; // an older or repeated correction
+    const revision = ((current?.value as OverrideValue | undefined)?.revision ?? 0) + 1;
+    await untilWritten('documents', () =>
+      store.putState({
+        kind: stateKinds.override,
+        key: correction.transactionId,
+        userId: correction.userId,
+        order,
+        value: { category: correction.category, revision },
+      }),
+    );
+    if (correction.applyToMerchant && correction.merchantKey) {
+      await untilWritten('documents', () =>
+        store.putState({
+          kind: stateKinds.merchantCorrection,
+          key: `${correction.userId}|${correction.merchantKey}`,
+          userId: correction.userId,
+          order,
+          value: { category: correction.category },
+        }),
+      );
+      userCache.delete(correction.userId);
+    }
+    const existing = (
+      await untilWritten('documents', () => store.getTransactions([correction.transactionId]))
+    ).get(correction.transactionId);
+    if (!existing || existing.userId !== correction.userId) return; // the raw transaction will pick the override up
+    const state = await userState(correction.userId);
+    const doc = enrich({
+      raw: rawOfDocument(existing),
+      eventId: existing.sourceEventId,
+      user: userContextOf(state, { category: correction.category, revision }),
+      rates,
+      now: now(),
+    });
+    await writeDocuments([{ doc, contributions: contributionsOf(doc) }]);
+  }
+
+  async function handleReference(
+    topic: TopicName,
+    event: { payload: unknown },
+    message: IncomingMessage,
+  ): Promise<void> {
+    const kinds: Partial<Record<TopicName, string>> = {
+      [topics.refUserSettings]: stateKinds.settings,
+      [topics.refBudgets]: stateKinds.budgets,
+      [topics.refCategoryRules]: stateKinds.rules,
+      [topics.refWallets]: stateKinds.wallets,
+    };
+    const kind = kinds[topic]!;
+    const payload = event.payload as { userId: string; revision: number };
+    // Stored in wire form (amounts as strings), decoded again on read.
+    const wire = (JSON.parse(message.value.toString('utf8')) as { payload: unknown }).payload;
+    await untilWritten('documents', () =>
+      store.putState({
+        kind,
+        key: payload.userId,
+        userId: payload.userId,
+        order: revisionOrder(payload.revision),
+        value: wire,
+      }),
+    );
+    userCache.delete(payload.userId);
+  }
+
+  async function handleWalletEvent(event: TopicEvent<typeof topics.walletEvents>): Promise<void> {
+    if (event.type !== eventTypes.walletBalanceChanged) return;
+    const change = event.payload as {
+      userId: string;
+      walletId: string;
+      balance: { amount: bigint; currency: 'EUR' };
+      postedAt: string;
+      transactionId: string;
+    };
+    const state = await untilWritten('documents', () => userState(change.userId));
+    const wallet = state.wallets?.wallets.find((w) => w.walletId === change.walletId);
+    if (!wallet) return;
+    const alerts = lowBalanceAlerts({
+      userId: change.userId,
+      wallet,
+      balance: change.balance,
+      postedAt: change.postedAt,
+      transactionId: change.transactionId,
+      timeZone: state.settings?.timeZone ?? 'UTC',
+      now: now(),
+    });
+    if (alerts.length > 0) await untilWritten('alerts', () => publishAlerts(alerts));
+  }
+
+  async function handleBatch(batch: MessageBatch): Promise<void> {
+    const topic = batch.topic as TopicName;
+    const timer = metrics.batchSeconds.startTimer({ topic });
+    userCache.clear();
+    const decoded: Array<{ message: IncomingMessage; event: TopicEvent<TopicName> }> = [];
+    for (const message of batch.messages) {
+      try {
+        decoded.push({ message, event: decodeEvent(topic, message.value) });
+      } catch (error) {
+        await untilWritten('event-log', () => deadLetter(message, error));
+      }
+    }
+    if (topic === topics.transactionsRaw) {
+      await handleRaw(decoded as never);
+    } else {
+      for (const { message, event } of decoded) {
+        try {
+          if (topic === topics.transactionsCorrections) await handleCorrection(event as never);
+          else if (topic === topics.walletEvents) await handleWalletEvent(event as never);
+          else await handleReference(topic, event, message);
+          metrics.messages.inc({ topic, outcome: 'processed' });
+        } catch (error) {
+          if (!isPoison(error)) throw error;
+          await untilWritten('event-log', () => deadLetter(message, error));
+        }
+      }
+    }
+    const last = decoded[decoded.length - 1];
+    if (last) {
+      const lag = (now().toMillis() - DateTime.fromISO(last.event.producedAt).toMillis()) / 1000;
+      metrics.eventLagSeconds.set({ topic, partition: String(batch.partition) }, Math.max(0, lag));
+    }
+    timer();
+  }
+
+  return {
+    stopped,
+    handleBatch,
+    async start() {
+      await store.init();
+      await index.init();
+      consumer = await eventLog.subscribe({
+        groupId,
+        topics: [...inputTopics],
+        handler: handleBatch,
+        from: 'earliest',
+        batchSizeMax: options.batchSizeMax ?? batchSizeMaxDefault,
+      });
+      void consumer.stopped.then((reason) => {
+        if (reason !== undefined && !abort.signal.aborted)
+          log.error('stream jobs consumer stopped', {
+            error: reason instanceof Error ? reason.message : String(reason),
+          });
+        resolveStopped(reason);
+      });
+    },
+    async stop(graceMs = stopGraceMsDefault) {
+      const closing = consumer ? consumer.close() : Promise.resolve();
+      const timer = setTimeout(() => abort.abort(), graceMs);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(timer);
+        abort.abort();
+        resolveStopped(undefined);
+      }
+    },
+  };
+}
