@@ -4,6 +4,7 @@
  */
 import type Koa from 'koa';
 import { DomainError, PayloadTooLargeError } from '../errors.js';
+import { parseJson, stringifyJson } from '../json.js';
 
 /** Default largest JSON body, in bytes: room for a batch of a few hundred transactions. */
 export const bodyBytesMaxDefault = 1_048_576;
@@ -79,17 +80,31 @@ export function jsonBody(options: BodyOptions): Koa.Middleware {
       );
     }
     const bytes = await readRawBody(ctx, options.bodyBytesMax);
+    // parseJson also refuses invalid UTF-8 and keys that could reach a prototype (`__proto__`).
     try {
-      ctx.request.body = JSON.parse(bytes.toString('utf8')) as unknown;
+      ctx.request.body = parseJson(bytes, options.bodyBytesMax);
     } catch (error) {
-      throw new DomainError(
-        'malformed_json',
-        `the request body is not valid JSON: ${(error as Error).message}`,
-        {
-          field: 'body',
-        },
-      );
+      if (error instanceof DomainError && error.field === undefined) {
+        throw new DomainError(error.code, error.message, { field: 'body', cause: error });
+      }
+      throw error;
     }
     return next();
+  };
+}
+
+/**
+ * Serialize object bodies ourselves so a handler may return bigints (money in minor units): they
+ * go out as decimal strings, as everywhere on the wire. Streams, buffers and strings pass as they
+ * are. Runs inside the problem middleware, so a body that cannot be serialized is a logged 500.
+ */
+export function jsonResponses(): Koa.Middleware {
+  return async (ctx, next) => {
+    await next();
+    const body: unknown = ctx.body;
+    if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
+    if (typeof (body as { pipe?: unknown }).pipe === 'function') return;
+    // Koa has already set the JSON Content-Type for the object; a string body keeps it.
+    ctx.body = stringifyJson(body);
   };
 }

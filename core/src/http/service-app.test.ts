@@ -188,6 +188,32 @@ test('a body within the limit is parsed and validated', async (t) => {
   t.like(await bad.json(), { code: 'validation_failed', field: 'n' });
 });
 
+test('a body with a prototype key is refused as malformed_json', async (t) => {
+  const { url } = await startApp(t, { routers: [errorRouter()] });
+  const response = await fetch(`${url}/echo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"n":1,"__proto__":{"isAdmin":true}}',
+  });
+  t.is(response.status, 400);
+  t.like(await response.json(), { code: 'malformed_json', field: '__proto__' });
+});
+
+test('bigints in a response body go out as decimal strings with a JSON content type', async (t) => {
+  const router = new Router();
+  router.get('/balance', (ctx) => {
+    ctx.body = { amount: 2n ** 62n + 1n, currency: 'EUR', items: [{ n: -5n }] };
+  });
+  const { url } = await startApp(t, { routers: [router] });
+  const response = await fetch(`${url}/balance`);
+  t.is(response.status, 200);
+  t.regex(response.headers.get('content-type') ?? '', /^application\/json/);
+  t.is(
+    await response.text(),
+    '{"amount":"4611686018427387905","currency":"EUR","items":[{"n":"-5"}]}',
+  );
+});
+
 test('malformed JSON is a 400 malformed_json', async (t) => {
   const { url } = await startApp(t, { routers: [errorRouter()] });
   const response = await fetch(`${url}/echo`, {

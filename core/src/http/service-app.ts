@@ -7,7 +7,7 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
-import { bodyBytesMaxDefault, jsonBody } from './body.js';
+import { bodyBytesMaxDefault, jsonBody, jsonResponses } from './body.js';
 import { healthEndpoints, healthPaths, type ReadinessChecks } from './health.js';
 import { createHttpMetrics, observeRequests } from './metrics.js';
 import { baseOpenApiDocument, type OpenApiDocument } from './openapi.js';
@@ -77,6 +77,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     observeRequests(metrics, new Set([healthPaths.liveness, healthPaths.readiness, metricsPath])),
   );
   koa.use(problemMiddleware(log));
+  koa.use(jsonResponses());
   koa.use(
     jsonBody({
       bodyBytesMax: options.limits?.bodyBytesMax ?? bodyBytesMaxDefault,
