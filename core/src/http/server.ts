@@ -111,7 +111,7 @@ export function createServiceServer(app: ServiceApp, options: ServerOptions = {}
   };
 }
 
-/** Longest a second signal waits: after it, the process exits without finishing the drain. */
+/** At this many SIGTERM/SIGINT signals the process exits at once, without finishing the drain. */
 export const signalsBeforeForcedExit = 2;
 
 /**
