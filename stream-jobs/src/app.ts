@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import {
   baseOpenApiDocument,
   createServiceApp,
+  type ReadinessChecks,
   type Registry,
   type ServiceApp,
 } from '@spendstream/core/http';
@@ -24,6 +25,8 @@ export interface StreamJobsAppDeps {
   sql: Knex;
   /** Metrics registry; a fresh one when omitted. */
   registry?: Registry;
+  /** More readiness checks: the documents store and the search index the jobs write to. */
+  readiness?: ReadinessChecks;
 }
 
 export function createStreamJobsApp(deps: StreamJobsAppDeps): ServiceApp {
@@ -34,7 +37,7 @@ export function createStreamJobsApp(deps: StreamJobsAppDeps): ServiceApp {
     registry: deps.registry,
     // No business routes: the jobs publish to topics and stores, not over HTTP.
     routers: [],
-    readiness: { sql: sqlReadiness(deps.sql) },
+    readiness: { sql: sqlReadiness(deps.sql), ...deps.readiness },
     openapi: baseOpenApiDocument({
       title: 'Spendstream stream jobs',
       version: serviceVersion,

@@ -50,6 +50,8 @@ export interface SqlStoreOptions {
   knex: Knex;
   /** Prefix of every table name, so tests and tenants can share a database. */
   tablePrefix?: string;
+  /** Whether `close()` destroys the knex pool (false when the caller shares it). */
+  closeKnex?: boolean;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -386,7 +388,7 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     },
 
     async close() {
-      await knex.destroy();
+      if (options.closeKnex !== false) await knex.destroy();
     },
   };
   return store;

@@ -13,6 +13,7 @@ import { monthlyBudget, rawTransaction } from '../documents/test-documents.js';
 import { rollupDifferences } from '../documents/store-contract.js';
 import { createSqlSearchIndex } from '../search/sql-index.js';
 import { createStreamJobs } from './stream-jobs.js';
+import { formatReport, reconcile } from '../reconcile/reconcile.js';
 import {
   budgetsEvent,
   collect,
@@ -55,7 +56,7 @@ async function setup(t: { teardown(fn: () => Promise<void>): void }) {
     await store.close();
     await index.close();
   });
-  return { eventLog, store, index, registry, start, records };
+  return { eventLog, store, index, registry, start, records, dir };
 }
 
 const settings = {
@@ -226,4 +227,45 @@ test('a recategorization moves the amounts between category rollups exactly and 
   );
   t.true(alerts.every((a) => (a.payload as { late: boolean }).late));
   await jobs.stop();
+});
+
+test('reconcile is clean after the pipeline and names a corrupted rollup, a missing index entry and a lost transaction', async (t) => {
+  const { eventLog, store, index, start, dir } = await setup(t);
+  await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
+  const jobs = await start();
+  await eventLog.send(
+    topics.transactionsRaw,
+    [1, 2, 3].map((i) =>
+      rawEvent(rawTransaction({ transactionId: `r${i}`, occurredAt: `2026-11-0${i}T09:00:00Z` })),
+    ),
+  );
+  t.true(
+    await eventually(async () => (await store.getTransactions(['r1', 'r2', 'r3'])).size === 3),
+  );
+  await jobs.stop();
+  const clean = await reconcile({ store, index, eventLog });
+  t.true(clean.ok, formatReport(clean));
+  t.is(clean.checks['ingested-transactions-have-documents']?.checked, 3);
+
+  // Break each invariant behind the jobs' back.
+  const sideDoor = createSql({}, { sqliteFilename: join(dir, 'store.sqlite') });
+  await sideDoor('sj_rollups')
+    .where('cell_key', 'like', '%|month|2026-11|total|all|%')
+    .update({ expense: 1 });
+  await sideDoor.destroy();
+  const indexDoor = createSql({}, { sqliteFilename: join(dir, 'index.sqlite') });
+  await indexDoor('sj_search').where({ id: 'r2' }).delete();
+  await indexDoor.destroy();
+  await eventLog.send(topics.transactionsRaw, [rawEvent(rawTransaction({ transactionId: 'r4' }))]);
+  const broken = await reconcile({ store, index, eventLog });
+  t.false(broken.ok);
+  t.deepEqual(broken.checks['ingested-transactions-have-documents']?.differences, [
+    'ingested r4 v1: no document',
+  ]);
+  t.deepEqual(broken.checks['documents-in-search-index']?.differences.length, 1);
+  t.regex(
+    broken.checks['rollups-equal-recomputation']?.differences[0] ?? '',
+    /month\|2026-11\|total\|all.*stored expense=1 .*recomputed expense=3750/,
+  );
+  t.regex(formatReport(broken), /reconcile: differences found/);
 });

@@ -25,7 +25,11 @@ function searchTextOf(doc: TransactionDocument): string {
   );
 }
 
-export function createSqlSearchIndex(options: { knex: Knex; tablePrefix?: string }): SearchIndex {
+export function createSqlSearchIndex(options: {
+  knex: Knex;
+  tablePrefix?: string;
+  closeKnex?: boolean;
+}): SearchIndex {
   const { knex } = options;
   const table = `${options.tablePrefix ?? 'sj_'}search`;
   return {
@@ -125,7 +129,7 @@ export function createSqlSearchIndex(options: { knex: Knex; tablePrefix?: string
       await knex.raw('select 1');
     },
     async close() {
-      await knex.destroy();
+      if (options.closeKnex !== false) await knex.destroy();
     },
   };
 }
