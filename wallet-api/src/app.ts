@@ -25,6 +25,7 @@ import { createWalletRouter } from './features/wallets/routes.js';
 import { migrateWalletDb } from './migrations/index.js';
 import { walletOpenApiDocument } from './openapi.js';
 import { createSqlUnitOfWork, type UnitOfWork } from './stores.js';
+import { createWriteBatcher } from './batcher.js';
 
 export const serviceName = 'wallet-api';
 export const serviceVersion = (
@@ -52,6 +53,8 @@ export interface WalletAppDeps {
   adminEmails?: readonly string[];
   /** Access-token lifetime, seconds. */
   accessTokenTtlSeconds?: number;
+  /** Group-commit concurrent movements (default true); false runs each in its own transaction. */
+  batchWrites?: boolean;
 }
 
 /** What the app holds once migrated and keyed. */
@@ -112,7 +115,11 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
     routers: [
       createAuthRouter({ runtime, verifier }),
       createWalletRouter({ uow, verifier }),
-      createLedgerRouter({ uow, verifier }),
+      createLedgerRouter({
+        uow,
+        verifier,
+        ...(deps.batchWrites === false ? {} : { batcher: createWriteBatcher(uow) }),
+      }),
     ],
     readiness: {
       sql: sqlReadiness(deps.sql),

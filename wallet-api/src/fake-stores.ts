@@ -9,7 +9,7 @@ import type { Movement, Posting } from './features/ledger/store.js';
 import type { OutboxEvent, PendingOutboxEvent } from './features/outbox/store.js';
 import type { UserWithSecret } from './features/users/store.js';
 import type { Wallet, WalletMember } from './features/wallets/store.js';
-import type { Stores, UnitOfWork } from './stores.js';
+import type { BatchResult, Stores, UnitOfWork } from './stores.js';
 
 interface State {
   users: Map<string, UserWithSecret>;
@@ -319,6 +319,23 @@ export function createFakeUnitOfWork(): UnitOfWork & { state(): State } {
           state = snapshot;
           throw error;
         }
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    batch<T>(fns: Array<(s: Stores) => Promise<T>>): Promise<Array<BatchResult<T>>> {
+      const run = queue.then(async () => {
+        const results: Array<BatchResult<T>> = [];
+        for (const fn of fns) {
+          const savepoint = structuredClone(state);
+          try {
+            results.push({ ok: true, value: await fn(stores) });
+          } catch (error) {
+            state = savepoint;
+            results.push({ ok: false, error });
+          }
+        }
+        return results;
       });
       queue = run.catch(() => undefined);
       return run;

@@ -3,7 +3,7 @@
  * down: services receive `Stores` and never open a transaction of their own.
  */
 import type { Knex } from 'knex';
-import { sqlDialect, withTransaction } from '@spendstream/core/sql';
+import { isRetryableTransactionError, sqlDialect, withTransaction } from '@spendstream/core/sql';
 import type { Db } from './db.js';
 import {
   createSqlClientStore,
@@ -33,9 +33,18 @@ export interface Stores {
   clients: ClientStore;
 }
 
+/** One write's result inside a batch: its value, or the error that rolled back its savepoint. */
+export type BatchResult<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
 /** Runs `fn` in one transaction with every store bound to it; commits when `fn` resolves. */
 export interface UnitOfWork {
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+  /**
+   * Run several independent writes in one transaction, each in its own savepoint: a write that
+   * throws is rolled back alone, the others commit together (one commit, one fsync). A deadlock
+   * aborts and retries the whole batch.
+   */
+  batch<T>(fns: Array<(stores: Stores) => Promise<T>>): Promise<Array<BatchResult<T>>>;
   /** Stores outside any transaction, for single reads. */
   readonly read: Stores;
 }
@@ -70,6 +79,43 @@ export function createSqlUnitOfWork(knex: Knex): UnitOfWork {
   };
   return {
     transaction: (fn) => withTransaction(knex, (trx) => fn(createSqlStores(trx)), options),
+    batch: async <T>(
+      fns: Array<(stores: Stores) => Promise<T>>,
+    ): Promise<Array<BatchResult<T>>> => {
+      // A batch of one needs no savepoint: its failure rolls back its own transaction.
+      if (fns.length === 1) {
+        try {
+          return [
+            {
+              ok: true,
+              value: await withTransaction(knex, (trx) => fns[0]!(createSqlStores(trx)), options),
+            },
+          ];
+        } catch (error) {
+          return [{ ok: false, error }];
+        }
+      }
+      return withTransaction(
+        knex,
+        async (trx) => {
+          const results: Array<BatchResult<T>> = [];
+          for (const fn of fns) {
+            try {
+              results.push({
+                ok: true,
+                value: await trx.transaction((savepoint) => fn(createSqlStores(savepoint))),
+              });
+            } catch (error) {
+              // A deadlock rolled back the whole transaction, not just the savepoint: retry it all.
+              if (isRetryableTransactionError(error)) throw error;
+              results.push({ ok: false, error });
+            }
+          }
+          return results;
+        },
+        options,
+      );
+    },
     read: createSqlStores(knex),
   };
 }

@@ -63,6 +63,63 @@ export interface IdempotentRequest {
   hash: string;
 }
 
+/** What one keyed write did inside its transaction: ran (with its response) or found the key taken. */
+export type IdempotentOutcome =
+  { kind: 'done'; status: number; body: string } | { kind: 'existing' };
+
+/**
+ * The in-transaction half of an idempotent write: claim the key (or find it taken), run `write`,
+ * store its response. Runs inside whatever transaction the caller holds (one request's, or one
+ * savepoint of a batch).
+ */
+export async function idempotentStep(
+  stores: Stores,
+  request: IdempotentRequest & { key: string },
+  write: (stores: Stores) => Promise<{ status: number; body: string }>,
+  at: number,
+): Promise<IdempotentOutcome> {
+  const { principal, key, hash } = request;
+  const record = {
+    principal,
+    key,
+    requestHash: hash,
+    responseStatus: null,
+    responseBody: null,
+    createdAt: at,
+    expiresAt: at + idempotencyRetentionMs,
+  };
+  let claimed = await stores.idempotency.claim(record);
+  if (!claimed) {
+    const existing = await stores.idempotency.find(principal, key);
+    if (existing && existing.expiresAt > at) return { kind: 'existing' };
+    // Expired (or purged meanwhile): the key is free again.
+    await stores.idempotency.remove(principal, key);
+    claimed = await stores.idempotency.claim(record);
+    if (!claimed) return { kind: 'existing' };
+  }
+  const result = await write(stores);
+  await stores.idempotency.complete(principal, key, result.status, result.body);
+  return { kind: 'done', ...result };
+}
+
+/** The after-commit half: a fresh response as is, or the stored one for a taken key (409 when the request differs). */
+export async function finishIdempotent(
+  uow: UnitOfWork,
+  request: IdempotentRequest & { key: string },
+  outcome: IdempotentOutcome,
+): Promise<StoredResponse> {
+  if (outcome.kind === 'done')
+    return { status: outcome.status, body: outcome.body, replayed: false };
+  const existing = await uow.read.idempotency.find(request.principal, request.key);
+  invariant(existing, 'an idempotency record seen inside the transaction is still there');
+  if (existing.requestHash !== request.hash) throw new IdempotencyConflictError();
+  invariant(
+    existing.responseStatus !== null && existing.responseBody !== null,
+    'a committed idempotency record carries its response',
+  );
+  return { status: existing.responseStatus, body: existing.responseBody, replayed: true };
+}
+
 /**
  * Run `write` once per (principal, key): the first call runs it in a transaction and stores its
  * response; later calls with the same hash get that response back, with another hash a 409.
@@ -74,52 +131,14 @@ export async function runIdempotent(
   write: (stores: Stores) => Promise<{ status: number; body: string }>,
   now: () => number = Date.now,
 ): Promise<StoredResponse> {
-  const { principal, key, hash } = request;
+  const { key } = request;
   if (key === undefined) {
     const result = await uow.transaction(write);
     return { ...result, replayed: false };
   }
-  const outcome = await uow.transaction(async (stores) => {
-    const at = now();
-    let claimed = await stores.idempotency.claim({
-      principal,
-      key,
-      requestHash: hash,
-      responseStatus: null,
-      responseBody: null,
-      createdAt: at,
-      expiresAt: at + idempotencyRetentionMs,
-    });
-    if (!claimed) {
-      const existing = await stores.idempotency.find(principal, key);
-      if (existing && existing.expiresAt > at) return { kind: 'existing' as const };
-      // Expired (or purged meanwhile): the key is free again.
-      await stores.idempotency.remove(principal, key);
-      claimed = await stores.idempotency.claim({
-        principal,
-        key,
-        requestHash: hash,
-        responseStatus: null,
-        responseBody: null,
-        createdAt: at,
-        expiresAt: at + idempotencyRetentionMs,
-      });
-      if (!claimed) return { kind: 'existing' as const };
-    }
-    const result = await write(stores);
-    await stores.idempotency.complete(principal, key, result.status, result.body);
-    return { kind: 'done' as const, ...result };
-  });
-  if (outcome.kind === 'done')
-    return { status: outcome.status, body: outcome.body, replayed: false };
-  const existing = await uow.read.idempotency.find(principal, key);
-  invariant(existing, 'an idempotency record seen inside the transaction is still there');
-  if (existing.requestHash !== hash) throw new IdempotencyConflictError();
-  invariant(
-    existing.responseStatus !== null && existing.responseBody !== null,
-    'a committed idempotency record carries its response',
-  );
-  return { status: existing.responseStatus, body: existing.responseBody, replayed: true };
+  const keyed = { ...request, key };
+  const outcome = await uow.transaction((stores) => idempotentStep(stores, keyed, write, now()));
+  return finishIdempotent(uow, keyed, outcome);
 }
 
 /** Delete expired records in bounded batches; returns how many went. */

@@ -11,6 +11,7 @@ import { idPattern } from '../../ids.js';
 import { actorOf } from '../../http/actor.js';
 import { idempotentWrite } from '../../http/respond.js';
 import type { UnitOfWork } from '../../stores.js';
+import type { WriteBatcher } from '../../batcher.js';
 import { pathId } from '../wallets/routes.js';
 import { presentMovement } from './presenter.js';
 import { movementBodySchema, reversalBodySchema, transferBodySchema } from './schema.js';
@@ -26,7 +27,11 @@ import {
 
 const positionSchema = z.object({ id: z.string().regex(idPattern) });
 
-export function createLedgerRouter(deps: { uow: UnitOfWork; verifier: TokenVerifier }): Router {
+export function createLedgerRouter(deps: {
+  uow: UnitOfWork;
+  verifier: TokenVerifier;
+  batcher?: WriteBatcher;
+}): Router {
   const { uow } = deps;
   const router = new Router();
   const authed = requireAuth(deps.verifier);
@@ -36,10 +41,17 @@ export function createLedgerRouter(deps: { uow: UnitOfWork; verifier: TokenVerif
   router.post('/v1/movements', authed, write, async (ctx) => {
     const body = parseBody(ctx, movementBodySchema);
     const actor = await actorOf(ctx, uow);
-    await idempotentWrite(ctx, uow, actor, true, async (stores) => ({
-      status: 201,
-      body: presentMovement(await recordMovement(stores, actor, body)),
-    }));
+    await idempotentWrite(
+      ctx,
+      uow,
+      actor,
+      true,
+      async (stores) => ({
+        status: 201,
+        body: presentMovement(await recordMovement(stores, actor, body)),
+      }),
+      deps.batcher === undefined ? undefined : { batcher: deps.batcher, lane: body.walletId },
+    );
   });
 
   router.post('/v1/transfers', authed, write, async (ctx) => {

@@ -1,0 +1,135 @@
+/**
+ * One contract for the stores, run on the in-memory twin, on SQLite and on the real MariaDB: the
+ * refusals the services rely on behave the same everywhere, so a unit test on the fake means what
+ * it says.
+ */
+import test from 'ava';
+import { createFakeUnitOfWork } from '../src/fake-stores.js';
+import { newId } from '../src/ids.js';
+import { createSqlUnitOfWork } from '../src/stores.js';
+import type { UnitOfWork } from '../src/stores.js';
+import { makeUser, makeWallet } from './factories.js';
+import { openTestDb } from './test-db.js';
+
+const backends: Array<[string, () => Promise<{ uow: UnitOfWork; close(): Promise<void> }>]> = [
+  ['fake', async () => ({ uow: createFakeUnitOfWork(), close: async () => undefined })],
+  ...(['sqlite', 'mariadb'] as const).map(
+    (kind): [string, () => Promise<{ uow: UnitOfWork; close(): Promise<void> }>] => [
+      kind,
+      async () => {
+        const db = await openTestDb(kind);
+        return { uow: createSqlUnitOfWork(db.knex), close: () => db.close() };
+      },
+    ],
+  ),
+];
+
+for (const [name, open] of backends) {
+  test.serial(`${name}: the store contract holds`, async (t) => {
+    const { uow, close } = await open();
+    t.teardown(close);
+    const alice = await makeUser(uow);
+    t.false(
+      await uow.transaction((s) => s.users.insert({ ...alice, id: newId(), passwordHash: 'x' })),
+      'emails are unique',
+    );
+    const wallet = await makeWallet(uow, alice, { overdraftLimit: 50n });
+    // The conditional balance update: applied down to the limit, refused past it, with the sequence.
+    const r1 = await uow.transaction((s) => s.wallets.changeBalance(wallet.id, -50n, 1));
+    t.deepEqual(r1, { outcome: 'applied', balance: -50n, sequence: 1 });
+    t.deepEqual(await uow.transaction((s) => s.wallets.changeBalance(wallet.id, -1n, 2)), {
+      outcome: 'insufficient_funds',
+    });
+    t.deepEqual(await uow.transaction((s) => s.wallets.changeBalance(newId(), 5n, 2)), {
+      outcome: 'missing',
+    });
+    await uow.transaction((s) => s.wallets.update(wallet.id, { archivedAt: 3 }, 3));
+    t.deepEqual(await uow.transaction((s) => s.wallets.changeBalance(wallet.id, 5n, 4)), {
+      outcome: 'archived',
+    });
+    // Membership-scoped reads.
+    const bob = await makeUser(uow);
+    t.is(await uow.read.wallets.findForMember(bob.id, wallet.id), undefined);
+    t.is((await uow.read.wallets.findForMember(alice.id, wallet.id))?.role, 'owner');
+    // Idempotency claims are unique per (principal, key).
+    const record = {
+      principal: alice.id,
+      key: 'k',
+      requestHash: 'h',
+      responseStatus: null,
+      responseBody: null,
+      createdAt: 1,
+      expiresAt: 2,
+    };
+    t.true(await uow.transaction((s) => s.idempotency.claim(record)));
+    t.false(await uow.transaction((s) => s.idempotency.claim(record)));
+    t.true(await uow.transaction((s) => s.idempotency.claim({ ...record, principal: bob.id })));
+    // A rolled-back transaction leaves nothing behind.
+    await t.throwsAsync(() =>
+      uow.transaction(async (s) => {
+        await s.idempotency.claim({ ...record, key: 'rolled-back' });
+        throw new Error('abort');
+      }),
+    );
+    t.is(await uow.read.idempotency.find(alice.id, 'rolled-back'), undefined);
+    // The outbox reads back in append order and forgets what was marked.
+    const events = ['e1', 'e2', 'e3'].map((id) => ({
+      eventId: `${id}-${newId()}`,
+      topic: 'wallet.events',
+      key: alice.id,
+      payload: '{}',
+      createdAt: 1,
+    }));
+    const before = (await uow.read.outbox.pending(1000)).length;
+    await uow.transaction((s) => s.outbox.append(events));
+    const pending = (await uow.read.outbox.pending(1000)).slice(before);
+    t.deepEqual(
+      pending.map((e) => e.eventId),
+      events.map((e) => e.eventId),
+    );
+    await uow.transaction((s) => s.outbox.markPublished([pending[0]!.seq], 5));
+    t.deepEqual(
+      (await uow.read.outbox.pending(1000)).slice(before).map((e) => e.eventId),
+      events.slice(1).map((e) => e.eventId),
+    );
+    // A batch: each write in its own savepoint; a failing one is rolled back alone, even a batch of one.
+    const batchKey = (k: string) => ({ ...record, principal: bob.id, key: k });
+    const results = await uow.batch([
+      (s) => s.idempotency.claim(batchKey('b1')),
+      async (s) => {
+        await s.idempotency.claim(batchKey('b2'));
+        throw new Error('refused');
+      },
+      (s) => s.idempotency.claim(batchKey('b3')),
+    ]);
+    t.deepEqual(
+      results.map((r) => r.ok),
+      [true, false, true],
+    );
+    t.truthy(await uow.read.idempotency.find(bob.id, 'b1'));
+    t.is(await uow.read.idempotency.find(bob.id, 'b2'), undefined);
+    t.truthy(await uow.read.idempotency.find(bob.id, 'b3'));
+    const single = await uow.batch([
+      async (s) => {
+        await s.idempotency.claim(batchKey('b4'));
+        throw new Error('refused');
+      },
+    ]);
+    t.false(single[0]!.ok);
+    t.is(await uow.read.idempotency.find(bob.id, 'b4'), undefined);
+    // A refresh token is used at most once.
+    const token = {
+      id: newId(),
+      familyId: newId(),
+      userId: alice.id,
+      tokenHash: newId(),
+      createdAt: 1,
+      expiresAt: 10,
+      usedAt: null,
+      revokedAt: null,
+    };
+    await uow.transaction((s) => s.refreshTokens.insert(token));
+    t.true(await uow.transaction((s) => s.refreshTokens.markUsed(token.id, 2)));
+    t.false(await uow.transaction((s) => s.refreshTokens.markUsed(token.id, 3)));
+  });
+}
