@@ -1,7 +1,8 @@
 import test from 'ava';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { createMongoDocumentStore, dropMongoDatabase } from './mongo-store.js';
-import { documentStoreContract } from './store-contract.js';
+import { documentStoreContract, rollupDifferences } from './store-contract.js';
+import { applyItemOf, rawTransaction, userContext } from './test-documents.js';
 
 documentStoreContract(
   test,
@@ -20,3 +21,52 @@ documentStoreContract(
   },
   { historySize: 12 },
 );
+
+for (const step of ['pending', 'document', 'cells'] as const) {
+  test(`a crash after the ${step} step is finished by the redelivery and the rollups stay exact`, async (t) => {
+    const url = realServers(['MONGODB_URL']).MONGODB_URL;
+    const dbName = uniqueName(`sj_crash_${step}`);
+    const crashing = createMongoDocumentStore({
+      url,
+      dbName,
+      afterStep: (at) => {
+        if (at === step) throw new Error(`simulated crash after ${at}`);
+      },
+    });
+    const healthy = createMongoDocumentStore({ url, dbName });
+    t.teardown(async () => {
+      await crashing.close();
+      await healthy.close();
+      await dropMongoDatabase(url, dbName);
+    });
+    await healthy.init();
+    await crashing.init();
+    await healthy.apply([
+      applyItemOf(rawTransaction({ transactionId: 'a' })),
+      applyItemOf(rawTransaction({ transactionId: 'b' })),
+    ]);
+    // Version 2 of `a` moves it to another category and amount; the writer dies mid-way.
+    const moved = userContext({
+      categoryRevision: 1,
+      categorization: { ...userContext().categorization, transactionOverride: 'restaurants' },
+    });
+    const v2 = applyItemOf(
+      rawTransaction({ transactionId: 'a', amount: { amount: 9_999n, currency: 'NZD' } }),
+      moved,
+    );
+    await t.throwsAsync(() => crashing.apply([v2]), { message: /simulated crash/ });
+    // The redelivery (same item) through a healthy writer finishes the work exactly once.
+    await healthy.apply([v2]);
+    await healthy.apply([v2]);
+    t.deepEqual(await rollupDifferences(healthy), []);
+    const month = await healthy.queryRollups({
+      userId: 'user-1',
+      grain: 'month',
+      dimension: 'category',
+      period: '2026-11',
+    });
+    t.is(month.find((r) => r.key === 'restaurants')?.amounts.expense, 9_999n);
+    t.is(month.find((r) => r.key === 'groceries')?.amounts.expense, 1_250n);
+    t.is(month.find((r) => r.key === 'food')?.amounts.count, 2n);
+  });
+}

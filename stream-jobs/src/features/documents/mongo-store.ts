@@ -107,7 +107,15 @@ export interface MongoStoreOptions {
   dbName?: string;
   /** Reuse a connected client (the store will not close it). */
   client?: MongoClient;
+  /**
+   * Fault injection for crash tests: called after each step of `apply`; throwing there leaves the
+   * work half done exactly as a crash (kill -9) at that point would.
+   */
+  afterStep?: (step: MongoApplyStep) => void;
 }
+
+/** The steps of `apply`, in order (see the file comment). */
+export type MongoApplyStep = 'pending' | 'document' | 'cells' | 'state';
 
 function appliedField(txId: string): string {
   return `applied.h${createHash('sha256').update(txId).digest('base64url').slice(0, 22)}`;
@@ -228,6 +236,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         },
       })),
     );
+    options.afterStep?.('document');
     const cellOps: AnyBulkWriteOperation<StringIdDoc>[] = [];
     const expectations: Array<{ cellKey: string; field: string; version: number }> = [];
     const finalCells = new Map<string, CellState[]>();
@@ -277,6 +286,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       finalCells.set(s._id, merged);
     }
     const result = await bulkIgnoringDuplicates(rollups, cellOps);
+    options.afterStep?.('cells');
     if (result.matched + result.upserted !== cellOps.length) {
       // Some cells did not match: either a previous attempt already applied them (fine) or a
       // concurrent writer moved them (retry). Read back and tell which.
@@ -308,6 +318,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       })),
       { ordered: false },
     );
+    options.afterStep?.('state');
   }
 
   function pendingOf(item: ApplyItem): StateDoc['pending'] {
@@ -333,17 +344,24 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
 
     async init() {
       if (ownsClient) await client.connect();
-      await transactions.createIndexes([
-        { key: { userId: 1, occurredAtUtc: -1 }, name: 'user_time' },
-        { key: { userId: 1, 'category.id': 1 }, name: 'user_category' },
-        { key: { userId: 1, merchantKey: 1 }, name: 'user_merchant' },
-      ]);
-      await rollups.createIndex(
-        { userId: 1, grain: 1, dimension: 1, period: 1 },
-        { name: 'user_grain_dimension_period' },
-      );
-      await alerts.createIndex({ userId: 1 }, { name: 'user' });
-      await state.createIndex({ kind: 1, userId: 1 }, { name: 'kind_user' });
+      // Only the missing indexes: FerretDB 1.24 panics (closing the connection) when asked again
+      // for an existing index on a dotted key.
+      const wanted: Array<[Collection<StringIdDoc>, string, Document]> = [
+        [transactions, 'user_time', { userId: 1, occurredAtUtc: -1 }],
+        [transactions, 'user_category', { userId: 1, 'category.id': 1 }],
+        [transactions, 'user_merchant', { userId: 1, merchantKey: 1 }],
+        [rollups, 'user_grain_dimension_period', { userId: 1, grain: 1, dimension: 1, period: 1 }],
+        [alerts, 'user', { userId: 1 }],
+        [state, 'kind_user', { kind: 1, userId: 1 }],
+      ];
+      for (const [collection, name, key] of wanted) {
+        const existing = await collection
+          .listIndexes()
+          .toArray()
+          .catch(() => [] as Document[]);
+        if (existing.some((index) => index.name === name)) continue;
+        await collection.createIndex(key, { name });
+      }
     },
 
     async apply(items) {
@@ -383,6 +401,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         };
       });
       await bulkIgnoringDuplicates(states, pendingOps);
+      options.afterStep?.('pending');
       const written = await loadStates(toApply);
       const mine: StateDoc[] = [];
       for (const id of toApply) {
