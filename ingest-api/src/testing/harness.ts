@@ -75,6 +75,9 @@ export async function startHarness(
   };
 }
 
+/** Longest a test request may take, in ms. */
+export const postTimeoutMs = 30_000;
+
 /** Response bodies in tests are inspected loosely; their shape is what the assertions check. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LooseJson = any;
@@ -87,6 +90,8 @@ export async function postJson(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Headers; body: LooseJson }> {
   const response = await fetch(url, {
+    // A bound on every test request: a hung server fails the test instead of stalling it.
+    signal: AbortSignal.timeout(postTimeoutMs),
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify(body),

@@ -30,6 +30,7 @@ import {
   type DedupeRecord,
   type DedupeStore,
 } from '../dedupe/dedupe-store.js';
+import { createPublisher } from './publisher.js';
 import { type Caller, resolveUser, sourceOf } from './caller.js';
 import { transactionInputSchema } from './schema.js';
 import { contentHash, toRawTransaction } from './to-raw.js';
@@ -119,14 +120,6 @@ function rejection(index: number, error: unknown, externalId?: string): ItemResu
   throw error;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnavailableError(message, 1)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createIngestService(deps: IngestServiceDeps): IngestService {
@@ -138,6 +131,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   const stats = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0 };
   let inFlight = 0;
   let backoffUntil = 0;
+  const publisher = createPublisher(deps.log, topic, now);
 
   function toMessage(raw: RawTransactionV1, correlationId: string | undefined): OutgoingMessage {
     const id = `${raw.transactionId}:${raw.version}`;
@@ -167,11 +161,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   /** Publish and wait for durability; on any failure the claims go and the request gets 503. */
   async function publish(messages: OutgoingMessage[], token: string): Promise<void> {
     try {
-      await withTimeout(
-        deps.log.send(topic, messages),
-        publishTimeoutMs,
-        `the event log did not acknowledge within ${publishTimeoutMs} ms; nothing was accepted, retry`,
-      );
+      await publisher.publish(messages, publishTimeoutMs);
     } catch (error) {
       backoffUntil = now() + logBackoffMs;
       stats.unavailable += messages.length;
@@ -199,7 +189,9 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         },
       );
     }
-    if (now() < backoffUntil) {
+    // Fail fast while the log is known to be failing, or a send has been stuck past the timeout:
+    // queueing more behind it would only turn into 503s later.
+    if (now() < backoffUntil || publisher.inFlightForMs() > publishTimeoutMs) {
       throw new UnavailableError(
         'the event log is unavailable; retry shortly',
         Math.ceil(logBackoffMs / 1000),
