@@ -540,6 +540,17 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       return doc ? stateFromBson(doc) : null;
     },
 
+    async getStates(kind, keys) {
+      const result = new Map<string, StateEntry>();
+      for (const part of chunks([...new Set(keys)], inListSizeMax)) {
+        const docs = await state
+          .find({ _id: { $in: part.map((key) => `${kind}|${key}`) } })
+          .toArray();
+        for (const doc of docs) result.set(doc.key as string, stateFromBson(doc));
+      }
+      return result;
+    },
+
     async listStates(kind, userId) {
       const docs = await state.find({ kind, userId }).sort({ _id: 1 }).limit(pageSizeMax).toArray();
       return docs.map(stateFromBson);

@@ -23,7 +23,6 @@ import {
   pageSizeMax,
   type AlertRecord,
   type ApplyItem,
-  type ApplyOutcome,
   type DocumentStore,
   type RollupQuery,
   type RollupRow,
@@ -99,89 +98,93 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     return result;
   }
 
-  async function applyOne(
+  /**
+   * Applies the newest item of each transaction in one SQL transaction, with few statements: the
+   * per-(transaction, cell) rows of the batch are replaced wholesale, and each distinct rollup cell
+   * gets one update with the batch's summed delta.
+   */
+  async function applyBatch(
     trx: Knex.Transaction,
-    item: ApplyItem,
+    chosen: ApplyItem[],
     nowIso: string,
-  ): Promise<ApplyOutcome> {
-    const { doc } = item;
-    const existing = await trx(t.transactions).where({ id: doc.id }).first('version');
-    if (existing && Number(existing.version) >= doc.version) return 'stale';
-    const json = JSON.stringify(documentToJson(doc));
-    if (existing) {
-      await trx(t.transactions).where({ id: doc.id }).update({
+  ): Promise<Set<string>> {
+    const existing = new Map<string, number>();
+    for (const part of chunks(
+      chosen.map((item) => item.doc.id),
+      inListSizeMax,
+    )) {
+      const rows = (await trx(t.transactions).whereIn('id', part).select('id', 'version')) as {
+        id: string;
+        version: unknown;
+      }[];
+      for (const row of rows) existing.set(row.id, Number(row.version));
+    }
+    const fresh = chosen.filter((item) => (existing.get(item.doc.id) ?? -1) < item.doc.version);
+    if (fresh.length === 0) return new Set();
+    const newDocs: Record<string, unknown>[] = [];
+    for (const { doc } of fresh) {
+      const row = {
         version: doc.version,
         user_id: doc.userId,
         occurred_at_utc: doc.occurredAtUtc,
-        doc: json,
-      });
-    } else {
-      await trx(t.transactions).insert({
-        id: doc.id,
-        version: doc.version,
-        user_id: doc.userId,
-        occurred_at_utc: doc.occurredAtUtc,
-        doc: json,
-      });
+        doc: JSON.stringify(documentToJson(doc)),
+      };
+      if (existing.has(doc.id)) await trx(t.transactions).where({ id: doc.id }).update(row);
+      else newDocs.push({ id: doc.id, ...row });
     }
-    const oldRows = (await trx(t.cells).where({ tx_id: doc.id })) as Record<string, unknown>[];
-    const old = new Map(oldRows.map((row) => [row.cell_key as string, amountsFromRow(row)]));
-    const next = new Map<string, Contribution>(item.contributions.map((c) => [c.cellKey, c]));
-    const cellKeys = new Set([...old.keys(), ...next.keys()]);
-    const newCellRows: Contribution[] = [];
-    for (const cellKey of cellKeys) {
-      const before = old.get(cellKey) ?? zeroAmounts;
-      const contribution = next.get(cellKey);
-      const after = contribution?.amounts ?? zeroAmounts;
-      const delta = addAmounts(after, before, -1n);
-      if (contribution && !old.has(cellKey)) newCellRows.push(contribution);
-      if (contribution && old.has(cellKey)) {
-        await trx(t.cells)
-          .where({ tx_id: doc.id, cell_key: cellKey })
-          .update({ version: doc.version, ...amountColumns(after) });
+    for (const rows of chunks(newDocs, insertChunkRowsMax / 5))
+      await trx(t.transactions).insert(rows);
+
+    const freshIds = fresh.map((item) => item.doc.id);
+    const deltas = new Map<string, RollupAmounts>();
+    for (const part of chunks(freshIds, inListSizeMax)) {
+      const oldRows = (await trx(t.cells).whereIn('tx_id', part)) as Record<string, unknown>[];
+      for (const row of oldRows) {
+        const key = row.cell_key as string;
+        deltas.set(key, addAmounts(deltas.get(key) ?? zeroAmounts, amountsFromRow(row), -1n));
       }
-      if (!contribution && old.has(cellKey)) {
-        await trx(t.cells).where({ tx_id: doc.id, cell_key: cellKey }).delete();
-      }
-      if (isZero(delta)) continue;
-      if (contribution) {
-        await trx(t.rollups)
-          .insert({
-            cell_key: cellKey,
-            user_id: contribution.userId,
-            grain: contribution.grain,
-            period: contribution.period,
-            period_end: contribution.periodEnd ?? null,
-            dimension: contribution.dimension,
-            dim_key: contribution.key,
-            currency: contribution.currency,
-            ...amountColumns(zeroAmounts),
-            updated_at: nowIso,
-          })
-          .onConflict('cell_key')
-          .ignore();
-      }
-      const increments: Record<string, bigint> = {};
-      for (const field of amountFields)
-        if (delta[field] !== 0n) increments[columnOf[field]] = delta[field];
-      // knex's increment() binds numbers; raw expressions keep bigint deltas exact.
-      const updates: Record<string, unknown> = { updated_at: nowIso };
-      for (const [column, value] of Object.entries(increments)) {
-        updates[column] = trx.raw('?? + ?', [column, value.toString()]);
-      }
-      await trx(t.rollups).where({ cell_key: cellKey }).update(updates);
+      await trx(t.cells).whereIn('tx_id', part).delete();
     }
-    for (const rows of chunks(newCellRows, insertChunkRowsMax)) {
-      await trx(t.cells).insert(
-        rows.map((c) => ({
+    const identities = new Map<string, Contribution>();
+    const cellRows: Record<string, unknown>[] = [];
+    for (const { doc, contributions } of fresh) {
+      for (const c of contributions) {
+        deltas.set(c.cellKey, addAmounts(deltas.get(c.cellKey) ?? zeroAmounts, c.amounts));
+        identities.set(c.cellKey, c);
+        cellRows.push({
           tx_id: doc.id,
           cell_key: c.cellKey,
           version: doc.version,
           ...amountColumns(c.amounts),
-        })),
-      );
+        });
+      }
     }
-    return 'applied';
+    for (const rows of chunks(cellRows, insertChunkRowsMax)) await trx(t.cells).insert(rows);
+    const newCells = [...identities.values()].map((c) => ({
+      cell_key: c.cellKey,
+      user_id: c.userId,
+      grain: c.grain,
+      period: c.period,
+      period_end: c.periodEnd ?? null,
+      dimension: c.dimension,
+      dim_key: c.key,
+      currency: c.currency,
+      ...amountColumns(zeroAmounts),
+      updated_at: nowIso,
+    }));
+    for (const rows of chunks(newCells, insertChunkRowsMax / 2))
+      await trx(t.rollups).insert(rows).onConflict('cell_key').ignore();
+    for (const [cellKey, delta] of deltas) {
+      if (isZero(delta)) continue;
+      // Raw expressions keep bigint deltas exact (knex's increment() binds numbers).
+      const updates: Record<string, unknown> = { updated_at: nowIso };
+      for (const field of amountFields) {
+        if (delta[field] !== 0n)
+          updates[columnOf[field]] = trx.raw('?? + ?', [columnOf[field], delta[field].toString()]);
+      }
+      await trx(t.rollups).where({ cell_key: cellKey }).update(updates);
+    }
+    return new Set(freshIds);
   }
 
   const store: DocumentStore = {
@@ -258,10 +261,16 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       }
       const { latest, outcomes } = latestPerTransaction(items);
       const nowIso = new Date().toISOString();
-      await knex.transaction(async (trx) => {
-        for (const index of latest.values())
-          outcomes[index] = await applyOne(trx, items[index]!, nowIso);
-      });
+      const applied = await knex.transaction((trx) =>
+        applyBatch(
+          trx,
+          [...latest.values()].map((i) => items[i]!),
+          nowIso,
+        ),
+      );
+      for (const index of latest.values()) {
+        if (applied.has(items[index]!.doc.id)) outcomes[index] = 'applied';
+      }
       return outcomes;
     },
 
@@ -373,6 +382,18 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       const row = (await knex(t.state).where({ kind, state_key: key }).first()) as
         Record<string, unknown> | undefined;
       return row ? stateFromRow(row) : null;
+    },
+
+    async getStates(kind, keys) {
+      const result = new Map<string, StateEntry>();
+      for (const part of chunks([...new Set(keys)], inListSizeMax)) {
+        const rows = (await knex(t.state).where({ kind }).whereIn('state_key', part)) as Record<
+          string,
+          unknown
+        >[];
+        for (const row of rows) result.set(row.state_key as string, stateFromRow(row));
+      }
+      return result;
     },
 
     async listStates(kind, userId) {

@@ -300,5 +300,8 @@ export function documentStoreContract(
     });
     t.is((await store.listStates('settings', 'user-1')).length, 1);
     t.is(await store.getState('settings', 'nobody'), null);
+    const many = await store.getStates('settings', ['user-1', 'user-2', 'nobody']);
+    t.deepEqual([...many.keys()].sort(), ['user-1', 'user-2']);
+    t.deepEqual(many.get('user-1')?.value, { timeZone: 'America/Los_Angeles' });
   });
 }

@@ -98,6 +98,8 @@ export interface DocumentStore {
   /** Stores the entry unless one with an equal or greater order is there; true when stored. */
   putState(entry: StateEntry): Promise<boolean>;
   getState(kind: string, key: string): Promise<StateEntry | null>;
+  /** Several entries of one kind at once; absent keys are left out. */
+  getStates(kind: string, keys: string[]): Promise<Map<string, StateEntry>>;
   listStates(kind: string, userId: string): Promise<StateEntry[]>;
   /** Answers when the backend is reachable (readiness). */
   ping(): Promise<void>;

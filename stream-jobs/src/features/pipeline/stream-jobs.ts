@@ -43,7 +43,7 @@ import {
   unusualBaselineDays,
   unusualSpendingAlerts,
 } from '../alerts/alert-rules.js';
-import { alertRaisedV1Schema } from '@spendstream/core/events/alerts';
+import { alertIdentity, alertRaisedV1Schema } from '@spendstream/core/events/alerts';
 import { z } from 'zod';
 import type { ApplyItem, DocumentStore } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
@@ -84,6 +84,12 @@ export const retryDelayMsMin = 100;
 export const retryDelayMsMax = 5_000;
 /** A batch failing this many times for a reason other than a sink being down is logged as stuck. */
 export const stuckAttemptsLog = 10;
+/** How often, at most, a worker looks for alerts recorded but never published. */
+export const unpublishedSweepIntervalMs = 30_000;
+/** An unpublished alert younger than this may still be in a batch in flight: left alone. */
+export const unpublishedAlertAgeMs = 120_000;
+/** Most unpublished alerts published per sweep. */
+export const unpublishedSweepSizeMax = 1_000;
 /** How long `stop()` waits for the batch in flight before abandoning it. */
 export const stopGraceMsDefault = 10_000;
 /** Months of category history for "large for you". */
@@ -102,6 +108,11 @@ export interface StreamJobsOptions {
   now?: () => DateTime;
   /** Service name in events' `source`. */
   source?: string;
+  /**
+   * Prefix of every topic name on the log (`test_x_` reads `test_x_transactions.raw`), so tests on
+   * a shared broker stay apart; the events inside are the same.
+   */
+  topicPrefix?: string;
 }
 
 export interface StreamJobs {
@@ -199,6 +210,9 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   const now = options.now ?? (() => DateTime.utc());
   const source = options.source ?? 'stream-jobs';
   const metrics = createMetrics(options.registry);
+  const prefix = options.topicPrefix ?? '';
+  const physical = (topic: TopicName) => `${prefix}${topic}`;
+  const logical = (name: string) => name.slice(prefix.length) as TopicName;
   const abort = new AbortController();
   let consumer: Consumer | undefined;
   let resolveStopped: (value: unknown) => void = () => {};
@@ -206,7 +220,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
 
   async function deadLetter(message: IncomingMessage, error: unknown): Promise<void> {
     const event = deadLetterFor({
-      topic: message.topic,
+      topic: logical(message.topic),
       partition: message.partition,
       offset: message.offset,
       key: message.key,
@@ -215,10 +229,10 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       error,
       source,
     });
-    await eventLog.send(topics.deadLetter, [
+    await eventLog.send(physical(topics.deadLetter), [
       { key: event.key, value: encodeEvent(topics.deadLetter, event) },
     ]);
-    metrics.messages.inc({ topic: message.topic, outcome: 'dead_lettered' });
+    metrics.messages.inc({ topic: logical(message.topic), outcome: 'dead_lettered' });
     log.warn('message dead-lettered', {
       topic: message.topic,
       partition: message.partition,
@@ -261,32 +275,29 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     return state;
   }
 
-  async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
-    const fresh: AlertRaisedV1[] = [];
-    for (const alert of candidates) {
-      const wire = z.encode(alertRaisedV1Schema, alert) as Record<string, unknown>;
-      const inserted = await store.insertAlert({
-        alertId: alert.alertId,
-        identity: `${alert.rule}|${alert.subject.id}|${alert.period.start}`,
-        userId: alert.userId,
-        payload: wire,
-        createdAt: alert.firedAt,
-        publishedAt: null,
-      });
-      if (inserted) fresh.push(alert);
-    }
-    // Alerts recorded by an attempt that crashed before publishing, for these users.
-    const users = new Set(candidates.map((a) => a.userId));
-    const pending = new Map<string, AlertRaisedV1>();
-    for (const userId of users) {
-      for (const record of await store.listAlerts({ userId, unpublishedOnly: true, limit: 1000 })) {
-        pending.set(record.alertId, alertRaisedV1Schema.parse(record.payload));
-      }
-    }
-    for (const alert of fresh) pending.set(alert.alertId, alert);
-    if (pending.size === 0) return;
+  /**
+   * Publishes alerts recorded by an attempt that crashed between recording and publishing. Only
+   * alerts older than `unpublishedAlertAgeMs` are taken, so a batch still in flight elsewhere is
+   * not published twice.
+   */
+  let lastSweep = 0;
+  async function sweepUnpublished(): Promise<void> {
+    if (Date.now() - lastSweep < unpublishedSweepIntervalMs) return;
+    lastSweep = Date.now();
+    const cutoff = now().minus({ milliseconds: unpublishedAlertAgeMs }).toUTC().toISO()!;
+    const records = await store.listAlerts({
+      unpublishedOnly: true,
+      limit: unpublishedSweepSizeMax,
+    });
+    const due = records
+      .filter((record) => record.createdAt < cutoff)
+      .map((record) => alertRaisedV1Schema.parse(record.payload));
+    if (due.length > 0) await publish(due);
+  }
+
+  async function publish(alerts: AlertRaisedV1[]): Promise<void> {
     const at = now().toUTC().toISO()!;
-    const events = [...pending.values()].map((alert) => ({
+    const events = alerts.map((alert) => ({
       id: alert.alertId,
       type: eventTypes.alertRaised,
       version: 1 as const,
@@ -297,13 +308,34 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       payload: alert,
     }));
     await eventLog.send(
-      topics.alerts,
+      physical(topics.alerts),
       events.map((event) => ({
         key: event.key,
         value: encodeEvent(topics.alerts, event as TopicEvent<typeof topics.alerts>),
       })),
     );
-    await store.markAlertsPublished([...pending.keys()], at);
+    await store.markAlertsPublished(
+      alerts.map((a) => a.alertId),
+      at,
+    );
+  }
+
+  async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
+    const fresh: AlertRaisedV1[] = [];
+    for (const alert of candidates) {
+      const wire = z.encode(alertRaisedV1Schema, alert) as Record<string, unknown>;
+      const inserted = await store.insertAlert({
+        alertId: alert.alertId,
+        identity: alertIdentity(alert),
+        userId: alert.userId,
+        payload: wire,
+        createdAt: alert.firedAt,
+        publishedAt: null,
+      });
+      if (inserted) fresh.push(alert);
+    }
+    if (fresh.length === 0) return;
+    await publish(fresh);
     for (const alert of fresh) metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
   }
 
@@ -439,20 +471,24 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         ),
       };
     });
-    await eventLog.send(topics.transactionsEnriched, messages);
+    await eventLog.send(physical(topics.transactionsEnriched), messages);
   }
 
   async function handleRaw(
     decoded: Array<{ message: IncomingMessage; event: TopicEvent<typeof topics.transactionsRaw> }>,
   ): Promise<void> {
     const items: ApplyItem[] = [];
+    const overrides = await untilWritten('documents', () =>
+      store.getStates(
+        stateKinds.override,
+        decoded.map(({ event }) => (event.payload as RawTransactionV1).transactionId),
+      ),
+    );
     for (const { message, event } of decoded) {
       const raw = event.payload as RawTransactionV1;
       try {
         const state = await untilWritten('documents', () => userState(raw.userId));
-        const override = await untilWritten('documents', () =>
-          store.getState(stateKinds.override, raw.transactionId),
-        );
+        const override = overrides.get(raw.transactionId);
         const doc = enrich({
           raw,
           eventId: event.id,
@@ -461,7 +497,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
           now: now(),
         });
         items.push({ doc, contributions: contributionsOf(doc) });
-        metrics.messages.inc({ topic: message.topic, outcome: 'processed' });
+        metrics.messages.inc({ topic: logical(message.topic), outcome: 'processed' });
       } catch (error) {
         if (!isPoison(error)) throw error;
         await untilWritten('event-log', () => deadLetter(message, error));
@@ -568,7 +604,8 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   async function handleBatch(batch: MessageBatch): Promise<void> {
-    const topic = batch.topic as TopicName;
+    const topic = logical(batch.topic);
+    await untilWritten('alerts', () => sweepUnpublished());
     const timer = metrics.batchSeconds.startTimer({ topic });
     userCache.clear();
     const decoded: Array<{ message: IncomingMessage; event: TopicEvent<TopicName> }> = [];
@@ -610,7 +647,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       await index.init();
       consumer = await eventLog.subscribe({
         groupId,
-        topics: [...inputTopics],
+        topics: inputTopics.map(physical),
         handler: handleBatch,
         from: 'earliest',
         batchSizeMax: options.batchSizeMax ?? batchSizeMaxDefault,

@@ -73,6 +73,8 @@ export async function reconcile(input: {
   store: DocumentStore;
   index: SearchIndex;
   eventLog?: EventLog;
+  /** The jobs' topic prefix, if any. */
+  topicPrefix?: string;
 }): Promise<ReconcileReport> {
   const { store, index, eventLog } = input;
   const checks: ReconcileReport['checks'] = {};
@@ -124,7 +126,8 @@ export async function reconcile(input: {
   if (eventLog) {
     // What was ingested: the latest version of every transaction id.
     const ingested = new Map<string, number>();
-    const rawCount = await readTopic(eventLog, topics.transactionsRaw, (message) => {
+    const prefix = input.topicPrefix ?? '';
+    const rawCount = await readTopic(eventLog, `${prefix}${topics.transactionsRaw}`, (message) => {
       try {
         const event = decodeEvent(topics.transactionsRaw, message.value);
         const seen = ingested.get(event.payload.transactionId) ?? 0;
@@ -145,7 +148,7 @@ export async function reconcile(input: {
     add('ingested-transactions-have-documents', rawCount, lost);
 
     const published = new Map<string, number>();
-    const alertCount = await readTopic(eventLog, topics.alerts, (message) => {
+    const alertCount = await readTopic(eventLog, `${prefix}${topics.alerts}`, (message) => {
       const id = (JSON.parse(message.value.toString('utf8')) as { id?: string }).id ?? '?';
       published.set(id, (published.get(id) ?? 0) + 1);
     });

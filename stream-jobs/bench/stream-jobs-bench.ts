@@ -1,0 +1,365 @@
+/**
+ * `npm run bench -w stream-jobs`: end-to-end figures of the stream jobs, on the embedded default
+ * and (when `npm run infra:up` has run) on Kafka + FerretDB + OpenSearch, with the raw Kafka
+ * consume baseline measured in the same run.
+ *
+ * - throughput: N raw transactions are on the log before the jobs start; the figure is N divided
+ *   by the time until every one is enriched, categorized and written (documents, rollups, index,
+ *   enriched event, alert checks);
+ * - latency: transactions are produced at a fixed rate; every one is large enough to raise an alert,
+ *   so "ingest -> alert" is the time from `send` to the alert arriving on the alerts topic, and
+ *   "ingest -> indexed" the time to its `transactions.enriched` event, which the jobs publish only
+ *   after the search index acknowledged the document (OpenSearch then makes it searchable within
+ *   its 1 s refresh interval).
+ *
+ * Flags: --only embedded|real, --throughput N, --rate R, --seconds S, --baseline N, --append (writes
+ * the "stream-jobs" section of docs/benchmarks.md).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import {
+  createEmbeddedEventLog,
+  createEventLog,
+  type EventLog,
+  type OutgoingMessage,
+} from '@spendstream/core/event-log';
+import { topicNames, topics } from '@spendstream/core/events';
+import { createLogger } from '@spendstream/core/log';
+import { createSql } from '@spendstream/core/sql/create-sql';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { kafkaProduceConsume } from '../../bench/baseline-lib.js';
+import {
+  createMongoDocumentStore,
+  dropMongoDatabase,
+} from '../src/features/documents/mongo-store.js';
+import { createSqlDocumentStore } from '../src/features/documents/sql-store.js';
+import type { DocumentStore } from '../src/features/documents/store.js';
+import { rawTransaction } from '../src/features/documents/test-documents.js';
+import { createStreamJobs } from '../src/features/pipeline/stream-jobs.js';
+import { rawEvent, settingsEvent } from '../src/features/pipeline/test-harness.js';
+import { createOpenSearchIndex } from '../src/features/search/opensearch-index.js';
+import type { SearchIndex } from '../src/features/search/search-index.js';
+import { createSqlSearchIndex } from '../src/features/search/sql-index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    throughput: { type: 'string', default: '20000' },
+    'real-throughput': { type: 'string', default: '3000' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    baseline: { type: 'string', default: '200000' },
+    append: { type: 'boolean', default: false },
+  },
+});
+
+/** Users the load is spread over (one partition key each). */
+const usersCount = 1_000;
+/** Longest wait for the jobs to drain a phase. */
+const drainTimeoutMs = 600_000;
+const partitions = 4;
+
+interface Backend {
+  name: string;
+  eventLog: EventLog;
+  store: DocumentStore;
+  index: SearchIndex;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+async function embeddedBackend(): Promise<Backend> {
+  const dir = mkdtempSync(join(tmpdir(), 'sj-bench-'));
+  const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 5 });
+  const store = createSqlDocumentStore({
+    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
+  });
+  const index = createSqlSearchIndex({
+    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
+  });
+  return {
+    name: 'embedded (SQLite log, store and index)',
+    eventLog,
+    store,
+    index,
+    prefix: '',
+    close: async () => {
+      await eventLog.close();
+      await store.close();
+      await index.close();
+    },
+  };
+}
+
+async function realBackend(): Promise<Backend> {
+  const servers = realServers(['KAFKA_BROKERS', 'MONGODB_URL', 'OPENSEARCH_URL']);
+  const prefix = `${uniqueName('bench_sj')}_`;
+  const dbName = uniqueName('bench_sj_db');
+  const eventLog = await createEventLog({ kafkaBrokers: servers.KAFKA_BROKERS, clientId: prefix });
+  const store = createMongoDocumentStore({ url: servers.MONGODB_URL, dbName });
+  const index = createOpenSearchIndex({
+    url: servers.OPENSEARCH_URL,
+    index: uniqueName('bench_sj_ix'),
+  });
+  return {
+    name: 'Kafka + FerretDB + OpenSearch',
+    eventLog,
+    store,
+    index,
+    prefix,
+    close: async () => {
+      await eventLog.close();
+      await store.close();
+      await index.drop();
+      await index.close();
+      await dropMongoDatabase(servers.MONGODB_URL, dbName);
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function processedCount(registry: Registry): Promise<number> {
+  return registry
+    .getSingleMetric('stream_jobs_messages_total')!
+    .get()
+    .then((m) =>
+      m.values
+        .filter((v) => v.labels.topic === topics.transactionsRaw)
+        .reduce((a, v) => a + v.value, 0),
+    );
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+async function prepare(backend: Backend): Promise<void> {
+  for (const topic of topicNames)
+    await backend.eventLog.createTopic(`${backend.prefix}${topic}`, { partitions });
+  await backend.store.init();
+  await backend.index.init();
+  const settings: OutgoingMessage[] = [];
+  for (let u = 0; u < usersCount; u += 1) {
+    settings.push(
+      settingsEvent({
+        userId: `u${u}`,
+        revision: 1,
+        timeZone: u % 2 ? 'Pacific/Auckland' : 'America/Los_Angeles',
+        homeCurrency: 'NZD',
+        locale: 'en-NZ',
+        alerts: { enabled: true, largeTransactionMin: { amount: 1n, currency: 'NZD' } },
+        updatedAt: '2026-01-01T00:00:00Z',
+      }),
+    );
+  }
+  for (let i = 0; i < settings.length; i += 500)
+    await backend.eventLog.send(
+      `${backend.prefix}${topics.refUserSettings}`,
+      settings.slice(i, i + 500),
+    );
+}
+
+let sequence = 0;
+function nextRaw(): OutgoingMessage {
+  sequence += 1;
+  const merchants = [
+    'COUNTDOWN PONSONBY',
+    'UBER *TRIP',
+    'NETFLIX.COM',
+    'SQ *JOES CAFE',
+    'SHELL OIL 5744',
+    'AMZN MKTP US*2K4',
+  ];
+  return rawEvent(
+    rawTransaction({
+      transactionId: `b${sequence}`,
+      userId: `u${sequence % usersCount}`,
+      merchant: merchants[sequence % merchants.length]!,
+      amount: { amount: BigInt(500 + (sequence % 9000)), currency: 'NZD' },
+      occurredAt: new Date(Date.now() - (sequence % 86_400) * 1000).toISOString(),
+    }),
+  );
+}
+
+interface Figures {
+  backend: string;
+  throughputCount: number;
+  throughputPerSecond: number;
+  rate: number;
+  sent: number;
+  alertsReceived: number;
+  alertP50: number;
+  alertP99: number;
+  indexedP50: number;
+  indexedP99: number;
+}
+
+async function run(backend: Backend, throughputCount: number): Promise<Figures> {
+  await prepare(backend);
+  const raws: OutgoingMessage[] = Array.from({ length: throughputCount }, nextRaw);
+  for (let i = 0; i < raws.length; i += 1000)
+    await backend.eventLog.send(
+      `${backend.prefix}${topics.transactionsRaw}`,
+      raws.slice(i, i + 1000),
+    );
+  const registry = new Registry();
+  const log = createLogger({ service: 'bench', level: 'error' });
+  const jobs = createStreamJobs({
+    eventLog: backend.eventLog,
+    store: backend.store,
+    index: backend.index,
+    log,
+    registry,
+    topicPrefix: backend.prefix,
+    groupId: `${backend.prefix}bench-jobs`,
+    batchSizeMax: 500,
+  });
+  const started = performance.now();
+  await jobs.start();
+  const drained = await waitFor(
+    async () => (await processedCount(registry)) >= throughputCount,
+    drainTimeoutMs,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (!drained) console.error(`throughput phase did not drain within ${drainTimeoutMs} ms`);
+  const throughputPerSecond = (await processedCount(registry)) / seconds;
+
+  // Latency at a fixed rate.
+  const sentAt = new Map<string, number>();
+  const alertLatency: number[] = [];
+  const indexedLatency: number[] = [];
+  const listen = async (
+    topic: string,
+    sink: number[],
+    idOf: (value: Record<string, unknown>) => string | undefined,
+  ) =>
+    backend.eventLog.subscribe({
+      groupId: `${backend.prefix}bench-${topic}`,
+      topics: [`${backend.prefix}${topic}`],
+      from: 'latest',
+      handler: async (batch) => {
+        const now = performance.now();
+        for (const message of batch.messages) {
+          const id = idOf(JSON.parse(message.value.toString('utf8')) as Record<string, unknown>);
+          const at = id === undefined ? undefined : sentAt.get(id);
+          if (at !== undefined) sink.push(now - at);
+        }
+      },
+    });
+  const alertsConsumer = await listen(
+    topics.alerts,
+    alertLatency,
+    (v) => (v.payload as { transactionId?: string }).transactionId,
+  );
+  const enrichedConsumer = await listen(
+    topics.transactionsEnriched,
+    indexedLatency,
+    (v) => (v.payload as { transactionId?: string }).transactionId,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const rate = Number(args.rate);
+  const tickMs = 50;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const phaseEnd = performance.now() + Number(args.seconds) * 1000;
+  let sent = 0;
+  while (performance.now() < phaseEnd) {
+    const tickStart = performance.now();
+    const batch = Array.from({ length: perTick }, nextRaw);
+    const now = performance.now();
+    for (const message of batch)
+      sentAt.set(
+        `b${Number(JSON.parse(String(message.value)).payload.transactionId.slice(1))}`,
+        now,
+      );
+    await backend.eventLog.send(`${backend.prefix}${topics.transactionsRaw}`, batch);
+    sent += batch.length;
+    const wait = tickMs - (performance.now() - tickStart);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  await waitFor(async () => alertLatency.length >= sent && indexedLatency.length >= sent, 60_000);
+  await alertsConsumer.close();
+  await enrichedConsumer.close();
+  await jobs.stop(5_000);
+  alertLatency.sort((a, b) => a - b);
+  indexedLatency.sort((a, b) => a - b);
+  return {
+    backend: backend.name,
+    throughputCount,
+    throughputPerSecond,
+    rate: sent / Number(args.seconds),
+    sent,
+    alertsReceived: alertLatency.length,
+    alertP50: percentile(alertLatency, 50),
+    alertP99: percentile(alertLatency, 99),
+    indexedP50: percentile(indexedLatency, 50),
+    indexedP99: percentile(indexedLatency, 99),
+  };
+}
+
+const results: Figures[] = [];
+if (args.only !== 'real') {
+  const backend = await embeddedBackend();
+  try {
+    results.push(await run(backend, Number(args.throughput)));
+  } finally {
+    await backend.close();
+  }
+}
+let baselineConsume: number | undefined;
+if (args.only !== 'embedded') {
+  const servers = realServers(['KAFKA_BROKERS']);
+  const [, consumed] = await kafkaProduceConsume(servers.KAFKA_BROKERS, {
+    messages: Number(args.baseline),
+  });
+  baselineConsume = consumed?.ratePerSecond;
+  const backend = await realBackend();
+  try {
+    results.push(await run(backend, Number(args['real-throughput'])));
+  } finally {
+    await backend.close();
+  }
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const lines = [
+  '## stream-jobs (`npm run bench -w stream-jobs`)',
+  '',
+  `Measured ${new Date().toISOString()} on the shared 2-core box; 1,000 users; every transaction raises a large-transaction alert in the latency phase.`,
+  '',
+  '| backend | sustained tx/s (end to end) | latency phase: target rate, sent | ingest -> alert p50 / p99 ms | ingest -> indexed p50 / p99 ms | alerts received |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...results.map(
+    (r) =>
+      `| ${r.backend} | ${fmt(r.throughputPerSecond)} (${fmt(r.throughputCount)} tx) | ${fmt(Number(args.rate))}/s, ${fmt(r.sent)} | ${fmt(r.alertP50)} / ${fmt(r.alertP99)} | ${fmt(r.indexedP50)} / ${fmt(r.indexedP99)} | ${fmt(r.alertsReceived)} of ${fmt(r.sent)} |`,
+  ),
+  '',
+  baselineConsume === undefined
+    ? 'Raw Kafka consume baseline: not measured in this run (embedded only).'
+    : `Raw Kafka consume baseline (kafkajs, same run, ${fmt(Number(args.baseline))} messages): ${fmt(baselineConsume)} msg/s; Kafka + FerretDB + OpenSearch stream jobs reach ${(((results.find((r) => r.backend.startsWith('Kafka'))?.throughputPerSecond ?? 0) / baselineConsume) * 100).toFixed(2)}% of it.`,
+  '',
+];
+const text = lines.join('\n');
+console.log(text);
+if (args.append) {
+  const path = new URL('../../docs/benchmarks.md', import.meta.url);
+  const current = readFileSync(path, 'utf8');
+  const start = current.indexOf('## stream-jobs');
+  const next = start === -1 ? -1 : current.indexOf('\n## ', start + 3);
+  const updated =
+    start === -1
+      ? `${current.trimEnd()}\n\n${text}`
+      : `${current.slice(0, start)}${text}${next === -1 ? '' : current.slice(next + 1)}`;
+  writeFileSync(path, updated);
+}
