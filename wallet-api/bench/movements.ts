@@ -8,7 +8,8 @@
  * p50/p99 latency, and the ratio to the raw MariaDB single-row UPDATE baseline measured in the same
  * run (bench/baseline-lib.ts), then checks that every wallet's balance equals its postings.
  *
- * Options: --spread=N --hot=N --wallets=N --concurrency=N --repeat=N --relay=kafka|embedded|off
+ * Options: --spread=N --hot=N --wallets=N --users=N --concurrency=N --repeat=N --relay=kafka|embedded|off
+ * --batch=on|off (group commit of movements, on by default)
  */
 import { randomBytes } from 'node:crypto';
 import { spawnTsx } from '@spendstream/core/http/test-process';
@@ -22,7 +23,7 @@ export const benchDefaults = {
   spread: 12_000,
   hot: 4_000,
   wallets: 1_000,
-  users: 100,
+  users: 20,
   concurrency: 32,
   repeat: 1,
 };
@@ -65,6 +66,9 @@ async function main(): Promise<void> {
   const server = spawnTsx(new URL('./server.ts', import.meta.url).pathname, {
     DATABASE_URL: url.toString(),
     BENCH_RELAY: relay,
+    BENCH_BATCH: args.get('batch') ?? 'on',
+    // BENCH_PROFILE=<file>: the server writes a V8 CPU profile there when it stops.
+    ...(process.env.BENCH_PROFILE ? { BENCH_PROFILE: process.env.BENCH_PROFILE } : {}),
     ...(relay === 'kafka' ? { KAFKA_BROKERS: tryKafka() ?? '' } : {}),
   });
   try {
@@ -201,7 +205,7 @@ async function main(): Promise<void> {
       [hot, hotBase],
     ] as const;
     console.log(
-      `\nwallet-api movements over HTTP with auth on MariaDB (relay: ${relay}, concurrency ${opt('concurrency')}, ${opt('repeat')} run(s), median)\n`,
+      `\nwallet-api movements over HTTP with auth on MariaDB (relay: ${relay}, group commit: ${args.get('batch') ?? 'on'}, concurrency ${opt('concurrency')}, ${opt('repeat')} run(s), median)\n`,
     );
     console.log(
       '| figure | movements | movements/s | p50 ms | p99 ms | MariaDB single-row updates/s (same run) | ratio |',

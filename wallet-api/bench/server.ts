@@ -2,8 +2,11 @@
  * The wallet-api process the benchmark drives: the real app on MariaDB, served in its own process
  * (as in production), logging only warnings so the access log does not dominate the measurement.
  * The outbox relay runs when KAFKA_BROKERS is set (publishing to the real Kafka), or on the embedded
- * log when BENCH_RELAY=embedded; BENCH_RELAY=off leaves events in the outbox.
+ * log when BENCH_RELAY=embedded; BENCH_RELAY=off leaves events in the outbox. BENCH_BATCH=off
+ * turns group commit off (one transaction per movement), for comparison.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createEventLog } from '@spendstream/core/event-log';
 import { topicSpecs, topics } from '@spendstream/core/events';
 import { startService } from '@spendstream/core/http';
@@ -17,7 +20,12 @@ const relayMode = process.env.BENCH_RELAY ?? (process.env.KAFKA_BROKERS ? 'kafka
 const poolSize = Number(process.env.BENCH_POOL_SIZE ?? '16');
 const log = createLogger({ service: 'wallet-api', level: 'warn' });
 const sql = createSql({ DATABASE_URL: databaseUrl }, { poolSizeMax: poolSize });
-const app = createWalletApp({ log, sql, accessTokenTtlSeconds: 3600 });
+const app = createWalletApp({
+  log,
+  sql,
+  accessTokenTtlSeconds: 3600,
+  batchWrites: process.env.BENCH_BATCH !== 'off',
+});
 await app.ready;
 let stopRelay: () => Promise<void> = async () => undefined;
 if (relayMode !== 'off') {
@@ -35,6 +43,13 @@ if (relayMode !== 'off') {
     await eventLog.close();
   };
 }
+const profilePath = process.env.BENCH_PROFILE;
+const profiler = profilePath ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const server = await startService(app, { port: 0, host: '127.0.0.1' });
 console.log(
   JSON.stringify({
@@ -46,6 +61,10 @@ console.log(
 process.on('SIGTERM', () => {
   void (async () => {
     await server.close();
+    if (profiler && profilePath) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(profilePath, JSON.stringify(profile));
+    }
     await stopRelay();
     await sql.destroy();
     process.exit(0);

@@ -25,7 +25,7 @@ import { createWalletRouter } from './features/wallets/routes.js';
 import { migrateWalletDb } from './migrations/index.js';
 import { walletOpenApiDocument } from './openapi.js';
 import { createSqlUnitOfWork, type UnitOfWork } from './stores.js';
-import { createWriteBatcher } from './batcher.js';
+import { createMovementBatcher } from './batcher.js';
 
 export const serviceName = 'wallet-api';
 export const serviceVersion = (
@@ -118,7 +118,7 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
       createLedgerRouter({
         uow,
         verifier,
-        ...(deps.batchWrites === false ? {} : { batcher: createWriteBatcher(uow) }),
+        ...(deps.batchWrites === false ? {} : { batcher: createMovementBatcher(uow) }),
       }),
     ],
     readiness: {

@@ -1,15 +1,17 @@
 /**
- * Group commit for money movements: writes submitted while a batch is in flight wait and go
- * together in the next one, one transaction with a savepoint each (see `UnitOfWork.batch`). This
- * turns one commit (one fsync, one lock hold to COMMIT) per movement into one per batch, which is
- * what limits a hot wallet and the embedded SQLite store.
+ * Group commit for money movements: requests submitted while a batch is in flight wait and go
+ * together in the next one, one transaction with a fixed number of statements (see
+ * `features/ledger/batch.ts`). This turns one commit (one fsync, one lock hold to COMMIT) and about
+ * ten round trips per movement into one commit and about ten round trips per batch.
  *
  * Writes are spread over lanes by a key (the wallet id), so one wallet's movements always queue in
  * one lane, in arrival order, and lanes never hold each other's wallet rows. No timer: a batch is
  * whatever arrived while the previous one ran, so a lone request is not delayed.
  */
 import { UnavailableError } from '@spendstream/core/errors';
-import type { Stores, UnitOfWork } from './stores.js';
+import type { UnitOfWork } from './stores.js';
+import { recordMovementBatch } from './features/ledger/batch.js';
+import type { BatchMovement, BatchMovementOutcome } from './features/ledger/batch.js';
 
 /** Lanes (transactions in flight at once) and the most writes per batch. */
 export const batchLanesDefault = 8;
@@ -17,54 +19,57 @@ export const batchSizeMax = 64;
 /** Writes waiting per lane before new ones are refused with 503. */
 export const laneQueueMax = 5_000;
 
-interface Item {
-  fn: (stores: Stores) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
-export interface WriteBatcher {
-  submit<T>(laneKey: string, fn: (stores: Stores) => Promise<T>): Promise<T>;
-}
-
 function laneOf(key: string, lanes: number): number {
   let hash = 2166136261;
   for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619);
   return (hash >>> 0) % lanes;
 }
 
-export function createWriteBatcher(
+export interface MovementBatcher {
+  submit(item: BatchMovement): Promise<BatchMovementOutcome>;
+}
+
+/**
+ * Group commit for income and expenses: requests for one lane (by wallet id) that arrive while its
+ * previous batch runs go together through `recordMovementBatch`, one transaction per batch.
+ */
+export function createMovementBatcher(
   uow: UnitOfWork,
   options: { lanes?: number } = {},
-): WriteBatcher {
+): MovementBatcher {
   const lanes = Array.from({ length: options.lanes ?? batchLanesDefault }, () => ({
-    queue: [] as Item[],
+    queue: [] as Array<{
+      item: BatchMovement;
+      resolve: (o: BatchMovementOutcome) => void;
+      reject: (e: unknown) => void;
+    }>,
     running: false,
   }));
-
-  async function drain(lane: { queue: Item[]; running: boolean }): Promise<void> {
+  async function drain(lane: (typeof lanes)[number]): Promise<void> {
     lane.running = true;
     while (lane.queue.length > 0) {
-      const items = lane.queue.splice(0, batchSizeMax);
+      const waiting = lane.queue.splice(0, batchSizeMax);
       try {
-        const results = await uow.batch(items.map((item) => item.fn));
-        results.forEach((result, i) =>
-          result.ok ? items[i]!.resolve(result.value) : items[i]!.reject(result.error),
+        const outcomes = await uow.transaction((stores) =>
+          recordMovementBatch(
+            stores,
+            waiting.map((w) => w.item),
+          ),
         );
+        waiting.forEach((w, i) => w.resolve(outcomes[i]!));
       } catch (error) {
-        for (const item of items) item.reject(error);
+        for (const w of waiting) w.reject(error);
       }
     }
     lane.running = false;
   }
-
   return {
-    submit<T>(laneKey: string, fn: (stores: Stores) => Promise<T>): Promise<T> {
-      const lane = lanes[laneOf(laneKey, lanes.length)]!;
+    submit(item) {
+      const lane = lanes[laneOf(item.body.walletId, lanes.length)]!;
       if (lane.queue.length >= laneQueueMax)
         return Promise.reject(new UnavailableError('too many writes waiting; retry shortly'));
-      return new Promise<T>((resolve, reject) => {
-        lane.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      return new Promise((resolve, reject) => {
+        lane.queue.push({ item, resolve, reject });
         if (!lane.running) void drain(lane);
       });
     },

@@ -152,8 +152,35 @@ function storesOn(state: () => State): Stores {
       async listOwnedIds(userId) {
         return [...s().wallets.values()].filter((w) => w.ownerId === userId).map((w) => w.id);
       },
+      async lockMany(ids) {
+        return [...new Set(ids)]
+          .map((id) => s().wallets.get(id))
+          .filter((w): w is Wallet & { postingSeq: number } => w !== undefined)
+          .map((w) => ({ ...w }))
+          .sort(byId);
+      },
+      async rolesFor(walletIds, userIds) {
+        return [...s().members.values()]
+          .filter((m) => walletIds.includes(m.walletId) && userIds.includes(m.userId))
+          .map((m) => ({ walletId: m.walletId, userId: m.userId, role: m.role }));
+      },
+      async setBalances(updates, now) {
+        for (const u of updates) {
+          const w = s().wallets.get(u.walletId);
+          if (w)
+            s().wallets.set(u.walletId, {
+              ...w,
+              balance: u.balance,
+              postingSeq: u.postingSeq,
+              updatedAt: now,
+            });
+        }
+      },
     },
     ledger: {
+      async insertMovements(movements) {
+        for (const m of movements) await this.insertMovement(m);
+      },
       async insertMovement(m) {
         if (s().movements.has(m.id)) throw new DuplicateKeyError(`movement ${m.id}`);
         if (
@@ -236,6 +263,22 @@ function storesOn(state: () => State): Stores {
       },
       async remove(principal, key) {
         s().keys.delete(`${principal}|${key}`);
+      },
+      async claimMany(records) {
+        for (const r of records)
+          if (!s().keys.has(`${r.principal}|${r.key}`))
+            s().keys.set(`${r.principal}|${r.key}`, { ...r });
+      },
+      async findMany(keys) {
+        return keys
+          .map((k) => s().keys.get(`${k.principal}|${k.key}`))
+          .filter((r): r is IdempotencyRecord => r !== undefined);
+      },
+      async completeMany(records) {
+        for (const r of records) s().keys.set(`${r.principal}|${r.key}`, { ...r });
+      },
+      async removeMany(keys) {
+        for (const k of keys) s().keys.delete(`${k.principal}|${k.key}`);
       },
       async purgeExpired(now, limit) {
         const gone = [...s().keys.entries()].filter(([, r]) => r.expiresAt < now).slice(0, limit);

@@ -1,13 +1,10 @@
 /** Small rendering helpers shared by the feature routes. */
 import type Koa from 'koa';
 import {
-  finishIdempotent,
-  idempotentStep,
   parseIdempotencyKey,
   requestHash,
   runIdempotent,
 } from '../features/idempotency/service.js';
-import type { WriteBatcher } from '../batcher.js';
 import type { Stores, UnitOfWork } from '../stores.js';
 import type { Actor } from '../features/ledger/service.js';
 import { principalOf } from './actor.js';
@@ -38,8 +35,6 @@ export async function idempotentWrite(
   actor: Actor,
   required: boolean,
   write: (stores: Stores) => Promise<{ status: number; body: unknown }>,
-  /** Group-commit the write with others on the same lane (the wallet id). */
-  batch?: { batcher: WriteBatcher; lane: string },
 ): Promise<void> {
   const key = parseIdempotencyKey(ctx.get('Idempotency-Key') || undefined, required);
   const hash = requestHash(ctx.method, ctx.path, canonicalJson(ctx.request.body ?? null));
@@ -48,16 +43,29 @@ export async function idempotentWrite(
     return { status, body: JSON.stringify(body) };
   };
   const request = { principal: principalOf(actor), key, hash };
-  let result;
-  if (batch !== undefined && key !== undefined) {
-    const keyed = { ...request, key };
-    const outcome = await batch.batcher.submit(batch.lane, (stores) =>
-      idempotentStep(stores, keyed, rendered, Date.now()),
-    );
-    result = await finishIdempotent(uow, keyed, outcome);
-  } else {
-    result = await runIdempotent(uow, request, rendered);
-  }
+  const result = await runIdempotent(uow, request, rendered);
+  ctx.status = result.status;
+  ctx.type = 'application/json';
+  ctx.body = result.body;
+  if (result.replayed) ctx.set(replayedHeader, 'true');
+}
+
+/** The idempotency coordinates of a request: whose key space, the key, the request hash. */
+export function idempotencyOf(
+  ctx: Koa.Context,
+  actor: Actor,
+  required: boolean,
+): { principal: string; key: string | undefined; hash: string } {
+  const key = parseIdempotencyKey(ctx.get('Idempotency-Key') || undefined, required);
+  const hash = requestHash(ctx.method, ctx.path, canonicalJson(ctx.request.body ?? null));
+  return { principal: principalOf(actor), key, hash };
+}
+
+/** Render a stored or fresh idempotent response. */
+export function renderStored(
+  ctx: Koa.Context,
+  result: { status: number; body: string; replayed: boolean },
+): void {
   ctx.status = result.status;
   ctx.type = 'application/json';
   ctx.body = result.body;

@@ -56,6 +56,65 @@ export function createSqlIdempotencyStore(db: Db): IdempotencyStore {
     async remove(principal, key) {
       await db('idempotency_keys').where({ principal, idem_key: key }).delete();
     },
+    async claimMany(records) {
+      if (records.length === 0) return;
+      await db('idempotency_keys')
+        .insert(
+          records.map((r) => ({
+            principal: r.principal,
+            idem_key: r.key,
+            request_hash: r.requestHash,
+            response_status: r.responseStatus,
+            response_body: r.responseBody,
+            created_at: r.createdAt,
+            expires_at: r.expiresAt,
+          })),
+        )
+        .onConflict(['principal', 'idem_key'])
+        .ignore();
+    },
+    async findMany(keys) {
+      if (keys.length === 0) return [];
+      const rows = (await db('idempotency_keys').whereIn(
+        ['principal', 'idem_key'],
+        keys.map((k) => [k.principal, k.key]),
+      )) as Row[];
+      return rows.map((row) => ({
+        principal: row.principal,
+        key: row.idem_key,
+        requestHash: row.request_hash,
+        responseStatus: toNullableNumber(row.response_status),
+        responseBody: row.response_body,
+        createdAt: toNumber(row.created_at),
+        expiresAt: toNumber(row.expires_at),
+      }));
+    },
+    async completeMany(records) {
+      if (records.length === 0) return;
+      await db('idempotency_keys')
+        .insert(
+          records.map((r) => ({
+            principal: r.principal,
+            idem_key: r.key,
+            request_hash: r.requestHash,
+            response_status: r.responseStatus,
+            response_body: r.responseBody,
+            created_at: r.createdAt,
+            expires_at: r.expiresAt,
+          })),
+        )
+        .onConflict(['principal', 'idem_key'])
+        .merge(['response_status', 'response_body']);
+    },
+    async removeMany(keys) {
+      if (keys.length === 0) return;
+      await db('idempotency_keys')
+        .whereIn(
+          ['principal', 'idem_key'],
+          keys.map((k) => [k.principal, k.key]),
+        )
+        .delete();
+    },
     async purgeExpired(now, limit) {
       const rows = (await db('idempotency_keys')
         .select('principal', 'idem_key')

@@ -9,9 +9,11 @@ import type { TokenVerifier } from '@spendstream/core/auth';
 import { encodeCursor, parseBody, parsePageRequest, parseWith } from '@spendstream/core/http';
 import { idPattern } from '../../ids.js';
 import { actorOf } from '../../http/actor.js';
-import { idempotentWrite } from '../../http/respond.js';
+import { idempotencyOf, idempotentWrite, renderStored } from '../../http/respond.js';
 import type { UnitOfWork } from '../../stores.js';
-import type { WriteBatcher } from '../../batcher.js';
+import type { MovementBatcher } from '../../batcher.js';
+import { invariant } from '@spendstream/core/errors';
+import { finishIdempotent } from '../idempotency/service.js';
 import { pathId } from '../wallets/routes.js';
 import { presentMovement } from './presenter.js';
 import { movementBodySchema, reversalBodySchema, transferBodySchema } from './schema.js';
@@ -30,7 +32,7 @@ const positionSchema = z.object({ id: z.string().regex(idPattern) });
 export function createLedgerRouter(deps: {
   uow: UnitOfWork;
   verifier: TokenVerifier;
-  batcher?: WriteBatcher;
+  batcher?: MovementBatcher;
 }): Router {
   const { uow } = deps;
   const router = new Router();
@@ -41,17 +43,18 @@ export function createLedgerRouter(deps: {
   router.post('/v1/movements', authed, write, async (ctx) => {
     const body = parseBody(ctx, movementBodySchema);
     const actor = await actorOf(ctx, uow);
-    await idempotentWrite(
-      ctx,
-      uow,
-      actor,
-      true,
-      async (stores) => ({
+    const { principal, key, hash } = idempotencyOf(ctx, actor, true);
+    invariant(key !== undefined, 'the key is required on this route');
+    if (deps.batcher === undefined) {
+      await idempotentWrite(ctx, uow, actor, true, async (stores) => ({
         status: 201,
         body: presentMovement(await recordMovement(stores, actor, body)),
-      }),
-      deps.batcher === undefined ? undefined : { batcher: deps.batcher, lane: body.walletId },
-    );
+      }));
+      return;
+    }
+    const outcome = await deps.batcher.submit({ actor, body, principal, key, hash });
+    if (outcome.kind === 'error') throw outcome.error;
+    renderStored(ctx, await finishIdempotent(uow, { principal, key, hash }, outcome));
   });
 
   router.post('/v1/transfers', authed, write, async (ctx) => {

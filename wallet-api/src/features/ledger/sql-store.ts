@@ -48,7 +48,30 @@ function toMovement(r: MovementRow): Movement {
 
 /** The ledger store on SQL; `db` is the transaction the service hands down. */
 export function createSqlLedgerStore(db: Db): LedgerStore {
+  const row = (m: Movement) => ({
+    id: m.id,
+    user_id: m.userId,
+    kind: m.kind,
+    wallet_id: m.walletId,
+    amount: m.amount,
+    currency: m.currency,
+    counter_wallet_id: m.counterWalletId,
+    counter_amount: m.counterAmount,
+    counter_currency: m.counterCurrency,
+    rate: m.rate,
+    rounding: m.rounding,
+    category: m.category,
+    merchant: m.merchant,
+    note: m.note,
+    tags: JSON.stringify(m.tags),
+    occurred_at: m.occurredAt,
+    reverses_id: m.reversesId,
+    created_at: m.createdAt,
+  });
   return {
+    async insertMovements(movements) {
+      if (movements.length > 0) await db('movements').insert(movements.map(row));
+    },
     async insertMovement(m) {
       await db('movements').insert({
         id: m.id,

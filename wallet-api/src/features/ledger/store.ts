@@ -44,6 +44,8 @@ export interface Posting {
 
 export interface LedgerStore {
   insertMovement(movement: Movement): Promise<void>;
+  /** Many movements in one statement (a batch). */
+  insertMovements(movements: Movement[]): Promise<void>;
   insertPostings(postings: Posting[], now: number): Promise<void>;
   findMovement(movementId: string): Promise<Movement | undefined>;
   findReversalOf(movementId: string): Promise<Movement | undefined>;

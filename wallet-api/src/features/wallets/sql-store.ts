@@ -169,6 +169,44 @@ export function createSqlWalletStore(db: Db): WalletStore {
         createdAt: toNumber(r.created_at),
       }));
     },
+    async lockMany(walletIds) {
+      if (walletIds.length === 0) return [];
+      const rows = (await db('wallets as w')
+        .select([...walletColumns, 'w.posting_seq'])
+        .whereIn('w.id', walletIds)
+        .orderBy('w.id')
+        .forUpdate()) as Array<WalletRow & { posting_seq: unknown }>;
+      return rows.map((r) => ({ ...toWallet(r), postingSeq: toNumber(r.posting_seq) }));
+    },
+    async rolesFor(walletIds, userIds) {
+      if (walletIds.length === 0 || userIds.length === 0) return [];
+      const rows = (await db('wallet_members')
+        .select('wallet_id', 'user_id', 'role')
+        .whereIn('wallet_id', walletIds)
+        .whereIn('user_id', userIds)) as Array<{
+        wallet_id: string;
+        user_id: string;
+        role: string;
+      }>;
+      return rows.map((r) => ({
+        walletId: r.wallet_id,
+        userId: r.user_id,
+        role: r.role as MemberRole,
+      }));
+    },
+    async setBalances(updates, now) {
+      if (updates.length === 0) return;
+      // One statement for the whole batch: CASE on the id picks each wallet's new values.
+      const balanceCase = updates.map(() => 'WHEN ? THEN ?').join(' ');
+      const seqCase = updates.map(() => 'WHEN ? THEN ?').join(' ');
+      const values: Array<string | number | bigint> = [];
+      for (const u of updates) values.push(u.walletId, u.balance);
+      for (const u of updates) values.push(u.walletId, u.postingSeq);
+      await db.raw(
+        `UPDATE wallets SET balance = CASE id ${balanceCase} END, posting_seq = CASE id ${seqCase} END, updated_at = ? WHERE id IN (${updates.map(() => '?').join(', ')})`,
+        bindings(...values, now, ...updates.map((u) => u.walletId)),
+      );
+    },
     async listOwnedIds(userId) {
       const rows = (await db('wallets').select('id').where('owner_id', userId)) as Array<{
         id: string;

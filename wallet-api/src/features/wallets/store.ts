@@ -67,4 +67,19 @@ export interface WalletStore {
   listMembers(walletId: string): Promise<WalletMember[]>;
   /** Ids of every wallet a user owns (for account deletion). */
   listOwnedIds(userId: string): Promise<string[]>;
+  /**
+   * Lock wallets for a batch of movements (SELECT ... FOR UPDATE, in id order, so concurrent
+   * batches and transfers take row locks in one order), with their posting sequence.
+   */
+  lockMany(walletIds: string[]): Promise<Array<Wallet & { postingSeq: number }>>;
+  /** Roles of the given users on the given wallets (only the pairs that exist). */
+  rolesFor(
+    walletIds: string[],
+    userIds: string[],
+  ): Promise<Array<{ walletId: string; userId: string; role: MemberRole }>>;
+  /** Write balances and sequences computed under the locks of `lockMany`, in one statement. */
+  setBalances(
+    updates: Array<{ walletId: string; balance: bigint; postingSeq: number }>,
+    now: number,
+  ): Promise<void>;
 }
