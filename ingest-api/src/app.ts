@@ -23,6 +23,7 @@ import { importMediaTypes, importRouter } from './features/import/routes.js';
 import { createIngestService, type IngestService } from './features/transactions/ingest-service.js';
 import { createRateLimiter } from './features/transactions/rate-limit.js';
 import { transactionsRouter } from './features/transactions/routes.js';
+import { cachingVerifier } from './features/transactions/token-cache.js';
 import { createSqlWalletDirectory } from './features/transactions/sql-wallet-directory.js';
 import type { WalletDirectory } from './features/transactions/wallet-directory.js';
 import { ingestOpenApiDocument } from './openapi.js';
@@ -88,7 +89,8 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     deps.rateLimit ?? { itemsPerSecond: 50_000, burstItems: 100_000 },
   );
   const imports = createImportService({ ingest, wallets, log: deps.log });
-  const routeDeps = { service: ingest, idempotency, rateLimiter, verifier: deps.verifier };
+  const verifier = cachingVerifier(deps.verifier);
+  const routeDeps = { service: ingest, idempotency, rateLimiter, verifier };
 
   const app = createServiceApp({
     name: serviceName,
@@ -102,7 +104,7 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     routers: [
       transactionsRouter(routeDeps),
       batchRouter(routeDeps),
-      importRouter({ imports, idempotency, rateLimiter, verifier: deps.verifier }),
+      importRouter({ imports, idempotency, rateLimiter, verifier }),
     ],
     readiness: { sql: sqlReadiness(deps.sql) },
     openapi: ingestOpenApiDocument(serviceVersion),

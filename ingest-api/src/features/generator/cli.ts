@@ -19,8 +19,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatMoney } from '@spendstream/core/money';
-import type { RawTransactionV1 } from '@spendstream/core/events';
 import {
   finalTransactions,
   generateUsers,
@@ -28,6 +26,7 @@ import {
   type GeneratedUser,
 } from './generate.js';
 import { statementLines, toCsv, toOfx } from './files.js';
+import { toIngestBody } from './ingest-body.js';
 
 /** Most requests in flight at once against the API. */
 const concurrentRequestsMax = 8;
@@ -50,25 +49,6 @@ function positiveInt(
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
     usage(`--${name} must be a whole number${allowZero ? '' : ' above 0'}, got ${text}`);
   return n;
-}
-
-/** The JSON body ingest-api takes for a generated delivery, with wallet ids mapped to real ones. */
-export function toIngestBody(event: RawTransactionV1, walletIds: Map<string, string> = new Map()) {
-  return {
-    externalId: event.externalId,
-    walletId: walletIds.get(event.walletId) ?? event.walletId,
-    kind: event.kind,
-    amount: formatMoney(event.amount),
-    currency: event.amount.currency,
-    occurredAt: event.occurredAt,
-    ...(event.merchant ? { merchant: event.merchant } : {}),
-    ...(event.description ? { description: event.description } : {}),
-    ...(event.mcc ? { mcc: event.mcc } : {}),
-    ...(event.bankCategory ? { bankCategory: event.bankCategory } : {}),
-    ...(event.tags.length > 0 ? { tags: event.tags } : {}),
-    ...(Object.keys(event.metadata).length > 0 ? { metadata: event.metadata } : {}),
-    ...(event.status === 'reversed' ? { status: 'reversed' as const } : {}),
-  };
 }
 
 /** A one-line progress bar on a terminal, a line every few seconds otherwise. */

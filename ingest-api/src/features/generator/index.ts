@@ -22,3 +22,4 @@ export {
 export { brands, generatorCategories, type Brand, type GeneratorCategory } from './merchants.js';
 export { createRandom, type Random } from './random.js';
 export { transactionIdFor } from '../transactions/transaction-id.js';
+export { toIngestBody } from './ingest-body.js';

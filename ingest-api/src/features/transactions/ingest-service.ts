@@ -46,6 +46,10 @@ export const claimWaitMsDefault = 5_000;
 const claimPollMs = 15;
 /** Most items being published at once by this process; beyond it requests get 503 at once. */
 export const inFlightItemsMaxDefault = 50_000;
+/** Most items claimed and published in one cycle (several requests combined). */
+export const combinedItemsMax = 5_000;
+/** Cycles running at once. */
+const cyclesMax = 4;
 /** After the log failed, answer 503 without trying for this long, in ms (then let one through). */
 export const logBackoffMs = 1_000;
 
@@ -93,6 +97,17 @@ interface Pending {
   index: number;
   raw: RawTransactionV1;
   hash: string;
+  /** The result array of the request this item came in (requests are combined in cycles). */
+  sink: (ItemResult | undefined)[];
+  correlationId: string | undefined;
+}
+
+/** A request's checked items, waiting for a claim-and-publish cycle. */
+interface Job {
+  source: string;
+  items: Pending[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 function rejection(index: number, error: unknown, externalId?: string): ItemResult {
@@ -132,6 +147,8 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   let inFlight = 0;
   let backoffUntil = 0;
   const publisher = createPublisher(deps.log, topic, now);
+  const jobs: Job[] = [];
+  let cyclesRunning = 0;
 
   function toMessage(raw: RawTransactionV1, correlationId: string | undefined): OutgoingMessage {
     const id = `${raw.transactionId}:${raw.version}`;
@@ -212,13 +229,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   }
 
   /** Claim, publish, confirm; keys claimed by a concurrent request are looked at again shortly. */
-  async function runWave(
-    source: string,
-    wave: Pending[],
-    results: (ItemResult | undefined)[],
-    options: IngestOptions,
-    deadline: number,
-  ): Promise<void> {
+  async function runWave(source: string, wave: Pending[], deadline: number): Promise<void> {
     let remaining = wave;
     while (remaining.length > 0) {
       const records = await deps.dedupe.read(
@@ -235,7 +246,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         const record: DedupeRecord | undefined = records.get(p.raw.externalId);
         if (!record) {
           if (p.raw.status === 'reversed') {
-            results[p.index] = rejection(
+            p.sink[p.index] = rejection(
               p.index,
               new NotFoundError('no transaction with this externalId to reverse', {
                 field: 'externalId',
@@ -257,7 +268,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
           record.contentHash === p.hash ||
           (record.status === 'reversed' && p.raw.status === 'reversed');
         if (same) {
-          results[p.index] = {
+          p.sink[p.index] = {
             index: p.index,
             status: 'duplicate',
             externalId: p.raw.externalId,
@@ -304,11 +315,11 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
 
       if (won.length > 0) {
         const messages = won.map(({ p, version }) =>
-          toMessage({ ...p.raw, version }, options.correlationId),
+          toMessage({ ...p.raw, version }, p.correlationId),
         );
         await publish(messages, token);
         for (const { p, version, previous } of won) {
-          results[p.index] = {
+          p.sink[p.index] = {
             index: p.index,
             status: 'accepted',
             externalId: p.raw.externalId,
@@ -324,7 +335,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       if (remaining.length > 0) {
         if (now() >= deadline) {
           for (const p of remaining) {
-            results[p.index] = rejection(
+            p.sink[p.index] = rejection(
               p.index,
               new UnavailableError(
                 'a concurrent request is still publishing this transaction; retry',
@@ -340,6 +351,52 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         }
         await sleep(claimPollMs);
       }
+    }
+  }
+
+  /**
+   * Claim-and-publish cycles: each takes every waiting request of one source (up to
+   * `combinedItemsMax` items) and runs them together; up to `cyclesMax` cycles overlap, so the SQL
+   * of one overlaps the send of another. The same externalId twice (in one request or two) is
+   * judged in order, in waves: the second after the first is durable (duplicate, correction or
+   * reversal).
+   */
+  async function pumpJobs(): Promise<void> {
+    if (cyclesRunning >= cyclesMax || jobs.length === 0) return;
+    cyclesRunning++;
+    try {
+      while (jobs.length > 0) {
+        const source = jobs[0]!.source;
+        const taken: Job[] = [];
+        let count = 0;
+        for (let i = 0; i < jobs.length;) {
+          const job = jobs[i]!;
+          if (
+            job.source === source &&
+            (taken.length === 0 || count + job.items.length <= combinedItemsMax)
+          ) {
+            taken.push(job);
+            count += job.items.length;
+            jobs.splice(i, 1);
+          } else i++;
+        }
+        try {
+          const waves: Pending[][] = [];
+          const seen = new Map<string, number>();
+          for (const p of taken.flatMap((j) => j.items)) {
+            const n = seen.get(p.raw.externalId) ?? 0;
+            seen.set(p.raw.externalId, n + 1);
+            (waves[n] ??= []).push(p);
+          }
+          const deadline = now() + claimWaitMs;
+          for (const wave of waves) await runWave(source, wave, deadline);
+          for (const job of taken) job.resolve();
+        } catch (error) {
+          for (const job of taken) job.reject(error);
+        }
+      }
+    } finally {
+      cyclesRunning--;
     }
   }
 
@@ -365,7 +422,13 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         const input = transactionInputSchema.parse(item);
         const userId = resolveUser(caller, input.userId);
         const raw = toRawTransaction(input, { source, userId, channel: options.channel, nowMs });
-        valid.push({ index, raw, hash: contentHash(raw) });
+        valid.push({
+          index,
+          raw,
+          hash: contentHash(raw),
+          sink: results,
+          correlationId: options.correlationId,
+        });
       } catch (error) {
         results[index] = rejection(index, error, externalId);
       }
@@ -386,17 +449,12 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       return false;
     });
 
-    // 3. The same externalId twice in one request: in request order, in waves (the second
-    // occurrence is judged after the first is durable: a duplicate, a correction or a reversal).
-    const waves: Pending[][] = [];
-    const seen = new Map<string, number>();
-    for (const p of writable) {
-      const n = seen.get(p.raw.externalId) ?? 0;
-      seen.set(p.raw.externalId, n + 1);
-      (waves[n] ??= []).push(p);
-    }
-    const deadline = now() + claimWaitMs;
-    for (const wave of waves) await runWave(source, wave, results, options, deadline);
+    // 3. Claim and publish in a cycle shared with the other requests waiting now (group commit:
+    // one dedupe read, one insert, one send and one confirm for all of them).
+    await new Promise<void>((resolve, reject) => {
+      jobs.push({ source, items: writable, resolve, reject });
+      void pumpJobs();
+    });
 
     const out = results.map((r, i) => r ?? rejection(i, new UnavailableError('not processed', 1)));
     for (const r of out) stats[r.status]++;

@@ -1,0 +1,278 @@
+/**
+ * `npm run bench -w ingest-api`: accepted transactions per second into ingest-api over HTTP with
+ * auth, in batches of 1,000 and one per request, into real Kafka (dedupe on MariaDB) and into the
+ * embedded log (dedupe on SQLite), with p50/p99 request latency, and the ratio against the raw
+ * Kafka produce baseline (bench/baseline-lib.ts) measured in the same run. Then it reads the topic
+ * back and checks every accepted transaction is there once.
+ *
+ * The server runs in its own process (bench/server.ts); this process generates realistic
+ * transactions (the generator, not measured), mints a machine-client token, and drives the load
+ * from keep-alive connections.
+ *
+ * Options: --batched=N (transactions sent in batches) --single=N (sent one per request)
+ * --batch-concurrency=N --single-concurrency=N --only=kafka,embedded --baseline=N (messages)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSigningKey, publicJwks, signAccessToken } from '@spendstream/core/auth';
+import { createEventLog } from '@spendstream/core/event-log';
+import { spawnTsx } from '@spendstream/core/http/test-process';
+import { createSql } from '@spendstream/core/sql';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { kafkaProduceConsume } from '../../bench/baseline-lib.js';
+import { toIngestBody } from '../src/features/generator/ingest-body.js';
+import { generateUsers, iterateTransactions } from '../src/features/generator/generate.js';
+import { readRawTopic } from '../src/testing/read-topic.js';
+
+const args = new Map(
+  process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]),
+);
+const num = (name: string, fallback: number) => Number(args.get(name) ?? fallback);
+const batched = num('batched', 200_000);
+const single = num('single', 20_000);
+const batchConcurrency = num('batch-concurrency', 4);
+const singleConcurrency = num('single-concurrency', 64);
+const baselineMessages = num('baseline', 200_000);
+const only = (args.get('only') ?? 'kafka,embedded').split(',');
+const batchSize = 1_000;
+const seed = 'ingest-bench';
+const users = 200;
+
+interface Figure {
+  name: string;
+  transactions: number;
+  requests: number;
+  durationMs: number;
+  ratePerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function inParallel(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/** Original deliveries only (every one is new, so every one must be accepted), ids made unique per run. */
+function workload(
+  count: number,
+  runId: string,
+): (ReturnType<typeof toIngestBody> & { userId: string })[] {
+  const bodies: (ReturnType<typeof toIngestBody> & { userId: string })[] = [];
+  for (const delivery of iterateTransactions({
+    seed,
+    users,
+    days: 3_660,
+    anomalies: { duplicate: 0, correction: 0, reversal: 0, late: 0 },
+  })) {
+    bodies.push({
+      ...toIngestBody(delivery.event),
+      userId: delivery.event.userId,
+      externalId: `${runId}-${bodies.length}`,
+    });
+    if (bodies.length >= count) break;
+  }
+  return bodies;
+}
+
+async function main(): Promise<void> {
+  const servers = realServers(['KAFKA_BROKERS', 'DATABASE_URL']);
+  const key = await generateSigningKey({ alg: 'EdDSA' });
+  const issuer = 'https://bench.issuer';
+  const userIds = generateUsers({ seed, users, days: 1 }).map((u) => u.userId);
+  const token = await signAccessToken(key, {
+    issuer,
+    audience: 'spendstream',
+    subject: 'bench-bank',
+    clientId: 'bench-bank',
+    userIds,
+    scopes: ['transactions:write'],
+    ttlSeconds: 3600,
+  });
+  console.error(`generating ${batched + single} transactions per backend (not measured)...`);
+
+  const results: { backend: string; figures: Figure[] }[] = [];
+  for (const backend of only) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
+    const topic = uniqueName('ingest_bench').replace(/_/g, '-');
+    let database: string | undefined;
+    const admin = createSql({ DATABASE_URL: servers.DATABASE_URL }, { poolSizeMax: 1 });
+    let databaseUrl: string | undefined;
+    if (backend === 'kafka') {
+      database = uniqueName('ingest_bench');
+      await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4', [database]);
+      const url = new URL(servers.DATABASE_URL);
+      url.pathname = `/${database}`;
+      databaseUrl = url.toString();
+    }
+    const server = spawnTsx(new URL('./server.ts', import.meta.url).pathname, {
+      BENCH_LOG: backend,
+      BENCH_TOPIC: topic,
+      BENCH_SEED: seed,
+      BENCH_USERS: String(users),
+      BENCH_ISSUER: issuer,
+      BENCH_JWKS: JSON.stringify(publicJwks([key])),
+      DATA_DIR: dataDir,
+      ...(backend === 'kafka'
+        ? { KAFKA_BROKERS: servers.KAFKA_BROKERS, DATABASE_URL: databaseUrl ?? '' }
+        : {}),
+    });
+    try {
+      const ready = await server.waitForRecord((r) => r.msg === 'bench-listening', 120_000);
+      const origin = `http://127.0.0.1:${String(ready.port)}`;
+      const post = async (path: string, body: string) => {
+        const response = await fetch(`${origin}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body,
+        });
+        const text = await response.text();
+        return { status: response.status, text };
+      };
+      const runId = uniqueName('r');
+      const items = workload(batched + single, runId);
+      const batchedBodies: string[] = [];
+      for (let i = 0; i < batched; i += batchSize)
+        batchedBodies.push(JSON.stringify({ items: items.slice(i, i + batchSize) }));
+      const singleBodies = items.slice(batched).map((b) => JSON.stringify(b));
+
+      const measure = async (
+        name: string,
+        bodies: string[],
+        path: string,
+        perRequest: number,
+        concurrency: number,
+        expect: number,
+      ) => {
+        const latencies: number[] = [];
+        let accepted = 0;
+        const started = performance.now();
+        await inParallel(bodies.length, concurrency, async (i) => {
+          const t0 = performance.now();
+          const r = await post(path, bodies[i]!);
+          latencies.push(performance.now() - t0);
+          if (r.status !== expect)
+            throw new Error(`${name}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+          accepted +=
+            perRequest === 1
+              ? 1
+              : (JSON.parse(r.text) as { summary: { accepted: number } }).summary.accepted;
+        });
+        const durationMs = performance.now() - started;
+        latencies.sort((a, b) => a - b);
+        return {
+          name,
+          transactions: accepted,
+          requests: bodies.length,
+          durationMs,
+          ratePerSecond: (accepted * 1000) / durationMs,
+          p50Ms: percentile(latencies, 50),
+          p99Ms: percentile(latencies, 99),
+        };
+      };
+      // A short warm-up (JIT, connections, topic metadata), not counted.
+      const warm = workload(2_000, `${runId}-warm`);
+      await measure(
+        'warm-up',
+        [JSON.stringify({ items: warm.slice(0, 1_000) })],
+        '/v1/transactions:batch',
+        batchSize,
+        1,
+        202,
+      );
+      await measure(
+        'warm-up',
+        warm.slice(1_000).map((b) => JSON.stringify(b)),
+        '/v1/transactions',
+        1,
+        singleConcurrency,
+        202,
+      );
+
+      const batchedFigure = await measure(
+        `batched (${batchSize}/request, ${batchConcurrency} in flight)`,
+        batchedBodies,
+        '/v1/transactions:batch',
+        batchSize,
+        batchConcurrency,
+        202,
+      );
+      console.error(JSON.stringify({ backend, ...batchedFigure }));
+      const singleFigure = await measure(
+        `single (${singleConcurrency} in flight)`,
+        singleBodies,
+        '/v1/transactions',
+        1,
+        singleConcurrency,
+        202,
+      );
+      console.error(JSON.stringify({ backend, ...singleFigure }));
+      if (batchedFigure.transactions !== batched || singleFigure.transactions !== single)
+        throw new Error('not every transaction was accepted');
+
+      // Every accepted transaction is in the topic, once.
+      const reader = await createEventLog(
+        backend === 'kafka'
+          ? { kafkaBrokers: servers.KAFKA_BROKERS, clientId: 'ingest-bench-reader' }
+          : { dataDir },
+      );
+      const events = await readRawTopic(reader, topic, {
+        expected: batched + single + 2_000,
+        timeoutMs: 300_000,
+        quietMs: 2_000,
+      });
+      await reader.close();
+      const ids = new Set(events.map((e) => e.payload.externalId));
+      if (ids.size !== batched + single + 2_000)
+        throw new Error(
+          `topic holds ${ids.size} distinct transactions, expected ${batched + single + 2_000}`,
+        );
+      console.error(
+        `${backend}: topic holds all ${ids.size} transactions (${events.length} events)`,
+      );
+      results.push({ backend, figures: [batchedFigure, singleFigure] });
+    } finally {
+      await server.stop('SIGTERM');
+      if (database) await admin.raw('DROP DATABASE IF EXISTS ??', [database]);
+      await admin.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  console.error(
+    `kafka produce baseline: ${baselineMessages} messages (kafkajs, bench/baseline-lib.ts)...`,
+  );
+  const [produce] = await kafkaProduceConsume(servers.KAFKA_BROKERS, {
+    messages: baselineMessages,
+  });
+  const lines = [
+    '| backend | mode | transactions | rate (/s) | p50 (ms) | p99 (ms) | vs raw Kafka produce |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { backend, figures } of results) {
+    for (const f of figures) {
+      lines.push(
+        `| ${backend === 'kafka' ? 'Kafka + MariaDB' : 'embedded log + SQLite'} | ${f.name} | ${f.transactions} | ${Math.round(f.ratePerSecond).toLocaleString('en-US')} | ${f.p50Ms.toFixed(1)} | ${f.p99Ms.toFixed(1)} | ${((f.ratePerSecond / produce!.ratePerSecond) * 100).toFixed(0)}% |`,
+      );
+    }
+  }
+  lines.push(
+    `| raw Kafka produce (kafkajs, batches of 1,000, acks=all) | baseline | ${produce!.count} | ${Math.round(produce!.ratePerSecond).toLocaleString('en-US')} | | | 100% |`,
+  );
+  console.log(lines.join('\n'));
+}
+
+await main();

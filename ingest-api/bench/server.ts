@@ -1,0 +1,78 @@
+/**
+ * The ingest-api process the benchmark drives: the real app in its own process (as in production),
+ * logging only warnings. Event log: real Kafka (BENCH_LOG=kafka, KAFKA_BROKERS) or the embedded log
+ * (BENCH_LOG=embedded, under DATA_DIR). Dedupe and idempotency: MariaDB (DATABASE_URL) or SQLite
+ * (DATA_DIR). Tokens are verified against the JWKS in BENCH_JWKS; wallets are the generator's users'
+ * (BENCH_USERS, BENCH_SEED), registered in the in-memory directory.
+ */
+import { createTokenVerifier } from '@spendstream/core/auth';
+import { createEventLog } from '@spendstream/core/event-log';
+import { startService } from '@spendstream/core/http';
+import { createLogger } from '@spendstream/core/log';
+import { createSql } from '@spendstream/core/sql';
+import { createIngestApp, migrateIngest } from '../src/app.js';
+import { generateUsers } from '../src/features/generator/generate.js';
+import { createMemoryWalletDirectory } from '../src/features/transactions/wallet-directory.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`bench server needs ${name}`);
+  return value;
+};
+const logKind = env('BENCH_LOG');
+const topic = env('BENCH_TOPIC');
+const log = createLogger({ service: 'ingest-api', level: 'warn' });
+const sql = createSql(
+  process.env.DATABASE_URL
+    ? { DATABASE_URL: process.env.DATABASE_URL }
+    : { DATA_DIR: env('DATA_DIR') },
+  {
+    poolSizeMax: 8,
+  },
+);
+await migrateIngest(sql);
+const eventLog = await createEventLog(
+  logKind === 'kafka'
+    ? { kafkaBrokers: env('KAFKA_BROKERS'), clientId: 'ingest-bench' }
+    : { dataDir: env('DATA_DIR') },
+);
+await eventLog.createTopic(topic, { partitions: 6 });
+const wallets = createMemoryWalletDirectory();
+for (const user of generateUsers({
+  seed: env('BENCH_SEED'),
+  users: Number(env('BENCH_USERS')),
+  days: 1,
+})) {
+  for (const w of user.wallets)
+    wallets.register({
+      walletId: w.walletId,
+      writers: [user.userId],
+      currency: w.currency,
+      archived: false,
+    });
+}
+const verifier = createTokenVerifier({
+  issuer: env('BENCH_ISSUER'),
+  audience: 'spendstream',
+  jwks: JSON.parse(env('BENCH_JWKS')) as { keys: [] },
+});
+const app = createIngestApp({
+  log,
+  sql,
+  eventLog,
+  verifier,
+  wallets,
+  topic,
+  rateLimit: { itemsPerSecond: 10_000_000, burstItems: 10_000_000 },
+  publishTimeoutMs: 30_000,
+});
+const server = await startService(app, { port: 0, host: '127.0.0.1' });
+console.log(JSON.stringify({ msg: 'bench-listening', port: Number(new URL(server.url).port) }));
+process.on('SIGTERM', () => {
+  void (async () => {
+    await server.close();
+    await eventLog.close();
+    await sql.destroy();
+    process.exit(0);
+  })();
+});
