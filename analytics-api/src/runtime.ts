@@ -16,7 +16,6 @@ import type { AnalyticsAppDeps } from './app.js';
 import { analyticsMigrations } from './migrations.js';
 import { createSqlAnalyticsStore } from './query/sql-store.js';
 import { createRemoteAnalyticsStore } from './query/remote-store.js';
-import { detectMongoCapabilities } from './query/mongo-rollups.js';
 import { elasticsearchTransport, openSearchTransport } from './query/search-index.js';
 import type { AnalyticsStore } from './query/analytics-store.js';
 import { createEventLogPublisher } from './domain/event-publisher.js';
@@ -55,7 +54,6 @@ async function openStore(config: AnalyticsConfig): Promise<AnalyticsStore | null
     mongo,
     search,
     index: config.ANALYTICS_SEARCH_INDEX,
-    capabilities: await detectMongoCapabilities(mongo),
     async onClose() {
       await search.close();
       await client.close();

@@ -9,7 +9,6 @@ import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { contractDocs, registerAnalyticsContract } from './support/analytics-contract.js';
 import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
 import {
-  ensureMongoIndexes,
   ensureSearchIndex,
   loadMongoDocuments,
   loadSearchDocuments,
@@ -33,7 +32,6 @@ registerAnalyticsContract(test, 'mongodb+opensearch', async (docs) => {
   const mongo = mongoClient.db(databaseName);
   const search = openSearchTransport(servers.OPENSEARCH_URL);
   const index = uniqueName('analytics_contract');
-  await ensureMongoIndexes(mongo);
   await ensureSearchIndex(search, index);
   await loadMongoDocuments(mongo, docs);
   await loadSearchDocuments(search, index, docs);

@@ -5,12 +5,14 @@
 import type { Db } from 'mongodb';
 import { invariant } from '@spendstream/core/errors';
 import type { TransactionDoc } from './analytics-store.js';
-import { mongoCollections } from './mongo-rollups.js';
-import { rollupsOf } from './rollups.js';
+import { bucketId, mongoCollections } from './mongo-rollups.js';
+import { monthlyBucketsOf } from './rollups.js';
 import { searchIndexDefinition, toIndexedSource, type SearchTransport } from './search-index.js';
 
-/** Documents per bulk request to the search index and per insertMany to MongoDB. */
+/** Documents per bulk request to the search index. */
 export const loadBatchSizeMax = 2_000;
+/** Monthly buckets per insertMany (each holds a user's month of rows). */
+export const bucketBatchSizeMax = 200;
 
 /** Create the search index with the analytics mapping unless it exists. */
 export async function ensureSearchIndex(search: SearchTransport, index: string): Promise<void> {
@@ -21,30 +23,17 @@ export async function ensureSearchIndex(search: SearchTransport, index: string):
   }
 }
 
-/** Create the MongoDB indexes the rollup queries rely on. */
-export async function ensureMongoIndexes(mongo: Db): Promise<void> {
-  await mongo.collection(mongoCollections.rollupsDaily).createIndex({ userId: 1, localDate: 1 });
-  await mongo.collection(mongoCollections.transactions).createIndex({ userId: 1, localDate: 1 });
-}
-
-/** Write documents and their rollups to MongoDB (rollup keys must not exist yet). */
+/** Write the monthly buckets of these documents (a user's month must be loaded in one call). */
 export async function loadMongoDocuments(mongo: Db, docs: TransactionDoc[]): Promise<void> {
-  const transactions = mongo.collection(mongoCollections.transactions);
-  for (let start = 0; start < docs.length; start += loadBatchSizeMax) {
-    const batch = docs.slice(start, start + loadBatchSizeMax).map((doc) => ({
-      _id: doc.id as never,
-      ...doc,
-      tags: [...new Set(doc.tags)],
-    }));
-    await transactions.insertMany(batch, { ordered: false });
-  }
-  const rollups = rollupsOf(docs).map(({ rollupKey, ...rest }) => ({
-    _id: rollupKey as never,
-    ...rest,
+  const buckets = monthlyBucketsOf(docs).map((bucket) => ({
+    _id: bucketId(bucket.userId, bucket.month) as never,
+    ...bucket,
   }));
-  const collection = mongo.collection(mongoCollections.rollupsDaily);
-  for (let start = 0; start < rollups.length; start += loadBatchSizeMax) {
-    await collection.insertMany(rollups.slice(start, start + loadBatchSizeMax), { ordered: false });
+  const collection = mongo.collection(mongoCollections.monthlyBuckets);
+  for (let start = 0; start < buckets.length; start += bucketBatchSizeMax) {
+    await collection.insertMany(buckets.slice(start, start + bucketBatchSizeMax), {
+      ordered: false,
+    });
   }
 }
 

@@ -3,11 +3,7 @@
  */
 import type { Db } from 'mongodb';
 import type { AnalyticsStore, TransactionDoc } from './analytics-store.js';
-import {
-  aggregateMongo,
-  portableMongoCapabilities,
-  type MongoCapabilities,
-} from './mongo-rollups.js';
+import { aggregateMongo } from './mongo-rollups.js';
 import { searchIndex, type SearchTransport } from './search-index.js';
 
 export interface RemoteStoreOptions {
@@ -15,8 +11,6 @@ export interface RemoteStoreOptions {
   search: SearchTransport;
   /** The search index (or alias) holding transaction documents. */
   index: string;
-  /** From `detectMongoCapabilities`; the portable FerretDB-safe path when absent. */
-  capabilities?: MongoCapabilities;
   /** Called by `close()`: releases the connections the store was given. */
   onClose?: () => Promise<void>;
 }
@@ -25,8 +19,7 @@ export interface RemoteStoreOptions {
 export function createRemoteAnalyticsStore(options: RemoteStoreOptions): AnalyticsStore {
   const { mongo, search, index } = options;
   return {
-    aggregate: (query) =>
-      aggregateMongo(mongo, query, options.capabilities ?? portableMongoCapabilities),
+    aggregate: (query) => aggregateMongo(mongo, query),
     search: (query) => searchIndex(search, index, query),
     async findTransaction(userId: string, id: string): Promise<TransactionDoc | null> {
       // A filtered search rather than a GET by id: the userId filter hides other users' ids.

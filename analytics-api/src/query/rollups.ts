@@ -9,6 +9,7 @@ import {
   type TransactionDoc,
   type TransactionKind,
 } from './analytics-store.js';
+import type { BucketRow } from './row-aggregate.js';
 
 /** One daily rollup: the sums of one user's transactions sharing every key field on one date. */
 export interface DailyRollup {
@@ -83,4 +84,49 @@ export function rollupsOf(docs: Iterable<TransactionDoc>): DailyRollup[] {
 export function searchTextOf(doc: TransactionDoc): string {
   const words = searchWords([doc.merchant ?? '', doc.description, doc.note ?? ''].join(' '));
   return ` ${words.join(' ')} `;
+}
+
+/** A user's month of pre-summed rows: the MongoDB read model (`mongo-rollups.ts`). */
+export interface MonthlyBucket {
+  userId: string;
+  month: string;
+  rows: BucketRow[];
+}
+
+/** Fold documents into monthly buckets of rows keyed by every dimension and the tag set. */
+export function monthlyBucketsOf(docs: Iterable<TransactionDoc>): MonthlyBucket[] {
+  const buckets = new Map<string, { bucket: MonthlyBucket; rows: Map<string, BucketRow> }>();
+  for (const doc of docs) {
+    if (doc.status === reversedStatus) continue;
+    const month = doc.localDate.slice(0, 7);
+    const bucketKey = `${doc.userId}|${month}`;
+    let entry = buckets.get(bucketKey);
+    if (!entry) {
+      entry = { bucket: { userId: doc.userId, month, rows: [] }, rows: new Map() };
+      buckets.set(bucketKey, entry);
+    }
+    const tags = [...new Set(doc.tags)].sort();
+    const rowKey = [rollupKeyOf(doc), tags.join('\u001e')].join('\u001f');
+    const row = entry.rows.get(rowKey);
+    if (row) {
+      row.homeMinor += doc.homeAmountMinor;
+      row.originalMinor += doc.amountMinor;
+      row.count += 1;
+    } else {
+      entry.rows.set(rowKey, {
+        localDate: doc.localDate,
+        walletId: doc.walletId,
+        flow: doc.flow,
+        category: doc.category,
+        subcategory: doc.subcategory,
+        merchant: doc.merchant,
+        currency: doc.currency,
+        tags,
+        homeMinor: doc.homeAmountMinor,
+        originalMinor: doc.amountMinor,
+        count: 1,
+      });
+    }
+  }
+  return [...buckets.values()].map(({ bucket, rows }) => ({ ...bucket, rows: [...rows.values()] }));
 }

@@ -1,0 +1,308 @@
+/**
+ * analytics-api benchmark: p50/p95 latency and queries per second of the four queries the issue
+ * names (monthly category breakdown, 12-month time series, filtered search, budget status), on the
+ * embedded SQL twin (SQLite file) and on MongoDB (FerretDB) + OpenSearch, over one seeded data set.
+ *
+ *   npm run bench -w analytics-api -- --users 10000 --per-user 100 --backend embedded
+ *   npm run bench -w analytics-api -- --users 1000 --per-user 100 --backend remote
+ *
+ * Flags: --users, --per-user (transactions per user), --backend embedded|remote|both,
+ * --queries (per kind), --concurrency, --seed, --keep (leave the remote index and database).
+ * Every answer is checked for shape (a wrong or empty answer is not counted as fast).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Knex } from 'knex';
+import { MongoClient } from 'mongodb';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { createSql, migrateToLatest } from '@spendstream/core/sql';
+import { generateDocs, type TestUser } from '../test/support/factories.js';
+import type { AnalyticsStore, TransactionDoc } from '../src/query/analytics-store.js';
+import type { Budget } from '@spendstream/core/events';
+import { loadSqlDocuments } from '../src/query/sql-loader.js';
+import { createSqlAnalyticsStore } from '../src/query/sql-store.js';
+import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
+import {
+  ensureSearchIndex,
+  loadMongoDocuments,
+  loadSearchDocuments,
+} from '../src/query/remote-loader.js';
+import { openSearchTransport } from '../src/query/search-index.js';
+import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
+import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
+import { resolvePeriod } from '../src/domain/periods.js';
+import { createBudgetService } from '../src/features/budgets/budget-service.js';
+import { createSqlBudgetStore } from '../src/features/budgets/budget-store.js';
+import { analyticsMigrations } from '../src/migrations.js';
+import { createMemoryPublisher } from '../src/domain/event-publisher.js';
+import { createMemoryUserSettingsStore } from '../src/domain/user-settings.js';
+import { createDefaultCategoryCatalog } from '../src/domain/categories.js';
+import { seededRandom } from '../test/support/factories.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    users: { type: 'string', default: '1000' },
+    'per-user': { type: 'string', default: '100' },
+    backend: { type: 'string', default: 'embedded' },
+    queries: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '8' },
+    seed: { type: 'string', default: '42' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const userCount = Number(flags.users);
+const perUser = Number(flags['per-user']);
+const queriesPerKind = Number(flags.queries);
+const concurrency = Number(flags.concurrency);
+const seed = Number(flags.seed);
+/** Users generated and loaded per chunk, so a million documents never sit in memory at once. */
+const usersPerChunk = 500;
+
+const zones: Array<[string, string]> = [
+  ['Europe/Paris', 'EUR'],
+  ['America/New_York', 'USD'],
+  ['Pacific/Kiritimati', 'AUD'],
+  ['Asia/Kolkata', 'INR'],
+  ['Pacific/Pago_Pago', 'USD'],
+];
+
+function usersOf(start: number, count: number): TestUser[] {
+  return Array.from({ length: count }, (_, offset) => {
+    const index = start + offset;
+    const [timeZone, homeCurrency] = zones[index % zones.length]!;
+    return {
+      userId: `bu${index}`,
+      timeZone,
+      homeCurrency,
+      walletIds: [`bw${index}a`, `bw${index}b`, `bw${index}c`],
+    };
+  });
+}
+
+async function loadInChunks(
+  load: (docs: TransactionDoc[]) => Promise<void>,
+): Promise<{ docs: number; seconds: number }> {
+  const started = performance.now();
+  let total = 0;
+  for (let start = 0; start < userCount; start += usersPerChunk) {
+    const users = usersOf(start, Math.min(usersPerChunk, userCount - start));
+    const docs = generateDocs(seed + start, perUser, users);
+    await load(docs);
+    total += docs.length;
+    process.stdout.write(`\r  loaded ${total} documents`);
+  }
+  process.stdout.write('\n');
+  return { docs: total, seconds: (performance.now() - started) / 1000 };
+}
+
+interface Result {
+  query: string;
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+  qps: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
+}
+
+async function measure(name: string, run: (i: number) => Promise<void>): Promise<Result> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const index = next++;
+        if (index >= queriesPerKind) return;
+        const begin = performance.now();
+        await run(index);
+        latencies.push(performance.now() - begin);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    query: name,
+    count: latencies.length,
+    p50Ms: percentile(latencies, 0.5),
+    p95Ms: percentile(latencies, 0.95),
+    qps: latencies.length / seconds,
+  };
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`benchmark answer failed its check: ${what}`);
+}
+
+async function runQueries(
+  label: string,
+  store: AnalyticsStore,
+  budgetsDb: Knex,
+): Promise<Result[]> {
+  const random = seededRandom(seed * 7);
+  const userAt = () => usersOf(Math.floor(random() * userCount), 1)[0]!;
+  const months = Array.from(
+    { length: 24 },
+    (_, i) => `${2025 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-15`,
+  );
+  const settings = createMemoryUserSettingsStore({ timeZone: 'UTC', homeCurrency: 'EUR' });
+  for (const user of usersOf(0, userCount))
+    await settings.put(user.userId, { ...user, revision: 1 });
+  const budgets = createBudgetService({
+    budgets: createSqlBudgetStore(budgetsDb),
+    store,
+    settings,
+    categories: createDefaultCategoryCatalog(),
+    publisher: createMemoryPublisher(),
+    clock: () => new Date('2026-06-20T12:00:00Z'),
+  });
+  const budgetUsers = usersOf(0, Math.min(userCount, 200));
+  const budgetList: Array<{ user: TestUser; budget: Budget }> = [];
+  for (const user of budgetUsers) {
+    budgetList.push({
+      user,
+      budget: await budgets.create(user.userId, {
+        name: 'Food',
+        limit: { amount: 50_000n, currency: user.homeCurrency as 'EUR' },
+        period: { kind: 'month', startDay: 25 },
+        scope: { categories: ['food'], walletIds: [], tags: [], merchantKeys: [] },
+        thresholds: [80, 100],
+        rollover: true,
+        active: true,
+      }),
+    });
+  }
+  console.log(`  ${label}: measuring ${queriesPerKind} queries per kind, ${concurrency} in flight`);
+  const results: Result[] = [];
+  results.push(
+    await measure('monthly category breakdown', async () => {
+      const user = userAt();
+      const result = await getBreakdown(store, {
+        userId: user.userId,
+        range: resolvePeriod({
+          kind: 'month',
+          anchor: months[Math.floor(random() * months.length)]!,
+        }),
+        by: 'category',
+        flow: 'spend',
+        byCurrency: false,
+        limit: 100,
+      });
+      check(
+        result.items.every((item) => item.amountMinor > 0n),
+        'breakdown items',
+      );
+    }),
+  );
+  results.push(
+    await measure('12-month time series', async () => {
+      const user = userAt();
+      const series = await getTimeSeries(store, {
+        userId: user.userId,
+        range: { from: '2025-07-01', to: '2026-07-01' },
+        bucket: 'month',
+        monthStartDay: 1,
+      });
+      check(series.points.length === 12, 'twelve points');
+    }),
+  );
+  results.push(
+    await measure('filtered search', async () => {
+      const user = userAt();
+      const page = await store.search({
+        userId: user.userId,
+        text: 'card payment',
+        categories: ['food'],
+        from: '2025-06-01',
+        to: '2026-06-01',
+        sort: 'date_desc',
+        limit: 25,
+        withFacets: true,
+      });
+      check(page.items.length <= 25 && page.total >= page.items.length, 'search page');
+    }),
+  );
+  results.push(
+    await measure('budget status', async () => {
+      const { user, budget } = budgetList[Math.floor(random() * budgetList.length)]!;
+      const status = await budgets.status(user.userId, budget);
+      check(status.period.from === '2026-05-25', 'budget period');
+    }),
+  );
+  return results;
+}
+
+function printResults(
+  label: string,
+  loaded: { docs: number; seconds: number },
+  results: Result[],
+): void {
+  console.log(
+    `\n${label}: ${loaded.docs} transactions, ${userCount} users, loaded in ${loaded.seconds.toFixed(1)} s`,
+  );
+  console.log('| query | queries | p50 (ms) | p95 (ms) | queries/s |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const result of results) {
+    console.log(
+      `| ${result.query} | ${result.count} | ${result.p50Ms.toFixed(1)} | ${result.p95Ms.toFixed(1)} | ${result.qps.toFixed(0)} |`,
+    );
+  }
+}
+
+async function benchEmbedded(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'analytics-bench-'));
+  const db = createSql({}, { sqliteFilename: join(dir, 'bench.sqlite') });
+  try {
+    await migrateToLatest(db, analyticsMigrations);
+    const loaded = await loadInChunks((docs) => loadSqlDocuments(db, docs));
+    await db.raw('ANALYZE');
+    const results = await runQueries('embedded', createSqlAnalyticsStore(db), db);
+    printResults('embedded (SQLite file)', loaded, results);
+  } finally {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchRemote(): Promise<void> {
+  const servers = realServers(['MONGODB_URL', 'OPENSEARCH_URL']);
+  const client = new MongoClient(servers.MONGODB_URL, { useBigInt64: true });
+  await client.connect();
+  const mongo = client.db(uniqueName('analytics_bench'));
+  const search = openSearchTransport(servers.OPENSEARCH_URL);
+  const index = uniqueName('analytics_bench');
+  // Budgets live in SQL whatever the document backend is.
+  const budgetsDb = createSql({}, { sqliteFilename: ':memory:' });
+  try {
+    await migrateToLatest(budgetsDb, analyticsMigrations);
+    await ensureSearchIndex(search, index);
+    const loaded = await loadInChunks(async (docs) => {
+      await Promise.all([
+        loadMongoDocuments(mongo, docs),
+        loadSearchDocuments(search, index, docs),
+      ]);
+    });
+    const store = createRemoteAnalyticsStore({ mongo, search, index });
+    const results = await runQueries('mongodb+opensearch', store, budgetsDb);
+    printResults('MongoDB (FerretDB 1.24) + OpenSearch 2.19', loaded, results);
+  } finally {
+    if (!flags.keep) {
+      await mongo.dropDatabase().catch(() => undefined);
+      await search.request('DELETE', `/${index}`).catch(() => undefined);
+    }
+    await budgetsDb.destroy();
+    await search.close();
+    await client.close();
+  }
+}
+
+console.log(
+  `analytics-api bench: users=${userCount} per-user=${perUser} backend=${flags.backend} queries=${queriesPerKind} concurrency=${concurrency}`,
+);
+if (flags.backend === 'embedded' || flags.backend === 'both') await benchEmbedded();
+if (flags.backend === 'remote' || flags.backend === 'both') await benchRemote();

@@ -1,0 +1,81 @@
+/**
+ * Aggregation over pre-summed rows in memory: the monthly bucket documents of the MongoDB adapter
+ * hold a user's month as rows, and this folds the rows of the months a query spans with the same
+ * semantics as the SQL twin (filters, a top-level category including its subcategories, a
+ * transaction counted once however many of the wanted tags it has, once per tag when grouped by tag).
+ */
+import type { AggregateQuery, AggregateRow, Flow, GroupDimension } from './analytics-store.js';
+
+/** One row of a bucket: the sums of a user's transactions sharing every field on one local date. */
+export interface BucketRow {
+  localDate: string;
+  walletId: string;
+  flow: Flow;
+  category: string;
+  subcategory: string | null;
+  merchant: string | null;
+  currency: string;
+  /** The (sorted, distinct) tag set of the transactions in this row. */
+  tags: string[];
+  homeMinor: bigint;
+  originalMinor: bigint;
+  count: number;
+}
+
+function keyValue(row: BucketRow, dimension: Exclude<GroupDimension, 'tag'>): string | null {
+  switch (dimension) {
+    case 'category':
+      return row.category;
+    case 'subcategory':
+      return row.subcategory;
+    case 'merchant':
+      return row.merchant;
+    case 'wallet':
+      return row.walletId;
+    case 'currency':
+      return row.currency;
+    case 'flow':
+      return row.flow;
+    case 'day':
+      return row.localDate;
+  }
+}
+
+/** Fold rows into aggregate rows for a query. */
+export function aggregateRows(rows: Iterable<BucketRow>, query: AggregateQuery): AggregateRow[] {
+  const flows = query.flows?.length ? new Set<string>(query.flows) : null;
+  const wallets = query.walletIds?.length ? new Set(query.walletIds) : null;
+  const categories = query.categories?.length ? new Set(query.categories) : null;
+  const tags = query.tags?.length ? new Set(query.tags) : null;
+  const merchants = query.merchants?.length ? new Set(query.merchants) : null;
+  const byTag = query.groupBy.includes('tag');
+  const plain = query.groupBy.filter(
+    (dimension): dimension is Exclude<GroupDimension, 'tag'> => dimension !== 'tag',
+  );
+  const groups = new Map<string, AggregateRow>();
+  for (const row of rows) {
+    if (row.localDate < query.from || row.localDate >= query.to) continue;
+    if (flows && !flows.has(row.flow)) continue;
+    if (wallets && !wallets.has(row.walletId)) continue;
+    if (
+      categories &&
+      !categories.has(row.category) &&
+      !(row.subcategory !== null && categories.has(row.subcategory))
+    )
+      continue;
+    if (merchants && (row.merchant === null || !merchants.has(row.merchant))) continue;
+    if (tags && !row.tags.some((tag) => tags.has(tag))) continue;
+    const base: AggregateRow['key'] = {};
+    for (const dimension of plain) base[dimension] = keyValue(row, dimension);
+    const keys: AggregateRow['key'][] = byTag ? row.tags.map((tag) => ({ ...base, tag })) : [base];
+    for (const key of keys) {
+      const id = JSON.stringify(query.groupBy.map((dimension) => key[dimension] ?? null));
+      const group = groups.get(id) ?? { key, homeMinor: 0n, originalMinor: 0n, count: 0 };
+      group.homeMinor += row.homeMinor;
+      group.originalMinor += row.originalMinor;
+      group.count += row.count;
+      groups.set(id, group);
+    }
+  }
+  return [...groups.values()].filter((group) => group.count > 0);
+}
