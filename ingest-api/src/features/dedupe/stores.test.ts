@@ -1,0 +1,140 @@
+import test from 'ava';
+import { createTestDatabase, testDialects } from '@spendstream/core/sql/test-database';
+import { migrateToLatest } from '@spendstream/core/sql';
+import { createMemoryDedupeStore, type Claim, type DedupeStore } from './dedupe-store.js';
+import {
+  createMemoryIdempotencyStore,
+  idempotencyKeepMs,
+  type IdempotencyStore,
+} from './idempotency-store.js';
+import { createSqlDedupeStore, createSqlIdempotencyStore, ingestMigrations } from './sql-stores.js';
+
+type Stores = { dedupe: DedupeStore; idempotency: IdempotencyStore; close: () => Promise<void> };
+
+const backends: [string, () => Promise<Stores>][] = [
+  [
+    'memory',
+    async () => ({
+      dedupe: createMemoryDedupeStore(),
+      idempotency: createMemoryIdempotencyStore(),
+      close: async () => undefined,
+    }),
+  ],
+  ...testDialects().map((dialect): [string, () => Promise<Stores>] => [
+    dialect,
+    async () => {
+      const db = await createTestDatabase(dialect);
+      await migrateToLatest(db.knex, ingestMigrations);
+      return {
+        dedupe: createSqlDedupeStore(db.knex),
+        idempotency: createSqlIdempotencyStore(db.knex),
+        close: () => db.destroy(),
+      };
+    },
+  ]),
+];
+
+const claim = (externalId: string, version = 1, contentHash = 'h1'): Claim => ({
+  externalId,
+  transactionId: `tx_${externalId}`,
+  version,
+  contentHash,
+  status: 'booked',
+});
+
+for (const [name, open] of backends) {
+  test(`dedupe store contract (${name}): claim, confirm, release, compare-and-set and stale takeover`, async (t) => {
+    const { dedupe, close } = await open();
+    t.teardown(close);
+    const won = await dedupe.claimNew('bank', [claim('a'), claim('b')], 'tok1', 1_000);
+    t.deepEqual([...won].sort(), ['a', 'b']);
+    // A racing request cannot claim the same new keys.
+    t.deepEqual(
+      [...(await dedupe.claimNew('bank', [claim('a'), claim('c')], 'tok2', 1_001))],
+      ['c'],
+    );
+    // Another source is another key space.
+    t.deepEqual([...(await dedupe.claimNew('other', [claim('a')], 'tok3', 1_002))], ['a']);
+    let records = await dedupe.read('bank', ['a', 'b', 'c', 'zz']);
+    t.is(records.size, 3);
+    t.like(records.get('a'), {
+      version: 0,
+      pending: { version: 1, token: 'tok1', sinceMs: 1_000 },
+    });
+
+    await dedupe.confirm('tok1');
+    await dedupe.release('tok2'); // c was never durable: it disappears
+    records = await dedupe.read('bank', ['a', 'b', 'c']);
+    t.deepEqual([...records.keys()].sort(), ['a', 'b']);
+    t.like(records.get('a'), {
+      version: 1,
+      contentHash: 'h1',
+      status: 'booked',
+      pending: undefined,
+    });
+
+    // Next version: only from the version seen, and only once.
+    t.true(await dedupe.claimExisting('bank', claim('a', 2, 'h2'), 1, 'tok4', 2_000, 0));
+    t.false(await dedupe.claimExisting('bank', claim('a', 2, 'h3'), 1, 'tok5', 2_001, 0));
+    // Released: the durable version stays, the claim goes.
+    await dedupe.release('tok4');
+    t.like((await dedupe.read('bank', ['a'])).get('a'), { version: 1, pending: undefined });
+    // A stale claim (started before staleBefore) is taken over.
+    t.true(await dedupe.claimExisting('bank', claim('a', 2, 'h2'), 1, 'tok6', 3_000, 0));
+    t.true(await dedupe.claimExisting('bank', claim('a', 2, 'h2'), 1, 'tok7', 40_000, 35_000));
+    await dedupe.confirm('tok6'); // the old owner's confirm no longer matches
+    t.like((await dedupe.read('bank', ['a'])).get('a'), { version: 1, pending: { token: 'tok7' } });
+    await dedupe.confirm('tok7');
+    t.like((await dedupe.read('bank', ['a'])).get('a'), {
+      version: 2,
+      contentHash: 'h2',
+      pending: undefined,
+    });
+    // Many keys at once (more than one statement's worth).
+    const many = Array.from({ length: 1_200 }, (_, i) => claim(`m${i}`));
+    t.is((await dedupe.claimNew('bank', many, 'tok8', 5_000)).size, 1_200);
+    await dedupe.confirm('tok8');
+    t.is(
+      (
+        await dedupe.read(
+          'bank',
+          many.map((c) => c.externalId),
+        )
+      ).size,
+      1_200,
+    );
+  });
+
+  test(`idempotency store contract (${name}): new, pending, done, conflict hash, abandon, expiry`, async (t) => {
+    const { idempotency, close } = await open();
+    t.teardown(close);
+    t.deepEqual(await idempotency.begin('c1', 'k', 'hash-a', 1_000), { state: 'new' });
+    t.deepEqual(await idempotency.begin('c1', 'k', 'hash-a', 1_001), {
+      state: 'pending',
+      requestHash: 'hash-a',
+    });
+    t.deepEqual(
+      await idempotency.begin('c2', 'k', 'hash-b', 1_001),
+      { state: 'new' },
+      'keys are per caller',
+    );
+    await idempotency.complete('c1', 'k', 202, '{"ok":true}');
+    t.deepEqual(await idempotency.begin('c1', 'k', 'hash-x', 1_002), {
+      state: 'done',
+      requestHash: 'hash-a',
+      statusCode: 202,
+      response: '{"ok":true}',
+    });
+    await idempotency.abandon('c2', 'k');
+    t.deepEqual(await idempotency.begin('c2', 'k', 'hash-c', 1_003), { state: 'new' });
+    // Kept at least idempotencyKeepMs, then gone.
+    t.is(
+      (await idempotency.begin('c1', 'k', 'hash-a', 1_000 + idempotencyKeepMs - 1)).state,
+      'done',
+    );
+    t.is(await idempotency.purgeExpired(1_000 + idempotencyKeepMs), 1);
+    t.deepEqual(await idempotency.begin('c1', 'k', 'hash-z', 1_000 + idempotencyKeepMs + 1), {
+      state: 'new',
+    });
+  });
+}
