@@ -4,7 +4,13 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.infra/**', '.data/**', 'dashboard/public/vendor/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.infra/**',
+      '.data/**',
+      'dashboard/public/vendor/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
