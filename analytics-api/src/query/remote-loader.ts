@@ -6,13 +6,13 @@ import type { Db } from 'mongodb';
 import { invariant } from '@spendstream/core/errors';
 import type { TransactionDoc } from './analytics-store.js';
 import { bucketId, mongoCollections } from './mongo-rollups.js';
-import { monthlyBucketsOf } from './rollups.js';
+import { yearlyBucketsOf } from './rollups.js';
 import { searchIndexDefinition, toIndexedSource, type SearchTransport } from './search-index.js';
 
 /** Documents per bulk request to the search index. */
 export const loadBatchSizeMax = 2_000;
-/** Monthly buckets per insertMany (each holds a user's month of rows). */
-export const bucketBatchSizeMax = 200;
+/** Yearly buckets per insertMany (each holds a user's year of rows). */
+export const bucketBatchSizeMax = 50;
 
 /** Create the search index with the analytics mapping unless it exists. */
 export async function ensureSearchIndex(search: SearchTransport, index: string): Promise<void> {
@@ -23,13 +23,13 @@ export async function ensureSearchIndex(search: SearchTransport, index: string):
   }
 }
 
-/** Write the monthly buckets of these documents (a user's month must be loaded in one call). */
+/** Write the yearly buckets of these documents (a user's year must be loaded in one call). */
 export async function loadMongoDocuments(mongo: Db, docs: TransactionDoc[]): Promise<void> {
-  const buckets = monthlyBucketsOf(docs).map((bucket) => ({
-    _id: bucketId(bucket.userId, bucket.month) as never,
+  const buckets = yearlyBucketsOf(docs).map((bucket) => ({
+    _id: bucketId(bucket.userId, bucket.year) as never,
     ...bucket,
   }));
-  const collection = mongo.collection(mongoCollections.monthlyBuckets);
+  const collection = mongo.collection(mongoCollections.yearlyBuckets);
   for (let start = 0; start < buckets.length; start += bucketBatchSizeMax) {
     await collection.insertMany(buckets.slice(start, start + bucketBatchSizeMax), {
       ordered: false,

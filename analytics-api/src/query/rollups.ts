@@ -86,23 +86,23 @@ export function searchTextOf(doc: TransactionDoc): string {
   return ` ${words.join(' ')} `;
 }
 
-/** A user's month of pre-summed rows: the MongoDB read model (`mongo-rollups.ts`). */
-export interface MonthlyBucket {
+/** A user's year of pre-summed rows: the MongoDB read model (`mongo-rollups.ts`). */
+export interface YearlyBucket {
   userId: string;
-  month: string;
+  year: string;
   rows: BucketRow[];
 }
 
-/** Fold documents into monthly buckets of rows keyed by every dimension and the tag set. */
-export function monthlyBucketsOf(docs: Iterable<TransactionDoc>): MonthlyBucket[] {
-  const buckets = new Map<string, { bucket: MonthlyBucket; rows: Map<string, BucketRow> }>();
+/** Fold documents into yearly buckets of rows keyed by every dimension and the tag set. */
+export function yearlyBucketsOf(docs: Iterable<TransactionDoc>): YearlyBucket[] {
+  const buckets = new Map<string, { bucket: YearlyBucket; rows: Map<string, BucketRow> }>();
   for (const doc of docs) {
     if (doc.status === reversedStatus) continue;
-    const month = doc.localDate.slice(0, 7);
-    const bucketKey = `${doc.userId}|${month}`;
+    const year = doc.localDate.slice(0, 4);
+    const bucketKey = `${doc.userId}|${year}`;
     let entry = buckets.get(bucketKey);
     if (!entry) {
-      entry = { bucket: { userId: doc.userId, month, rows: [] }, rows: new Map() };
+      entry = { bucket: { userId: doc.userId, year, rows: [] }, rows: new Map() };
       buckets.set(bucketKey, entry);
     }
     const tags = [...new Set(doc.tags)].sort();
