@@ -49,7 +49,7 @@ export const inFlightItemsMaxDefault = 50_000;
 /** Most items claimed and published in one cycle (several requests combined). */
 export const combinedItemsMax = 5_000;
 /** Cycles running at once. */
-const cyclesMax = 4;
+const cyclesMax = 2;
 /** After the log failed, answer 503 without trying for this long, in ms (then let one through). */
 export const logBackoffMs = 1_000;
 
