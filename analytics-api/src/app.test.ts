@@ -54,6 +54,22 @@ test('main exits non-zero naming the variable when the configuration is bad', as
   t.regex(run.stderr(), /^invalid configuration: ANALYTICS_API_PORT: expected a port number/m);
 });
 
+test('main exits naming the variable when MongoDB is set without a search index', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'analytics-api-main-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const run = spawnTsx(mainPath, {
+    ANALYTICS_API_PORT: '0',
+    DATA_DIR: dataDir,
+    MONGODB_URL: 'mongodb://127.0.0.1:1/none',
+  });
+  const { code } = await run.exited;
+  t.is(code, configExitCode);
+  t.regex(
+    run.stderr(),
+    /^invalid configuration: OPENSEARCH_URL: analytics reads rollups from MongoDB/m,
+  );
+});
+
 test('main serves on the embedded default and drains on SIGTERM', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'analytics-api-main-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
