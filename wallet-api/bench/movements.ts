@@ -9,7 +9,7 @@
  * run (bench/baseline-lib.ts), then checks that every wallet's balance equals its postings.
  *
  * Options: --spread=N --hot=N --wallets=N --users=N --concurrency=N --repeat=N --relay=kafka|embedded|off
- * --batch=on|off (group commit of movements, on by default)
+ * --batch=on|off (group commit of movements, on by default) --lanes=N (batches in flight)
  */
 import { randomBytes } from 'node:crypto';
 import { spawnTsx } from '@spendstream/core/http/test-process';
@@ -24,7 +24,7 @@ export const benchDefaults = {
   hot: 4_000,
   wallets: 1_000,
   users: 20,
-  concurrency: 32,
+  concurrency: 64,
   repeat: 1,
 };
 
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     DATABASE_URL: url.toString(),
     BENCH_RELAY: relay,
     BENCH_BATCH: args.get('batch') ?? 'on',
+    ...(args.has('lanes') ? { BENCH_LANES: args.get('lanes')! } : {}),
     // BENCH_PROFILE=<file>: the server writes a V8 CPU profile there when it stops.
     ...(process.env.BENCH_PROFILE ? { BENCH_PROFILE: process.env.BENCH_PROFILE } : {}),
     ...(relay === 'kafka' ? { KAFKA_BROKERS: tryKafka() ?? '' } : {}),

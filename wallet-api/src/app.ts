@@ -55,6 +55,8 @@ export interface WalletAppDeps {
   accessTokenTtlSeconds?: number;
   /** Group-commit concurrent movements (default true); false runs each in its own transaction. */
   batchWrites?: boolean;
+  /** Batches in flight at once (group-commit lanes); `batchLanesDefault` when omitted. */
+  batchLanes?: number;
 }
 
 /** What the app holds once migrated and keyed. */
@@ -118,7 +120,14 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
       createLedgerRouter({
         uow,
         verifier,
-        ...(deps.batchWrites === false ? {} : { batcher: createMovementBatcher(uow) }),
+        ...(deps.batchWrites === false
+          ? {}
+          : {
+              batcher: createMovementBatcher(
+                uow,
+                deps.batchLanes === undefined ? {} : { lanes: deps.batchLanes },
+              ),
+            }),
       }),
     ],
     readiness: {
