@@ -16,6 +16,11 @@ export interface DedupeRecord {
   version: number;
   contentHash: string | undefined;
   status: DedupeStatus | undefined;
+  /**
+   * Content hashes of every durable version, oldest first (up to `versionHistoryMax`): a replay of
+   * an older version (a bank re-sending its history) is a duplicate, not a new correction.
+   */
+  history: string[];
   /** The claim in flight, if any. */
   pending:
     | { version: number; contentHash: string; status: DedupeStatus; token: string; sinceMs: number }
@@ -58,6 +63,9 @@ export interface DedupeStore {
   release(token: string): Promise<void>;
 }
 
+/** Most version hashes remembered per transaction. */
+export const versionHistoryMax = 50;
+
 /** How long a claim may stay pending before another request may take it over, in ms. */
 export const claimLeaseMs = 30_000;
 
@@ -90,6 +98,7 @@ export function createMemoryDedupeStore(): DedupeStore {
           version: 0,
           contentHash: undefined,
           status: undefined,
+          history: [],
           pending: {
             version: c.version,
             contentHash: c.contentHash,
@@ -121,6 +130,7 @@ export function createMemoryDedupeStore(): DedupeStore {
         row.version = row.pending.version;
         row.contentHash = row.pending.contentHash;
         row.status = row.pending.status;
+        if (row.history.length < versionHistoryMax) row.history.push(row.pending.contentHash);
         row.pending = undefined;
       }
     },

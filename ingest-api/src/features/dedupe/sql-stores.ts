@@ -5,12 +5,20 @@
  */
 import type { Knex } from 'knex';
 import type { MigrationSet } from '@spendstream/core/sql';
-import { isUniqueViolation } from '@spendstream/core/sql';
-import type { Claim, DedupeRecord, DedupeStatus, DedupeStore } from './dedupe-store.js';
+import { isUniqueViolation, sqlDialect } from '@spendstream/core/sql';
+import {
+  versionHistoryMax,
+  type Claim,
+  type DedupeRecord,
+  type DedupeStatus,
+  type DedupeStore,
+} from './dedupe-store.js';
 import { idempotencyKeepMs, type IdempotencyStore } from './idempotency-store.js';
 
 const dedupeTable = 'ingest_dedupe';
 const idempotencyTable = 'ingest_idempotency';
+/** Longest stored version history, in characters (hashes are 32 characters plus a comma). */
+const historyCharsMax = versionHistoryMax * 33;
 /** Most keys per SQL statement: below SQLite's bound-parameter limit with room to spare. */
 const keysPerStatementMax = 500;
 
@@ -51,6 +59,18 @@ export const ingestMigrations: MigrationSet = {
         await knex.schema.dropTable(dedupeTable);
       },
     },
+    {
+      name: '0002-version-history',
+      async up(knex) {
+        await knex.schema.alterTable(dedupeTable, (t) => {
+          // Comma-terminated content hashes of the durable versions, oldest first.
+          t.text('content_history').nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.alterTable(dedupeTable, (t) => t.dropColumn('content_history'));
+      },
+    },
   ],
 };
 
@@ -66,6 +86,7 @@ interface DedupeRow {
   pending_status: string | null;
   pending_token: string | null;
   pending_since: number | string | null;
+  content_history: string | null;
 }
 
 function toRecord(row: DedupeRow): DedupeRecord {
@@ -76,6 +97,7 @@ function toRecord(row: DedupeRow): DedupeRecord {
     version: Number(row.version),
     contentHash: row.content_hash ?? undefined,
     status: (row.status as DedupeStatus | null) ?? undefined,
+    history: (row.content_history ?? '').split(',').filter((h) => h !== ''),
     pending:
       row.pending_token !== null && row.pending_version !== null
         ? {
@@ -154,9 +176,17 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
     },
     async confirm(token) {
       // MySQL assigns left to right, SQLite from the old row: both copy pending_* before clearing it.
+      const appended =
+        sqlDialect(knex) === 'mysql'
+          ? "CONCAT(COALESCE(content_history, ''), pending_hash, ',')"
+          : "COALESCE(content_history, '') || pending_hash || ','";
       await knex(dedupeTable)
         .where('pending_token', token)
         .update({
+          content_history: knex.raw(
+            `CASE WHEN LENGTH(COALESCE(content_history, '')) < ? THEN ${appended} ELSE content_history END`,
+            [historyCharsMax],
+          ),
           version: knex.ref('pending_version'),
           content_hash: knex.ref('pending_hash'),
           status: knex.ref('pending_status'),

@@ -90,6 +90,11 @@ for (const [name, open] of backends) {
       contentHash: 'h2',
       pending: undefined,
     });
+    t.deepEqual(
+      (await dedupe.read('bank', ['a'])).get('a')!.history,
+      ['h1', 'h2'],
+      'every durable version is remembered',
+    );
     // Many keys at once (more than one statement's worth).
     const many = Array.from({ length: 1_200 }, (_, i) => claim(`m${i}`));
     t.is((await dedupe.claimNew('bank', many, 'tok8', 5_000)).size, 1_200);

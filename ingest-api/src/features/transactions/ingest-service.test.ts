@@ -221,3 +221,27 @@ test('a batch over the item limit is refused whole', async (t) => {
   );
   t.is((error as { code?: string }).code, 'payload_too_large');
 });
+
+test('a replay of an older version after a correction is a duplicate, not another correction', async (t) => {
+  const { base, topic, service } = await setup();
+  t.teardown(() => base.close());
+  const v1 = item('h1');
+  const v2 = item('h1', { amount: '-14.00' });
+  t.deepEqual(brief(await service.ingest(bank, [v1, v2], { channel: 'batch' })), [
+    ['accepted', 'created', 1],
+    ['accepted', 'corrected', 2],
+  ]);
+  // The bank re-sends its whole history, oldest first.
+  t.deepEqual(brief(await service.ingest(bank, [v1, v2], { channel: 'batch' })), [
+    ['duplicate', '', 2],
+    ['duplicate', '', 2],
+  ]);
+  const events = await readRawTopic(base, topic, { expected: 2 });
+  t.deepEqual(
+    events.map((e) => [e.payload.version, e.payload.amount.amount]),
+    [
+      [1, 1234n],
+      [2, 1400n],
+    ],
+  );
+});

@@ -266,6 +266,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         }
         const same =
           record.contentHash === p.hash ||
+          record.history.includes(p.hash) ||
           (record.status === 'reversed' && p.raw.status === 'reversed');
         if (same) {
           p.sink[p.index] = {
