@@ -3,6 +3,7 @@ import type { MigrationSet } from '@spendstream/core/sql';
 import { ensureAnalyticsTables } from './query/sql-tables.js';
 import { createBudgetTables } from './features/budgets/budget-store.js';
 import { createAlertTable } from './features/alerts/alert-store.js';
+import { addDocumentVersionColumn } from './features/projection/sql-read-model-writer.js';
 
 export const analyticsMigrations: MigrationSet = {
   scope: 'analytics-api',
@@ -10,5 +11,6 @@ export const analyticsMigrations: MigrationSet = {
     { name: '0001-read-model', up: (knex) => ensureAnalyticsTables(knex) },
     { name: '0002-budgets', up: (knex) => createBudgetTables(knex) },
     { name: '0003-alerts', up: (knex) => createAlertTable(knex) },
+    { name: '0004-document-version', up: (knex) => addDocumentVersionColumn(knex) },
   ],
 };

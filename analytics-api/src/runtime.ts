@@ -24,6 +24,8 @@ import { startUserSettingsConsumer } from './domain/user-settings-consumer.js';
 import { createSqlAlertStore } from './features/alerts/alert-store.js';
 import { createAlertHub } from './features/alerts/alert-hub.js';
 import { startAlertConsumer } from './features/alerts/alert-consumer.js';
+import { startProjector } from './features/projection/projector.js';
+import { createSqlReadModelWriter } from './features/projection/sql-read-model-writer.js';
 
 export interface AnalyticsRuntime {
   deps: AnalyticsAppDeps;
@@ -68,6 +70,7 @@ export const analyticsTopics = [
   topics.refBudgets,
   topics.transactionsCorrections,
   topics.deadLetter,
+  topics.transactionsEnriched,
 ] as const;
 
 /** Create the topics analytics-api uses (creating an existing one does nothing). */
@@ -83,7 +86,8 @@ export async function openAnalyticsRuntime(
 ): Promise<AnalyticsRuntime> {
   const sql = createSql(config);
   await migrateToLatest(sql, analyticsMigrations);
-  const store = (await openStore(config)) ?? createSqlAnalyticsStore(sql);
+  const remoteStore = await openStore(config);
+  const store = remoteStore ?? createSqlAnalyticsStore(sql);
   const eventLog = await createEventLog({
     kafkaBrokers: config.KAFKA_BROKERS,
     dataDir: config.DATA_DIR,
@@ -101,6 +105,13 @@ export async function openAnalyticsRuntime(
     await startAlertConsumer({ log: eventLog, alerts, hub: alertHub, publisher }),
     await startUserSettingsConsumer(eventLog, settings),
   ];
+  if (remoteStore === null) {
+    // Embedded: analytics projects its own read model from transactions.enriched. With MongoDB and
+    // a search index the read model is written by the pipeline (docs/analytics-api.md).
+    consumers.push(
+      await startProjector({ log: eventLog, writer: createSqlReadModelWriter(sql), publisher }),
+    );
+  }
   const verifier = createTokenVerifier({
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,

@@ -162,21 +162,39 @@ export function createSqlAnalyticsStore(db: Knex): AnalyticsStore {
   async function facetsFor(
     query: SearchQuery,
   ): Promise<Partial<Record<FacetField, FacetBucket[]>>> {
+    // One statement for every single-valued facet (fewer round trips through knex), one for tags.
+    const parts = facetFields
+      .filter((field): field is Exclude<FacetField, 'tag'> => field !== 'tag')
+      .map((field) => {
+        const column = `t.${facetColumns[field]}`;
+        const part = db(`${sqlTables.transactions} as t`)
+          .select(db.raw('? as facet', [field]), { value: column })
+          .count({ count: '*' });
+        applySearchFilters(part, query);
+        return part.groupBy(column);
+      });
+    // knex's unionAll misplaces GROUP BY, so the statement is joined from each part's SQL.
+    const compiled = parts.map((part) => part.toSQL());
+    const raw = (await db.raw(
+      compiled.map((part) => part.sql).join(' UNION ALL '),
+      compiled.flatMap((part) => [...part.bindings]),
+    )) as unknown[];
+    // better-sqlite3 answers the rows; mysql2 answers [rows, fields].
+    const single = (Array.isArray(raw[0]) ? raw[0] : raw) as Array<{
+      facet: string;
+      value: string;
+      count: number | string;
+    }>;
+    const tagBuilder = db(`${sqlTables.transactions} as t`);
+    applySearchFilters(tagBuilder, query);
+    const tagRows = (await tagBuilder
+      .join(`${sqlTables.transactionTags} as f`, 'f.transaction_id', 't.id')
+      .select({ value: 'f.tag' })
+      .count({ count: '*' })
+      .groupBy('f.tag')) as Array<{ value: string; count: number | string }>;
     const facets: Partial<Record<FacetField, FacetBucket[]>> = {};
     for (const field of facetFields) {
-      const builder = db(`${sqlTables.transactions} as t`);
-      applySearchFilters(builder, query);
-      let rows: Array<{ value: string; count: number | string }>;
-      if (field === 'tag') {
-        rows = await builder
-          .join(`${sqlTables.transactionTags} as f`, 'f.transaction_id', 't.id')
-          .select({ value: 'f.tag' })
-          .count({ count: '*' })
-          .groupBy('f.tag');
-      } else {
-        const column = `t.${facetColumns[field]}`;
-        rows = await builder.select({ value: column }).count({ count: '*' }).groupBy(column);
-      }
+      const rows = field === 'tag' ? tagRows : single.filter((row) => row.facet === field);
       facets[field] = rows
         .map((row) => ({ value: row.value, count: Number(row.count) }))
         .sort(compareBuckets)

@@ -147,16 +147,20 @@ export async function getBreakdown(
       add(child, row, input.byCurrency);
     }
   }
-  // Tag breakdowns count a transaction under each tag, so their total is the untagged sum.
-  const totals = await store.aggregate({
-    userId: input.userId,
-    from: input.range.from,
-    to: input.range.to,
-    flows: [input.flow],
-    walletIds: input.walletIds,
-    categories: input.categories,
-    groupBy: [],
-  });
+  // Tag breakdowns count a transaction under each tag (and not at all without one), so their
+  // total is asked apart; for the other dimensions every transaction is in exactly one row.
+  const totals =
+    input.by === 'tag'
+      ? await store.aggregate({
+          userId: input.userId,
+          from: input.range.from,
+          to: input.range.to,
+          flows: [input.flow],
+          walletIds: input.walletIds,
+          categories: input.categories,
+          groupBy: [],
+        })
+      : rows;
   const totalMinor = totals.reduce((sum, row) => sum + row.homeMinor, 0n);
   const count = totals.reduce((sum, row) => sum + row.count, 0);
   const sorted = [...top.values()].sort(byAmountThenKey);
