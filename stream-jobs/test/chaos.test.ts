@@ -22,7 +22,7 @@ test.serial(
   'three deliveries of every event, shuffled, 5% 30 days late, corrections, reversals and recategorizations, then a replay from offset 0',
   async (t) => {
     const setup = await realSetup(t, 'chaos_disorder');
-    const load = workload(150, 1);
+    const load = workload(60, 1);
     await sendWorkload(setup, load);
     const first = await setup.start();
     t.true(await waitForFinals(setup, load), 'every transaction reached its final version');
@@ -55,7 +55,7 @@ test.serial(
 
 test.serial('two workers and a rebalance as one joins and the other leaves', async (t) => {
   const setup = await realSetup(t, 'chaos_rebalance');
-  const load = workload(150, 2, 2);
+  const load = workload(60, 2, 2);
   const half = Math.floor(load.messages.length / 2);
   const first = await setup.start();
   await sendWorkload(setup, load, 0, half);
@@ -71,12 +71,12 @@ test.serial(
   'FerretDB stopped for 10 s: the jobs hold their batch and resume without loss',
   async (t) => {
     const setup = await realSetup(t, 'chaos_ferret');
-    const load = workload(120, 3, 2);
+    const load = workload(60, 3, 2);
     await setup.start();
-    await sendWorkload(setup, load, 0, 100);
+    await sendWorkload(setup, load, 0, 40);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const freezing = freezeServer('ferretdb', 10_000);
-    await sendWorkload(setup, load, 100);
+    await sendWorkload(setup, load, 40);
     await freezing;
     t.true(await waitForFinals(setup, load));
     await assertReconcileClean(t, setup);
@@ -87,12 +87,12 @@ test.serial(
   'OpenSearch stopped for 30 s: indexing retries with back-pressure and catches up',
   async (t) => {
     const setup = await realSetup(t, 'chaos_search');
-    const load = workload(120, 4, 2);
+    const load = workload(60, 4, 2);
     await setup.start();
-    await sendWorkload(setup, load, 0, 100);
+    await sendWorkload(setup, load, 0, 40);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const freezing = freezeServer('opensearch', 30_000);
-    await sendWorkload(setup, load, 100);
+    await sendWorkload(setup, load, 40);
     await freezing;
     t.true(await waitForFinals(setup, load, 300_000));
     await assertReconcileClean(t, setup);
@@ -103,7 +103,7 @@ test.serial(
   'kill -9 of a worker mid-batch: a new worker finishes the uncommitted work exactly',
   async (t) => {
     const setup = await realSetup(t, 'chaos_kill');
-    const load = workload(200, 5, 2);
+    const load = workload(120, 5, 2);
     await sendWorkload(setup, load);
     const worker = spawnTsx(workerPath, setup.env);
     t.teardown(() => void worker.child.kill('SIGKILL'));

@@ -5,7 +5,7 @@
  * version adds (new - old) to each cell it touches or touched.
  */
 import type { Knex } from 'knex';
-import { toBigInt } from '@spendstream/core/sql/create-sql';
+import { sqlDialect, toBigInt } from '@spendstream/core/sql/create-sql';
 import {
   addAmounts,
   amountFields,
@@ -160,29 +160,34 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       }
     }
     for (const rows of chunks(cellRows, insertChunkRowsMax)) await trx(t.cells).insert(rows);
-    const newCells = [...identities.values()].map((c) => ({
-      cell_key: c.cellKey,
-      user_id: c.userId,
-      grain: c.grain,
-      period: c.period,
-      period_end: c.periodEnd ?? null,
-      dimension: c.dimension,
-      dim_key: c.key,
-      currency: c.currency,
-      ...amountColumns(zeroAmounts),
-      updated_at: nowIso,
-    }));
-    for (const rows of chunks(newCells, insertChunkRowsMax / 2))
-      await trx(t.rollups).insert(rows).onConflict('cell_key').ignore();
+    // One multi-row upsert adds every cell's summed delta: INSERT the delta as the row, or on a
+    // conflict add it to the stored sums (SQLite `excluded`, MySQL `VALUES()`).
+    const dialect = sqlDialect(trx);
+    const added = (column: string) =>
+      dialect === 'mysql'
+        ? trx.raw('?? + VALUES(??)', [column, column])
+        : trx.raw('??.?? + excluded.??', [t.rollups, column, column]);
+    const merge: Record<string, unknown> = { updated_at: nowIso };
+    for (const field of amountFields) merge[columnOf[field]] = added(columnOf[field]);
+    const rows: Record<string, unknown>[] = [];
     for (const [cellKey, delta] of deltas) {
-      if (isZero(delta)) continue;
-      // Raw expressions keep bigint deltas exact (knex's increment() binds numbers).
-      const updates: Record<string, unknown> = { updated_at: nowIso };
-      for (const field of amountFields) {
-        if (delta[field] !== 0n)
-          updates[columnOf[field]] = trx.raw('?? + ?', [columnOf[field], delta[field].toString()]);
-      }
-      await trx(t.rollups).where({ cell_key: cellKey }).update(updates);
+      if (isZero(delta) && !identities.has(cellKey)) continue;
+      const c = identities.get(cellKey) ?? cellOfKey(cellKey);
+      rows.push({
+        cell_key: cellKey,
+        user_id: c.userId,
+        grain: c.grain,
+        period: c.period,
+        period_end: c.periodEnd ?? null,
+        dimension: c.dimension,
+        dim_key: c.key,
+        currency: c.currency,
+        ...amountColumns(delta),
+        updated_at: nowIso,
+      });
+    }
+    for (const part of chunks(rows, insertChunkRowsMax / 2)) {
+      await trx(t.rollups).insert(part).onConflict('cell_key').merge(merge);
     }
     return new Set(freshIds);
   }
@@ -433,4 +438,19 @@ function isUniqueViolation(error: unknown): boolean {
     code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
     code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
+}
+
+/** The identity of a cell from its key (the inverse of `cellKeyOf`). */
+function cellOfKey(cellKey: string): Omit<Contribution, 'amounts' | 'cellKey'> {
+  const [userId, grain, period, dimension, key, currency] = cellKey
+    .split('|')
+    .map(decodeURIComponent);
+  return {
+    userId: userId!,
+    grain: grain as Contribution['grain'],
+    period: period!,
+    dimension: dimension as Contribution['dimension'],
+    key: key!,
+    currency: currency!,
+  };
 }
