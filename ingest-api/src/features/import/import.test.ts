@@ -149,6 +149,15 @@ test('a malformed file gets a clear error naming the line and nothing is importe
   const events = await readRawTopic(h.eventLog, h.topic, { expected: 2 });
   t.deepEqual(events.map((e) => e.payload.merchant).sort(), ['Books', 'Coffee']);
 
+  const asJson = await fetch(
+    `${h.url}/v1/wallets/w_us/imports?format=csv&mapping=${encodeURIComponent(mapping)}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ file: truncated }),
+    },
+  );
+  t.is(asJson.status, 415);
   const truncatedOfx =
     'OFXHEADER:100\r\n\r\n<OFX><STMTRS><CURDEF>USD\r\n<BANKTRANLIST>\r\n<STMTTRN><TRNTYPE>POS<DTPOSTED>20260301<TRNAMT>-1.00<FITID>A</STMTTRN>';
   const cut2 = await upload(h, token, 'w_us', { format: 'ofx' }, truncatedOfx);

@@ -10,11 +10,12 @@ import { z } from 'zod';
 import { authOf, requireAuth, type TokenVerifier } from '@spendstream/core/auth';
 import {
   ConflictError,
+  DomainError,
   IdempotencyConflictError,
   NotFoundError,
   ValidationError,
 } from '@spendstream/core/errors';
-import { parseQuery } from '@spendstream/core/http';
+import { mediaTypeOf, parseQuery } from '@spendstream/core/http';
 import { idempotencyKeyOf, requestHash } from '../dedupe/idempotency.js';
 import type { IdempotencyStore } from '../dedupe/idempotency-store.js';
 import { callerFromAuth, callerKey, ingestScope } from '../transactions/caller.js';
@@ -34,7 +35,7 @@ export const importMediaTypes = [
   'application/octet-stream',
 ] as const;
 
-/** Rate-limit cost of one import request, in transactions (the lines are charged as they publish). */
+/** Rate-limit cost of one import request, in transactions (a flat charge: file lines are not counted). */
 const importRequestCost = 100;
 
 /** Thrown out of pass one when the Idempotency-Key already has a kept answer. */
@@ -67,6 +68,16 @@ export function importRouter(deps: {
   router.post('/v1/wallets/:walletId/imports', auth, async (ctx) => {
     const caller = callerFromAuth(authOf(ctx));
     deps.rateLimiter.take(callerKey(caller), importRequestCost);
+    const mediaType = mediaTypeOf(ctx);
+    if (!(importMediaTypes as readonly string[]).includes(mediaType)) {
+      throw new DomainError(
+        'unsupported_media_type',
+        `send the file as one of ${importMediaTypes.join(', ')}, not ${mediaType || 'no Content-Type'}`,
+        {
+          field: 'Content-Type',
+        },
+      );
+    }
     const query = parseQuery(ctx, importQuerySchema);
     let mapping;
     if (query.format === 'csv') {
