@@ -2,8 +2,8 @@
  * The outbox relay: reads committed outbox rows in sequence order, publishes them to the event log
  * and marks them published only after `send` resolved (the log has them durably). A crash between
  * the two re-publishes the same rows with the same event ids on restart: at-least-once, and
- * consumers dedupe on the id. Rows are sent in sequence order, one topic batch after another, so
- * one user's events (same key, same partition) keep their commit order.
+ * consumers dedupe on the id. Each topic's rows are sent in sequence order, so one user's events
+ * on a topic (same key, same partition) keep their commit order.
  *
  * Run one relay per database: two would each publish every row (still at-least-once and in order
  * per relay, but doubled work). `main.ts` starts exactly one.
@@ -66,15 +66,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function runOnce(): Promise<number> {
     const pending = await options.uow.read.outbox.pending(batchSize);
     if (pending.length === 0) return 0;
-    // Consecutive rows of one topic go in one send; order across the batch is kept.
-    let start = 0;
-    while (start < pending.length) {
-      const topic = pending[start]!.topic;
-      let end = start;
-      while (end < pending.length && pending[end]!.topic === topic) end += 1;
-      await options.eventLog.send(topic, pending.slice(start, end).map(toMessage));
-      start = end;
+    // One send per topic, each in sequence order: order matters within a topic's partition (one
+    // user's events), never across topics, and a movement writes to two topics, so grouping by
+    // topic turns one send per event into one send per topic per round.
+    const byTopic = new Map<string, PendingOutboxEvent[]>();
+    for (const event of pending) {
+      const list = byTopic.get(event.topic);
+      if (list) list.push(event);
+      else byTopic.set(event.topic, [event]);
     }
+    for (const [topic, events] of byTopic)
+      await options.eventLog.send(topic, events.map(toMessage));
     await options.uow.transaction((stores) =>
       stores.outbox.markPublished(
         pending.map((e) => e.seq),
