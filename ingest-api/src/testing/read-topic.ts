@@ -9,6 +9,7 @@ import { decodeEvent, topics, type RawTransactionV1 } from '@spendstream/core/ev
 export interface ReadEvent {
   id: string;
   key: string;
+  partition: number;
   payload: RawTransactionV1;
 }
 
@@ -28,7 +29,12 @@ export async function readRawTopic(
     handler: async (batch) => {
       for (const message of batch.messages) {
         const event = decodeEvent(topics.transactionsRaw, message.value);
-        events.push({ id: event.id, key: message.key, payload: event.payload as RawTransactionV1 });
+        events.push({
+          id: event.id,
+          key: message.key,
+          partition: message.partition,
+          payload: event.payload as RawTransactionV1,
+        });
       }
       lastAt = Date.now();
     },
