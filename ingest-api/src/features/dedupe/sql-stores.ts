@@ -19,8 +19,10 @@ const dedupeTable = 'ingest_dedupe';
 const idempotencyTable = 'ingest_idempotency';
 /** Longest stored version history, in characters (hashes are 32 characters plus a comma). */
 const historyCharsMax = versionHistoryMax * 33;
-/** Most keys per SQL statement: below SQLite's bound-parameter limit with room to spare. */
-const keysPerStatementMax = 500;
+/** Most keys per lookup statement: well below the bound-parameter limits of SQLite and MySQL. */
+const keysPerStatementMax = 1_000;
+/** Most rows per insert: knex writes SQLite multi-row inserts as a compound SELECT, capped at 500 terms. */
+const rowsPerInsertMax = 250;
 
 export const ingestMigrations: MigrationSet = {
   scope: 'ingest-api',
@@ -130,7 +132,7 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
       return out;
     },
     async claimNew(source, claims: readonly Claim[], token, nowMs) {
-      for (const part of chunks(claims, keysPerStatementMax / 2)) {
+      for (const part of chunks(claims, rowsPerInsertMax)) {
         await knex(dedupeTable)
           .insert(
             part.map((c) => ({
