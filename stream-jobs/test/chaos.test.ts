@@ -27,7 +27,7 @@ test.serial(
     const first = await setup.start();
     t.true(await waitForFinals(setup, load), 'every transaction reached its final version');
     await sendCorrections(setup, load);
-    t.true(await waitForFinals(setup, load), 'every recategorization applied');
+    t.true(await waitForFinals(setup, load, 240_000, true), 'every recategorization applied');
     await assertReconcileClean(t, setup);
     // Replay: a new group reads every topic from offset 0 through the same stores.
     await first.stop();
