@@ -231,18 +231,7 @@ function parseDate(
  * export) deduplicates, while two genuine identical purchases on one day stay two.
  */
 export function derivedExternalId(row: ImportedRow, occurrence: number): string {
-  const digest = createHash('sha256')
-    .update(
-      [
-        row.occurredAt,
-        row.direction,
-        row.amount,
-        row.currency,
-        row.merchant ?? '',
-        row.description ?? '',
-      ].join('\u0000'),
-    )
-    .digest('hex');
+  const digest = createHash('sha256').update(rowContentKey(row)).digest('hex');
   return `csv:${digest.slice(0, 24)}:${occurrence}`;
 }
 
