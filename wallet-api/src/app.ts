@@ -21,6 +21,7 @@ import { createKeyRing, type KeyRing } from './features/auth/keys.js';
 import { cachingVerifier } from './features/auth/verify-cache.js';
 import { createLedgerRouter } from './features/ledger/routes.js';
 import { createOutboxRelay, type OutboxRelay } from './features/outbox/relay.js';
+import { purgeExpiredKeys } from './features/idempotency/service.js';
 import { createWalletRouter } from './features/wallets/routes.js';
 import { migrateWalletDb } from './migrations/index.js';
 import { walletOpenApiDocument } from './openapi.js';
@@ -145,6 +146,8 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
       const relay = createOutboxRelay({
         uow,
         eventLog,
+        // Expired idempotency keys go in bounded batches while the relay has nothing to do.
+        whenIdle: () => purgeExpiredKeys(uow),
         onError: (error) =>
           deps.log.warn('outbox relay round failed; retrying', {
             error: error instanceof Error ? error.message : String(error),

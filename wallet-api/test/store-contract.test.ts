@@ -117,6 +117,13 @@ for (const [name, open] of backends) {
     ]);
     t.false(single[0]!.ok);
     t.is(await uow.read.idempotency.find(bob.id, 'b4'), undefined);
+    // Expired keys are purged, live ones kept (record above expired at 2; this one lives).
+    await uow.transaction((s) =>
+      s.idempotency.claim({ ...record, principal: bob.id, key: 'live', expiresAt: 10 ** 13 }),
+    );
+    t.true((await uow.transaction((s) => s.idempotency.purgeExpired(1_000, 1000))) >= 2);
+    t.is(await uow.read.idempotency.find(alice.id, 'k'), undefined);
+    t.truthy(await uow.read.idempotency.find(bob.id, 'live'));
     // A refresh token is used at most once.
     const token = {
       id: newId(),

@@ -13,7 +13,7 @@ import {
 } from '@spendstream/core/errors';
 import { createFakeUnitOfWork } from '../../fake-stores.js';
 import { makeUser, makeWallet } from '../../../test/factories.js';
-import { idempotencyRetentionMs, runIdempotent } from '../idempotency/service.js';
+import { idempotencyRetentionMs, purgeExpiredKeys, runIdempotent } from '../idempotency/service.js';
 import { updateWallet, putMember } from '../wallets/service.js';
 import {
   assertBalanced,
@@ -223,4 +223,26 @@ test('an Idempotency-Key replays its first response, refuses another body, and f
     { instanceOf: InsufficientFundsError },
   );
   t.is(await uow.read.idempotency.find(alice.id, 'big'), undefined);
+});
+
+test('expired idempotency keys are purged, live ones kept', async (t) => {
+  const uow = createFakeUnitOfWork();
+  const alice = await makeUser(uow);
+  const at = Date.now();
+  const record = (key: string, expiresAt: number) => ({
+    principal: alice.id,
+    key,
+    requestHash: 'h',
+    responseStatus: 201,
+    responseBody: '{}',
+    createdAt: at,
+    expiresAt,
+  });
+  await uow.transaction(async (s) => {
+    await s.idempotency.claim(record('old', at - 1));
+    await s.idempotency.claim(record('live', at + idempotencyRetentionMs));
+  });
+  t.is(await purgeExpiredKeys(uow, at), 1);
+  t.is(await uow.read.idempotency.find(alice.id, 'old'), undefined);
+  t.truthy(await uow.read.idempotency.find(alice.id, 'live'));
 });

@@ -29,6 +29,8 @@ export interface OutboxRelayOptions {
   uow: UnitOfWork;
   eventLog: Pick<EventLog, 'send'>;
   onError?: (error: unknown) => void;
+  /** Other housekeeping to run now and then when idle (expired idempotency keys). */
+  whenIdle?: () => Promise<unknown>;
   now?: () => number;
   /** Rows per round; default and most `relayBatchSizeMax`. */
   batchSize?: number;
@@ -119,6 +121,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             await options.uow.transaction((stores) =>
               stores.outbox.purgePublished(now() - outboxRetentionMs, outboxPurgeBatchMax),
             );
+            await options.whenIdle?.();
           }
           await sleep(relayIdlePollMs);
         }
