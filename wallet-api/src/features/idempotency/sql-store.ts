@@ -58,6 +58,8 @@ export function createSqlIdempotencyStore(db: Db): IdempotencyStore {
     },
     async claimMany(records) {
       if (records.length === 0) return;
+      // On MySQL this is INSERT IGNORE, which also turns truncation into a warning: safe only
+      // because every value was bounded before (keys <= 255, principals <= 64 characters).
       await db('idempotency_keys')
         .insert(
           records.map((r) => ({
