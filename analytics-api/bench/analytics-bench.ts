@@ -126,13 +126,18 @@ async function measure(name: string, run: (i: number) => Promise<void>): Promise
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return {
+  const result = {
     query: name,
     count: latencies.length,
     p50Ms: percentile(latencies, 0.5),
     p95Ms: percentile(latencies, 0.95),
     qps: latencies.length / seconds,
   };
+  // Printed as each query kind finishes, so a slow backend shows where it is.
+  console.log(
+    `    ${name}: p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, ${result.qps.toFixed(0)}/s`,
+  );
+  return result;
 }
 
 function check(condition: boolean, what: string): void {
