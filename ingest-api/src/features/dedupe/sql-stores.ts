@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { MigrationSet } from '@spendstream/core/sql';
-import { isUniqueViolation, sqlDialect } from '@spendstream/core/sql';
+import { isUniqueViolation, sqlDialect, withTransaction } from '@spendstream/core/sql';
 import {
   versionHistoryMax,
   type Claim,
@@ -132,24 +132,27 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
       return out;
     },
     async claimNew(source, claims: readonly Claim[], token, nowMs) {
-      for (const part of chunks(claims, rowsPerInsertMax)) {
-        await knex(dedupeTable)
-          .insert(
-            part.map((c) => ({
-              source,
-              external_id: c.externalId,
-              transaction_id: c.transactionId,
-              version: 0,
-              pending_version: c.version,
-              pending_hash: c.contentHash,
-              pending_status: c.status,
-              pending_token: token,
-              pending_since: nowMs,
-            })),
-          )
-          .onConflict(['source', 'external_id'])
-          .ignore();
-      }
+      // One transaction for all the inserts: one commit (one fsync on SQLite) per claim, not per chunk.
+      await withTransaction(knex, async (trx) => {
+        for (const part of chunks(claims, rowsPerInsertMax)) {
+          await trx(dedupeTable)
+            .insert(
+              part.map((c) => ({
+                source,
+                external_id: c.externalId,
+                transaction_id: c.transactionId,
+                version: 0,
+                pending_version: c.version,
+                pending_hash: c.contentHash,
+                pending_status: c.status,
+                pending_token: token,
+                pending_since: nowMs,
+              })),
+            )
+            .onConflict(['source', 'external_id'])
+            .ignore();
+        }
+      });
       const won = new Set<string>();
       for (const part of chunks(
         claims.map((c) => c.externalId),
