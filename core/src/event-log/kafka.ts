@@ -128,41 +128,72 @@ class KafkaEventLog implements EventLog {
     return count;
   }
 
+  /**
+   * Sends wait here while a produce request is in flight. The idempotent producer numbers each
+   * partition's batches; two requests in flight at once reach the broker out of sequence and are
+   * refused (or lost), so requests go strictly one after another, and whatever queued meanwhile
+   * goes out together in the next request: concurrent callers share round trips.
+   */
+  private readonly sendQueue: PendingSend[] = [];
+  private sending = false;
+
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     this.ensureOpen();
     validateTopicName(topic);
     const encoded = encodeMessages(messages);
     const partitions = await this.partitionCount(topic);
-    // Requests go one after another, so one key's messages keep their order across requests.
-    let chunk: Parameters<Producer['send']>[0]['messages'] = [];
-    let chunkBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (chunk.length === 0) return;
-      const request = chunk;
-      chunk = [];
-      chunkBytes = 0;
-      try {
-        await this.producer.send({ messages: request, acks: ProduceAcks.ALL });
-      } catch (error) {
-        throw unavailable('send', error);
+    const records: ProduceRecord[] = encoded.map((message) => ({
+      topic,
+      key: message.key,
+      value: message.value,
+      partition: partitionForKey(message.key, partitions),
+      headers: new Map(message.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v])),
+    }));
+    const sizes = encoded.map(
+      (m) =>
+        m.key.length + m.value.length + m.headers.reduce((h, [k, v]) => h + k.length + v.length, 0),
+    );
+    const bytes = sizes.reduce((a, b) => a + b, 0);
+    return new Promise<void>((resolve, reject) => {
+      this.sendQueue.push({ records, sizes, bytes, resolve, reject });
+      if (!this.sending) void this.drainSendQueue();
+    });
+  }
+
+  /** Sends queued records, one request at a time, in the order callers queued them. */
+  private async drainSendQueue(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.sendQueue.length > 0) {
+        // Take whole callers while they fit one request (a caller larger than a request goes
+        // alone, split over several requests in order).
+        const callers: PendingSend[] = [this.sendQueue.shift()!];
+        let bytes = callers[0]!.bytes;
+        while (
+          this.sendQueue.length > 0 &&
+          bytes + this.sendQueue[0]!.bytes <= kafkaProduceRequestBytesMax
+        ) {
+          const next = this.sendQueue.shift()!;
+          bytes += next.bytes;
+          callers.push(next);
+        }
+        try {
+          const requests = produceRequests(
+            callers.flatMap((c) => c.records),
+            callers.flatMap((c) => c.sizes),
+          );
+          for (const request of requests) {
+            await this.producer.send({ messages: request, acks: ProduceAcks.ALL });
+          }
+          for (const caller of callers) caller.resolve();
+        } catch (error) {
+          const failure = unavailable('send', error);
+          for (const caller of callers) caller.reject(failure);
+        }
       }
-    };
-    for (const message of encoded) {
-      const bytes =
-        message.key.length +
-        message.value.length +
-        message.headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
-      if (chunkBytes + bytes > kafkaProduceRequestBytesMax) await flush();
-      chunk.push({
-        topic,
-        key: message.key,
-        value: message.value,
-        partition: partitionForKey(message.key, partitions),
-        headers: new Map(message.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v])),
-      });
-      chunkBytes += bytes;
+    } finally {
+      this.sending = false;
     }
-    await flush();
   }
 
   async subscribe(options: SubscribeOptions): Promise<Consumer> {
@@ -374,4 +405,34 @@ function unavailable(what: string, error: unknown): Error {
 /** Closes a consumer even while a fetch is pending; errors on the way out change nothing. */
 function forceClose(client: KafkaConsumer): Promise<void> {
   return new Promise((resolveClose) => client.close(true, () => resolveClose()));
+}
+
+type ProduceRecord = Parameters<Producer['send']>[0]['messages'][number];
+
+interface PendingSend {
+  records: ProduceRecord[];
+  /** Each record's key, value and header bytes. */
+  sizes: number[];
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Splits records into produce requests of at most kafkaProduceRequestBytesMax, keeping order. */
+function produceRequests(records: ProduceRecord[], sizes: number[]): ProduceRecord[][] {
+  const requests: ProduceRecord[][] = [];
+  let current: ProduceRecord[] = [];
+  let bytes = 0;
+  for (const [i, record] of records.entries()) {
+    const size = sizes[i]!;
+    if (current.length > 0 && bytes + size > kafkaProduceRequestBytesMax) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }

@@ -369,6 +369,38 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     assertOrderedPerKey(t, r.messages, 100, 100);
   });
 
+  test('many sends at once on one log all succeed, each message once and in order per key', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('concurrent');
+    await log.createTopic(topic, { partitions: 4 });
+    // 40 callers at once, each with its own key, so per-key order is each caller's own order.
+    const callers = 40;
+    const perCaller = 25;
+    await Promise.all(
+      Array.from({ length: callers }, async (_, c) => {
+        for (let i = 0; i < perCaller; i += 5) {
+          await log.send(
+            topic,
+            Array.from({ length: 5 }, (_, j) => ({
+              key: `user-${c}`,
+              value: `user-${c}:${i + j}`,
+            })),
+          );
+        }
+      }),
+    );
+    const r = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handler: r.handler,
+      sessionTimeoutMs,
+    });
+    await waitFor(() => r.messages.length >= callers * perCaller, waitMs, 'every message');
+    t.is(r.messages.length, callers * perCaller, 'each message once');
+    assertOrderedPerKey(t, r.messages, callers, perCaller);
+  });
+
   test('a bad topic name is refused with a validation error', async (t) => {
     const log = await openForTest(t);
     for (const name of ['', 'has space', 'slash/name', 'é', 'x'.repeat(250), '..']) {
