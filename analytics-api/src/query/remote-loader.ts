@@ -5,7 +5,7 @@
 import type { Db } from 'mongodb';
 import { invariant } from '@spendstream/core/errors';
 import type { TransactionDoc } from './analytics-store.js';
-import { bucketId, mongoCollections } from './mongo-rollups.js';
+import { bucketCollectionOf, bucketId } from './mongo-rollups.js';
 import { yearlyBucketsOf } from './rollups.js';
 import { searchIndexDefinition, toIndexedSource, type SearchTransport } from './search-index.js';
 
@@ -25,15 +25,20 @@ export async function ensureSearchIndex(search: SearchTransport, index: string):
 
 /** Write the yearly buckets of these documents (a user's year must be loaded in one call). */
 export async function loadMongoDocuments(mongo: Db, docs: TransactionDoc[]): Promise<void> {
-  const buckets = yearlyBucketsOf(docs).map((bucket) => ({
-    _id: bucketId(bucket.userId, bucket.year) as never,
-    ...bucket,
-  }));
-  const collection = mongo.collection(mongoCollections.yearlyBuckets);
-  for (let start = 0; start < buckets.length; start += bucketBatchSizeMax) {
-    await collection.insertMany(buckets.slice(start, start + bucketBatchSizeMax), {
-      ordered: false,
-    });
+  const byCollection = new Map<string, Array<Record<string, unknown>>>();
+  for (const bucket of yearlyBucketsOf(docs)) {
+    const name = bucketCollectionOf(bucket.userId);
+    const list = byCollection.get(name) ?? [];
+    list.push({ _id: bucketId(bucket.userId, bucket.year), ...bucket });
+    byCollection.set(name, list);
+  }
+  for (const [name, buckets] of byCollection) {
+    const collection = mongo.collection(name);
+    for (let start = 0; start < buckets.length; start += bucketBatchSizeMax) {
+      await collection.insertMany(buckets.slice(start, start + bucketBatchSizeMax) as never[], {
+        ordered: false,
+      });
+    }
   }
 }
 
