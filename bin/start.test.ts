@@ -68,6 +68,48 @@ test('npm start runs all four services on the embedded default, wired together, 
   // Past authentication: the empty body is refused for what it lacks, not for the token.
   t.is(ingest.status, 400);
 
+  // The whole pipeline runs in the one process: a movement on wallet-api goes through its outbox
+  // to the event log, the stream jobs clean the merchant and categorize it, and analytics-api
+  // answers with it.
+  const auth = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+  const wallet = (await (
+    await fetch(`http://127.0.0.1:${port('wallet-api')}/v1/wallets`, {
+      method: 'POST',
+      headers: { ...auth, 'idempotency-key': 'start-wallet' },
+      body: JSON.stringify({
+        name: 'Card',
+        type: 'card',
+        currency: 'EUR',
+        overdraftLimit: '100000',
+      }),
+    })
+  ).json()) as { id: string };
+  const expense = await fetch(`http://127.0.0.1:${port('wallet-api')}/v1/movements`, {
+    method: 'POST',
+    headers: { ...auth, 'idempotency-key': 'start-expense' },
+    body: JSON.stringify({
+      kind: 'expense',
+      walletId: wallet.id,
+      amount: '4250',
+      currency: 'EUR',
+      merchant: 'AMZN MKTP US*2K4',
+      occurredAt: '2026-11-21T10:00:00+01:00',
+    }),
+  });
+  t.is(expense.status, 201);
+  const byMerchant = `${analyticsUrl}?by=merchant&from=2026-11-01&to=2026-11-30`;
+  let items: { key: string; amount: { amount: string } }[] = [];
+  for (let i = 0; i < 100 && items.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answer = await fetch(byMerchant, { headers: auth });
+    items = ((await answer.json()) as { items: typeof items }).items;
+  }
+  t.deepEqual(
+    items.map((item) => [item.key, item.amount.amount]),
+    [['Amazon', '4250']],
+    'the expense reached analytics through the stream jobs, with its merchant cleaned',
+  );
+
   // The embedded database was created under DATA_DIR, not in the working directory.
   t.true(existsSync(join(dataDir, 'spendstream.sqlite')));
 

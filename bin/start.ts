@@ -10,6 +10,7 @@ import { backendChoice, loadConfig } from '@spendstream/core/config';
 import { createEventLog } from '@spendstream/core/event-log';
 import { topicSpecs, topics } from '@spendstream/core/events';
 import {
+  Registry,
   onShutdownSignal,
   startService,
   type CloseHook,
@@ -21,6 +22,7 @@ import { createAnalyticsApp } from '../analytics-api/src/app.js';
 import { openAnalyticsRuntime } from '../analytics-api/src/runtime.js';
 import { createIngestApp, migrateIngest } from '../ingest-api/src/app.js';
 import { createStreamJobsApp } from '../stream-jobs/src/app.js';
+import { startStreamJobs } from '../stream-jobs/src/runtime.js';
 import { createWalletApp } from '../wallet-api/src/app.js';
 import { allInOneConfigSchema } from './all-in-one-config.js';
 
@@ -113,8 +115,25 @@ try {
   );
   closeHooks.unshift(() => analytics.close());
   servers.push(await listen(createAnalyticsApp(analytics.deps), config.ANALYTICS_API_PORT));
+  // The stream jobs consume what the APIs publish; they stop (finishing and committing the batch
+  // in flight) before the event log and the pools close.
+  const streamLog = logFor('stream-jobs');
+  const streamRegistry = new Registry();
+  const jobs = await startStreamJobs(config, streamLog, streamRegistry);
+  closeHooks.unshift(() => jobs.stop());
   servers.push(
-    await listen(createStreamJobsApp({ log: logFor('stream-jobs'), sql }), config.STREAM_JOBS_PORT),
+    await listen(
+      createStreamJobsApp({
+        log: streamLog,
+        sql,
+        registry: streamRegistry,
+        readiness: {
+          documents: () => jobs.backends.store.ping(),
+          search: () => jobs.backends.index.ping(),
+        },
+      }),
+      config.STREAM_JOBS_PORT,
+    ),
   );
 } catch (error) {
   // A port in use, say: stop what did start and say what failed.
