@@ -45,7 +45,12 @@ test('npm start runs all four services on the embedded default, wired together, 
   const registered = await fetch(`http://127.0.0.1:${port('wallet-api')}/v1/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...user, displayName: 'T', homeCurrency: 'EUR', timeZone: 'UTC' }),
+    body: JSON.stringify({
+      ...user,
+      displayName: 'T',
+      homeCurrency: 'EUR',
+      timeZone: 'Pacific/Auckland',
+    }),
   });
   t.is(registered.status, 201);
   const login = await fetch(`http://127.0.0.1:${port('wallet-api')}/v1/auth/login`, {
@@ -99,11 +104,18 @@ test('npm start runs all four services on the embedded default, wired together, 
   t.is(expense.status, 201);
   const byMerchant = `${analyticsUrl}?by=merchant&from=2026-11-01&to=2026-11-30`;
   let items: { key: string; amount: { amount: string } }[] = [];
-  for (let i = 0; i < 100 && items.length === 0; i++) {
+  let timeZone = '';
+  for (let i = 0; i < 100 && (items.length === 0 || timeZone !== 'Pacific/Auckland'); i++) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const answer = await fetch(byMerchant, { headers: auth });
-    items = ((await answer.json()) as { items: typeof items }).items;
+    const answer = (await (await fetch(byMerchant, { headers: auth })).json()) as {
+      items: typeof items;
+      period: { timeZone: string };
+    };
+    items = answer.items;
+    timeZone = answer.period.timeZone;
   }
+  // wallet-api published the user's settings with the account, so analytics cuts in their zone.
+  t.is(timeZone, 'Pacific/Auckland');
   t.deepEqual(
     items.map((item) => [item.key, item.amount.amount]),
     [['Amazon', '4250']],

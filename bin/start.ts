@@ -68,6 +68,9 @@ try {
       partitions: topicSpecs[topics.transactionsRaw].partitions,
     });
   }
+  await eventLog.createTopic(topics.refUserSettings, {
+    partitions: topicSpecs[topics.refUserSettings].partitions,
+  });
 
   const wallet = createWalletApp({
     log: logFor('wallet-api'),

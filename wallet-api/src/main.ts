@@ -21,7 +21,7 @@ const eventLog = await createEventLog({
   clientId: serviceName,
 });
 // The topics the outbox relays to; creating an existing one with the same partitions does nothing.
-for (const topic of [topics.transactionsRaw, topics.walletEvents]) {
+for (const topic of [topics.transactionsRaw, topics.walletEvents, topics.refUserSettings]) {
   await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
 }
 const app = createWalletApp({

@@ -19,6 +19,10 @@ import {
   ValidationError,
 } from '@spendstream/core/errors';
 import { newId } from '../../ids.js';
+import type { CurrencyCode } from '@spendstream/core/currencies';
+import { encodeEvent, eventTypes, topics } from '@spendstream/core/events';
+import { eventSource } from '../ledger/events.js';
+import type { OutboxEvent } from '../outbox/store.js';
 import type { Stores, UnitOfWork } from '../../stores.js';
 import type { User } from '../users/store.js';
 import type { KeyRing } from './keys.js';
@@ -127,7 +131,13 @@ export function createAuthService(options: AuthServiceOptions) {
         updatedAt: at,
       };
       const passwordHash = await hashPassword(body.password);
-      const inserted = await uow.transaction((s) => s.users.insert({ ...user, passwordHash }));
+      // The settings snapshot goes out through the outbox with the account: the stream jobs and
+      // analytics cut this user's windows in this zone and sum in this currency.
+      const inserted = await uow.transaction(async (s) => {
+        if (!(await s.users.insert({ ...user, passwordHash }))) return false;
+        await s.outbox.append([userSettingsEvent(user, 0)]);
+        return true;
+      });
       if (!inserted)
         throw new ConflictError('an account with this email exists', { field: 'email' });
       return user;
@@ -314,5 +324,39 @@ export function createAuthService(options: AuthServiceOptions) {
         scope: asked.join(' '),
       };
     },
+  };
+}
+
+/**
+ * The user's settings as a snapshot on the compacted `ref.user-settings` topic, keyed by the user
+ * id; `revision` orders snapshots so consumers ignore a stale one.
+ */
+export function userSettingsEvent(user: User, revision: number): OutboxEvent {
+  const at = new Date(user.updatedAt).toISOString();
+  const id = `${user.id}:settings:${revision}`;
+  const bytes = encodeEvent(topics.refUserSettings, {
+    id,
+    type: eventTypes.userSettingsSnapshot,
+    version: 1,
+    key: user.id,
+    occurredAt: at,
+    producedAt: new Date().toISOString(),
+    source: eventSource,
+    payload: {
+      userId: user.id,
+      revision,
+      timeZone: user.timeZone,
+      homeCurrency: user.homeCurrency as CurrencyCode,
+      locale: 'en-US',
+      alerts: { enabled: true },
+      updatedAt: at,
+    },
+  });
+  return {
+    eventId: id,
+    topic: topics.refUserSettings,
+    key: user.id,
+    payload: Buffer.from(bytes).toString('utf8'),
+    createdAt: user.updatedAt,
   };
 }
