@@ -314,3 +314,21 @@ test('alertIdentity is the same for the same (rule, subject, period, threshold) 
     alertIdentity({ ...alert, period: { ...alert.period, start: '2026-12-01' } }),
   );
 });
+
+test('transaction.annotated needs tags or a note, and a null note clears it', (t) => {
+  const annotated = structuredClone(
+    exampleEvents[topics.transactionsCorrections].find((e) => e.type === 'transaction.annotated'),
+  );
+  if (annotated === undefined) return t.fail('no transaction.annotated example');
+  const cleared = { ...annotated, payload: { ...annotated.payload, tags: [], note: null } };
+  const decoded = decodeEvent(
+    topics.transactionsCorrections,
+    encodeEvent(topics.transactionsCorrections, cleared),
+  );
+  t.deepEqual(decoded.payload, cleared.payload);
+  const { tags: _tags, note: _note, ...neither } = annotated.payload as Record<string, unknown>;
+  const empty = { ...annotated, payload: neither } as unknown as typeof annotated;
+  t.throws(() => encodeEvent(topics.transactionsCorrections, empty), {
+    instanceOf: InvalidEventError,
+  });
+});

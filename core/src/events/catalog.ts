@@ -17,6 +17,7 @@ import { topics, type TopicName } from './topics.js';
 import {
   enrichedTransactionV1Schema,
   rawTransactionV1Schema,
+  transactionAnnotatedV1Schema,
   transactionRecategorizedV1Schema,
 } from './transactions.js';
 import {
@@ -30,6 +31,7 @@ export const eventTypes = {
   transactionRaw: 'transaction.raw',
   transactionEnriched: 'transaction.enriched',
   transactionRecategorized: 'transaction.recategorized',
+  transactionAnnotated: 'transaction.annotated',
   alertRaised: 'alert.raised',
   walletOpened: 'wallet.opened',
   walletUpdated: 'wallet.updated',
@@ -49,6 +51,7 @@ export const eventCatalog = {
   },
   [topics.transactionsCorrections]: {
     [eventTypes.transactionRecategorized]: { 1: transactionRecategorizedV1Schema },
+    [eventTypes.transactionAnnotated]: { 1: transactionAnnotatedV1Schema },
   },
   [topics.alerts]: { [eventTypes.alertRaised]: { 1: alertRaisedV1Schema } },
   [topics.walletEvents]: {

@@ -326,11 +326,29 @@ const walletsSnapshot: TopicEvent<typeof topics.refWallets> = {
   },
 };
 
+const annotated: TopicEvent<typeof topics.transactionsCorrections> = {
+  id: 'evt_corr_02',
+  type: 'transaction.annotated',
+  version: 1,
+  key: userId,
+  occurredAt: '2026-11-25T08:05:00.000Z',
+  producedAt: '2026-11-25T08:05:00.020Z',
+  source: 'analytics-api',
+  payload: {
+    correctionId: 'corr_02',
+    transactionId: 'tx_acme-000123',
+    userId,
+    tags: ['weekly-shop', 'shared'],
+    note: 'split with Sam',
+    annotatedAt: '2026-11-25T08:05:00.000Z',
+  },
+};
+
 /** One example of every (topic, type, version) in the catalog. */
 export const exampleEvents = {
   [topics.transactionsRaw]: [rawTransaction],
   [topics.transactionsEnriched]: [enrichedTransaction],
-  [topics.transactionsCorrections]: [recategorized],
+  [topics.transactionsCorrections]: [recategorized, annotated],
   [topics.alerts]: [alertRaised],
   [topics.walletEvents]: [walletOpened, walletUpdated, walletBalanceChanged],
   [topics.deadLetter]: [deadLetter],

@@ -190,6 +190,26 @@ export const transactionRecategorizedV1Schema = z.object({
 });
 export type TransactionRecategorizedV1 = z.infer<typeof transactionRecategorizedV1Schema>;
 
+/**
+ * transactions.corrections, type `transaction.annotated`, version 1: the user set the tags and/or the
+ * note of one transaction. Each field present replaces the stored value whole (`tags: []` clears the
+ * tags, `note: null` clears the note); an absent field is left as it is.
+ */
+export const transactionAnnotatedV1Schema = z
+  .object({
+    /** Stable id of this correction (the API request's id). */
+    correctionId: idSchema,
+    transactionId: idSchema,
+    userId: idSchema,
+    tags: z.array(tagSchema).max(tagsPerTransactionMax).optional(),
+    note: z.string().max(textLengthMax).nullable().optional(),
+    annotatedAt: isoDateTimeSchema,
+  })
+  .refine((value) => value.tags !== undefined || value.note !== undefined, {
+    message: 'tags or note (or both) must be given',
+  });
+export type TransactionAnnotatedV1 = z.infer<typeof transactionAnnotatedV1Schema>;
+
 /** The amount with its sign: positive when money came in, negative when it went out. */
 export function signedAmount(transaction: Pick<RawTransactionV1, 'kind' | 'amount'>): bigint {
   return transactionKindDirection[transaction.kind] === 'in'
