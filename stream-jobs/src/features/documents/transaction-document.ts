@@ -13,7 +13,7 @@ import type { CategoryReason } from '../categorize/categorize.js';
 
 /**
  * How many category revisions fit in one raw version: `version = rawVersion * categoryRevisionSlots +
- * categoryRevision`, so a source correction (higher raw version) always beats a recategorization of
+ * categoryRevision + annotationRevision`, so a source correction (higher raw version) always beats a recategorization of
  * the previous version, and a recategorization beats the document it changes.
  */
 export const categoryRevisionSlots = 1_048_576;
@@ -34,10 +34,12 @@ export interface TransactionDocument {
   walletId: string;
   source: string;
   externalId: string;
-  /** Monotone per id: `rawVersion * categoryRevisionSlots + categoryRevision`. */
+  /** Monotone per id: `rawVersion * categoryRevisionSlots + categoryRevision + annotationRevision`. */
   version: number;
   rawVersion: number;
   categoryRevision: number;
+  /** Accepted user annotations (tags, note) of this transaction; absent on documents older than them. */
+  annotationRevision?: number | undefined;
   status: TransactionStatus;
   kind: TransactionKind;
   direction: 'in' | 'out';
@@ -61,15 +63,19 @@ export interface TransactionDocument {
   merchantKey: string;
   merchantName: string;
   description?: string | undefined;
+  /** The note in effect: the user's when they set one (`transaction.annotated`), else the source's. */
   note?: string | undefined;
+  /** The note as the source sent it. */
+  sourceNote?: string | undefined;
   mcc?: string | undefined;
   bankCategory?: string | undefined;
   category: CategoryAssignment;
   categoryReason: CategoryReason;
   /** The category the source sent, if any (kept so a recategorization can re-run categorization). */
   sourceCategory?: string | undefined;
-  /** Tags as the source sent them (`tags` adds the ones rules add). */
+  /** Tags as the source sent them. */
   sourceTags?: string[] | undefined;
+  /** The user's tags when they set them (`transaction.annotated`), else the source's plus the ones rules add. */
   tags: string[];
   transferId?: string | undefined;
   transferInternal?: boolean | undefined;

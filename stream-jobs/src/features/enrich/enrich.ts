@@ -30,6 +30,17 @@ export interface UserContext {
   categorization: CategorizationContext;
   /** The number of accepted recategorizations of this transaction (0 when none). */
   categoryRevision: number;
+  /** The tags and note the user set on this transaction, if any (they win over the source's). */
+  annotation?: UserAnnotation | undefined;
+}
+
+/** What the user set on one transaction (`transaction.annotated`): each given field wins whole. */
+export interface UserAnnotation {
+  tags?: string[];
+  /** `null`: cleared by the user. */
+  note?: string | null;
+  /** Accepted annotations so far (raises the document version). */
+  revision: number;
 }
 
 export interface EnrichInput {
@@ -75,16 +86,20 @@ export function enrich({ raw, eventId, user, rates, now }: EnrichInput): Transac
     ? (user.categorization.rules.find((r) => r.ruleId === categorization.assignment.ruleId)
         ?.addTags ?? [])
     : [];
-  const tags = [...new Set([...raw.tags, ...ruleTags])];
+  const annotation = user.annotation;
+  const tags = annotation?.tags ?? [...new Set([...raw.tags, ...ruleTags])];
+  const note = annotation?.note !== undefined ? (annotation.note ?? undefined) : raw.note;
+  const annotationRevision = annotation?.revision ?? 0;
   const doc: TransactionDocument = {
     id: raw.transactionId,
     userId: raw.userId,
     walletId: raw.walletId,
     source: raw.source,
     externalId: raw.externalId,
-    version: raw.version * categoryRevisionSlots + user.categoryRevision,
+    version: raw.version * categoryRevisionSlots + user.categoryRevision + annotationRevision,
     rawVersion: raw.version,
     categoryRevision: user.categoryRevision,
+    annotationRevision,
     status: raw.status,
     kind: raw.kind,
     direction,
@@ -108,7 +123,8 @@ export function enrich({ raw, eventId, user, rates, now }: EnrichInput): Transac
     merchantKey: merchant.merchantId,
     merchantName: merchant.name,
     description: raw.description,
-    note: raw.note,
+    note,
+    sourceNote: raw.note,
     mcc: raw.mcc,
     bankCategory: raw.bankCategory,
     category: categorization.assignment,
@@ -156,7 +172,9 @@ export function rawOfDocument(doc: TransactionDocument): RawTransactionV1 {
   if (doc.sourceCategory !== undefined) raw.category = doc.sourceCategory;
   if (doc.mcc !== undefined) raw.mcc = doc.mcc;
   if (doc.bankCategory !== undefined) raw.bankCategory = doc.bankCategory;
-  if (doc.note !== undefined) raw.note = doc.note;
+  // Documents written before annotations existed have no `annotationRevision`: their note is the source's.
+  const sourceNote = doc.annotationRevision === undefined ? doc.note : doc.sourceNote;
+  if (sourceNote !== undefined) raw.note = sourceNote;
   if (doc.channel !== undefined) raw.channel = doc.channel as RawTransactionV1['channel'];
   if (doc.transferId !== undefined)
     raw.transfer = { transferId: doc.transferId, internal: doc.transferInternal ?? false };

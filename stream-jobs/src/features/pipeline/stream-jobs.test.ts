@@ -15,6 +15,7 @@ import { createSqlSearchIndex } from '../search/sql-index.js';
 import { createStreamJobs } from './stream-jobs.js';
 import { formatReport, reconcile } from '../reconcile/reconcile.js';
 import {
+  annotatedEvent,
   budgetsEvent,
   collect,
   correctionEvent,
@@ -268,4 +269,126 @@ test('reconcile is clean after the pipeline and names a corrupted rollup, a miss
     /month\|2026-11\|total\|all.*stored expense=1 .*recomputed expense=3750/,
   );
   t.regex(formatReport(broken), /reconcile: differences found/);
+});
+
+test('an annotation sets tags and note: document, tag rollups, index and enriched event follow; redelivery is a no-op; a bank correction keeps them', async (t) => {
+  const { eventLog, store, index, start } = await setup(t);
+  await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
+  const jobs = await start();
+  const enriched = await collect(eventLog, topics.transactionsEnriched, 'test-enriched');
+  const original = rawTransaction({
+    transactionId: 'a1',
+    amount: { amount: 3_000n, currency: 'NZD' },
+    tags: ['groceries-run'],
+    note: 'from the bank',
+  });
+  await eventLog.send(topics.transactionsRaw, [rawEvent(original)]);
+  t.true(await eventually(async () => (await store.getTransactions(['a1'])).size === 1));
+  const tagCell = async (tag: string) =>
+    (
+      await store.queryRollups({
+        userId: 'user-1',
+        grain: 'month',
+        dimension: 'tag',
+        key: tag,
+        period: '2026-11',
+      })
+    )[0]?.amounts.expense ?? 0n;
+  t.is(await tagCell('groceries-run'), 3_000n);
+  const doc = async () => (await store.getTransactions(['a1'])).get('a1')!;
+  const before = await doc();
+
+  const annotation = {
+    correctionId: 'ann-1',
+    transactionId: 'a1',
+    userId: 'user-1',
+    tags: ['shared', 'weekly-shop'],
+    note: 'split with Sam',
+    annotatedAt: '2026-11-25T10:00:00Z',
+  };
+  // Delivered twice: the second changes nothing.
+  await eventLog.send(topics.transactionsCorrections, [
+    annotatedEvent(annotation),
+    annotatedEvent(annotation),
+  ]);
+  t.true(await eventually(async () => (await tagCell('shared')) === 3_000n));
+  t.is(await tagCell('weekly-shop'), 3_000n);
+  t.is(await tagCell('groceries-run'), 0n);
+  const annotated = await doc();
+  t.deepEqual(annotated.tags, ['shared', 'weekly-shop']);
+  t.is(annotated.note, 'split with Sam');
+  t.is(annotated.sourceNote, 'from the bank');
+  t.is(annotated.annotationRevision, 1);
+  t.is(annotated.version, before.version + 1);
+  t.deepEqual(
+    (await index.search({ userId: 'user-1', text: 'sam' })).map((d) => [d.id, d.version, d.tags]),
+    [['a1', annotated.version, ['shared', 'weekly-shop']]],
+  );
+  t.true(
+    await eventually(() =>
+      enriched.values.some((e) => (e.payload as { note?: string }).note === 'split with Sam'),
+    ),
+  );
+  const last = enriched.values.at(-1)!;
+  t.is(last.id, `a1:v${annotated.version}`);
+  t.deepEqual((last.payload as { tags: string[] }).tags, ['shared', 'weekly-shop']);
+
+  // An older annotation of the note arrives late: ignored; a newer one that only clears the note
+  // keeps the tags.
+  await eventLog.send(topics.transactionsCorrections, [
+    annotatedEvent({
+      ...annotation,
+      correctionId: 'ann-0',
+      note: 'older',
+      tags: undefined,
+      annotatedAt: '2026-11-25T09:00:00Z',
+    }),
+    annotatedEvent({
+      ...annotation,
+      correctionId: 'ann-2',
+      note: null,
+      tags: undefined,
+      annotatedAt: '2026-11-25T11:00:00Z',
+    }),
+  ]);
+  t.true(await eventually(async () => (await doc()).annotationRevision === 2));
+  t.is((await doc()).note, undefined);
+  t.deepEqual((await doc()).tags, ['shared', 'weekly-shop']);
+
+  // The bank corrects the amount (v2) and its tags: the user's tags and cleared note stay.
+  await eventLog.send(topics.transactionsRaw, [
+    rawEvent({
+      ...original,
+      version: 2,
+      amount: { amount: 5_000n, currency: 'NZD' },
+      tags: ['bank-tag'],
+    }),
+  ]);
+  t.true(await eventually(async () => (await doc()).rawVersion === 2));
+  const corrected = await doc();
+  t.deepEqual(corrected.tags, ['shared', 'weekly-shop']);
+  t.deepEqual(corrected.sourceTags, ['bank-tag']);
+  t.is(corrected.note, undefined);
+  t.is(corrected.version, 2 * 1_048_576 + 2);
+  t.is(await tagCell('shared'), 5_000n);
+  t.is(await tagCell('bank-tag'), 0n);
+
+  // An annotation of a transaction not seen yet is applied when it arrives.
+  await eventLog.send(topics.transactionsCorrections, [
+    annotatedEvent({
+      ...annotation,
+      correctionId: 'ann-3',
+      transactionId: 'a2',
+      tags: ['early'],
+      note: undefined,
+    }),
+  ]);
+  t.true(await eventually(async () => (await store.getState('annotation', 'a2')) !== null));
+  await eventLog.send(topics.transactionsRaw, [rawEvent(rawTransaction({ transactionId: 'a2' }))]);
+  t.true(await eventually(async () => (await tagCell('early')) === 1_250n));
+  t.deepEqual(await rollupDifferences(store), []);
+  await jobs.stop();
+  const report = await reconcile({ store, index, eventLog });
+  t.true(report.ok, formatReport(report));
+  await enriched.close();
 });

@@ -26,6 +26,7 @@ import {
 import type { AlertRaisedV1 } from '@spendstream/core/events/alerts';
 import type {
   RawTransactionV1,
+  TransactionAnnotatedV1,
   TransactionRecategorizedV1,
 } from '@spendstream/core/events/transactions';
 import type {
@@ -45,7 +46,7 @@ import {
 } from '../alerts/alert-rules.js';
 import { alertIdentity, alertRaisedV1Schema } from '@spendstream/core/events/alerts';
 import { z } from 'zod';
-import type { ApplyItem, DocumentStore } from '../documents/store.js';
+import type { ApplyItem, DocumentStore, StateEntry } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import { enrich, rawOfDocument } from '../enrich/enrich.js';
 import { createRatesTable, type RatesTable } from '../enrich/rates.js';
@@ -58,9 +59,11 @@ import {
 import type { SearchIndex } from '../search/search-index.js';
 import {
   loadUserState,
+  mergeAnnotation,
   revisionOrder,
   stateKinds,
   userContextOf,
+  type AnnotationValue,
   type OverrideValue,
   type UserState,
 } from './user-state.js';
@@ -439,7 +442,8 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     if (docs.length === 0) return;
     const producedAt = now().toUTC().toISO()!;
     const messages = docs.map((doc) => {
-      const raw = rawOfDocument(doc);
+      // The note in effect (the user's when set) replaces the source's.
+      const { note: _sourceNote, ...raw } = rawOfDocument(doc);
       const event = {
         id: `${doc.id}:v${doc.version}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 128),
         type: eventTypes.transactionEnriched,
@@ -451,6 +455,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         causationId: doc.sourceEventId,
         payload: {
           ...raw,
+          ...(doc.note !== undefined ? { note: doc.note } : {}),
           tags: doc.tags,
           merchantClean: doc.merchantName,
           merchantKey: doc.merchantKey,
@@ -478,21 +483,21 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     decoded: Array<{ message: IncomingMessage; event: TopicEvent<typeof topics.transactionsRaw> }>,
   ): Promise<void> {
     const items: ApplyItem[] = [];
-    const overrides = await untilWritten('documents', () =>
-      store.getStates(
-        stateKinds.override,
-        decoded.map(({ event }) => (event.payload as RawTransactionV1).transactionId),
-      ),
+    const { overrides, annotations } = await correctionsOf(
+      decoded.map(({ event }) => (event.payload as RawTransactionV1).transactionId),
     );
     for (const { message, event } of decoded) {
       const raw = event.payload as RawTransactionV1;
       try {
         const state = await untilWritten('documents', () => userState(raw.userId));
-        const override = overrides.get(raw.transactionId);
         const doc = enrich({
           raw,
           eventId: event.id,
-          user: userContextOf(state, override?.value as OverrideValue | undefined),
+          user: userContextOf(
+            state,
+            overrides.get(raw.transactionId)?.value as OverrideValue | undefined,
+            annotations.get(raw.transactionId)?.value as AnnotationValue | undefined,
+          ),
           rates,
           now: now(),
         });
@@ -506,46 +511,90 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     await writeDocuments(items);
   }
 
+  /** Per transaction id, its stored recategorization and annotation, if any. */
+  async function correctionsOf(
+    ids: string[],
+  ): Promise<{ overrides: Map<string, StateEntry>; annotations: Map<string, StateEntry> }> {
+    const [overrides, annotations] = await untilWritten('documents', () =>
+      Promise.all([
+        store.getStates(stateKinds.override, ids),
+        store.getStates(stateKinds.annotation, ids),
+      ]),
+    );
+    return { overrides, annotations };
+  }
+
+  /**
+   * Stores a correction (recategorization or annotation) when it is newer than what is stored, then
+   * re-enriches the stored document with every correction of the transaction. The document is
+   * re-enriched even when the correction was already stored: a crash between storing it and
+   * writing the document is finished by the redelivery (an applied version is `stale`, a no-op).
+   */
   async function handleCorrection(
     event: TopicEvent<typeof topics.transactionsCorrections>,
   ): Promise<void> {
-    const correction = event.payload as TransactionRecategorizedV1;
-    const order = `${DateTime.fromISO(correction.correctedAt).toUTC().toISO()}|${correction.correctionId}`;
-    const current = await untilWritten('documents', () =>
-      store.getState(stateKinds.override, correction.transactionId),
-    );
-    if (current && current.order >= order) return; // an older or repeated correction
-    const revision = ((current?.value as OverrideValue | undefined)?.revision ?? 0) + 1;
-    await untilWritten('documents', () =>
-      store.putState({
-        kind: stateKinds.override,
-        key: correction.transactionId,
-        userId: correction.userId,
-        order,
-        value: { category: correction.category, revision },
-      }),
-    );
-    if (correction.applyToMerchant && correction.merchantKey) {
-      await untilWritten('documents', () =>
-        store.putState({
-          kind: stateKinds.merchantCorrection,
-          key: `${correction.userId}|${correction.merchantKey}`,
-          userId: correction.userId,
-          order,
-          value: { category: correction.category },
-        }),
+    const { transactionId, userId } = event.payload;
+    if (event.type === eventTypes.transactionAnnotated) {
+      const annotation = event.payload as TransactionAnnotatedV1;
+      const current = await untilWritten('documents', () =>
+        store.getState(stateKinds.annotation, transactionId),
       );
-      userCache.delete(correction.userId);
+      const next = mergeAnnotation(current?.value as AnnotationValue | undefined, annotation);
+      if (next)
+        await untilWritten('documents', () =>
+          store.putState({
+            kind: stateKinds.annotation,
+            key: transactionId,
+            userId,
+            order: revisionOrder(next.revision),
+            value: next,
+          }),
+        );
+    } else {
+      const correction = event.payload as TransactionRecategorizedV1;
+      const order = `${DateTime.fromISO(correction.correctedAt).toUTC().toISO()}|${correction.correctionId}`;
+      const current = await untilWritten('documents', () =>
+        store.getState(stateKinds.override, transactionId),
+      );
+      if (!current || current.order < order) {
+        const revision = ((current?.value as OverrideValue | undefined)?.revision ?? 0) + 1;
+        await untilWritten('documents', () =>
+          store.putState({
+            kind: stateKinds.override,
+            key: transactionId,
+            userId,
+            order,
+            value: { category: correction.category, revision },
+          }),
+        );
+      }
+      if (correction.applyToMerchant && correction.merchantKey) {
+        await untilWritten('documents', () =>
+          store.putState({
+            kind: stateKinds.merchantCorrection,
+            key: `${userId}|${correction.merchantKey}`,
+            userId,
+            order,
+            value: { category: correction.category },
+          }),
+        );
+        userCache.delete(userId);
+      }
     }
     const existing = (
-      await untilWritten('documents', () => store.getTransactions([correction.transactionId]))
-    ).get(correction.transactionId);
-    if (!existing || existing.userId !== correction.userId) return; // the raw transaction will pick the override up
-    const state = await userState(correction.userId);
+      await untilWritten('documents', () => store.getTransactions([transactionId]))
+    ).get(transactionId);
+    if (!existing || existing.userId !== userId) return; // the raw transaction will pick them up
+    const { overrides, annotations } = await correctionsOf([transactionId]);
+    const state = await untilWritten('documents', () => userState(userId));
     const doc = enrich({
       raw: rawOfDocument(existing),
       eventId: existing.sourceEventId,
-      user: userContextOf(state, { category: correction.category, revision }),
+      user: userContextOf(
+        state,
+        overrides.get(transactionId)?.value as OverrideValue | undefined,
+        annotations.get(transactionId)?.value as AnnotationValue | undefined,
+      ),
       rates,
       now: now(),
     });

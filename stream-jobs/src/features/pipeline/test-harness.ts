@@ -13,6 +13,7 @@ import {
 import type { EventLog, OutgoingMessage } from '@spendstream/core/event-log';
 import type {
   RawTransactionV1,
+  TransactionAnnotatedV1,
   TransactionRecategorizedV1,
 } from '@spendstream/core/events/transactions';
 import type { BudgetsSnapshotV1, UserSettingsV1 } from '@spendstream/core/events/reference';
@@ -91,6 +92,26 @@ export function correctionEvent(correction: TransactionRecategorizedV1): Outgoin
   };
   return {
     key: correction.userId,
+    value: encodeEvent(
+      topics.transactionsCorrections,
+      event as TopicEvent<typeof topics.transactionsCorrections>,
+    ),
+  };
+}
+
+export function annotatedEvent(annotation: TransactionAnnotatedV1): OutgoingMessage {
+  const event = {
+    id: `ann-${annotation.correctionId}`,
+    type: eventTypes.transactionAnnotated,
+    version: 1 as const,
+    key: annotation.userId,
+    occurredAt: annotation.annotatedAt,
+    producedAt,
+    source: 'test',
+    payload: annotation,
+  };
+  return {
+    key: annotation.userId,
     value: encodeEvent(
       topics.transactionsCorrections,
       event as TopicEvent<typeof topics.transactionsCorrections>,

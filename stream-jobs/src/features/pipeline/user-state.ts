@@ -14,6 +14,8 @@ import {
   type UserSettingsV1,
   type WalletsSnapshotV1,
 } from '@spendstream/core/events/reference';
+import { DateTime } from 'luxon';
+import type { TransactionAnnotatedV1 } from '@spendstream/core/events/transactions';
 import type { Category } from '../categorize/categories.js';
 import type { DocumentStore } from '../documents/store.js';
 import type { UserContext } from '../enrich/enrich.js';
@@ -25,12 +27,56 @@ export const stateKinds = {
   wallets: 'wallets',
   override: 'override',
   merchantCorrection: 'merchant-correction',
+  annotation: 'annotation',
 } as const;
 
 /** A per-transaction recategorization: the category and how many were accepted so far. */
 export interface OverrideValue {
   category: string;
   revision: number;
+}
+
+/** One field the user set on a transaction, with the order of the annotation that set it. */
+export interface AnnotatedField<T> {
+  value: T;
+  /** `annotatedAt|correctionId`: a field is replaced only by a greater order. */
+  order: string;
+}
+
+/**
+ * A per-transaction annotation (tags and note set by the user). Each field keeps the newest value
+ * given for it, by its own order, so annotations that set different fields in any arrival order
+ * add up to the same state; `revision` counts the accepted changes (it raises the version).
+ */
+export interface AnnotationValue {
+  tags?: AnnotatedField<string[]> | undefined;
+  /** `null`: the user cleared the note (the source's note is hidden too). */
+  note?: AnnotatedField<string | null> | undefined;
+  revision: number;
+}
+
+/**
+ * Folds one `transaction.annotated` into the stored annotation. Returns the new value, or
+ * undefined when nothing changes (a redelivery, or older than what each given field holds).
+ */
+export function mergeAnnotation(
+  current: AnnotationValue | undefined,
+  annotation: Pick<TransactionAnnotatedV1, 'tags' | 'note' | 'annotatedAt' | 'correctionId'>,
+): AnnotationValue | undefined {
+  const order = `${DateTime.fromISO(annotation.annotatedAt).toUTC().toISO()}|${annotation.correctionId}`;
+  const next: AnnotationValue = { ...current, revision: current?.revision ?? 0 };
+  let changed = false;
+  if (annotation.tags !== undefined && (current?.tags?.order ?? '') < order) {
+    next.tags = { value: [...new Set(annotation.tags)], order };
+    changed = true;
+  }
+  if (annotation.note !== undefined && (current?.note?.order ?? '') < order) {
+    next.note = { value: annotation.note, order };
+    changed = true;
+  }
+  if (!changed) return undefined;
+  next.revision += 1;
+  return next;
 }
 
 /** Orders snapshots by revision as strings. */
@@ -70,7 +116,11 @@ export async function loadUserState(store: DocumentStore, userId: string): Promi
 }
 
 /** The enrichment context of one transaction of this user. */
-export function userContextOf(state: UserState, override: OverrideValue | undefined): UserContext {
+export function userContextOf(
+  state: UserState,
+  override: OverrideValue | undefined,
+  annotation?: AnnotationValue | undefined,
+): UserContext {
   const custom = new Map<string, Category>(
     (state.rules?.categories ?? []).map((c) => [
       c.id,
@@ -87,5 +137,12 @@ export function userContextOf(state: UserState, override: OverrideValue | undefi
       customCategories: custom,
     },
     categoryRevision: override?.revision ?? 0,
+    annotation: annotation
+      ? {
+          ...(annotation.tags ? { tags: annotation.tags.value } : {}),
+          ...(annotation.note ? { note: annotation.note.value } : {}),
+          revision: annotation.revision,
+        }
+      : undefined,
   };
 }
