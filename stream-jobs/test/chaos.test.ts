@@ -19,7 +19,7 @@ import {
 const workerPath = fileURLToPath(new URL('./chaos-worker.ts', import.meta.url));
 
 test.serial(
-  'three deliveries of every event, shuffled, 5% 30 days late, corrections, reversals and recategorizations, then a replay from offset 0',
+  'three deliveries of every event, shuffled, 5% 30 days late, corrections, reversals, recategorizations and annotations, then a replay from offset 0',
   async (t) => {
     const setup = await realSetup(t, 'chaos_disorder');
     const load = workload(60, 1);

@@ -22,6 +22,7 @@ import {
 } from '../src/features/documents/test-documents.js';
 import { createStreamJobs, type StreamJobs } from '../src/features/pipeline/stream-jobs.js';
 import {
+  annotatedEvent,
   correctionEvent,
   eventually,
   rawEvent,
@@ -102,15 +103,18 @@ export async function realSetup(t: ExecutionContext, name: string): Promise<Real
 export interface Workload {
   /** Messages in the order to send them. */
   messages: OutgoingMessage[];
-  /** Per transaction id, the final raw version and whether a recategorization applies. */
-  finals: Map<string, { version: number; recategorized: boolean }>;
-  /** Recategorizations, sent after the raw events. */
+  /** Per transaction id, the final raw version and whether a recategorization and an annotation apply. */
+  finals: Map<string, { version: number; recategorized: boolean; annotated: boolean }>;
+  /** Recategorizations and annotations, sent after the raw events. */
   corrections: OutgoingMessage[];
 }
 
+/** The tag the workload's annotations set. */
+const annotatedTag = 'chaos-annotated';
+
 /**
  * `count` transactions over a few users: 10% corrected (v2), 5% reversed (v3), 5% 30 days late,
- * 10% recategorized; every raw event delivered `copies` times, all in a shuffled order.
+ * 10% recategorized, 10% annotated (tags and note); every raw event delivered `copies` times, all in a shuffled order.
  */
 export function workload(count: number, seed: number, copies = 3): Workload {
   const random = seededRandom(seed);
@@ -129,7 +133,7 @@ export function workload(count: number, seed: number, copies = 3): Workload {
   );
   const raws: OutgoingMessage[] = [];
   const corrections: OutgoingMessage[] = [];
-  const finals = new Map<string, { version: number; recategorized: boolean }>();
+  const finals = new Map<string, { version: number; recategorized: boolean; annotated: boolean }>();
   const merchants = [
     'COUNTDOWN PONSONBY',
     'UBER *TRIP',
@@ -176,7 +180,20 @@ export function workload(count: number, seed: number, copies = 3): Workload {
         }),
       );
     }
-    finals.set(base.transactionId!, { version: versions.length, recategorized });
+    const annotated = random() < 0.1;
+    if (annotated) {
+      corrections.push(
+        annotatedEvent({
+          correctionId: `a-${base.transactionId}`,
+          transactionId: base.transactionId!,
+          userId: base.userId!,
+          tags: [annotatedTag],
+          note: 'annotated in the chaos suite',
+          annotatedAt: '2026-11-25T10:00:00Z',
+        }),
+      );
+    }
+    finals.set(base.transactionId!, { version: versions.length, recategorized, annotated });
   }
   return { messages: [...setup, ...shuffled(raws, random)], finals, corrections };
 }
@@ -232,6 +249,7 @@ export async function waitForFinals(
           doc.category.id !== 'presents'
         )
           return false;
+        if (withCorrections && final.annotated && !doc.tags.includes(annotatedTag)) return false;
       }
       await setup.index.refresh();
       const versions = await setup.index.versions(ids);
