@@ -3,6 +3,7 @@
 // See docs/infra.md.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { envFilePath, readConfig, stateDir, type InfraConfig } from './src/config.js';
+import { chromium } from './src/chromium.js';
 import { ferretdb } from './src/ferretdb.js';
 import { kafka } from './src/kafka.js';
 import { mariadb } from './src/mariadb.js';
@@ -10,8 +11,11 @@ import { opensearch } from './src/opensearch.js';
 import { InfraError, livePid, removeFile, sleep } from './src/proc.js';
 import type { InfraServer } from './src/server.js';
 
-/** In the order they come up: Kafka first, the others wait on it least. */
-const servers: readonly InfraServer[] = [kafka, mariadb, ferretdb, opensearch];
+/**
+ * In the order they come up: Kafka first, the others wait on it least; chromium (a package, not a
+ * server, for the dashboard's browser tests) last.
+ */
+const servers: readonly InfraServer[] = [kafka, mariadb, ferretdb, opensearch, chromium];
 const lockFile = `${stateDir}/infra.lock`;
 /** Long enough for a first install from nothing (downloads and a Go build). */
 const lockWaitMs = 20 * 60_000;
@@ -129,7 +133,7 @@ async function main(): Promise<number> {
       return (await status(config)) ? 0 : 1;
     default:
       console.error(
-        'usage: tsx infra/infra.ts up|down|status [kafka|mariadb|ferretdb|opensearch ...]',
+        'usage: tsx infra/infra.ts up|down|status [kafka|mariadb|ferretdb|opensearch|chromium ...]',
       );
       return 2;
   }

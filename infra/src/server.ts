@@ -13,7 +13,7 @@ export interface ServerStatus {
 }
 
 export interface InfraServer {
-  name: 'kafka' | 'mariadb' | 'ferretdb' | 'opensearch';
+  name: 'kafka' | 'mariadb' | 'ferretdb' | 'opensearch' | 'chromium';
   /** Downloads or builds what is missing (idempotent; fast when everything is there). */
   install(config: InfraConfig): Promise<void>;
   /** Starts it when it is not up and waits until it answers (bounded). */
