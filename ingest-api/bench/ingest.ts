@@ -126,6 +126,10 @@ async function main(): Promise<void> {
       BENCH_ISSUER: issuer,
       BENCH_JWKS: JSON.stringify(publicJwks([key])),
       DATA_DIR: dataDir,
+      // A CPU profile of the server (bench/server.ts writes it on exit), for finding where time goes.
+      ...(process.env.BENCH_CPU_PROFILE
+        ? { BENCH_CPU_PROFILE: `${process.env.BENCH_CPU_PROFILE}-${backend}.cpuprofile` }
+        : {}),
       ...(backend === 'kafka'
         ? { KAFKA_BROKERS: servers.KAFKA_BROKERS, DATABASE_URL: databaseUrl ?? '' }
         : {}),

@@ -5,6 +5,8 @@
  * (DATA_DIR). Tokens are verified against the JWKS in BENCH_JWKS; wallets are the generator's users'
  * (BENCH_USERS, BENCH_SEED), registered in the in-memory directory.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createTokenVerifier } from '@spendstream/core/auth';
 import { createEventLog } from '@spendstream/core/event-log';
 import { startService } from '@spendstream/core/http';
@@ -20,6 +22,13 @@ const env = (name: string): string => {
   return value;
 };
 const logKind = env('BENCH_LOG');
+const profilePath = process.env.BENCH_CPU_PROFILE;
+const profiler = profilePath ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const topic = env('BENCH_TOPIC');
 const log = createLogger({ service: 'ingest-api', level: 'warn' });
 const sql = createSql(
@@ -71,6 +80,10 @@ console.log(JSON.stringify({ msg: 'bench-listening', port: Number(new URL(server
 process.on('SIGTERM', () => {
   void (async () => {
     await server.close();
+    if (profiler && profilePath) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(profilePath, JSON.stringify(profile));
+    }
     await eventLog.close();
     await sql.destroy();
     process.exit(0);

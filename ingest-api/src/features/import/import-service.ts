@@ -20,7 +20,8 @@ import {
 } from '@spendstream/core/errors';
 import { type Caller, callerKey, resolveUser, sourceOf } from '../transactions/caller.js';
 import { batchItemsMax, type IngestService } from '../transactions/ingest-service.js';
-import { transactionInputSchema, type TransactionInput } from '../transactions/schema.js';
+import { parseTransactionInput } from '../transactions/fast-input.js';
+import type { TransactionInput } from '../transactions/schema.js';
 import { toRawTransaction } from '../transactions/to-raw.js';
 import type { WalletDirectory } from '../transactions/wallet-directory.js';
 import { parseCsv, type CsvMapping } from './csv-mapping.js';
@@ -235,7 +236,7 @@ export function createImportService(deps: {
             continue;
           }
           try {
-            const input = transactionInputSchema.parse(rowToInput(row, walletId, userId));
+            const input = parseTransactionInput(rowToInput(row, walletId, userId));
             toRawTransaction(input, { source, userId, channel: 'file', nowMs });
             if (!spool.write(`${JSON.stringify({ line: row.line, input })}\n`)) {
               await new Promise<void>((resolve) => spool.once('drain', () => resolve()));

@@ -15,13 +15,7 @@ import {
   type ErrorCode,
   type FieldProblem,
 } from '@spendstream/core/errors';
-import {
-  encodeEvent,
-  eventHeaders,
-  eventTypes,
-  topics,
-  type RawTransactionV1,
-} from '@spendstream/core/events';
+import { topics, type RawTransactionV1 } from '@spendstream/core/events';
 import type { EventLog, OutgoingMessage } from '@spendstream/core/event-log';
 import { fieldProblems } from '@spendstream/core/http';
 import {
@@ -32,7 +26,8 @@ import {
 } from '../dedupe/dedupe-store.js';
 import { createPublisher } from './publisher.js';
 import { type Caller, resolveUser, sourceOf } from './caller.js';
-import { transactionInputSchema } from './schema.js';
+import { parseTransactionInput } from './fast-input.js';
+import { rawTransactionMessage } from './raw-event.js';
 import { contentHash, toRawTransaction } from './to-raw.js';
 import type { WalletDirectory } from './wallet-directory.js';
 
@@ -151,28 +146,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   let cyclesRunning = 0;
 
   function toMessage(raw: RawTransactionV1, correlationId: string | undefined): OutgoingMessage {
-    const id = `${raw.transactionId}:${raw.version}`;
-    const event = {
-      id,
-      type: eventTypes.transactionRaw,
-      version: 1 as const,
-      key: raw.userId,
-      occurredAt: raw.occurredAt,
-      producedAt: new Date(now()).toISOString(),
-      source: 'ingest-api',
-      ...(correlationId ? { correlationId } : {}),
-      payload: raw,
-    };
-    return {
-      key: raw.userId,
-      value: Buffer.from(encodeEvent(topics.transactionsRaw, event)),
-      headers: {
-        [eventHeaders.id]: id,
-        [eventHeaders.type]: eventTypes.transactionRaw,
-        [eventHeaders.version]: '1',
-        [eventHeaders.contentType]: 'application/json',
-      },
-    };
+    return rawTransactionMessage(raw, new Date(now()).toISOString(), correlationId);
   }
 
   /** Publish and wait for durability; on any failure the claims go and the request gets 503. */
@@ -420,7 +394,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
           ? (item as { externalId: string }).externalId.slice(0, 200)
           : undefined;
       try {
-        const input = transactionInputSchema.parse(item);
+        const input = parseTransactionInput(item);
         const userId = resolveUser(caller, input.userId);
         const raw = toRawTransaction(input, { source, userId, channel: options.channel, nowMs });
         valid.push({

@@ -1,0 +1,66 @@
+import test from 'ava';
+import {
+  decodeEvent,
+  encodeEvent,
+  eventHeaders,
+  eventTypes,
+  topics,
+} from '@spendstream/core/events';
+import { parseTransactionInput } from './fast-input.js';
+import { rawEventSource, rawTransactionMessage } from './raw-event.js';
+import { generatedBodies, validEdgeBodies } from './samples.js';
+import { toRawTransaction } from './to-raw.js';
+
+const nowMs = Date.parse('2026-11-25T12:00:00Z');
+const bodies = [...generatedBodies(1_000), ...validEdgeBodies].filter(
+  (b) => typeof b.occurredAt === 'string' && !Number.isNaN(Date.parse(b.occurredAt)),
+);
+
+function raws() {
+  return bodies.flatMap((body, i) => {
+    const input = parseTransactionInput(body);
+    try {
+      const raw = toRawTransaction(input, {
+        source: 'acme-bank',
+        userId: typeof body.userId === 'string' ? body.userId : 'u_a',
+        channel: i % 2 === 0 ? 'batch' : 'api',
+        nowMs,
+      });
+      return [{ ...raw, version: 1 + (i % 3) }];
+    } catch {
+      return []; // dates out of range for the fixed clock: not this test's subject
+    }
+  });
+}
+
+test('the hand-built message has exactly the bytes encodeEvent writes for the same event', (t) => {
+  const all = raws();
+  t.true(all.length >= 900, `${all.length} transactions`);
+  all.forEach((raw, i) => {
+    const producedAt = new Date(nowMs + i).toISOString();
+    const correlationId = i % 4 === 0 ? undefined : `req-${i}`;
+    const message = rawTransactionMessage(raw, producedAt, correlationId);
+    const expected = encodeEvent(topics.transactionsRaw, {
+      id: `${raw.transactionId}:${raw.version}`,
+      type: eventTypes.transactionRaw,
+      version: 1,
+      key: raw.userId,
+      occurredAt: raw.occurredAt,
+      producedAt,
+      source: rawEventSource,
+      ...(correlationId ? { correlationId } : {}),
+      payload: raw,
+    });
+    t.is(message.value.toString('utf8'), expected.toString('utf8'));
+    t.is(message.key, raw.userId);
+    t.is(message.headers?.[eventHeaders.id], `${raw.transactionId}:${raw.version}`);
+    // And consumers read back the very same transaction.
+    t.deepEqual(decodeEvent(topics.transactionsRaw, message.value).payload, raw);
+  });
+});
+
+test('an empty correlation id is left out, as the zod encode path did', (t) => {
+  const [raw] = raws();
+  const message = rawTransactionMessage(raw!, new Date(nowMs).toISOString(), '');
+  t.false('correlationId' in (JSON.parse(message.value.toString('utf8')) as object));
+});
