@@ -88,7 +88,11 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
     description:
       'Spend by category, merchant, wallet and tag, cash flow, budgets, search, exports and alerts. ' +
       'Amounts are `{ amount, currency }` with the amount in minor units as a decimal string; ' +
-      'periods are local calendar dates in the user\u2019s time zone, `to` exclusive in answers.',
+      'periods are local calendar dates in the user\u2019s time zone, `to` exclusive in answers. ' +
+      'Category ids are the leaf ids of the category tree, unique across it (`food`, and its ' +
+      'subcategories `groceries`, `coffee`, ...); a top-level id in a filter includes its ' +
+      'subcategories. Changed (breaking): subcategory ids were `<parent>.<child>` (`food.groceries`) ' +
+      'and are now the leaf id alone (`groceries`), which core\u2019s event schemas accept.',
   });
   const doc = extendOpenApiDocument(base, {
     tags: [

@@ -9,7 +9,7 @@ import { makeDoc, testUsers } from './support/factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const paris = testUsers[3]!; // Europe/Paris, EUR
-const food = { category: 'food', subcategory: 'food.groceries', merchant: 'Fresh Foods Store' };
+const food = { category: 'food', subcategory: 'groceries', merchant: 'Fresh Foods Store' };
 const docs = [
   // Previous period (2026-01-25 .. 2026-02-25): 5000 + 20000 of food; one just before it.
   makeDoc(paris, {

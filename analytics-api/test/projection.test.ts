@@ -98,7 +98,7 @@ test('the projector consumes transactions.enriched from the event log into the r
     homeAmountMinor: 4200n,
     homeCurrency: 'EUR',
     category: 'food',
-    subcategory: 'food.coffee',
+    subcategory: 'coffee',
     merchant: 'Cafe Luna',
     description: 'latte',
     note: null,
@@ -132,7 +132,7 @@ test('the projector consumes transactions.enriched from the event log into the r
   t.is(await total(), 4200n);
   t.like(await store.findTransaction('u-proj', 'tx_proj_1'), {
     category: 'food',
-    subcategory: 'food.coffee',
+    subcategory: 'coffee',
     merchant: 'Cafe Luna',
     tags: ['work'],
   });

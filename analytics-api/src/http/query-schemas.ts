@@ -45,7 +45,8 @@ export const periodParams = {
 export const commonParams = {
   userId: idSchema.optional(),
   walletId: listParam(idSchema),
-  category: listParam(z.string().min(1).max(130)),
+  /** Category leaf ids (`food`, `groceries`); a top-level id includes its subcategories. */
+  category: listParam(z.string().min(1).max(64)),
 };
 
 /** Turn the period parameters into a spec; `today` anchors a period without a date. */

@@ -41,7 +41,7 @@ export interface TransactionDoc {
   homeCurrency: string;
   /** The top-level category id (`food`). */
   category: string;
-  /** The subcategory id (`food.groceries`) when the transaction has one. */
+  /** The subcategory's leaf id (`groceries`, under `food`) when the transaction has one. */
   subcategory: string | null;
   merchant: string | null;
   description: string;

@@ -572,7 +572,7 @@ export function registerAnalyticsContract(
     [
       'subcategory, currency and status, largest first',
       {
-        categories: ['food.coffee', 'housing'],
+        categories: ['coffee', 'housing'],
         currencies: ['EUR', 'GBP', 'USD'],
         statuses: ['booked'],
         sort: 'amount_desc',

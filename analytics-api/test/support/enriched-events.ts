@@ -7,7 +7,7 @@ import type { EnrichedTransactionV1 } from '@spendstream/core/events';
 import type { TransactionDoc } from '../../src/query/analytics-store.js';
 
 export function enrichedOf(doc: TransactionDoc, version: number): EnrichedTransactionV1 {
-  const leaf = doc.subcategory?.split('.').at(-1);
+  const leaf = doc.subcategory ?? undefined;
   const local = DateTime.fromISO(doc.occurredAt).setZone(doc.timeZone);
   return {
     transactionId: doc.id,

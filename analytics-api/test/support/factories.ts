@@ -27,12 +27,12 @@ export function seededRandom(seed: number): () => number {
 }
 
 const spendCategories: Array<[string, string | null, string[]]> = [
-  ['food', 'food.groceries', ['Green Grocer Market', 'Fresh Foods Store']],
-  ['food', 'food.coffee', ['Cafe Luna', 'Bean There Coffee']],
-  ['food', 'food.restaurants', ['Pizza Planet', 'The Golden Wok']],
-  ['transport', 'transport.public', ['Metro Transit']],
-  ['transport', 'transport.fuel', ['Shell Station']],
-  ['housing', 'housing.rent', ['Landlord Homes']],
+  ['food', 'groceries', ['Green Grocer Market', 'Fresh Foods Store']],
+  ['food', 'coffee', ['Cafe Luna', 'Bean There Coffee']],
+  ['food', 'restaurants', ['Pizza Planet', 'The Golden Wok']],
+  ['transport', 'public_transport', ['Metro Transit']],
+  ['transport', 'fuel', ['Shell Station']],
+  ['housing', 'rent', ['Landlord Homes']],
   ['shopping', null, ['Book Nook', 'Mega Mart Online']],
 ];
 const tagPool = ['work', 'family', 'travel', 'health', 'gift'];
@@ -156,7 +156,7 @@ export function generateDocs(
             homeAmountMinor: homeAmountMinor * 10n,
             currency,
             category: 'income',
-            subcategory: 'income.salary',
+            subcategory: 'salary',
             merchant: 'Acme Payroll',
             description: 'salary',
             tags,
@@ -174,7 +174,7 @@ export function generateDocs(
             homeAmountMinor,
             currency,
             category: 'transfers',
-            subcategory: 'transfers.own',
+            subcategory: 'own_transfers',
             merchant: null,
             description: 'to savings',
             tags,

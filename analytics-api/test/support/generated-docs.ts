@@ -14,6 +14,7 @@ import {
 import { currencyExponent, isCurrencyCode } from '@spendstream/core/currencies';
 import { transactionKindDirection } from '@spendstream/core/events';
 import type { Flow, TransactionDoc } from '../../src/query/analytics-store.js';
+import { createDefaultCategoryCatalog } from '../../src/domain/categories.js';
 
 /** US dollars per major unit, in millionths: a fixed table so every run converts alike. */
 const usdMicrosPerUnit: Record<string, bigint> = {
@@ -31,6 +32,51 @@ const usdMicrosPerUnit: Record<string, bigint> = {
 
 function exponentOf(currency: string): number {
   return isCurrencyCode(currency) ? currencyExponent(currency) : 2;
+}
+
+/**
+ * The generator's ground truth (its own words: `coffee` / `coffee shop`) mapped onto the pipeline's
+ * category tree (leaf ids), the way stream-jobs' categorization would place them.
+ */
+const truthToLeaf: Record<string, Record<string, string>> = {
+  groceries: { '*': 'groceries' },
+  coffee: { '*': 'coffee' },
+  restaurants: { 'fast food': 'fast_food', 'food delivery': 'food_delivery', '*': 'restaurants' },
+  subscriptions: {
+    'streaming video': 'streaming',
+    'music streaming': 'music',
+    gym: 'fitness',
+    'cloud storage': 'software',
+    software: 'software',
+    '*': 'subscriptions',
+  },
+  housing: { '*': 'rent' },
+  transfers: { 'bank fee': 'bank_fees', '*': 'own_transfers' },
+  income: { interest: 'interest_earned', '*': 'salary' },
+  transport: { rideshare: 'rideshare', fuel: 'fuel', '*': 'public_transport' },
+  shopping: {
+    electronics: 'electronics',
+    clothing: 'clothing',
+    'online marketplace': 'online_shopping',
+    'department store': 'department_stores',
+    '*': 'home_garden',
+  },
+  utilities: { telecom: 'phone', internet: 'internet', '*': 'electricity_gas' },
+  entertainment: { events: 'events', games: 'games', '*': 'cinema' },
+  health: { pharmacy: 'pharmacy', drugstore: 'pharmacy', '*': 'doctor' },
+  insurance: { '*': 'insurance' },
+  cash: { '*': 'cash_withdrawal' },
+  travel: { airline: 'airlines', '*': 'lodging' },
+};
+
+const catalog = createDefaultCategoryCatalog();
+
+/** The (top-level, leaf) category of a generator truth; `uncategorized` when it has no place. */
+export function categoryOfTruth(category: string, subcategory: string): [string, string | null] {
+  const byTruth = truthToLeaf[category];
+  const leaf = byTruth?.[subcategory] ?? byTruth?.['*'];
+  const parent = leaf === undefined ? undefined : catalog.parentOf(leaf);
+  return leaf !== undefined && parent !== undefined ? [parent, leaf] : ['uncategorized', null];
 }
 
 /** Convert minor units between currencies by the fixed table, rounding half up. */
@@ -53,6 +99,7 @@ export function docsFromDataset(dataset: GeneratedDataset): TransactionDoc[] {
     const user = users.get(event.userId)!;
     const truth = truthById.get(event.transactionId)!;
     const internal = event.transfer?.internal ?? false;
+    const [category, subcategory] = categoryOfTruth(truth.category, truth.subcategory);
     const flow: Flow = internal
       ? 'neutral'
       : transactionKindDirection[event.kind] === 'out'
@@ -73,8 +120,8 @@ export function docsFromDataset(dataset: GeneratedDataset): TransactionDoc[] {
       currency: event.amount.currency,
       homeAmountMinor: convertMinor(event.amount.amount, event.amount.currency, user.homeCurrency),
       homeCurrency: user.homeCurrency,
-      category: truth.category,
-      subcategory: `${truth.category}.${truth.subcategory}`,
+      category,
+      subcategory,
       merchant: truth.merchant ?? null,
       description: event.description ?? event.merchant ?? '',
       note: event.note ?? null,

@@ -26,9 +26,8 @@ export async function startProjector(deps: {
       const docs: VersionedDoc[] = [];
       for (const message of batch.messages) {
         try {
-          docs.push(
-            docFromEnriched(decodeEvent(topics.transactionsEnriched, message.value).payload),
-          );
+          const event = decodeEvent(topics.transactionsEnriched, message.value);
+          docs.push(docFromEnriched(event.payload, event.id));
         } catch (error) {
           if (!(error instanceof EventDecodeError)) throw error;
           await deps.publisher.publish(

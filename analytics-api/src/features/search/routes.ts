@@ -84,8 +84,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
         transactionId: id,
         userId,
         category: body.category,
-        // The top-level id: core's category id has no "." while subcategory ids here do.
-        previousCategory: doc.category,
+        previousCategory: doc.subcategory ?? doc.category,
         applyToMerchant,
         ...(applyToMerchant && doc.merchant ? { merchantKey: doc.merchant } : {}),
         correctedAt: now,
