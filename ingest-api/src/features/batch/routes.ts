@@ -36,7 +36,8 @@ export function batchRouter(deps: TransactionRouteDeps): Router {
         deps.idempotency,
         callerKey(caller),
         key,
-        requestHash('POST', batchPath, items),
+        // Only a keyed request needs the fingerprint (hashing a full batch is not free).
+        key === undefined ? '' : requestHash('POST', batchPath, items),
         async () => {
           const results = await deps.service.ingest(caller, items, {
             channel: 'batch',

@@ -142,4 +142,34 @@ for (const [name, open] of backends) {
       state: 'new',
     });
   });
+
+  test(`dedupe store (${name}): a claim of 2,500 keys spans statements, and a second one wins exactly the new keys`, async (t) => {
+    const { dedupe, close } = await open();
+    t.teardown(close);
+    const keys = Array.from({ length: 2_500 }, (_, i) => `k${i}`);
+    const won = await dedupe.claimNew(
+      'bank',
+      keys.map((k) => claim(k)),
+      'big1',
+      1_000,
+    );
+    t.is(won.size, 2_500);
+    await dedupe.confirm('big1');
+    // Half known, half new: only the new half is won, by the new token.
+    const more = Array.from({ length: 2_500 }, (_, i) => `k${i + 1_250}`);
+    const won2 = await dedupe.claimNew(
+      'bank',
+      more.map((k) => claim(k)),
+      'big2',
+      2_000,
+    );
+    t.deepEqual([...won2].sort(), Array.from({ length: 1_250 }, (_, i) => `k${i + 2_500}`).sort());
+    const records = await dedupe.read('bank', ['k0', 'k2499', 'k2500', 'k3749', 'k3750']);
+    t.like(records.get('k0'), { version: 1, pending: undefined });
+    t.like(records.get('k2500')?.pending, { token: 'big2', version: 1 });
+    t.like(records.get('k3749')?.pending, { token: 'big2' });
+    t.false(records.has('k3750'));
+    // Nothing new at all: nothing won.
+    t.is((await dedupe.claimNew('bank', [claim('k1')], 'big3', 3_000)).size, 0);
+  });
 }

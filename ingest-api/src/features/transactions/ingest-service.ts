@@ -202,59 +202,19 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
     }
   }
 
-  /** Claim, publish, confirm; keys claimed by a concurrent request are looked at again shortly. */
+  /**
+   * Claim, publish, confirm; keys claimed by a concurrent request are looked at again shortly.
+   * New keys are claimed first, optimistically (one insert-or-ignore for every item that is not a
+   * reversal): when all are new, as for most traffic, that one statement is the whole dedupe
+   * check. Only the keys it did not win are read and judged (duplicate, correction, reversal,
+   * claim held elsewhere).
+   */
   async function runWave(source: string, wave: Pending[], deadline: number): Promise<void> {
     let remaining = wave;
     while (remaining.length > 0) {
-      const records = await deps.dedupe.read(
-        source,
-        remaining.map((p) => p.raw.externalId),
-      );
       const token = randomUUID();
       const tNow = now();
       const staleBefore = tNow - claimLeaseMs;
-      const fresh: Pending[] = [];
-      const next: { p: Pending; version: number; expected: number }[] = [];
-      const retry: Pending[] = [];
-      for (const p of remaining) {
-        const record: DedupeRecord | undefined = records.get(p.raw.externalId);
-        if (!record) {
-          if (p.raw.status === 'reversed') {
-            p.sink[p.index] = rejection(
-              p.index,
-              new NotFoundError('no transaction with this externalId to reverse', {
-                field: 'externalId',
-              }),
-              p.raw.externalId,
-            );
-          } else fresh.push(p);
-          continue;
-        }
-        if (record.pending && record.pending.sinceMs >= staleBefore) {
-          retry.push(p);
-          continue;
-        }
-        if (record.version === 0) {
-          next.push({ p, version: 1, expected: 0 }); // a stale first claim: take it over
-          continue;
-        }
-        const same =
-          record.contentHash === p.hash ||
-          record.history.includes(p.hash) ||
-          (record.status === 'reversed' && p.raw.status === 'reversed');
-        if (same) {
-          p.sink[p.index] = {
-            index: p.index,
-            status: 'duplicate',
-            externalId: p.raw.externalId,
-            transactionId: record.transactionId,
-            version: record.version,
-          };
-          continue;
-        }
-        next.push({ p, version: record.version + 1, expected: record.version });
-      }
-
       const claimOf = (p: Pending, version: number): Claim => ({
         externalId: p.raw.externalId,
         transactionId: p.raw.transactionId,
@@ -263,29 +223,86 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         status: p.raw.status,
       });
       const won: { p: Pending; version: number; previous: number }[] = [];
-      if (fresh.length > 0) {
-        const got = await deps.dedupe.claimNew(
-          source,
-          fresh.map((p) => claimOf(p, 1)),
-          token,
-          tNow,
-        );
-        for (const p of fresh) {
-          if (got.has(p.raw.externalId)) won.push({ p, version: 1, previous: 0 });
-          else retry.push(p);
-        }
+      const retry: Pending[] = [];
+      const candidates = remaining.filter((p) => p.raw.status !== 'reversed');
+      const got =
+        candidates.length > 0
+          ? await deps.dedupe.claimNew(
+              source,
+              candidates.map((p) => claimOf(p, 1)),
+              token,
+              tNow,
+            )
+          : new Set<string>();
+      const known: Pending[] = [];
+      for (const p of remaining) {
+        if (got.has(p.raw.externalId)) won.push({ p, version: 1, previous: 0 });
+        else known.push(p);
       }
-      for (const n of next) {
-        const ok = await deps.dedupe.claimExisting(
-          source,
-          claimOf(n.p, n.version),
-          n.expected,
-          token,
-          tNow,
-          staleBefore,
-        );
-        if (ok) won.push({ p: n.p, version: n.version, previous: n.expected });
-        else retry.push(n.p);
+
+      // The keys claimed above must not stay claimed if judging the rest fails (database error).
+      try {
+        const records =
+          known.length > 0
+            ? await deps.dedupe.read(
+                source,
+                known.map((p) => p.raw.externalId),
+              )
+            : new Map<string, DedupeRecord>();
+        const next: { p: Pending; version: number; expected: number }[] = [];
+        for (const p of known) {
+          const record = records.get(p.raw.externalId);
+          if (!record) {
+            if (p.raw.status === 'reversed') {
+              p.sink[p.index] = rejection(
+                p.index,
+                new NotFoundError('no transaction with this externalId to reverse', {
+                  field: 'externalId',
+                }),
+                p.raw.externalId,
+              );
+            } else retry.push(p); // its claim was released between our insert and this read
+            continue;
+          }
+          if (record.pending && record.pending.sinceMs >= staleBefore) {
+            retry.push(p);
+            continue;
+          }
+          if (record.version === 0) {
+            next.push({ p, version: 1, expected: 0 }); // a stale first claim: take it over
+            continue;
+          }
+          const same =
+            record.contentHash === p.hash ||
+            record.history.includes(p.hash) ||
+            (record.status === 'reversed' && p.raw.status === 'reversed');
+          if (same) {
+            p.sink[p.index] = {
+              index: p.index,
+              status: 'duplicate',
+              externalId: p.raw.externalId,
+              transactionId: record.transactionId,
+              version: record.version,
+            };
+            continue;
+          }
+          next.push({ p, version: record.version + 1, expected: record.version });
+        }
+        for (const n of next) {
+          const ok = await deps.dedupe.claimExisting(
+            source,
+            claimOf(n.p, n.version),
+            n.expected,
+            token,
+            tNow,
+            staleBefore,
+          );
+          if (ok) won.push({ p: n.p, version: n.version, previous: n.expected });
+          else retry.push(n.p);
+        }
+      } catch (error) {
+        await deps.dedupe.release(token).catch(() => undefined);
+        throw error;
       }
 
       if (won.length > 0) {

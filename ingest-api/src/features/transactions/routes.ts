@@ -36,7 +36,8 @@ export function transactionsRouter(deps: TransactionRouteDeps): Router {
         deps.idempotency,
         callerKey(caller),
         key,
-        requestHash('POST', transactionsPath, body),
+        // Only a keyed request needs the fingerprint of its body.
+        key === undefined ? '' : requestHash('POST', transactionsPath, body),
         async () => {
           const [result] = await deps.service.ingest(caller, [body], {
             channel: 'api',
