@@ -28,13 +28,16 @@ export const analyticsConfigShape = {
   ),
   /** Where the public keys are; default `<AUTH_ISSUER>/.well-known/jwks.json`. */
   AUTH_JWKS_URL: urlSetting(['http:', 'https:'], 'http://localhost:3001/.well-known/jwks.json'),
-  /** The search index (or alias) of transaction documents stream-jobs writes. */
+  /**
+   * analytics-api's own search index of transaction documents (its projector writes it with the
+   * analytics mapping; stream-jobs' `spendstream-transactions` has another one).
+   */
   ANALYTICS_SEARCH_INDEX: textSetting(
-    'spendstream-transactions',
+    'spendstream-analytics',
     /^[a-z0-9][a-z0-9_.-]{0,199}$/,
     'expected a lower-case index name',
   ),
-  /** MongoDB database holding `transactions` and the rollups (when MONGODB_URL has none). */
+  /** MongoDB database holding the yearly buckets (when MONGODB_URL names none). */
   ANALYTICS_MONGODB_DATABASE: textSetting(
     'spendstream',
     /^[A-Za-z0-9_-]{1,63}$/,

@@ -14,7 +14,7 @@ import { breakdownQuery, topMerchantsQuery } from './features/breakdowns/routes.
 import { timeSeriesQuery } from './features/time-series/routes.js';
 import { comparisonQuery } from './features/comparisons/routes.js';
 import { cashFlowQuery } from './features/cash-flow/routes.js';
-import { lookupQuery, recategorizeBody } from './features/search/routes.js';
+import { annotateBody, lookupQuery, recategorizeBody } from './features/search/routes.js';
 import { searchQuerySchema } from './features/search/search-params.js';
 import { exportQuery } from './features/export/routes.js';
 import { changesSchema, draftSchema, userQuery } from './features/budgets/routes.js';
@@ -143,6 +143,17 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       '/v1/transactions/{id}': {
         get: {
           ...get('One transaction', 'transactions', lookupQuery),
+          parameters: [idParameter, ...queryParameters(lookupQuery)],
+        },
+        patch: {
+          ...withBody(
+            'Set the tags and/or note of a transaction (each given field replaces the stored ' +
+              'value; `tags: []` and `note: null` clear), published to stream-jobs as ' +
+              '`transaction.annotated`; the read model follows within seconds',
+            'transactions',
+            annotateBody,
+            '202',
+          ),
           parameters: [idParameter, ...queryParameters(lookupQuery)],
         },
       },

@@ -16,7 +16,11 @@ import type { AnalyticsAppDeps } from './app.js';
 import { analyticsMigrations } from './migrations.js';
 import { createSqlAnalyticsStore } from './query/sql-store.js';
 import { createRemoteAnalyticsStore } from './query/remote-store.js';
-import { elasticsearchTransport, openSearchTransport } from './query/search-index.js';
+import {
+  elasticsearchTransport,
+  ensureSearchIndex,
+  openSearchTransport,
+} from './query/search-index.js';
 import type { AnalyticsStore } from './query/analytics-store.js';
 import { createEventLogPublisher } from './domain/event-publisher.js';
 import { createMemoryUserSettingsStore } from './domain/user-settings.js';
@@ -25,14 +29,23 @@ import { createSqlAlertStore } from './features/alerts/alert-store.js';
 import { createAlertHub } from './features/alerts/alert-hub.js';
 import { startAlertConsumer } from './features/alerts/alert-consumer.js';
 import { startProjector } from './features/projection/projector.js';
-import { createSqlReadModelWriter } from './features/projection/sql-read-model-writer.js';
+import {
+  createSqlReadModelWriter,
+  type ReadModelWriter,
+} from './features/projection/sql-read-model-writer.js';
+import { createMongoReadModelWriter } from './features/projection/mongo-read-model-writer.js';
 
 export interface AnalyticsRuntime {
   deps: AnalyticsAppDeps;
   close(): Promise<void>;
 }
 
-async function openStore(config: AnalyticsConfig): Promise<AnalyticsStore | null> {
+interface RemoteBackends {
+  store: AnalyticsStore;
+  writer: ReadModelWriter;
+}
+
+async function openRemote(config: AnalyticsConfig): Promise<RemoteBackends | null> {
   const searchUrl = config.OPENSEARCH_URL ?? config.ELASTICSEARCH_URL;
   if (config.MONGODB_URL === undefined && searchUrl === undefined) return null;
   if (config.MONGODB_URL === undefined || searchUrl === undefined) {
@@ -52,15 +65,20 @@ async function openStore(config: AnalyticsConfig): Promise<AnalyticsStore | null
   const search = config.OPENSEARCH_URL
     ? openSearchTransport(config.OPENSEARCH_URL)
     : elasticsearchTransport(searchUrl);
-  return createRemoteAnalyticsStore({
-    mongo,
-    search,
-    index: config.ANALYTICS_SEARCH_INDEX,
-    async onClose() {
-      await search.close();
-      await client.close();
-    },
-  });
+  const index = config.ANALYTICS_SEARCH_INDEX;
+  await ensureSearchIndex(search, index);
+  return {
+    store: createRemoteAnalyticsStore({
+      mongo,
+      search,
+      index,
+      async onClose() {
+        await search.close();
+        await client.close();
+      },
+    }),
+    writer: createMongoReadModelWriter({ mongo, search, index }),
+  };
 }
 
 /** The topics analytics-api reads or writes. */
@@ -86,8 +104,8 @@ export async function openAnalyticsRuntime(
 ): Promise<AnalyticsRuntime> {
   const sql = createSql(config);
   await migrateToLatest(sql, analyticsMigrations);
-  const remoteStore = await openStore(config);
-  const store = remoteStore ?? createSqlAnalyticsStore(sql);
+  const remote = await openRemote(config);
+  const store = remote?.store ?? createSqlAnalyticsStore(sql);
   const eventLog = await createEventLog({
     kafkaBrokers: config.KAFKA_BROKERS,
     dataDir: config.DATA_DIR,
@@ -105,13 +123,14 @@ export async function openAnalyticsRuntime(
     await startAlertConsumer({ log: eventLog, alerts, hub: alertHub, publisher }),
     await startUserSettingsConsumer(eventLog, settings),
   ];
-  if (remoteStore === null) {
-    // Embedded: analytics projects its own read model from transactions.enriched. With MongoDB and
-    // a search index the read model is written by the pipeline (docs/analytics-api.md).
-    consumers.push(
-      await startProjector({ log: eventLog, writer: createSqlReadModelWriter(sql), publisher }),
-    );
-  }
+  // analytics-api projects its own read model from transactions.enriched on either backend.
+  consumers.push(
+    await startProjector({
+      log: eventLog,
+      writer: remote?.writer ?? createSqlReadModelWriter(sql),
+      publisher,
+    }),
+  );
   const verifier = createTokenVerifier({
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,

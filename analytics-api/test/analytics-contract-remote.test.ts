@@ -1,40 +1,48 @@
 /**
- * The query contract on MongoDB (FerretDB here) + OpenSearch, the real servers of `infra:up`; the
- * embedded twin answers the same queries on the same data in the last test, compared directly.
+ * The query contract on MongoDB (FerretDB here) + OpenSearch, the real servers of `infra:up`, on a
+ * read model built ONLY by the projector's writer from a shuffled delivery of the contract data with
+ * duplicates, stale versions arriving after newer ones, and earlier versions on another day, month
+ * and year (so corrections move transactions between yearly buckets). The embedded twin answers the
+ * same queries on the same data in the last test, compared directly.
  */
 import test from 'ava';
 import knexFactory from 'knex';
 import { MongoClient } from 'mongodb';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { contractDocs, registerAnalyticsContract } from './support/analytics-contract.js';
+import { enrichedOf, noisyHistory } from './support/enriched-events.js';
 import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
-import {
-  ensureSearchIndex,
-  loadMongoDocuments,
-  loadSearchDocuments,
-} from '../src/query/remote-loader.js';
-import { openSearchTransport } from '../src/query/search-index.js';
+import { ensureSearchIndex, openSearchTransport } from '../src/query/search-index.js';
 import { ensureAnalyticsTables } from '../src/query/sql-tables.js';
 import { loadSqlDocuments } from '../src/query/sql-loader.js';
 import { createSqlAnalyticsStore } from '../src/query/sql-store.js';
 import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
 import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
+import { createMongoReadModelWriter } from '../src/features/projection/mongo-read-model-writer.js';
+import { docFromEnriched } from '../src/features/projection/enriched-to-doc.js';
 import { testUsers } from './support/factories.js';
 import type { AnalyticsStore } from '../src/query/analytics-store.js';
 
+/** Deliveries per writer call, as a consumer batch would hand them over. */
+const deliveryBatchSize = 500;
+
 let remote: AnalyticsStore | undefined;
 
-registerAnalyticsContract(test, 'mongodb+opensearch', async (docs) => {
+registerAnalyticsContract(test, 'mongodb+opensearch via the projector', async (docs) => {
   const servers = realServers(['MONGODB_URL', 'OPENSEARCH_URL']);
   const mongoClient = new MongoClient(servers.MONGODB_URL, { useBigInt64: true });
   await mongoClient.connect();
-  const databaseName = uniqueName('analytics_contract');
-  const mongo = mongoClient.db(databaseName);
+  const mongo = mongoClient.db(uniqueName('analytics_contract'));
   const search = openSearchTransport(servers.OPENSEARCH_URL);
   const index = uniqueName('analytics_contract');
   await ensureSearchIndex(search, index);
-  await loadMongoDocuments(mongo, docs);
-  await loadSearchDocuments(search, index, docs);
+  const writer = createMongoReadModelWriter({ mongo, search, index });
+  const deliveries = noisyHistory(docs).map(({ doc, version }) =>
+    docFromEnriched(enrichedOf(doc, version)),
+  );
+  for (let start = 0; start < deliveries.length; start += deliveryBatchSize)
+    await writer.apply(deliveries.slice(start, start + deliveryBatchSize));
+  await search.request('POST', `/${index}/_refresh`);
   remote = createRemoteAnalyticsStore({ mongo, search, index });
   return {
     store: remote,

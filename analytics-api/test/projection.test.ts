@@ -13,44 +13,14 @@ import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import { encodeEvent, topics } from '@spendstream/core/events';
 import { createSql, migrateToLatest } from '@spendstream/core/sql';
 import { registerAnalyticsContract } from './support/analytics-contract.js';
-import { enrichedOf } from './support/enriched-events.js';
-import { seededRandom } from './support/factories.js';
+import { enrichedOf, noisyHistory } from './support/enriched-events.js';
 import { analyticsMigrations } from '../src/migrations.js';
 import { createSqlAnalyticsStore } from '../src/query/sql-store.js';
 import { createSqlReadModelWriter } from '../src/features/projection/sql-read-model-writer.js';
-import { docFromEnriched, type VersionedDoc } from '../src/features/projection/enriched-to-doc.js';
+import { docFromEnriched } from '../src/features/projection/enriched-to-doc.js';
 import { startProjector } from '../src/features/projection/projector.js';
 import { createMemoryPublisher } from '../src/domain/event-publisher.js';
 import type { TransactionDoc } from '../src/query/analytics-store.js';
-
-/** Versions 1..3 of each document's history: only the last equals the final document. */
-function noisyHistory(docs: TransactionDoc[]): VersionedDoc[] {
-  const random = seededRandom(99);
-  const deliveries: VersionedDoc[] = [];
-  for (const doc of docs) {
-    const stale: TransactionDoc = {
-      ...doc,
-      amountMinor: doc.amountMinor + 1234n,
-      homeAmountMinor: doc.homeAmountMinor + 1234n,
-      category: 'shopping',
-      subcategory: null,
-      // An earlier version on another local day: the projector must take it out of that day.
-      localDate: doc.localDate === '2025-01-01' ? '2025-01-02' : '2025-01-01',
-      status: 'booked',
-    };
-    const finalVersion = 3;
-    deliveries.push({ doc: stale, version: 1 });
-    deliveries.push({ doc, version: finalVersion });
-    if (random() < 0.3) deliveries.push({ doc, version: finalVersion }); // duplicate
-    if (random() < 0.3) deliveries.push({ doc: stale, version: 2 }); // stale after newer
-  }
-  // Shuffle within bounds: later versions may come before earlier ones.
-  for (let index = deliveries.length - 1; index > 0; index -= 1) {
-    const other = Math.floor(random() * (index + 1));
-    [deliveries[index], deliveries[other]] = [deliveries[other]!, deliveries[index]!];
-  }
-  return deliveries;
-}
 
 registerAnalyticsContract(test, 'embedded via the projector', async (docs) => {
   const db = createSql({}, { sqliteFilename: ':memory:' });

@@ -14,12 +14,15 @@ export interface EventPublisher {
   publish<T extends TopicName>(topic: T, event: TopicEvent<T>): Promise<void>;
 }
 
-/** Publish through the event log (Kafka or the embedded log). */
-export function createEventLogPublisher(log: EventLog): EventPublisher {
+/**
+ * Publish through the event log (Kafka or the embedded log). `topicPrefix` is put before every
+ * topic name (tests on a shared broker), as stream-jobs reads them.
+ */
+export function createEventLogPublisher(log: EventLog, topicPrefix = ''): EventPublisher {
   return {
     async publish(topic, event) {
       const { id, type, version } = event as { id: string; type: string; version: number };
-      await log.send(topic, [
+      await log.send(`${topicPrefix}${topic}`, [
         {
           key: event.key,
           value: Buffer.from(encodeEvent(topic, event)),

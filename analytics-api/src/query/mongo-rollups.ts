@@ -55,7 +55,10 @@ export function yearsOf(from: string, to: string): string[] {
   return years;
 }
 
-interface StoredRow {
+/** A bucket row as stored (the driver may hand back 64-bit integers as numbers). */
+export interface StoredRow {
+  id?: string;
+  v?: number;
   localDate: string;
   walletId: string;
   flow: string;
@@ -67,6 +70,16 @@ interface StoredRow {
   homeMinor: bigint | number;
   originalMinor: bigint | number;
   count: bigint | number;
+}
+
+/** A bucket document: a user's local year, `rev` raised by every write (compare-and-set). */
+export interface BucketDocument {
+  _id: string;
+  userId: string;
+  year: string;
+  rev: number;
+  rows: StoredRow[];
+  gone: Array<{ id: string; v: number }>;
 }
 
 function toRow(stored: StoredRow): BucketRow {
@@ -81,9 +94,7 @@ function toRow(stored: StoredRow): BucketRow {
 
 /** Run one aggregate query against the yearly buckets. */
 export async function aggregateMongo(db: Db, query: AggregateQuery): Promise<AggregateRow[]> {
-  const collection = db.collection<{ _id: string; rows: StoredRow[] }>(
-    bucketCollectionOf(query.userId),
-  );
+  const collection = db.collection<BucketDocument>(bucketCollectionOf(query.userId));
   let buckets;
   try {
     // One equality read per year: FerretDB answers `_id` equality from its key, not `$in`.

@@ -1,27 +1,21 @@
 /**
- * Load transaction documents into MongoDB (documents + daily rollups) and the search index: the
- * stand-in for stream-jobs' writers in tests and benchmarks. Not used by the running service.
+ * Load transaction documents into MongoDB (the yearly buckets) and the search index in bulk: what
+ * the projector would build, at version 0, for benchmarks (projecting millions of events through
+ * FerretDB takes hours). Not used by the running service.
  */
 import type { Db } from 'mongodb';
 import { invariant } from '@spendstream/core/errors';
 import type { TransactionDoc } from './analytics-store.js';
 import { bucketCollectionOf, bucketId } from './mongo-rollups.js';
 import { yearlyBucketsOf } from './rollups.js';
-import { searchIndexDefinition, toIndexedSource, type SearchTransport } from './search-index.js';
+import { toIndexedSource, type SearchTransport } from './search-index.js';
+
+export { ensureSearchIndex } from './search-index.js';
 
 /** Documents per bulk request to the search index. */
 export const loadBatchSizeMax = 2_000;
 /** Yearly buckets per insertMany (each holds a user's year of rows). */
 export const bucketBatchSizeMax = 50;
-
-/** Create the search index with the analytics mapping unless it exists. */
-export async function ensureSearchIndex(search: SearchTransport, index: string): Promise<void> {
-  try {
-    await search.request('PUT', `/${encodeURIComponent(index)}`, searchIndexDefinition);
-  } catch (error) {
-    if (!String((error as Error).message).includes('resource_already_exists')) throw error;
-  }
-}
 
 /** Write the yearly buckets of these documents (a user's year must be loaded in one call). */
 export async function loadMongoDocuments(mongo: Db, docs: TransactionDoc[]): Promise<void> {
@@ -29,7 +23,7 @@ export async function loadMongoDocuments(mongo: Db, docs: TransactionDoc[]): Pro
   for (const bucket of yearlyBucketsOf(docs)) {
     const name = bucketCollectionOf(bucket.userId);
     const list = byCollection.get(name) ?? [];
-    list.push({ _id: bucketId(bucket.userId, bucket.year), ...bucket });
+    list.push({ _id: bucketId(bucket.userId, bucket.year), ...bucket, rev: 1 });
     byCollection.set(name, list);
   }
   for (const [name, buckets] of byCollection) {

@@ -86,47 +86,50 @@ export function searchTextOf(doc: TransactionDoc): string {
   return ` ${words.join(' ')} `;
 }
 
-/** A user's year of pre-summed rows: the MongoDB read model (`mongo-rollups.ts`). */
+/** A user's year of rows: the MongoDB read model (`mongo-rollups.ts`). */
 export interface YearlyBucket {
   userId: string;
   year: string;
   rows: BucketRow[];
+  /** Transactions this bucket counts nowhere: reversed, or moved to another year (id, version). */
+  gone: Array<{ id: string; v: number }>;
 }
 
-/** Fold documents into yearly buckets of rows keyed by every dimension and the tag set. */
-export function yearlyBucketsOf(docs: Iterable<TransactionDoc>): YearlyBucket[] {
-  const buckets = new Map<string, { bucket: YearlyBucket; rows: Map<string, BucketRow> }>();
+/** The bucket row of one transaction version: its sums, keyed by every dimension and its tags. */
+export function bucketRowOf(doc: TransactionDoc, version: number): BucketRow {
+  return {
+    id: doc.id,
+    v: version,
+    localDate: doc.localDate,
+    walletId: doc.walletId,
+    flow: doc.flow,
+    category: doc.category,
+    subcategory: doc.subcategory,
+    merchant: doc.merchant,
+    currency: doc.currency,
+    tags: [...new Set(doc.tags)].sort(),
+    homeMinor: doc.homeAmountMinor,
+    originalMinor: doc.amountMinor,
+    count: 1,
+  };
+}
+
+/**
+ * Fold documents into yearly buckets, one row per transaction (the shape the projector keeps, so a
+ * later version can replace a row exactly); `version` is the version every row is recorded at.
+ */
+export function yearlyBucketsOf(docs: Iterable<TransactionDoc>, version = 0): YearlyBucket[] {
+  const buckets = new Map<string, YearlyBucket>();
   for (const doc of docs) {
-    if (doc.status === reversedStatus) continue;
     const year = doc.localDate.slice(0, 4);
     const bucketKey = `${doc.userId}|${year}`;
-    let entry = buckets.get(bucketKey);
-    if (!entry) {
-      entry = { bucket: { userId: doc.userId, year, rows: [] }, rows: new Map() };
-      buckets.set(bucketKey, entry);
+    let bucket = buckets.get(bucketKey);
+    if (!bucket) {
+      bucket = { userId: doc.userId, year, rows: [], gone: [] };
+      buckets.set(bucketKey, bucket);
     }
-    const tags = [...new Set(doc.tags)].sort();
-    const rowKey = [rollupKeyOf(doc), tags.join('\u001e')].join('\u001f');
-    const row = entry.rows.get(rowKey);
-    if (row) {
-      row.homeMinor += doc.homeAmountMinor;
-      row.originalMinor += doc.amountMinor;
-      row.count += 1;
-    } else {
-      entry.rows.set(rowKey, {
-        localDate: doc.localDate,
-        walletId: doc.walletId,
-        flow: doc.flow,
-        category: doc.category,
-        subcategory: doc.subcategory,
-        merchant: doc.merchant,
-        currency: doc.currency,
-        tags,
-        homeMinor: doc.homeAmountMinor,
-        originalMinor: doc.amountMinor,
-        count: 1,
-      });
-    }
+    if (doc.status === reversedStatus) bucket.gone.push({ id: doc.id, v: version });
+    else bucket.rows.push(bucketRowOf(doc, version));
   }
-  return [...buckets.values()].map(({ bucket, rows }) => ({ ...bucket, rows: [...rows.values()] }));
+  return [...buckets.values()];
 }

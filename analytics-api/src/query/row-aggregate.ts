@@ -6,8 +6,15 @@
  */
 import type { AggregateQuery, AggregateRow, Flow, GroupDimension } from './analytics-store.js';
 
-/** One row of a bucket: the sums of a user's transactions sharing every field on one local date. */
+/**
+ * One row of a bucket: the sums of a user's transactions sharing every field on one local date.
+ * The projector keeps one row per transaction (`id`, at version `v`), so a new version replaces it.
+ */
 export interface BucketRow {
+  /** The transaction this row is, when the row holds one transaction. */
+  id?: string;
+  /** The version of that transaction the row holds. */
+  v?: number;
   localDate: string;
   walletId: string;
   flow: Flow;

@@ -111,6 +111,15 @@ export const searchIndexDefinition = {
   },
 } as const;
 
+/** Create the search index with the analytics mapping unless it exists. */
+export async function ensureSearchIndex(search: SearchTransport, index: string): Promise<void> {
+  try {
+    await search.request('PUT', `/${encodeURIComponent(index)}`, searchIndexDefinition);
+  } catch (error) {
+    if (!String((error as Error).message).includes('resource_already_exists')) throw error;
+  }
+}
+
 const facetIndexFields: Record<FacetField, string> = {
   category: 'category',
   wallet: 'walletId',

@@ -10,8 +10,8 @@ import { createAnalyticsApp } from '../../src/app.js';
 import { analyticsMigrations } from '../../src/migrations.js';
 import { createSqlAnalyticsStore } from '../../src/query/sql-store.js';
 import { loadSqlDocuments } from '../../src/query/sql-loader.js';
-import type { TransactionDoc } from '../../src/query/analytics-store.js';
-import { createMemoryPublisher } from '../../src/domain/event-publisher.js';
+import type { AnalyticsStore, TransactionDoc } from '../../src/query/analytics-store.js';
+import { createMemoryPublisher, type EventPublisher } from '../../src/domain/event-publisher.js';
 import {
   createMemoryUserSettingsStore,
   type UserSettingsStore,
@@ -34,13 +34,27 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  options: { docs?: TransactionDoc[]; now?: string; sql?: Knex } = {},
+  options: {
+    docs?: TransactionDoc[];
+    now?: string;
+    sql?: Knex;
+    store?: AnalyticsStore;
+    /** Where published events go besides the in-memory list (the real event log). */
+    publishTo?: EventPublisher;
+  } = {},
 ): Promise<TestApp> {
   const sql = options.sql ?? createSql({}, { sqliteFilename: ':memory:' });
   await migrateToLatest(sql, analyticsMigrations);
   if (options.docs) await loadSqlDocuments(sql, options.docs);
   const issuer = await createTestIssuer();
-  const publisher = createMemoryPublisher();
+  const memory = createMemoryPublisher();
+  const publisher: typeof memory = {
+    published: memory.published,
+    async publish(topic, event) {
+      await memory.publish(topic, event);
+      await options.publishTo?.publish(topic, event);
+    },
+  };
   const settings = createMemoryUserSettingsStore({ timeZone: 'UTC', homeCurrency: 'EUR' });
   for (const user of testUsers) {
     await settings.put(user.userId, {
@@ -56,7 +70,7 @@ export async function startTestApp(
   const app = createAnalyticsApp({
     log,
     sql,
-    store: createSqlAnalyticsStore(sql),
+    store: options.store ?? createSqlAnalyticsStore(sql),
     settings,
     verifier: issuer.verifier,
     publisher,

@@ -10,10 +10,12 @@ import { rollupsOf, searchTextOf } from '../../query/rollups.js';
 import { sqlTables } from '../../query/sql-tables.js';
 import { createSqlAnalyticsStore } from '../../query/sql-store.js';
 import type { VersionedDoc } from './enriched-to-doc.js';
+import type { TransactionDoc } from '../../query/analytics-store.js';
 import { addDays } from '../../domain/periods.js';
 
 export interface ReadModelWriter {
-  apply(docs: VersionedDoc[]): Promise<void>;
+  /** Apply documents (any order, duplicates allowed); resolves with the ones newly stored. */
+  apply(docs: VersionedDoc[]): Promise<TransactionDoc[]>;
 }
 
 /** Create the version column the writer relies on (a migration of analytics-api). */
@@ -26,7 +28,8 @@ export async function addDocumentVersionColumn(db: Knex): Promise<void> {
 export function createSqlReadModelWriter(db: Knex): ReadModelWriter {
   return {
     async apply(docs) {
-      await withTransaction(db, async (trx) => {
+      return withTransaction(db, async (trx) => {
+        const applied = new Map<string, TransactionDoc>();
         const dirty = new Map<string, { userId: string; localDate: string }>();
         for (const { doc, version } of docs) {
           const existing = (await trx(sqlTables.transactions)
@@ -67,6 +70,7 @@ export function createSqlReadModelWriter(db: Knex): ReadModelWriter {
             search_text: searchTextOf(doc),
             version,
           };
+          applied.set(doc.id, doc);
           if (existing) await trx(sqlTables.transactions).where({ id: doc.id }).update(row);
           else await trx(sqlTables.transactions).insert(row);
           await trx(sqlTables.transactionTags).where({ transaction_id: doc.id }).delete();
@@ -115,6 +119,7 @@ export function createSqlReadModelWriter(db: Knex): ReadModelWriter {
           }));
           if (rows.length > 0) await trx(sqlTables.rollupsDaily).insert(rows);
         }
+        return [...applied.values()];
       });
     },
   };

@@ -1,6 +1,7 @@
 /**
  * GET /v1/transactions (search with filters, sort, cursor pages, facets), GET /v1/transactions/:id,
- * POST /v1/transactions/:id/recategorize (published on `transactions.corrections`).
+ * POST /v1/transactions/:id/recategorize and PATCH /v1/transactions/:id (tags and note), both
+ * published on `transactions.corrections` for stream-jobs, which republishes the transaction.
  */
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +9,14 @@ import { z } from 'zod';
 import { authScopes, requireAuth } from '@spendstream/core/auth';
 import { parseBody, parseQuery } from '@spendstream/core/http';
 import { NotFoundError } from '@spendstream/core/errors';
-import { eventTypes, idSchema, topics } from '@spendstream/core/events';
+import {
+  eventTypes,
+  idSchema,
+  tagSchema,
+  tagsPerTransactionMax,
+  textLengthMax,
+  topics,
+} from '@spendstream/core/events';
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
 import { assertKnownCategories } from '../../http/query-schemas.js';
@@ -29,6 +37,21 @@ export const recategorizeBody = z
     scope: z.enum(['transaction', 'merchant']).default('transaction'),
   })
   .strict();
+
+/**
+ * The user's tags and note for one transaction: each field given replaces the stored value whole
+ * (`tags: []` clears the tags, `note: null` clears the note); a field left out is kept.
+ */
+export const annotateBody = z
+  .object({
+    tags: z.array(tagSchema).max(tagsPerTransactionMax).optional(),
+    note: z.string().max(textLengthMax).nullable().optional(),
+  })
+  .strict()
+  .refine((body) => body.tags !== undefined || body.note !== undefined, {
+    message: 'give tags, note or both',
+    path: ['tags'],
+  });
 
 export function createSearchRouter(deps: FeatureDeps): Router {
   const router = new Router();
@@ -92,6 +115,42 @@ export function createSearchRouter(deps: FeatureDeps): Router {
     });
     ctx.status = 202;
     ctx.body = { correctionId, transactionId: id, category: body.category, applyToMerchant };
+  });
+
+  router.patch('/v1/transactions/:id', write, async (ctx) => {
+    const { id } = transactionParams.parse(ctx.params);
+    const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
+    const body = parseBody(ctx, annotateBody);
+    // Another user's id answers exactly like an id that does not exist.
+    if (!(await deps.store.findTransaction(userId, id)))
+      throw new NotFoundError(`no transaction ${id}`, { field: 'id' });
+    const now = deps.clock().toISOString();
+    const correctionId = `ann_${randomUUID().replaceAll('-', '')}`;
+    const tags = body.tags === undefined ? undefined : [...new Set(body.tags)];
+    await deps.publisher.publish(topics.transactionsCorrections, {
+      id: correctionId,
+      type: eventTypes.transactionAnnotated,
+      version: 1,
+      key: userId,
+      occurredAt: now,
+      producedAt: now,
+      source: 'analytics-api',
+      payload: {
+        correctionId,
+        transactionId: id,
+        userId,
+        ...(tags === undefined ? {} : { tags }),
+        ...(body.note === undefined ? {} : { note: body.note }),
+        annotatedAt: now,
+      },
+    });
+    ctx.status = 202;
+    ctx.body = {
+      correctionId,
+      transactionId: id,
+      ...(tags === undefined ? {} : { tags }),
+      ...(body.note === undefined ? {} : { note: body.note }),
+    };
   });
 
   return router;

@@ -1,0 +1,198 @@
+/**
+ * The production projector's writer against the real FerretDB + OpenSearch: a correction moving a
+ * transaction to another year, with a crash after the bucket writes and before the index write,
+ * converges on redelivery; concurrent writers of one bucket lose nothing (compare-and-set); and the
+ * bucket rules in isolation.
+ */
+import test from 'ava';
+import { MongoClient, type Db } from 'mongodb';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import {
+  applyBucketOps,
+  createMongoReadModelWriter,
+} from '../src/features/projection/mongo-read-model-writer.js';
+import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
+import {
+  ensureSearchIndex,
+  openSearchTransport,
+  type SearchTransport,
+} from '../src/query/search-index.js';
+import { bucketRowOf } from '../src/query/rollups.js';
+import { bucketCollectionOf, bucketId, type BucketDocument } from '../src/query/mongo-rollups.js';
+import { makeDoc, testUsers } from './support/factories.js';
+
+const user = testUsers[3]!; // u-paris
+
+let mongoClient: MongoClient;
+let search: SearchTransport;
+
+test.before(async () => {
+  const servers = realServers(['MONGODB_URL', 'OPENSEARCH_URL']);
+  mongoClient = new MongoClient(servers.MONGODB_URL, { useBigInt64: true });
+  await mongoClient.connect();
+  search = openSearchTransport(servers.OPENSEARCH_URL);
+});
+test.after.always(async () => {
+  await search?.close();
+  await mongoClient?.close();
+});
+
+async function freshBackend(t: { teardown(fn: () => unknown): void }) {
+  const mongo = mongoClient.db(uniqueName('analytics_writer'));
+  const index = uniqueName('analytics_writer');
+  await ensureSearchIndex(search, index);
+  t.teardown(async () => {
+    await mongo.dropDatabase().catch(() => undefined);
+    await search.request('DELETE', `/${index}`).catch(() => undefined);
+  });
+  return { mongo, index, store: createRemoteAnalyticsStore({ mongo, search, index }) };
+}
+
+const yearTotal = async (
+  store: ReturnType<typeof createRemoteAnalyticsStore>,
+  year: string,
+): Promise<bigint> =>
+  (
+    await store.aggregate({
+      userId: user.userId,
+      from: `${year}-01-01`,
+      to: `${Number(year) + 1}-01-01`,
+      groupBy: [],
+    })
+  )[0]?.homeMinor ?? 0n;
+
+async function bucketOf(mongo: Db, year: string): Promise<BucketDocument | null> {
+  return mongo
+    .collection<BucketDocument>(bucketCollectionOf(user.userId))
+    .findOne({ _id: bucketId(user.userId, year) });
+}
+
+test('a correction moving a transaction to another year converges after a crash before indexing', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const writer = createMongoReadModelWriter({ mongo, search, index });
+  const december = makeDoc(user, {
+    id: 'tx_move_1',
+    occurredAt: '2025-12-31T12:00:00+01:00',
+    amountMinor: 5000n,
+  });
+  const january = makeDoc(user, {
+    id: 'tx_move_1',
+    occurredAt: '2026-01-01T12:00:00+01:00',
+    amountMinor: 7000n,
+  });
+  t.deepEqual(await writer.apply([{ doc: december, version: 10 }]), [december]);
+  await search.request('POST', `/${index}/_refresh`);
+  t.is(await yearTotal(store, '2025'), 5000n);
+
+  // The index refuses the bulk write once: the bucket writes are done, the index is not.
+  let failBulk = true;
+  const crashing: SearchTransport = {
+    async request(method, path, body) {
+      if (path === '/_bulk' && failBulk) {
+        failBulk = false;
+        throw new Error('simulated crash before indexing');
+      }
+      return search.request(method, path, body);
+    },
+    close: () => search.close(),
+  };
+  const crashingWriter = createMongoReadModelWriter({ mongo, search: crashing, index });
+  await t.throwsAsync(crashingWriter.apply([{ doc: january, version: 20 }]), {
+    message: /simulated crash/,
+  });
+  t.is(await yearTotal(store, '2026'), 7000n, 'the new year counts it');
+  t.is(await yearTotal(store, '2025'), 0n, 'the old year marked it gone');
+  t.like(await store.findTransaction(user.userId, 'tx_move_1'), { amountMinor: 5000n });
+
+  // The redelivery finishes: the index takes the new version, the buckets stay exact.
+  t.deepEqual(await writer.apply([{ doc: january, version: 20 }]), [january]);
+  await search.request('POST', `/${index}/_refresh`);
+  t.like(await store.findTransaction(user.userId, 'tx_move_1'), {
+    amountMinor: 7000n,
+    localDate: '2026-01-01',
+  });
+  t.is(await yearTotal(store, '2025'), 0n);
+  t.is(await yearTotal(store, '2026'), 7000n);
+  // Duplicates and the stale version change nothing and report nothing new.
+  t.deepEqual(await writer.apply([{ doc: december, version: 10 }]), []);
+  t.deepEqual(await writer.apply([{ doc: january, version: 20 }]), []);
+  t.is(await yearTotal(store, '2025'), 0n);
+  t.is(await yearTotal(store, '2026'), 7000n);
+  t.deepEqual((await bucketOf(mongo, '2025'))?.gone, [{ id: 'tx_move_1', v: 20 }]);
+
+  // A reversal takes it out of the sums and keeps it searchable.
+  const reversed = { ...january, status: 'reversed' };
+  t.deepEqual(await writer.apply([{ doc: reversed, version: 30 }]), [reversed]);
+  await search.request('POST', `/${index}/_refresh`);
+  t.is(await yearTotal(store, '2026'), 0n);
+  t.like(await store.findTransaction(user.userId, 'tx_move_1'), { status: 'reversed' });
+});
+
+test('concurrent writers of one bucket in a process lose no transaction', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const writers = [1, 2, 3].map(() => createMongoReadModelWriter({ mongo, search, index }));
+  const docs = Array.from({ length: 24 }, (_, i) =>
+    makeDoc(user, {
+      id: `tx_cas_${i}`,
+      occurredAt: `2026-03-${String((i % 28) + 1).padStart(2, '0')}T10:00:00Z`,
+      amountMinor: BigInt(100 + i),
+    }),
+  );
+  await Promise.all(
+    docs.map((doc, i) => writers[i % writers.length]!.apply([{ doc, version: 1 }])),
+  );
+  const expected = docs.reduce((sum, doc) => sum + doc.homeAmountMinor, 0n);
+  t.is(await yearTotal(store, '2026'), expected);
+  const bucket = await bucketOf(mongo, '2026');
+  t.is(bucket?.rows.length, docs.length);
+  t.is(bucket?.rev, docs.length, 'one write per transaction');
+});
+
+test('a writer that read the bucket before another wrote it retries on a fresh read', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const writer = createMongoReadModelWriter({ mongo, search, index });
+  const first = makeDoc(user, { id: 'tx_stale_1', occurredAt: '2026-04-01T10:00:00Z' });
+  const second = makeDoc(user, { id: 'tx_stale_2', occurredAt: '2026-04-02T10:00:00Z' });
+  await writer.apply([{ doc: first, version: 1 }]);
+  // Another process writes the bucket behind this one's back (rev 1 -> 2, one more row).
+  const collection = mongo.collection<BucketDocument>(bucketCollectionOf(user.userId));
+  const stored = (await bucketOf(mongo, '2026'))!;
+  const foreign = makeDoc(user, { id: 'tx_foreign', occurredAt: '2026-04-03T10:00:00Z' });
+  await collection.replaceOne(
+    { _id: stored._id, rev: 1 },
+    { ...stored, rev: 2, rows: [...stored.rows, bucketRowOf(foreign, 1)] },
+  );
+  // A writer holding the rev-1 copy would erase the foreign row: the rev check refuses that.
+  const result = await collection.replaceOne({ _id: stored._id, rev: 1 }, { ...stored, rev: 2 });
+  t.is(result.matchedCount, 0);
+  await writer.apply([{ doc: second, version: 1 }]);
+  t.deepEqual((await bucketOf(mongo, '2026'))!.rows.map((row) => row.id).sort(), [
+    'tx_foreign',
+    'tx_stale_1',
+    'tx_stale_2',
+  ]);
+  t.is(
+    await yearTotal(store, '2026'),
+    first.homeAmountMinor + second.homeAmountMinor + foreign.homeAmountMinor,
+  );
+});
+
+test('bucket ops replace an entry only with a higher version', (t) => {
+  const doc = makeDoc(user, { id: 'tx_ops', occurredAt: '2026-02-01T10:00:00Z' });
+  const bucket: Pick<BucketDocument, 'rows' | 'gone'> = { rows: [], gone: [] };
+  t.true(applyBucketOps(bucket, [{ id: doc.id, v: 2, row: bucketRowOf(doc, 2) }]));
+  t.false(applyBucketOps(bucket, [{ id: doc.id, v: 2, row: bucketRowOf(doc, 2) }]), 'duplicate');
+  t.false(applyBucketOps(bucket, [{ id: doc.id, v: 1, row: null }]), 'stale');
+  t.true(applyBucketOps(bucket, [{ id: doc.id, v: 3, row: null }]), 'moved out');
+  t.deepEqual(bucket, { rows: [], gone: [{ id: doc.id, v: 3 }] });
+  t.true(
+    applyBucketOps(bucket, [
+      { id: doc.id, v: 4, row: bucketRowOf({ ...doc, amountMinor: 9n }, 4) },
+    ]),
+  );
+  t.deepEqual(
+    bucket.rows.map((row) => [row.id, row.v, row.originalMinor]),
+    [[doc.id, 4, 9n]],
+  );
+  t.deepEqual(bucket.gone, []);
+});
