@@ -10,8 +10,13 @@
  *
  * Options: --spread=N --hot=N --wallets=N --users=N --concurrency=N --repeat=N --relay=kafka|embedded|off
  * --batch=on|off (group commit of movements, on by default) --lanes=N (batches in flight)
+ * --batch-size=N (most movements per batch)
  */
 import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { cpuMeter, findPid } from './cpu.js';
+import { openRawConnection } from './raw-http.js';
 import { spawnTsx } from '@spendstream/core/http/test-process';
 import { createSql } from '@spendstream/core/sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
@@ -45,6 +50,10 @@ function tryKafka(): string | undefined {
 
 interface Figure {
   name: string;
+  /** Movements per group-commit batch, on average. */
+  batchSize: number;
+  /** CPU ms each process (and the whole machine) spent during the measurement. */
+  cpuMs: Record<string, number>;
   count: number;
   ok: number;
   durationMs: number;
@@ -68,28 +77,66 @@ async function main(): Promise<void> {
     BENCH_RELAY: relay,
     BENCH_BATCH: args.get('batch') ?? 'on',
     ...(args.has('lanes') ? { BENCH_LANES: args.get('lanes')! } : {}),
+    ...(args.has('batch-size') ? { BENCH_BATCH_SIZE: args.get('batch-size')! } : {}),
     // BENCH_PROFILE=<file>: the server writes a V8 CPU profile there when it stops.
     ...(process.env.BENCH_PROFILE ? { BENCH_PROFILE: process.env.BENCH_PROFILE } : {}),
     ...(relay === 'kafka' ? { KAFKA_BROKERS: tryKafka() ?? '' } : {}),
   });
   try {
     const ready = await server.waitForRecord((r) => r.msg === 'bench-listening', 60_000);
-    const origin = `http://127.0.0.1:${String(ready.port)}`;
-    const post = async (path: string, body: unknown, token?: string, key?: string) => {
-      const response = await fetch(`${origin}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(key ? { 'idempotency-key': key } : {}),
-        },
-        body: JSON.stringify(body),
+    const port = Number(ready.port);
+    // node:http with keep-alive rather than fetch: fetch costs the client several times the CPU
+    // per request, and the client shares the two cores with the server it measures.
+    const agent = new Agent({ keepAlive: true, maxSockets: opt('concurrency') });
+    const post = (path: string, body: unknown, token?: string, key?: string) =>
+      new Promise<{ status: number; json: Record<string, string> }>((resolve, reject) => {
+        const data = JSON.stringify(body);
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path,
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(data),
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+              ...(key ? { 'idempotency-key': key } : {}),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              resolve({
+                status: res.statusCode ?? 0,
+                json: text ? (JSON.parse(text) as Record<string, string>) : {},
+              });
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(data);
       });
-      const text = await response.text();
+    /** Group-commit counters from /metrics: batches and movements so far. */
+    const batchCounters = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const value = (name: string) =>
+        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
       return {
-        status: response.status,
-        json: text ? (JSON.parse(text) as Record<string, string>) : {},
+        batches: value('wallet_movement_batches_total'),
+        movements: value('wallet_movements_batched_total'),
       };
+    };
+    const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+    const pids = {
+      server: server.child.pid,
+      client: process.pid,
+      mariadb: findPid('mariadbd'),
+      kafka: relay === 'kafka' ? findPid('kafka.Kafka', repoRoot) : undefined,
     };
 
     // Setup (not measured): users, tokens, wallets, funds.
@@ -130,30 +177,36 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       let ok = 0;
       const runId = randomBytes(4).toString('hex');
+      const batchesBefore = await batchCounters();
+      const stopMeter = cpuMeter(pids);
       const started = performance.now();
-      await inParallel(count, opt('concurrency'), async (i) => {
+      await inParallel(count, connections.length, async (i, worker) => {
         const w = walletFor(i);
         const t0 = performance.now();
-        const r = await post(
+        const r = await connections[worker]!.post(
           '/v1/movements',
           {
-            kind: 'expense',
-            walletId: w.id,
-            amount: '1',
-            merchant: 'Bench Shop',
-            category: 'groceries',
+            'content-type': 'application/json',
+            authorization: `Bearer ${w.token}`,
+            'idempotency-key': `${runId}-${i}`,
           },
-          w.token,
-          `${runId}-${i}`,
+          `{"kind":"expense","walletId":"${w.id}","amount":"1","merchant":"Bench Shop","category":"groceries"}`,
         );
         latencies.push(performance.now() - t0);
         if (r.status === 201) ok += 1;
-        else throw new Error(`${name}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+        else throw new Error(`${name}: HTTP ${r.status} ${r.body}`);
       });
       const durationMs = performance.now() - started;
+      const cpuMs = stopMeter();
+      const batchesAfter = await batchCounters();
+      const batchSize =
+        (batchesAfter.movements - batchesBefore.movements) /
+        (batchesAfter.batches - batchesBefore.batches);
       latencies.sort((a, b) => a - b);
       return {
         name,
+        cpuMs,
+        batchSize,
         count,
         ok,
         durationMs,
@@ -163,15 +216,22 @@ async function main(): Promise<void> {
       };
     };
 
+    // The measured requests go over raw keep-alive sockets, one per worker (see raw-http.ts).
+    const connections = await Promise.all(
+      Array.from({ length: opt('concurrency') }, () => openRawConnection(port)),
+    );
     const runs: Figure[][] = [];
     const baselines: BaselineResult[][] = [];
+    const profiling = process.env.BENCH_PROFILE !== undefined;
     for (let r = 0; r < opt('repeat'); r += 1) {
+      if (profiling && r === 0) server.child.kill('SIGUSR2');
       const spread = await measure(
         `movements over ${walletsWanted} wallets`,
         opt('spread'),
         (i) => wallets[(i * 7919) % walletsWanted]!,
       );
       const hot = await measure('movements on one hot wallet', opt('hot'), () => wallets[0]!);
+      if (profiling && r === 0) server.child.kill('SIGUSR2');
       runs.push([spread, hot]);
       baselines.push(
         await mariaDbUpdates(servers.DATABASE_URL, {
@@ -217,10 +277,36 @@ async function main(): Promise<void> {
         `| ${f.name} | ${f.ok} | ${f.ratePerSecond.toFixed(0)} | ${f.p50Ms.toFixed(1)} | ${f.p99Ms.toFixed(1)} | ${b.ratePerSecond.toFixed(0)} (${b.name}) | ${(f.ratePerSecond / b.ratePerSecond).toFixed(3)} |`,
       );
     }
+    console.log('\nCPU per movement, µs (median run), and the share of the 2 cores each took:\n');
+    console.log(
+      '| figure | server | MariaDB | Kafka | client | everything else | machine busy | movements per batch |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [f] of rows) {
+      const per = (ms: number | undefined) =>
+        ms === undefined
+          ? '-'
+          : `${((ms * 1000) / f.ok).toFixed(0)} (${((100 * ms) / (2 * f.durationMs)).toFixed(0)}%)`;
+      const { server: sv, mariadb, kafka, client, machine } = f.cpuMs;
+      const serverSys = f.cpuMs['server:sys'];
+      const others =
+        machine === undefined
+          ? undefined
+          : machine - (sv ?? 0) - (mariadb ?? 0) - (kafka ?? 0) - (client ?? 0);
+      console.log(
+        `| ${f.name} | ${per(sv)}, system ${per(serverSys)} | ${per(mariadb)} | ${per(kafka)} | ${per(client)} | ${per(others)} | ${per(machine)} | ${f.batchSize.toFixed(1)} |`,
+      );
+    }
+    agent.destroy();
+    for (const c of connections) c.close();
     console.log(
       `\nconservation: ${mismatched[0].length === 0 ? 'every wallet balance equals the sum of its postings' : `MISMATCH in ${mismatched[0].length} wallets`}; outbox rows not yet relayed at the end: ${String(pending.n)}`,
     );
     if (mismatched[0].length !== 0) process.exitCode = 1;
+    const warnings = server.records.filter((r) => r.level === 'warn' || r.level === 'error');
+    if (warnings.length > 0) {
+      console.log(`server warnings: ${warnings.length}, first: ${JSON.stringify(warnings[0])}`);
+    }
   } finally {
     await server.stop('SIGTERM');
     await admin.raw('DROP DATABASE IF EXISTS ??', [database]);
@@ -231,17 +317,17 @@ async function main(): Promise<void> {
 async function inParallel(
   count: number,
   concurrency: number,
-  task: (index: number) => Promise<void>,
+  task: (index: number, worker: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
-  const worker = async () => {
+  const worker = async (id: number) => {
     while (next < count) {
       const index = next;
       next += 1;
-      await task(index);
+      await task(index, id);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, (_, id) => worker(id)));
 }
 
 await main();

@@ -8,11 +8,11 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createEventLog } from '@spendstream/core/event-log';
-import { topicSpecs, topics } from '@spendstream/core/events';
+import { topicSpecs } from '@spendstream/core/events';
 import { startService } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
-import { createWalletApp } from '../src/app.js';
+import { createWalletApp, walletEventTopics } from '../src/app.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('bench server needs DATABASE_URL');
@@ -25,6 +25,8 @@ const app = createWalletApp({
   sql,
   accessTokenTtlSeconds: 3600,
   batchWrites: process.env.BENCH_BATCH !== 'off',
+  ...(process.env.BENCH_LANES ? { batchLanes: Number(process.env.BENCH_LANES) } : {}),
+  ...(process.env.BENCH_BATCH_SIZE ? { batchSizeMax: Number(process.env.BENCH_BATCH_SIZE) } : {}),
 });
 await app.ready;
 let stopRelay: () => Promise<void> = async () => undefined;
@@ -34,7 +36,7 @@ if (relayMode !== 'off') {
       ? { kafkaBrokers: process.env.KAFKA_BROKERS, clientId: 'wallet-api-bench' }
       : { dataDir: process.env.DATA_DIR ?? '.data/bench' },
   );
-  for (const topic of [topics.transactionsRaw, topics.walletEvents]) {
+  for (const topic of walletEventTopics) {
     await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
   }
   const relay = app.startRelay(eventLog);
@@ -43,12 +45,26 @@ if (relayMode !== 'off') {
     await eventLog.close();
   };
 }
+// BENCH_PROFILE=<file>: a V8 CPU profile of the measured window. The client sends SIGUSR2 before
+// its first measurement (start) and after its last (stop and write).
 const profilePath = process.env.BENCH_PROFILE;
 const profiler = profilePath ? new Session() : undefined;
-if (profiler) {
+let profiling = false;
+if (profiler && profilePath) {
   profiler.connect();
   await profiler.post('Profiler.enable');
-  await profiler.post('Profiler.start');
+  process.on('SIGUSR2', () => {
+    void (async () => {
+      if (!profiling) {
+        profiling = true;
+        await profiler.post('Profiler.start');
+        return;
+      }
+      profiling = false;
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(profilePath, JSON.stringify(profile));
+    })();
+  });
 }
 const server = await startService(app, { port: 0, host: '127.0.0.1' });
 console.log(
@@ -61,10 +77,6 @@ console.log(
 process.on('SIGTERM', () => {
   void (async () => {
     await server.close();
-    if (profiler && profilePath) {
-      const { profile } = await profiler.post('Profiler.stop');
-      writeFileSync(profilePath, JSON.stringify(profile));
-    }
     await stopRelay();
     await sql.destroy();
     process.exit(0);

@@ -8,10 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { TokenVerifier } from '@spendstream/core/auth';
 import { UnavailableError } from '@spendstream/core/errors';
 import type { EventLog } from '@spendstream/core/event-log';
+import { topics } from '@spendstream/core/events';
 import { createServiceApp, type ServiceApp } from '@spendstream/core/http';
 import type { Logger } from '@spendstream/core/log';
 import { sqlReadiness } from '@spendstream/core/sql';
@@ -34,6 +35,13 @@ export const serviceVersion = (
     version: string;
   }
 ).version;
+
+/** Every topic the outbox relays to: create them before starting the relay. */
+export const walletEventTopics = [
+  topics.transactionsRaw,
+  topics.walletEvents,
+  topics.refUserSettings,
+] as const;
 
 /** Token issuer and audience when the configuration names none (wallet-api's default local URL). */
 export const issuerDefault = 'http://localhost:3001';
@@ -58,6 +66,8 @@ export interface WalletAppDeps {
   batchWrites?: boolean;
   /** Batches in flight at once (group-commit lanes); `batchLanesDefault` when omitted. */
   batchLanes?: number;
+  /** Most movements per batch; `batchSizeMax` when omitted. */
+  batchSizeMax?: number;
 }
 
 /** What the app holds once migrated and keyed. */
@@ -110,6 +120,13 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
     verify: async (token) => (await runtime()).keys.verifier().verify(token),
   });
 
+  const batcher =
+    deps.batchWrites === false
+      ? undefined
+      : createMovementBatcher(uow, {
+          ...(deps.batchLanes === undefined ? {} : { lanes: deps.batchLanes }),
+          ...(deps.batchSizeMax === undefined ? {} : { sizeMax: deps.batchSizeMax }),
+        });
   const app = createServiceApp({
     name: serviceName,
     version: serviceVersion,
@@ -118,18 +135,7 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
     routers: [
       createAuthRouter({ runtime, verifier }),
       createWalletRouter({ uow, verifier }),
-      createLedgerRouter({
-        uow,
-        verifier,
-        ...(deps.batchWrites === false
-          ? {}
-          : {
-              batcher: createMovementBatcher(
-                uow,
-                deps.batchLanes === undefined ? {} : { lanes: deps.batchLanes },
-              ),
-            }),
-      }),
+      createLedgerRouter({ uow, verifier, ...(batcher ? { batcher } : {}) }),
     ],
     readiness: {
       sql: sqlReadiness(deps.sql),
@@ -140,6 +146,26 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
     openapi: walletOpenApiDocument(serviceVersion),
     limits: { bodyBytesMax: walletBodyBytesMax },
   });
+  if (batcher) {
+    new Counter({
+      name: 'wallet_movement_batches_total',
+      help: 'Group-commit batches of income and expenses (movements / batches = average batch size).',
+      registers: [app.registry],
+      collect() {
+        this.reset();
+        this.inc(batcher.stats().batches);
+      },
+    });
+    new Counter({
+      name: 'wallet_movements_batched_total',
+      help: 'Income and expense requests that went through group commit.',
+      registers: [app.registry],
+      collect() {
+        this.reset();
+        this.inc(batcher.stats().movements);
+      },
+    });
+  }
   return Object.assign(app, {
     ready,
     startRelay(eventLog: Pick<EventLog, 'send'>): OutboxRelay {

@@ -10,7 +10,7 @@
  */
 import { UnavailableError } from '@spendstream/core/errors';
 import type { UnitOfWork } from './stores.js';
-import { recordMovementBatch } from './features/ledger/batch.js';
+import { KeyRaceError, recordMovementBatch } from './features/ledger/batch.js';
 import type { BatchMovement, BatchMovementOutcome } from './features/ledger/batch.js';
 
 /**
@@ -20,6 +20,8 @@ import type { BatchMovement, BatchMovementOutcome } from './features/ledger/batc
  */
 export const batchLanesDefault = 1;
 export const batchSizeMax = 64;
+/** Runs of one batch when its keys race with another writer's (each run sees more keys taken). */
+export const keyRaceRetriesMax = 3;
 /** Writes waiting per lane before new ones are refused with 503. */
 export const laneQueueMax = 5_000;
 
@@ -31,6 +33,8 @@ function laneOf(key: string, lanes: number): number {
 
 export interface MovementBatcher {
   submit(item: BatchMovement): Promise<BatchMovementOutcome>;
+  /** Batches committed or failed so far, and the movements they carried (average batch size). */
+  stats(): { batches: number; movements: number };
 }
 
 /**
@@ -39,8 +43,9 @@ export interface MovementBatcher {
  */
 export function createMovementBatcher(
   uow: UnitOfWork,
-  options: { lanes?: number } = {},
+  options: { lanes?: number; sizeMax?: number } = {},
 ): MovementBatcher {
+  const sizeMax = options.sizeMax ?? batchSizeMax;
   const lanes = Array.from({ length: options.lanes ?? batchLanesDefault }, () => ({
     queue: [] as Array<{
       item: BatchMovement;
@@ -49,17 +54,24 @@ export function createMovementBatcher(
     }>,
     running: false,
   }));
+  const counts = { batches: 0, movements: 0 };
   async function drain(lane: (typeof lanes)[number]): Promise<void> {
     lane.running = true;
     while (lane.queue.length > 0) {
-      const waiting = lane.queue.splice(0, batchSizeMax);
+      const waiting = lane.queue.splice(0, sizeMax);
+      counts.batches += 1;
+      counts.movements += waiting.length;
       try {
-        const outcomes = await uow.transaction((stores) =>
-          recordMovementBatch(
-            stores,
-            waiting.map((w) => w.item),
-          ),
-        );
+        const items = waiting.map((w) => w.item);
+        let outcomes: BatchMovementOutcome[] | undefined;
+        for (let attempt = 1; outcomes === undefined; attempt += 1) {
+          try {
+            outcomes = await uow.transaction((stores) => recordMovementBatch(stores, items));
+          } catch (error) {
+            // A key stored meanwhile by another writer: the next run sees it as taken.
+            if (!(error instanceof KeyRaceError) || attempt >= keyRaceRetriesMax) throw error;
+          }
+        }
         waiting.forEach((w, i) => w.resolve(outcomes[i]!));
       } catch (error) {
         for (const w of waiting) w.reject(error);
@@ -68,6 +80,7 @@ export function createMovementBatcher(
     lane.running = false;
   }
   return {
+    stats: () => ({ ...counts }),
     submit(item) {
       const lane = lanes[laneOf(item.body.walletId, lanes.length)]!;
       if (lane.queue.length >= laneQueueMax)

@@ -264,18 +264,15 @@ function storesOn(state: () => State): Stores {
       async remove(principal, key) {
         s().keys.delete(`${principal}|${key}`);
       },
-      async claimMany(records) {
-        for (const r of records)
-          if (!s().keys.has(`${r.principal}|${r.key}`))
-            s().keys.set(`${r.principal}|${r.key}`, { ...r });
+      async insertMany(records) {
+        if (records.some((r) => s().keys.has(`${r.principal}|${r.key}`))) return false;
+        for (const r of records) s().keys.set(`${r.principal}|${r.key}`, { ...r });
+        return true;
       },
       async findMany(keys) {
         return keys
           .map((k) => s().keys.get(`${k.principal}|${k.key}`))
           .filter((r): r is IdempotencyRecord => r !== undefined);
-      },
-      async completeMany(records) {
-        for (const r of records) s().keys.set(`${r.principal}|${r.key}`, { ...r });
       },
       async removeMany(keys) {
         for (const k of keys) s().keys.delete(`${k.principal}|${k.key}`);

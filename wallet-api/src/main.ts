@@ -5,11 +5,11 @@
  */
 import { backendChoice, loadConfig } from '@spendstream/core/config';
 import { createEventLog } from '@spendstream/core/event-log';
-import { topicSpecs, topics } from '@spendstream/core/events';
+import { topicSpecs } from '@spendstream/core/events';
 import { onShutdownSignal, startService } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
-import { createWalletApp, serviceName } from './app.js';
+import { createWalletApp, serviceName, walletEventTopics } from './app.js';
 import { walletConfigSchema } from './config.js';
 
 const config = loadConfig(walletConfigSchema);
@@ -21,7 +21,7 @@ const eventLog = await createEventLog({
   clientId: serviceName,
 });
 // The topics the outbox relays to; creating an existing one with the same partitions does nothing.
-for (const topic of [topics.transactionsRaw, topics.walletEvents, topics.refUserSettings]) {
+for (const topic of walletEventTopics) {
   await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
 }
 const app = createWalletApp({

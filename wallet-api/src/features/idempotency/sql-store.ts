@@ -56,25 +56,6 @@ export function createSqlIdempotencyStore(db: Db): IdempotencyStore {
     async remove(principal, key) {
       await db('idempotency_keys').where({ principal, idem_key: key }).delete();
     },
-    async claimMany(records) {
-      if (records.length === 0) return;
-      // On MySQL this is INSERT IGNORE, which also turns truncation into a warning: safe only
-      // because every value was bounded before (keys <= 255, principals <= 64 characters).
-      await db('idempotency_keys')
-        .insert(
-          records.map((r) => ({
-            principal: r.principal,
-            idem_key: r.key,
-            request_hash: r.requestHash,
-            response_status: r.responseStatus,
-            response_body: r.responseBody,
-            created_at: r.createdAt,
-            expires_at: r.expiresAt,
-          })),
-        )
-        .onConflict(['principal', 'idem_key'])
-        .ignore();
-    },
     async findMany(keys) {
       if (keys.length === 0) return [];
       const rows = (await db('idempotency_keys').whereIn(
@@ -91,10 +72,12 @@ export function createSqlIdempotencyStore(db: Db): IdempotencyStore {
         expiresAt: toNumber(row.expires_at),
       }));
     },
-    async completeMany(records) {
-      if (records.length === 0) return;
-      await db('idempotency_keys')
-        .insert(
+    async insertMany(records) {
+      if (records.length === 0) return true;
+      // One multi-row INSERT: a duplicate fails the whole statement (MySQL and SQLite undo a
+      // failed statement, not the transaction), so nothing of it stays.
+      try {
+        await db('idempotency_keys').insert(
           records.map((r) => ({
             principal: r.principal,
             idem_key: r.key,
@@ -104,9 +87,12 @@ export function createSqlIdempotencyStore(db: Db): IdempotencyStore {
             created_at: r.createdAt,
             expires_at: r.expiresAt,
           })),
-        )
-        .onConflict(['principal', 'idem_key'])
-        .merge(['response_status', 'response_body']);
+        );
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
     },
     async removeMany(keys) {
       if (keys.length === 0) return;

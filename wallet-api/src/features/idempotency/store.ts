@@ -19,11 +19,12 @@ export interface IdempotencyStore {
   find(principal: string, key: string): Promise<IdempotencyRecord | undefined>;
   complete(principal: string, key: string, status: number, body: string): Promise<void>;
   remove(principal: string, key: string): Promise<void>;
-  /** Claim many keys in one statement; keys already present are left as they are. */
-  claimMany(records: IdempotencyRecord[]): Promise<void>;
   findMany(keys: Array<{ principal: string; key: string }>): Promise<IdempotencyRecord[]>;
-  /** Store the responses of claimed keys (whole records, upserted in one statement). */
-  completeMany(records: IdempotencyRecord[]): Promise<void>;
+  /**
+   * Insert complete records (with their responses) in one statement; false when one of the keys
+   * exists already, in which case nothing was inserted (the statement is undone as a whole).
+   */
+  insertMany(records: IdempotencyRecord[]): Promise<boolean>;
   removeMany(keys: Array<{ principal: string; key: string }>): Promise<void>;
   /** Delete records that expired before `now`, at most `limit`. */
   purgeExpired(now: number, limit: number): Promise<number>;

@@ -3,11 +3,17 @@
  * the single path refuses, stores keys only for what it applied, and replays duplicate keys.
  */
 import test from 'ava';
-import { ForbiddenError, InsufficientFundsError, NotFoundError } from '@spendstream/core/errors';
+import {
+  ForbiddenError,
+  IdempotencyConflictError,
+  InsufficientFundsError,
+  NotFoundError,
+} from '@spendstream/core/errors';
+import { createMovementBatcher } from '../../batcher.js';
 import { createFakeUnitOfWork } from '../../fake-stores.js';
 import { makeUser, makeWallet } from '../../../test/factories.js';
 import { putMember } from '../wallets/service.js';
-import { recordMovementBatch } from './batch.js';
+import { KeyRaceError, recordMovementBatch } from './batch.js';
 import type { BatchMovement } from './batch.js';
 import { verifyWalletBalance } from './service.js';
 
@@ -75,4 +81,64 @@ test('one batch applies, refuses and replays exactly as the single path would', 
       [4, '10'],
     ],
   );
+});
+
+test('a repeated key behind a refused request gets its error, or a 409 for another body', async (t) => {
+  const uow = createFakeUnitOfWork();
+  const alice = await makeUser(uow);
+  const wallet = await makeWallet(uow, alice, { balance: 5n });
+  const item = (key: string, amount: bigint, hash: string): BatchMovement => ({
+    actor: { userId: alice.id },
+    principal: alice.id,
+    key,
+    hash,
+    body: { kind: 'expense', walletId: wallet.id, amount, tags: [] },
+  });
+  const outcomes = await uow.transaction((s) =>
+    recordMovementBatch(s, [item('k', 50n, 'h1'), item('k', 50n, 'h1'), item('k', 1n, 'h2')]),
+  );
+  t.true(outcomes[0]!.kind === 'error' && outcomes[0]!.error instanceof InsufficientFundsError);
+  t.true(outcomes[1]!.kind === 'error' && outcomes[1]!.error instanceof InsufficientFundsError);
+  t.true(outcomes[2]!.kind === 'error' && outcomes[2]!.error instanceof IdempotencyConflictError);
+  t.is(uow.state().keys.size, 0);
+  t.is((await verifyWalletBalance(uow.read, wallet.id)).balance, 5n);
+});
+
+test('a key stored by another writer after the read rolls the batch back, and the batcher reruns it as a replay', async (t) => {
+  const uow = createFakeUnitOfWork();
+  const alice = await makeUser(uow);
+  const wallet = await makeWallet(uow, alice, { balance: 100n });
+  const item: BatchMovement = {
+    actor: { userId: alice.id },
+    principal: alice.id,
+    key: 'raced',
+    hash: 'h',
+    body: { kind: 'expense', walletId: wallet.id, amount: 10n, tags: [] },
+  };
+  // The other writer's record, committed between this batch's key read and its insert.
+  await uow.transaction((s) =>
+    s.idempotency.insertMany([
+      {
+        principal: alice.id,
+        key: 'raced',
+        requestHash: 'h',
+        responseStatus: 201,
+        responseBody: '{}',
+        createdAt: Date.now(),
+        expiresAt: Date.now() + 60_000,
+      },
+    ]),
+  );
+  await t.throwsAsync(
+    uow.transaction((s) =>
+      recordMovementBatch({ ...s, idempotency: { ...s.idempotency, findMany: async () => [] } }, [
+        item,
+      ]),
+    ),
+    { instanceOf: KeyRaceError },
+  );
+  t.is((await verifyWalletBalance(uow.read, wallet.id)).balance, 100n, 'rolled back');
+  const outcome = await createMovementBatcher(uow).submit(item);
+  t.deepEqual(outcome, { kind: 'existing' });
+  t.is((await verifyWalletBalance(uow.read, wallet.id)).balance, 100n);
 });

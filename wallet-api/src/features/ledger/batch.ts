@@ -1,7 +1,8 @@
 /**
  * Income and expenses in batches: the same rules as `recordMovement`, applied to many requests in
- * one transaction with a fixed number of statements per batch instead of per movement (claim the
- * keys, lock the wallets, read the roles, then one multi-row write per table). On this machine a
+ * one transaction with a fixed number of statements per batch instead of per movement (read the
+ * keys, lock the wallets, read the roles, then one multi-row write per table, the keys with their
+ * responses first). On this machine a
  * round trip to the database costs more than everything else a movement does, so this is where the
  * throughput comes from.
  *
@@ -13,6 +14,7 @@
 import {
   ConflictError,
   ForbiddenError,
+  IdempotencyConflictError,
   InsufficientFundsError,
   NotFoundError,
   ValidationError,
@@ -50,44 +52,28 @@ export async function recordMovementBatch(
   now = Date.now(),
 ): Promise<BatchMovementOutcome[]> {
   const outcomes: BatchMovementOutcome[] = new Array(items.length);
-  // 1. Claim every key at once; a row with a response was committed earlier (replay), a row
-  //    without one is ours (claimed in this transaction; the first request of the batch owns it).
-  const claims: IdempotencyRecord[] = items.map((i) => ({
-    principal: i.principal,
-    key: i.key,
-    requestHash: i.hash,
-    responseStatus: null,
-    responseBody: null,
-    createdAt: now,
-    expiresAt: now + idempotencyRetentionMs,
-  }));
-  await stores.idempotency.claimMany(claims);
-  let found = new Map(
-    (await stores.idempotency.findMany(claims)).map((r) => [slot(r.principal, r.key), r]),
+  // 1. Look the keys up (one plain read). A committed record is a replay (or a 409, decided after
+  //    commit by finishIdempotent); an expired one is free again; the first request of the batch
+  //    with a free key owns it and later ones with the same key follow it.
+  const found = new Map(
+    (await stores.idempotency.findMany(items)).map((r) => [slot(r.principal, r.key), r]),
   );
-  const expired = [...found.values()].filter(
-    (r) => r.responseStatus !== null && r.expiresAt <= now,
-  );
+  const expired = [...found.values()].filter((r) => r.expiresAt <= now);
   if (expired.length > 0) {
-    // Keys older than the retention are free again: replace them (rare; two more statements).
+    // Keys older than the retention are free again (rare; one more statement).
     await stores.idempotency.removeMany(expired);
-    await stores.idempotency.claimMany(
-      claims.filter((c) => expired.some((e) => e.principal === c.principal && e.key === c.key)),
-    );
-    found = new Map(
-      (await stores.idempotency.findMany(claims)).map((r) => [slot(r.principal, r.key), r]),
-    );
+    for (const r of expired) found.delete(slot(r.principal, r.key));
   }
-  const owned = new Set<string>();
+  const owner = new Map<string, number>();
   const live: number[] = [];
+  const followers: number[] = [];
   items.forEach((item, index) => {
-    const record = found.get(slot(item.principal, item.key));
     const s = slot(item.principal, item.key);
-    if (record && record.responseStatus === null && !owned.has(s)) {
-      owned.add(s);
+    if (found.has(s)) outcomes[index] = { kind: 'existing' };
+    else if (owner.has(s)) followers.push(index);
+    else {
+      owner.set(s, index);
       live.push(index);
-    } else {
-      outcomes[index] = { kind: 'existing' };
     }
   });
 
@@ -107,7 +93,6 @@ export async function recordMovementBatch(
   const postings: Posting[] = [];
   const events: OutboxEvent[] = [];
   const completed: IdempotencyRecord[] = [];
-  const failedKeys: Array<{ principal: string; key: string }> = [];
   const touched = new Set<string>();
   for (const index of live) {
     const { actor, body, principal, key } = items[index]!;
@@ -135,7 +120,6 @@ export async function recordMovementBatch(
       error = new InsufficientFundsError(undefined, { field: 'amount' });
     if (error !== undefined || !wallet) {
       outcomes[index] = { kind: 'error', error };
-      failedKeys.push({ principal, key });
       continue;
     }
     const movement: Movement = {
@@ -210,11 +194,33 @@ export async function recordMovementBatch(
       }),
     );
     const response = JSON.stringify(presentMovement(movement));
-    completed.push({ ...claims[index]!, responseStatus: 201, responseBody: response });
+    completed.push({
+      principal,
+      key,
+      requestHash: items[index]!.hash,
+      responseStatus: 201,
+      responseBody: response,
+      createdAt: now,
+      expiresAt: now + idempotencyRetentionMs,
+    });
     outcomes[index] = { kind: 'done', status: 201, body: response };
   }
 
-  // 4. One multi-row write per table.
+  // A later request of the batch with an owned key: a replay of the owner's response once
+  // committed, or, if the owner was refused (nothing stored), the owner's error for the same
+  // request and a 409 for another one.
+  for (const index of followers) {
+    const item = items[index]!;
+    const first = outcomes[owner.get(slot(item.principal, item.key))!]!;
+    if (first.kind !== 'error') outcomes[index] = { kind: 'existing' };
+    else if (items[owner.get(slot(item.principal, item.key))!]!.hash === item.hash)
+      outcomes[index] = first;
+    else outcomes[index] = { kind: 'error', error: new IdempotencyConflictError() };
+  }
+
+  // 4. One multi-row write per table, the keys first: if another transaction committed one of
+  //    them since the read above, the whole batch rolls back and runs again (KeyRaceError).
+  if (!(await stores.idempotency.insertMany(completed))) throw new KeyRaceError();
   await stores.ledger.insertMovements(movements);
   if (postings.length > 0) await stores.ledger.insertPostings(postings, now);
   await stores.wallets.setBalances(
@@ -226,8 +232,17 @@ export async function recordMovementBatch(
     now,
   );
   await stores.outbox.append(events);
-  await stores.idempotency.completeMany(completed);
-  // A refused request stores no key, exactly as on the single path.
-  await stores.idempotency.removeMany(failedKeys);
   return outcomes;
+}
+
+/**
+ * Another transaction stored one of the batch's keys between its read and its insert (a duplicate
+ * request on another instance or on the single-request path): the batch rolls back and runs again,
+ * and then sees the key as taken.
+ */
+export class KeyRaceError extends Error {
+  constructor() {
+    super('an idempotency key of the batch was stored concurrently; run the batch again');
+    this.name = 'KeyRaceError';
+  }
 }
