@@ -50,7 +50,8 @@ const server = await startService(app, {
   port: config.INGEST_API_PORT,
   host: config.HOST,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  closeHooks: [() => eventLog.close(), () => sql.destroy()],
+  // Confirms still running after their answers finish before the pool closes.
+  closeHooks: [() => app.ingest.settled(), () => eventLog.close(), () => sql.destroy()],
   logFields: { backends: backendChoice(config), topic: config.INGEST_TOPIC },
 });
 onShutdownSignal(() => server.close(), log);

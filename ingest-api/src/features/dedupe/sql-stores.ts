@@ -5,7 +5,13 @@
  */
 import type { Knex } from 'knex';
 import type { MigrationSet } from '@spendstream/core/sql';
-import { isUniqueViolation, sqlDialect, withTransaction } from '@spendstream/core/sql';
+import {
+  isRetryableTransactionError,
+  isUniqueViolation,
+  sqlDialect,
+  transactionRetriesMax,
+  withTransaction,
+} from '@spendstream/core/sql';
 import {
   versionHistoryMax,
   type Claim,
@@ -119,6 +125,18 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Run one statement again after a deadlock or lock timeout, as `withTransaction` does. */
+async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= transactionRetriesMax || !isRetryableTransactionError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 5 + Math.random() * 10));
+    }
+  }
+}
+
 /** The rows of a raw SELECT on either dialect (mysql2 answers `[rows, fields]`). */
 function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
@@ -173,31 +191,36 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
     },
     async claimNew(source, claims: readonly Claim[], token, nowMs) {
       if (claims.length === 0) return new Set();
-      // One transaction for all the inserts: one commit (one fsync on SQLite) per claim, not per chunk.
-      const inserted = await withTransaction(knex, async (trx) => {
-        let count = 0;
-        for (const part of chunks(claims, rowsPerInsertMax)) {
-          const values: Knex.Value[] = [];
-          for (const c of part) {
-            values.push(
-              source,
-              c.externalId,
-              c.transactionId,
-              c.version,
-              c.contentHash,
-              c.status,
-              token,
-              nowMs,
-            );
-          }
-          const result: unknown = await trx.raw(
-            `${insertOrIgnore} INTO ${dedupeTable} (source, external_id, transaction_id, version, pending_version, pending_hash, pending_status, pending_token, pending_since) VALUES ${rowPlaceholders(part.length)}`,
-            values,
+      const insert = async (db: Knex, part: readonly Claim[]): Promise<number> => {
+        const values: Knex.Value[] = [];
+        for (const c of part) {
+          values.push(
+            source,
+            c.externalId,
+            c.transactionId,
+            c.version,
+            c.contentHash,
+            c.status,
+            token,
+            nowMs,
           );
-          count += changesOf(result);
         }
-        return count;
-      });
+        const result: unknown = await db.raw(
+          `${insertOrIgnore} INTO ${dedupeTable} (source, external_id, transaction_id, version, pending_version, pending_hash, pending_status, pending_token, pending_since) VALUES ${rowPlaceholders(part.length)}`,
+          values,
+        );
+        return changesOf(result);
+      };
+      // One statement is atomic on its own: no BEGIN and COMMIT round trips. Several share one
+      // transaction: one commit (one fsync on SQLite) per claim, not per statement.
+      const inserted =
+        claims.length <= rowsPerInsertMax
+          ? await retryingDeadlocks(() => insert(knex, claims))
+          : await withTransaction(knex, async (trx) => {
+              let count = 0;
+              for (const part of chunks(claims, rowsPerInsertMax)) count += await insert(trx, part);
+              return count;
+            });
       // The usual case, every key new: the insert's row count says so, no second look needed.
       if (inserted === claims.length) return new Set(claims.map((c) => c.externalId));
       const won = new Set<string>();

@@ -44,7 +44,14 @@ export const inFlightItemsMaxDefault = 50_000;
 /** Most items claimed and published in one cycle (several requests combined). */
 export const combinedItemsMax = 5_000;
 /** Cycles running at once. */
-const cyclesMax = 2;
+const cyclesMax = 4;
+/**
+ * Waiting items that start another cycle while one is still claiming. Fewer wait until every
+ * running cycle is waiting on the log (or for a running cycle to come round, taking everything
+ * waiting): single requests then share a cycle (one insert, one send, one confirm) instead of each
+ * starting a cycle of one.
+ */
+export const overlapItemsMin = 500;
 /** After the log failed, answer 503 without trying for this long, in ms (then let one through). */
 export const logBackoffMs = 1_000;
 
@@ -85,7 +92,16 @@ export interface IngestService {
   /** Ingest items (already JSON-parsed, not yet validated); one result per item, in order. */
   ingest(caller: Caller, items: readonly unknown[], options: IngestOptions): Promise<ItemResult[]>;
   /** Counters since start, for metrics and tests. */
-  readonly stats: { accepted: number; duplicate: number; rejected: number; unavailable: number };
+  readonly stats: {
+    accepted: number;
+    duplicate: number;
+    rejected: number;
+    unavailable: number;
+    /** Confirms that failed after the answer (their claims go stale and are taken over). */
+    confirmFailed: number;
+  };
+  /** Resolves when every confirm started so far has finished (before closing the SQL pool). */
+  settled(): Promise<void>;
 }
 
 interface Pending {
@@ -138,19 +154,35 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   const publishTimeoutMs = deps.publishTimeoutMs ?? publishTimeoutMsDefault;
   const claimWaitMs = deps.claimWaitMs ?? claimWaitMsDefault;
   const inFlightItemsMax = deps.inFlightItemsMax ?? inFlightItemsMaxDefault;
-  const stats = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0 };
+  const stats = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0, confirmFailed: 0 };
   let inFlight = 0;
   let backoffUntil = 0;
   const publisher = createPublisher(deps.log, topic, now);
   const jobs: Job[] = [];
   let cyclesRunning = 0;
+  /** Items in `jobs`. */
+  let waitingItems = 0;
+  /** Cycles taking jobs or claiming keys (not waiting on the log). */
+  let claiming = 0;
 
   function toMessage(raw: RawTransactionV1, correlationId: string | undefined): OutgoingMessage {
     return rawTransactionMessage(raw, new Date(now()).toISOString(), correlationId);
   }
 
-  /** Publish and wait for durability; on any failure the claims go and the request gets 503. */
-  async function publish(messages: OutgoingMessage[], token: string): Promise<void> {
+  /** Confirms still running after their requests were answered. */
+  const confirming = new Set<Promise<void>>();
+
+  /**
+   * Publish and wait for durability; on any failure the claims go and the request gets 503. The
+   * confirm (claims become the durable version) runs after the answer: the event is already in the
+   * log, a request for the same key meanwhile waits on the claim and then sees a duplicate, and a
+   * confirm that never lands leaves a claim that goes stale and is taken over by republishing the
+   * same event id. Returns the confirm (wrapped: a returned promise would be awaited).
+   */
+  async function publish(
+    messages: OutgoingMessage[],
+    token: string,
+  ): Promise<{ confirm: Promise<void> }> {
     try {
       await publisher.publish(messages, publishTimeoutMs);
     } catch (error) {
@@ -163,7 +195,14 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         cause: error,
       });
     }
-    await deps.dedupe.confirm(token);
+    const confirm = deps.dedupe
+      .confirm(token)
+      .catch(() => {
+        stats.confirmFailed++;
+      })
+      .finally(() => confirming.delete(confirm));
+    confirming.add(confirm);
+    return { confirm };
   }
 
   async function ingest(
@@ -209,7 +248,12 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
    * check. Only the keys it did not win are read and judged (duplicate, correction, reversal,
    * claim held elsewhere).
    */
-  async function runWave(source: string, wave: Pending[], deadline: number): Promise<void> {
+  async function runWave(
+    source: string,
+    wave: Pending[],
+    deadline: number,
+  ): Promise<Promise<void>[]> {
+    const confirms: Promise<void>[] = [];
     let remaining = wave;
     while (remaining.length > 0) {
       const token = randomUUID();
@@ -309,7 +353,14 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         const messages = won.map(({ p, version }) =>
           toMessage({ ...p.raw, version }, p.correlationId),
         );
-        await publish(messages, token);
+        // From here this cycle waits on the log: another may claim what has queued meanwhile.
+        claiming--;
+        void pumpJobs();
+        try {
+          confirms.push((await publish(messages, token)).confirm);
+        } finally {
+          claiming++;
+        }
         for (const { p, version, previous } of won) {
           p.sink[p.index] = {
             index: p.index,
@@ -339,23 +390,26 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
               p.raw.externalId,
             );
           }
-          return;
+          return confirms;
         }
         await sleep(claimPollMs);
       }
     }
+    return confirms;
   }
 
   /**
    * Claim-and-publish cycles: each takes every waiting request of one source (up to
-   * `combinedItemsMax` items) and runs them together; up to `cyclesMax` cycles overlap, so the SQL
-   * of one overlaps the send of another. The same externalId twice (in one request or two) is
+   * `combinedItemsMax` items) and runs them together; up to `cyclesMax` cycles overlap when
+   * enough is waiting (`overlapItemsMin`), so the SQL of one overlaps the send of another. The same externalId twice (in one request or two) is
    * judged in order, in waves: the second after the first is durable (duplicate, correction or
    * reversal).
    */
   async function pumpJobs(): Promise<void> {
     if (cyclesRunning >= cyclesMax || jobs.length === 0) return;
+    if (claiming > 0 && waitingItems < overlapItemsMin) return;
     cyclesRunning++;
+    claiming++;
     try {
       while (jobs.length > 0) {
         const source = jobs[0]!.source;
@@ -369,6 +423,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
           ) {
             taken.push(job);
             count += job.items.length;
+            waitingItems -= job.items.length;
             jobs.splice(i, 1);
           } else i++;
         }
@@ -381,7 +436,11 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
             (waves[n] ??= []).push(p);
           }
           const deadline = now() + claimWaitMs;
-          for (const wave of waves) await runWave(source, wave, deadline);
+          for (const [i, wave] of waves.entries()) {
+            const confirms = await runWave(source, wave, deadline);
+            // A later wave repeats keys of this one: let it see them confirmed, not pending.
+            if (i < waves.length - 1) await Promise.all(confirms);
+          }
           for (const job of taken) job.resolve();
         } catch (error) {
           for (const job of taken) job.reject(error);
@@ -389,6 +448,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       }
     } finally {
       cyclesRunning--;
+      claiming--;
     }
   }
 
@@ -445,6 +505,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
     // one dedupe read, one insert, one send and one confirm for all of them).
     await new Promise<void>((resolve, reject) => {
       jobs.push({ source, items: writable, resolve, reject });
+      waitingItems += writable.length;
       void pumpJobs();
     });
 
@@ -458,5 +519,11 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
     return out;
   }
 
-  return { ingest, stats };
+  return {
+    ingest,
+    stats,
+    async settled() {
+      await Promise.all([...confirming]);
+    },
+  };
 }
