@@ -24,6 +24,9 @@ import { createExportRouter } from './features/export/routes.js';
 import { createSearchRouter } from './features/search/routes.js';
 import { createBudgetRouter } from './features/budgets/routes.js';
 import { createAlertRouter } from './features/alerts/routes.js';
+import { createLiveRouter } from './features/live/routes.js';
+import { createTransactionFeed, type TransactionFeed } from './features/live/transaction-feed.js';
+import { createSseRegistry } from './http/sse.js';
 import { analyticsOpenApi } from './openapi.js';
 
 export const serviceName = 'analytics-api';
@@ -44,6 +47,8 @@ export interface AnalyticsAppDeps {
   publisher: EventPublisher;
   alerts: AlertStore;
   alertHub: AlertHub;
+  /** Fed by the projector; the live transaction stream reads it (a fresh, silent one if omitted). */
+  transactionFeed?: TransactionFeed;
   categories?: CategoryCatalog;
   /** The current instant; tests pin it. */
   clock?: () => Date;
@@ -65,9 +70,11 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
     alerts: deps.alerts,
     alertHub: deps.alertHub,
     publisher: deps.publisher,
+    transactionFeed: deps.transactionFeed ?? createTransactionFeed(),
+    sse: createSseRegistry(),
     clock: deps.clock ?? (() => new Date()),
   };
-  return createServiceApp({
+  const app = createServiceApp({
     name: serviceName,
     version: serviceVersion,
     log: deps.log,
@@ -77,8 +84,9 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
       createTimeSeriesRouter(features),
       createComparisonRouter(features),
       createCashFlowRouter(features),
-      // Before the search router, so /v1/transactions/export is not taken for an id.
+      // Before the search router, so /v1/transactions/export and /stream are not taken for ids.
       createExportRouter(features, exponentOf),
+      createLiveRouter(features),
       createSearchRouter(features),
       createBudgetRouter(features),
       createAlertRouter(features),
@@ -86,4 +94,21 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
     readiness: { sql: sqlReadiness(deps.sql), store: () => deps.store.ping() },
     openapi: analyticsOpenApi(serviceVersion),
   });
+  return {
+    name: app.name,
+    version: app.version,
+    koa: app.koa,
+    log: app.log,
+    registry: app.registry,
+    openapi: app.openapi,
+    // Draining ends the live streams at once: their clients reconnect (elsewhere), and the
+    // server's close does not wait SHUTDOWN_TIMEOUT_MS for them.
+    startDraining() {
+      app.startDraining();
+      features.sse.endAll();
+    },
+    get draining() {
+      return app.draining;
+    },
+  };
 }

@@ -15,6 +15,7 @@ import { timeSeriesQuery } from './features/time-series/routes.js';
 import { comparisonQuery } from './features/comparisons/routes.js';
 import { cashFlowQuery } from './features/cash-flow/routes.js';
 import { annotateBody, lookupQuery, recategorizeBody } from './features/search/routes.js';
+import { transactionStreamQuery } from './features/live/routes.js';
 import { searchQuerySchema } from './features/search/search-params.js';
 import { exportQuery } from './features/export/routes.js';
 import { changesSchema, draftSchema, userQuery } from './features/budgets/routes.js';
@@ -139,6 +140,24 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
             ...errors,
           },
         }),
+      },
+      '/v1/transactions/stream': {
+        get: get(
+          'The caller\u2019s new and changed transactions as Server-Sent Events (`event: ' +
+            'transaction`, data shaped like GET /v1/transactions/{id}), sent when the read model ' +
+            'stores a new version; no replay: read GET /v1/transactions on (re)connect',
+          'transactions',
+          transactionStreamQuery,
+          {
+            responses: {
+              '200': {
+                description: 'text/event-stream',
+                content: { 'text/event-stream': { schema: { type: 'string' } } },
+              },
+              ...errors,
+            },
+          },
+        ),
       },
       '/v1/transactions/{id}': {
         get: {

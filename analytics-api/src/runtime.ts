@@ -29,6 +29,7 @@ import { createSqlAlertStore } from './features/alerts/alert-store.js';
 import { createAlertHub } from './features/alerts/alert-hub.js';
 import { startAlertConsumer } from './features/alerts/alert-consumer.js';
 import { startProjector } from './features/projection/projector.js';
+import { createTransactionFeed } from './features/live/transaction-feed.js';
 import {
   createSqlReadModelWriter,
   type ReadModelWriter,
@@ -124,11 +125,13 @@ export async function openAnalyticsRuntime(
     await startUserSettingsConsumer(eventLog, settings),
   ];
   // analytics-api projects its own read model from transactions.enriched on either backend.
+  const transactionFeed = createTransactionFeed();
   consumers.push(
     await startProjector({
       log: eventLog,
       writer: remote?.writer ?? createSqlReadModelWriter(sql),
       publisher,
+      onApplied: (docs) => transactionFeed.publish(docs),
     }),
   );
   const verifier = createTokenVerifier({
@@ -137,7 +140,7 @@ export async function openAnalyticsRuntime(
     jwks: { url: config.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', config.AUTH_ISSUER) },
   });
   return {
-    deps: { log, sql, store, settings, verifier, publisher, alerts, alertHub },
+    deps: { log, sql, store, settings, verifier, publisher, alerts, alertHub, transactionFeed },
     async close() {
       alertHub.close();
       for (const consumer of consumers) await consumer.close();

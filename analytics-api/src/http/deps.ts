@@ -10,6 +10,8 @@ import type { EventPublisher } from '../domain/event-publisher.js';
 import type { BudgetStore } from '../features/budgets/budget-store.js';
 import type { AlertStore } from '../features/alerts/alert-store.js';
 import type { AlertHub } from '../features/alerts/alert-hub.js';
+import type { TransactionFeed } from '../features/live/transaction-feed.js';
+import type { SseRegistry } from './sse.js';
 
 export interface FeatureDeps {
   store: AnalyticsStore;
@@ -20,6 +22,10 @@ export interface FeatureDeps {
   alerts: AlertStore;
   alertHub: AlertHub;
   publisher: EventPublisher;
+  /** Transactions as the projector stores them, for the live stream. */
+  transactionFeed: TransactionFeed;
+  /** Open Server-Sent Events streams, ended when the server drains. */
+  sse: SseRegistry;
   /** The current instant; tests pin it. */
   clock: () => Date;
 }

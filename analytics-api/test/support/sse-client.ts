@@ -12,6 +12,8 @@ export interface SseConnection {
   events: SseEvent[];
   /** Resolves when `count` events have arrived, or rejects after `timeoutMs`. */
   waitFor(count: number, timeoutMs: number): Promise<SseEvent[]>;
+  /** Resolves when the server ends the stream (or it is closed here). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -23,6 +25,11 @@ export async function openSse(
   const response = await fetch(url, { headers, signal: controller.signal });
   const events: SseEvent[] = [];
   const waiters: Array<() => void> = [];
+  let markEnded = () => {};
+  const ended = new Promise<void>((resolve) => {
+    markEnded = resolve;
+  });
+  if (!response.ok || !response.body) markEnded();
   if (response.ok && response.body) {
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
@@ -30,7 +37,7 @@ export async function openSse(
       try {
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) return;
+          if (done) return markEnded();
           buffer += value;
           let end: number;
           while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -54,12 +61,14 @@ export async function openSse(
         }
       } catch {
         // aborted by close()
+        markEnded();
       }
     })();
   }
   return {
     status: response.status,
     events,
+    ended,
     async waitFor(count, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (events.length < count) {

@@ -19,6 +19,10 @@ import {
 import { createSqlAlertStore, type AlertStore } from '../../src/features/alerts/alert-store.js';
 import { createAlertHub, type AlertHub } from '../../src/features/alerts/alert-hub.js';
 import { testUsers } from './factories.js';
+import {
+  createTransactionFeed,
+  type TransactionFeed,
+} from '../../src/features/live/transaction-feed.js';
 
 export interface TestApp {
   url: string;
@@ -28,6 +32,8 @@ export interface TestApp {
   settings: UserSettingsStore;
   alerts: AlertStore;
   alertHub: AlertHub;
+  /** The live transaction feed the app streams from (tests publish to it through a projector). */
+  transactionFeed: TransactionFeed;
   /** GET/POST... with a user's token. */
   as(userId: string, path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -66,6 +72,7 @@ export async function startTestApp(
   const alerts = createSqlAlertStore(sql);
   const alertHub = await createAlertHub(alerts, { pollIntervalMs: 50 });
   const { log } = createMemoryLogger('analytics-api');
+  const transactionFeed = createTransactionFeed();
   const now = options.now;
   const app = createAnalyticsApp({
     log,
@@ -76,6 +83,7 @@ export async function startTestApp(
     publisher,
     alerts,
     alertHub,
+    transactionFeed,
     clock: now ? () => new Date(now) : undefined,
   });
   const server = createServiceServer(app);
@@ -88,6 +96,7 @@ export async function startTestApp(
     settings,
     alerts,
     alertHub,
+    transactionFeed,
     async as(userId, path, init = {}) {
       const token = await issuer.userToken(userId);
       const headers = new Headers(init.headers);

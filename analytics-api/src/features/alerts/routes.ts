@@ -4,7 +4,6 @@
  */
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { authScopes, requireAuth } from '@spendstream/core/auth';
 import { decodeCursor, encodeCursor, parseQuery } from '@spendstream/core/http';
@@ -13,15 +12,12 @@ import { NotFoundError, RateLimitedError, ValidationError } from '@spendstream/c
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
 import { booleanParam, listParam } from '../../http/query-schemas.js';
+import { openSseStream } from '../../http/sse.js';
 import type { StoredAlert } from './alert-store.js';
 import { streamsMax, streamsPerUserMax } from './alert-hub.js';
 
 export const alertsPageSizeMax = 100;
 export const alertsPageSizeDefault = 25;
-/** A comment line this often keeps proxies from closing an idle stream. */
-export const heartbeatIntervalMs = 15_000;
-/** What the browser waits before reconnecting, sent as the SSE `retry` field. */
-export const reconnectDelayMs = 1_000;
 
 export const historyQuery = z
   .object({
@@ -116,42 +112,20 @@ export function createAlertRouter(deps: FeatureDeps): Router {
     }
     openStreams.set(userId, open + 1);
 
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.set('Cache-Control', 'no-cache, no-transform');
-    ctx.set('X-Accel-Buffering', 'no');
-    ctx.type = 'text/event-stream; charset=utf-8';
-    ctx.status = 200;
-    ctx.body = stream;
-    stream.write(`retry: ${reconnectDelayMs}\n\n`);
-
     let subscription: { close(): void } | undefined = undefined;
-    let closed = false;
-    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), heartbeatIntervalMs);
-    heartbeat.unref();
-    const cleanup = () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
+    const stream = openSseStream(ctx, deps.sse, () => {
       subscription?.close();
       openStreams.set(userId, (openStreams.get(userId) ?? 1) - 1);
       if (openStreams.get(userId) === 0) openStreams.delete(userId);
-      stream.end();
-    };
-    ctx.req.on('close', cleanup);
-    stream.on('error', cleanup);
+    });
     subscription = await deps.alertHub.subscribe(
       {
         userId,
-        send(stored) {
-          const data = JSON.stringify(presentAlert(stored));
-          stream.write(`id: ${stored.seq}\nevent: alert\ndata: ${data}\n\n`);
-        },
+        send: (stored) => stream.send('alert', presentAlert(stored), stored.seq),
       },
       lastSeq,
     );
-    if (closed) subscription.close();
+    if (stream.closed) subscription.close();
   });
 
   return router;
