@@ -13,6 +13,7 @@
  * --batch-concurrency=N --single-concurrency=N --only=kafka,embedded --baseline=N (messages)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey, publicJwks, signAccessToken } from '@spendstream/core/auth';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
       url.pathname = `/${database}`;
       databaseUrl = url.toString();
     }
+    const agent = new Agent({ keepAlive: true, maxSockets: 128 });
     const server = spawnTsx(new URL('./server.ts', import.meta.url).pathname, {
       BENCH_LOG: backend,
       BENCH_TOPIC: topic,
@@ -137,15 +139,36 @@ async function main(): Promise<void> {
     try {
       const ready = await server.waitForRecord((r) => r.msg === 'bench-listening', 120_000);
       const origin = `http://127.0.0.1:${String(ready.port)}`;
-      const post = async (path: string, body: string) => {
-        const response = await fetch(`${origin}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body,
+      // node:http with keep-alive rather than fetch: undici's fetch cost the driver about as much
+      // CPU per request as the server spent, on the same two cores.
+      const post = (path: string, body: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const request = httpRequest(
+            `${origin}${path}`,
+            {
+              method: 'POST',
+              agent,
+              headers: {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+                authorization: `Bearer ${token}`,
+              },
+            },
+            (response) => {
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () =>
+                resolve({
+                  status: response.statusCode ?? 0,
+                  text: Buffer.concat(chunks).toString('utf8'),
+                }),
+              );
+              response.on('error', reject);
+            },
+          );
+          request.on('error', reject);
+          request.end(body);
         });
-        const text = await response.text();
-        return { status: response.status, text };
-      };
       const runId = uniqueName('r');
       const items = workload(batched + single, runId);
       const batchedBodies: string[] = [];
@@ -249,6 +272,7 @@ async function main(): Promise<void> {
       );
       results.push({ backend, figures: [batchedFigure, singleFigure] });
     } finally {
+      agent.destroy();
       await server.stop('SIGTERM');
       if (database) await admin.raw('DROP DATABASE IF EXISTS ??', [database]);
       await admin.destroy();
