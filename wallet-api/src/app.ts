@@ -23,6 +23,7 @@ import { cachingVerifier } from './features/auth/verify-cache.js';
 import { createLedgerRouter } from './features/ledger/routes.js';
 import { createOutboxRelay, type OutboxRelay } from './features/outbox/relay.js';
 import { purgeExpiredKeys } from './features/idempotency/service.js';
+import { purgeEndedRateLimits } from './features/rate-limits/limiter.js';
 import { createWalletRouter } from './features/wallets/routes.js';
 import { migrateWalletDb } from './migrations/index.js';
 import { walletOpenApiDocument } from './openapi.js';
@@ -172,8 +173,12 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
       const relay = createOutboxRelay({
         uow,
         eventLog,
-        // Expired idempotency keys go in bounded batches while the relay has nothing to do.
-        whenIdle: () => purgeExpiredKeys(uow),
+        // Expired idempotency keys and ended rate-limit windows go in bounded batches while the
+        // relay has nothing to do.
+        whenIdle: async () => {
+          await purgeExpiredKeys(uow);
+          await purgeEndedRateLimits(uow);
+        },
         onError: (error) =>
           deps.log.warn('outbox relay round failed; retrying', {
             error: error instanceof Error ? error.message : String(error),

@@ -7,6 +7,7 @@ import type { Client, ClientGrant, RefreshToken, StoredSigningKey } from './feat
 import type { IdempotencyRecord } from './features/idempotency/store.js';
 import type { Movement, Posting } from './features/ledger/store.js';
 import type { OutboxEvent, PendingOutboxEvent } from './features/outbox/store.js';
+import type { RateWindow } from './features/rate-limits/store.js';
 import type { UserWithSecret } from './features/users/store.js';
 import type { Wallet, WalletMember } from './features/wallets/store.js';
 import type { BatchResult, Stores, UnitOfWork } from './stores.js';
@@ -24,6 +25,7 @@ interface State {
   signingKeys: Map<string, StoredSigningKey>;
   clients: Map<string, Client>;
   grants: Map<string, ClientGrant>;
+  rateWindows: Map<string, RateWindow>;
 }
 
 function emptyState(): State {
@@ -40,6 +42,7 @@ function emptyState(): State {
     signingKeys: new Map(),
     clients: new Map(),
     grants: new Map(),
+    rateWindows: new Map(),
   };
 }
 
@@ -337,6 +340,31 @@ function storesOn(state: () => State): Stores {
         return [...s().grants.values()]
           .filter((g) => g.clientId === clientId)
           .sort((a, b) => (a.userId < b.userId ? -1 : 1));
+      },
+    },
+    rateLimits: {
+      async hit(bucket, now, windowMs) {
+        const w = s().rateWindows.get(bucket);
+        const next =
+          w === undefined || w.windowEndsAt <= now
+            ? { hits: 1, windowEndsAt: now + windowMs }
+            : { hits: w.hits + 1, windowEndsAt: w.windowEndsAt };
+        s().rateWindows.set(bucket, next);
+        return { ...next };
+      },
+      async get(bucket, now) {
+        const w = s().rateWindows.get(bucket);
+        return w !== undefined && w.windowEndsAt > now ? { ...w } : undefined;
+      },
+      async remove(bucket) {
+        s().rateWindows.delete(bucket);
+      },
+      async purgeEnded(now, limit) {
+        const gone = [...s().rateWindows.entries()]
+          .filter(([, w]) => w.windowEndsAt <= now)
+          .slice(0, limit);
+        for (const [bucket] of gone) s().rateWindows.delete(bucket);
+        return gone.length;
       },
     },
   };

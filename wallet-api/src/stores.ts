@@ -17,6 +17,8 @@ import { createSqlLedgerStore } from './features/ledger/sql-store.js';
 import type { LedgerStore } from './features/ledger/store.js';
 import { createSqlOutboxStore } from './features/outbox/sql-store.js';
 import type { OutboxStore } from './features/outbox/store.js';
+import { createSqlRateLimitStore } from './features/rate-limits/sql-store.js';
+import type { RateLimitStore } from './features/rate-limits/store.js';
 import { createSqlUserStore } from './features/users/sql-store.js';
 import type { UserStore } from './features/users/store.js';
 import { createSqlWalletStore } from './features/wallets/sql-store.js';
@@ -31,6 +33,7 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   signingKeys: SigningKeyStore;
   clients: ClientStore;
+  rateLimits: RateLimitStore;
 }
 
 /** One write's result inside a batch: its value, or the error that rolled back its savepoint. */
@@ -59,6 +62,7 @@ export function createSqlStores(db: Db): Stores {
     refreshTokens: createSqlRefreshTokenStore(db),
     signingKeys: createSqlSigningKeyStore(db),
     clients: createSqlClientStore(db),
+    rateLimits: createSqlRateLimitStore(db),
   };
 }
 

@@ -61,11 +61,16 @@ function templateOf(paths: Record<string, unknown>, path: string): string | unde
   });
 }
 
+/**
+ * Start wallet-api on a fresh database of `kind`, or on `options.db` (another instance on the same
+ * database, as several production instances would run; the caller closes that database).
+ */
 export async function startHarness(
   t: ExecutionContext,
   kind: TestDbKind = 'sqlite',
+  options: { db?: TestDb } = {},
 ): Promise<Harness> {
-  const db = await openTestDb(kind);
+  const db = options.db ?? (await openTestDb(kind));
   const { log } = createMemoryLogger('wallet-api', 'warn');
   const app = createWalletApp({ log, sql: db.knex, adminEmails: [adminEmail] });
   await app.ready;
@@ -73,7 +78,7 @@ export async function startHarness(
   await server.listen(0, '127.0.0.1');
   t.teardown(async () => {
     await server.close();
-    await db.close();
+    if (options.db === undefined) await db.close();
   });
   const url = server.url;
   const doc = (await (await fetch(`${url}/openapi.json`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

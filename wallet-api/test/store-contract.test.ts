@@ -138,5 +138,17 @@ for (const [name, open] of backends) {
     await uow.transaction((s) => s.refreshTokens.insert(token));
     t.true(await uow.transaction((s) => s.refreshTokens.markUsed(token.id, 2)));
     t.false(await uow.transaction((s) => s.refreshTokens.markUsed(token.id, 3)));
+    // Rate-limit windows count within a window, start over after it, and purge once ended.
+    const hit = (at: number) => uow.transaction((s) => s.rateLimits.hit('b', at, 100));
+    t.deepEqual(await hit(1_000), { hits: 1, windowEndsAt: 1_100 });
+    t.deepEqual(await hit(1_050), { hits: 2, windowEndsAt: 1_100 });
+    t.deepEqual(await uow.read.rateLimits.get('b', 1_099), { hits: 2, windowEndsAt: 1_100 });
+    t.is(await uow.read.rateLimits.get('b', 1_100), undefined, 'an ended window reads as none');
+    t.deepEqual(await hit(1_100), { hits: 1, windowEndsAt: 1_200 }, 'a new window');
+    await uow.transaction((s) => s.rateLimits.hit('other', 1_000, 10));
+    t.is(await uow.transaction((s) => s.rateLimits.purgeEnded(1_150, 1000)), 1);
+    t.truthy(await uow.read.rateLimits.get('b', 1_150));
+    await uow.transaction((s) => s.rateLimits.remove('b'));
+    t.is(await uow.read.rateLimits.get('b', 1_150), undefined);
   });
 }

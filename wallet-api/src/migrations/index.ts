@@ -6,10 +6,14 @@ import type { Knex } from 'knex';
 import { migrateToLatest } from '@spendstream/core/sql';
 import type { MigrationSet } from '@spendstream/core/sql';
 import * as initial from './0001-initial.js';
+import * as rateLimits from './0002-rate-limits.js';
 
 export const walletMigrations: MigrationSet = {
   scope: 'wallet-api',
-  migrations: [{ name: '0001-initial', up: initial.up, down: initial.down }],
+  migrations: [
+    { name: '0001-initial', up: initial.up, down: initial.down },
+    { name: '0002-rate-limits', up: rateLimits.up, down: rateLimits.down },
+  ],
 };
 
 /** Bring the schema to the newest version; returns the migrations applied. */

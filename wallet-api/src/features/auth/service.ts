@@ -27,8 +27,8 @@ import type { Stores, UnitOfWork } from '../../stores.js';
 import type { User } from '../users/store.js';
 import type { KeyRing } from './keys.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
-import { createRateLimiter } from './rate-limit.js';
-import type { RateLimiter } from './rate-limit.js';
+import { createRateLimiter } from '../rate-limits/limiter.js';
+import type { RateLimiter } from '../rate-limits/limiter.js';
 import type { z } from 'zod';
 import type { clientTokenBodySchema, RegisterBody, registerClientBodySchema } from './schema.js';
 
@@ -82,12 +82,17 @@ export function createAuthService(options: AuthServiceOptions) {
   const now = options.now ?? Date.now;
   const ttlSeconds = options.accessTokenTtlSeconds ?? accessTokenTtlSecondsDefault;
   const admins = new Set((options.adminEmails ?? []).map((e) => e.toLowerCase()));
+  // Both limits live in the database, shared by every instance (see rate-limits/limiter.ts).
   const perAccount: RateLimiter = createRateLimiter({
+    uow,
+    scope: 'login-account',
     limit: loginFailuresPerAccountMax,
     windowMs: loginWindowMs,
     what: 'failed logins for this account',
   });
   const perAddress: RateLimiter = createRateLimiter({
+    uow,
+    scope: 'login-address',
     limit: loginAttemptsPerAddressMax,
     windowMs: loginWindowMs,
     what: 'login attempts from this address',
@@ -144,17 +149,16 @@ export function createAuthService(options: AuthServiceOptions) {
     },
 
     async login(email: string, password: string, address: string): Promise<TokenPair> {
-      perAddress.check(address);
-      perAccount.check(email);
-      perAddress.hit(address);
+      // Every attempt counts before the password is checked (atomically, in the shared table), so
+      // concurrent guesses on several instances cannot slip past the limit; success clears the
+      // account's count, failures stay counted.
+      await perAddress.consume(address);
+      await perAccount.consume(email);
       const user = await uow.read.users.findSecretByEmail(email);
       // Same work and same answer whether the email is unknown or the password wrong.
       const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
-      if (!user || !ok) {
-        perAccount.hit(email);
-        throw invalidLogin();
-      }
-      perAccount.reset(email);
+      if (!user || !ok) throw invalidLogin();
+      await perAccount.reset(email);
       return uow.transaction((s) => issuePair(s, user.id, newId()));
     },
 
@@ -196,9 +200,9 @@ export function createAuthService(options: AuthServiceOptions) {
     ): Promise<void> {
       const user = await uow.read.users.findSecretById(userId);
       if (!user) throw new UnauthorizedError('the account no longer exists');
-      perAccount.check(user.email);
+      await perAccount.check(user.email);
       if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-        perAccount.hit(user.email);
+        await perAccount.hit(user.email);
         throw new UnauthorizedError('the current password is wrong', { field: 'currentPassword' });
       }
       const hash = await hashPassword(newPassword);
@@ -291,12 +295,12 @@ export function createAuthService(options: AuthServiceOptions) {
       body: z.infer<typeof clientTokenBodySchema>,
       address: string,
     ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
-      perAddress.check(address);
+      await perAddress.check(address);
       const client = await uow.read.clients.findById(body.client_id);
       const expected = Buffer.from(client?.secretHash ?? sha256('decoy'), 'hex');
       const actual = Buffer.from(sha256(body.client_secret), 'hex');
       if (!client || client.disabledAt !== null || !expected.equals(actual)) {
-        perAddress.hit(address);
+        await perAddress.hit(address);
         throw invalidClient();
       }
       const asked =
