@@ -6,8 +6,8 @@
  *   grouped by any of a few dimensions, for one user and a half-open range of local dates.
  * - `search`: filtered, sorted, cursor-paginated transaction documents with facet counts.
  *
- * The document shapes mirror what stream-jobs writes (see docs/stream-jobs.md and
- * docs/analytics-api.md); `write`-side helpers for tests and benchmarks live in `seed-*.ts`.
+ * The documents are analytics' projection of `transactions.enriched` (docs/analytics-api.md);
+ * bulk loaders for tests and benchmarks live in `*-loader.ts`.
  */
 
 import type { TransactionKind } from '@spendstream/core/events';

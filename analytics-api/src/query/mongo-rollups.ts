@@ -1,6 +1,7 @@
 /**
  * Aggregates over MongoDB from yearly bucket documents: one document per user and local calendar
- * year, `_id` = `<userId>|<YYYY>`, in a collection chosen by the user id, holding that year's pre-summed rows (see `BucketRow`). A query
+ * year, `_id` = `<userId>|<YYYY>`, in a collection chosen by the user id, holding that year's rows
+ * (one per transaction, see `BucketRow`; the projector keeps them). A query
  * reads the years it spans by `_id` (one or two for a month or a 12-month series, at most three for
  * the longest range) and folds them in memory (`aggregateRows`).
  *

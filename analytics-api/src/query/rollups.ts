@@ -1,7 +1,6 @@
 /**
- * Daily rollups computed from transaction documents: what stream-jobs maintains incrementally,
- * computed here in one pass so tests and benchmarks can load a generated data set into either
- * backend without running the pipeline.
+ * Rollups computed from transaction documents: the embedded daily rollups and the MongoDB yearly
+ * bucket rows, used by the projector's writers and by the bulk loaders of tests and benchmarks.
  */
 import {
   searchWords,

@@ -1,5 +1,5 @@
 /**
- * Aggregation over pre-summed rows in memory: the yearly bucket documents of the MongoDB adapter
+ * Aggregation over bucket rows in memory: the yearly bucket documents of the MongoDB adapter
  * hold a user's year as rows, and this folds the rows of the years a query spans with the same
  * semantics as the SQL twin (filters, a top-level category including its subcategories, a
  * transaction counted once however many of the wanted tags it has, once per tag when grouped by tag).
