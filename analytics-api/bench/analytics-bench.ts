@@ -7,7 +7,8 @@
  *   npm run bench -w analytics-api -- --users 1000 --per-user 100 --backend remote
  *
  * Flags: --users, --per-user (transactions per user), --backend embedded|remote|both,
- * --queries (per kind), --concurrency, --seed, --keep (leave the remote index and database).
+ * --queries (per kind), --concurrency, --seed, --keep (leave the remote index and database),
+ * --project N (then apply N new versions through the projector's writer and time it).
  * Every answer is checked for shape (a wrong or empty answer is not counted as fast).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +30,12 @@ import {
   loadMongoDocuments,
   loadSearchDocuments,
 } from '../src/query/remote-loader.js';
+import {
+  createSqlReadModelWriter,
+  type ReadModelWriter,
+} from '../src/features/projection/sql-read-model-writer.js';
+import { createMongoReadModelWriter } from '../src/features/projection/mongo-read-model-writer.js';
+import { revisionSlots, type VersionedDoc } from '../src/features/projection/enriched-to-doc.js';
 import { openSearchTransport } from '../src/query/search-index.js';
 import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
 import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
@@ -50,6 +57,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     seed: { type: 'string', default: '42' },
     keep: { type: 'boolean', default: false },
+    project: { type: 'string', default: '0' },
   },
 });
 const userCount = Number(flags.users);
@@ -57,6 +65,10 @@ const perUser = Number(flags['per-user']);
 const queriesPerKind = Number(flags.queries);
 const concurrency = Number(flags.concurrency);
 const seed = Number(flags.seed);
+/** New versions the projector's writer applies after the queries (0: skip that measurement). */
+const projectCount = Number(flags.project);
+/** Versions per writer call, as a consumer batch hands them over. */
+const projectBatchSize = 500;
 /** Users generated and loaded per chunk, so a million documents never sit in memory at once. */
 const usersPerChunk = 500;
 
@@ -242,6 +254,46 @@ async function runQueries(
   return results;
 }
 
+/**
+ * The projector's write path on the loaded data: `projectCount` new versions of random users'
+ * existing transactions (ids `<user>-t<n>` regenerated from another seed, so amount, date and
+ * category may change, like corrections, plus a tag), applied in consumer-sized batches; each batch reads the index for the
+ * applied versions, rewrites the buckets it touches and bulk-indexes the new versions.
+ */
+async function measureProjection(writer: ReadModelWriter, version: number): Promise<Result> {
+  const random = seededRandom(seed * 13);
+  const latencies: number[] = [];
+  const started = performance.now();
+  let applied = 0;
+  for (let done = 0; done < projectCount; done += projectBatchSize) {
+    const batch: VersionedDoc[] = [];
+    for (let i = 0; i < Math.min(projectBatchSize, projectCount - done); i += 1) {
+      const start = Math.floor(random() * userCount);
+      const [doc] = generateDocs(seed + start, perUser, usersOf(start, 1)).slice(
+        Math.floor(random() * perUser),
+      );
+      if (doc) batch.push({ doc: { ...doc, tags: [...doc.tags, 'projected'] }, version });
+    }
+    const begin = performance.now();
+    applied += (await writer.apply(batch)).length;
+    latencies.push(performance.now() - begin);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  check(applied > 0, 'projected versions applied');
+  const result = {
+    query: `projection (batches of ${projectBatchSize}; latency per batch)`,
+    count: applied,
+    p50Ms: percentile(latencies, 0.5),
+    p95Ms: percentile(latencies, 0.95),
+    qps: applied / seconds,
+  };
+  console.log(
+    `    projection: ${applied} versions, batch p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, ${result.qps.toFixed(0)} versions/s`,
+  );
+  return result;
+}
+
 function printResults(
   label: string,
   loaded: { docs: number; seconds: number },
@@ -267,6 +319,7 @@ async function benchEmbedded(): Promise<void> {
     const loaded = await loadInChunks((docs) => loadSqlDocuments(db, docs));
     await db.raw('ANALYZE');
     const results = await runQueries('embedded', createSqlAnalyticsStore(db), db);
+    if (projectCount > 0) results.push(await measureProjection(createSqlReadModelWriter(db), 1));
     printResults('embedded (SQLite file)', loaded, results);
   } finally {
     await db.destroy();
@@ -294,6 +347,13 @@ async function benchRemote(): Promise<void> {
     });
     const store = createRemoteAnalyticsStore({ mongo, search, index });
     const results = await runQueries('mongodb+opensearch', store, budgetsDb);
+    if (projectCount > 0)
+      results.push(
+        await measureProjection(
+          createMongoReadModelWriter({ mongo, search, index }),
+          2 * revisionSlots,
+        ),
+      );
     printResults('MongoDB (FerretDB 1.24) + OpenSearch 2.19', loaded, results);
   } finally {
     if (!flags.keep) {
