@@ -88,6 +88,19 @@ function storesOn(state: () => State): Stores {
         const u = s().users.get(id);
         if (u) s().users.set(id, { ...u, passwordHash, updatedAt: now });
       },
+      async updateSettings(id, changes, now) {
+        const u = s().users.get(id);
+        if (!u) return undefined;
+        const next = {
+          ...u,
+          ...changes,
+          settingsRevision: u.settingsRevision + 1,
+          updatedAt: now,
+        };
+        s().users.set(id, next);
+        const { passwordHash: _hash, ...user } = next;
+        return user;
+      },
       async delete(id) {
         s().users.delete(id);
       },

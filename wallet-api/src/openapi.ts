@@ -14,6 +14,7 @@ import {
   changePasswordBodySchema,
   clientTokenBodySchema,
   deleteAccountBodySchema,
+  updateSettingsBodySchema,
   grantBodySchema,
   loginBodySchema,
   refreshBodySchema,
@@ -43,6 +44,13 @@ export const userViewSchema = z.strictObject({
   displayName: z.string(),
   homeCurrency: z.string(),
   timeZone: z.string(),
+  locale: z.string().describe('BCP 47 display locale.'),
+  settingsRevision: z
+    .number()
+    .int()
+    .describe(
+      'Revision of the settings snapshot on ref.user-settings: 0 at registration, +1 per change.',
+    ),
   isAdmin: z.boolean(),
   createdAt: isoTime,
 });
@@ -263,6 +271,14 @@ export function walletOpenApiDocument(version: string): OpenApiDocument {
           security: bearer,
           summary: 'The account',
           responses: ok('200', 'the account', 'User', errors(401, 403)),
+        },
+        patch: {
+          tags: ['auth'],
+          security: bearer,
+          summary:
+            'Change display name, home currency, time zone or locale; each change publishes a new user_settings.snapshot',
+          requestBody: body(updateSettingsBodySchema),
+          responses: ok('200', 'the account after the change', 'User', errors(400, 401, 403, 415)),
         },
         delete: {
           tags: ['auth'],

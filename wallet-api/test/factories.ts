@@ -16,6 +16,8 @@ export async function makeUser(uow: UnitOfWork, overrides: Partial<User> = {}): 
     displayName: 'Test User',
     homeCurrency: 'EUR',
     timeZone: 'Europe/Paris',
+    locale: 'en-US',
+    settingsRevision: 0,
     isAdmin: false,
     createdAt: now,
     updatedAt: now,

@@ -7,12 +7,14 @@ import { migrateToLatest } from '@spendstream/core/sql';
 import type { MigrationSet } from '@spendstream/core/sql';
 import * as initial from './0001-initial.js';
 import * as rateLimits from './0002-rate-limits.js';
+import * as userSettings from './0003-user-settings.js';
 
 export const walletMigrations: MigrationSet = {
   scope: 'wallet-api',
   migrations: [
     { name: '0001-initial', up: initial.up, down: initial.down },
     { name: '0002-rate-limits', up: rateLimits.up, down: rateLimits.down },
+    { name: '0003-user-settings', up: userSettings.up, down: userSettings.down },
   ],
 };
 

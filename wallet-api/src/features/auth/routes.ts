@@ -22,6 +22,7 @@ import {
   refreshBodySchema,
   registerBodySchema,
   registerClientBodySchema,
+  updateSettingsBodySchema,
 } from './schema.js';
 
 /** Where the public keys are served. */
@@ -76,6 +77,11 @@ export function createAuthRouter(deps: { runtime: AuthRuntime; verifier: TokenVe
 
   router.get('/v1/me', authed, async (ctx) => {
     ctx.body = presentUser(await (await auth()).me(userOnly(ctx)));
+  });
+
+  router.patch('/v1/me', authed, async (ctx) => {
+    const body = parseBody(ctx, updateSettingsBodySchema);
+    ctx.body = presentUser(await (await auth()).updateSettings(userOnly(ctx), body));
   });
 
   router.delete('/v1/me', authed, async (ctx) => {

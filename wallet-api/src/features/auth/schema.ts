@@ -19,13 +19,48 @@ const passwordSchema = z.string().min(passwordLengthMin).max(passwordLengthMax);
 const opaqueSchema = z.string().min(1).max(opaqueTokenLengthMax);
 const scopeSchema = z.enum(Object.values(authScopes) as [string, ...string[]]);
 
+/** Longest BCP 47 locale tag accepted (the settings snapshot's bound). */
+export const localeLengthMax = 35;
+
+const displayNameSchema = z.string().trim().min(1).max(displayNameLengthMax);
+/** A BCP 47 locale, stored in its canonical form (`fr-fr` -> `fr-FR`). */
+const localeSchema = z
+  .string()
+  .min(2)
+  .max(localeLengthMax)
+  .transform((tag, ctx) => {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(tag);
+      if (canonical !== undefined && canonical.length <= localeLengthMax) return canonical;
+    } catch {
+      // Not a well-formed tag: reported below.
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 locale such as fr-FR' });
+    return z.NEVER;
+  });
+
 export const registerBodySchema = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
-  displayName: z.string().trim().min(1).max(displayNameLengthMax),
+  displayName: displayNameSchema,
   homeCurrency: currencyCodeSchema,
   timeZone: timeZoneSchema,
+  /** Display locale; `en-US` when absent. */
+  locale: localeSchema.optional(),
 });
+
+/** PATCH /v1/me: any of the settings, at least one. */
+export const updateSettingsBodySchema = z
+  .strictObject({
+    displayName: displayNameSchema.optional(),
+    homeCurrency: currencyCodeSchema.optional(),
+    timeZone: timeZoneSchema.optional(),
+    locale: localeSchema.optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'name at least one of displayName, homeCurrency, timeZone, locale',
+  });
+export type UpdateSettingsBody = z.infer<typeof updateSettingsBodySchema>;
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 
 export const loginBodySchema = z.strictObject({

@@ -24,13 +24,18 @@ import { encodeEvent, eventTypes, topics } from '@spendstream/core/events';
 import { eventSource } from '../ledger/events.js';
 import type { OutboxEvent } from '../outbox/store.js';
 import type { Stores, UnitOfWork } from '../../stores.js';
-import type { User } from '../users/store.js';
+import type { User, UserSettingsChanges } from '../users/store.js';
 import type { KeyRing } from './keys.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { createRateLimiter } from '../rate-limits/limiter.js';
 import type { RateLimiter } from '../rate-limits/limiter.js';
 import type { z } from 'zod';
-import type { clientTokenBodySchema, RegisterBody, registerClientBodySchema } from './schema.js';
+import type {
+  clientTokenBodySchema,
+  RegisterBody,
+  registerClientBodySchema,
+  UpdateSettingsBody,
+} from './schema.js';
 
 /** Refresh tokens live 30 days from their family's last rotation. */
 export const refreshTokenTtlMs = 30 * 24 * 3600 * 1000;
@@ -131,6 +136,8 @@ export function createAuthService(options: AuthServiceOptions) {
         displayName: body.displayName,
         homeCurrency: body.homeCurrency,
         timeZone: body.timeZone,
+        locale: body.locale ?? 'en-US',
+        settingsRevision: 0,
         isAdmin: admins.has(body.email),
         createdAt: at,
         updatedAt: at,
@@ -227,6 +234,29 @@ export function createAuthService(options: AuthServiceOptions) {
         }
         await s.refreshTokens.revokeAllOfUser(userId, at);
         await s.users.delete(userId);
+      });
+    },
+
+    /**
+     * Change the user's settings. A change that alters something publishes the new snapshot on
+     * `ref.user-settings` with the next revision, in the same transaction (the user row stays
+     * locked from the update to commit, so revisions are gap-free in commit order); a request that
+     * changes nothing publishes nothing.
+     */
+    async updateSettings(userId: string, body: UpdateSettingsBody): Promise<User> {
+      return uow.transaction(async (s) => {
+        const current = await s.users.findById(userId);
+        if (!current) throw new NotFoundError('the account no longer exists');
+        const changes = Object.fromEntries(
+          Object.entries(body).filter(
+            ([field, value]) => value !== undefined && current[field as keyof User] !== value,
+          ),
+        ) as UserSettingsChanges;
+        if (Object.keys(changes).length === 0) return current;
+        const user = await s.users.updateSettings(userId, changes, now());
+        if (!user) throw new NotFoundError('the account no longer exists');
+        await s.outbox.append([userSettingsEvent(user, user.settingsRevision)]);
+        return user;
       });
     },
 
@@ -351,7 +381,7 @@ export function userSettingsEvent(user: User, revision: number): OutboxEvent {
       revision,
       timeZone: user.timeZone,
       homeCurrency: user.homeCurrency as CurrencyCode,
-      locale: 'en-US',
+      locale: user.locale,
       alerts: { enabled: true },
       updatedAt: at,
     },

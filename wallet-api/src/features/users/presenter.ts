@@ -8,6 +8,8 @@ export function presentUser(u: User) {
     displayName: u.displayName,
     homeCurrency: u.homeCurrency,
     timeZone: u.timeZone,
+    locale: u.locale,
+    settingsRevision: u.settingsRevision,
     isAdmin: u.isAdmin,
     createdAt: new Date(u.createdAt).toISOString(),
   };

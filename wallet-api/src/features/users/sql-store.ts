@@ -9,6 +9,8 @@ interface Row {
   display_name: string;
   home_currency: string;
   time_zone: string;
+  locale: string;
+  settings_revision: unknown;
   is_admin: unknown;
   created_at: unknown;
   updated_at: unknown;
@@ -20,6 +22,8 @@ const publicColumns = [
   'display_name',
   'home_currency',
   'time_zone',
+  'locale',
+  'settings_revision',
   'is_admin',
   'created_at',
   'updated_at',
@@ -32,6 +36,8 @@ function toUser(r: Row): User {
     displayName: r.display_name,
     homeCurrency: r.home_currency,
     timeZone: r.time_zone,
+    locale: r.locale,
+    settingsRevision: toNumber(r.settings_revision),
     isAdmin: r.is_admin === true || r.is_admin === 1 || r.is_admin === 1n,
     createdAt: toNumber(r.created_at),
     updatedAt: toNumber(r.updated_at),
@@ -50,6 +56,8 @@ export function createSqlUserStore(db: Db): UserStore {
           display_name: u.displayName,
           home_currency: u.homeCurrency,
           time_zone: u.timeZone,
+          locale: u.locale,
+          settings_revision: u.settingsRevision,
           is_admin: u.isAdmin,
           created_at: u.createdAt,
           updated_at: u.updatedAt,
@@ -84,6 +92,24 @@ export function createSqlUserStore(db: Db): UserStore {
       await db('users')
         .where('id', userId)
         .update({ password_hash: passwordHash, updated_at: now });
+    },
+    async updateSettings(userId, changes, now) {
+      const columns: Record<string, string> = {};
+      if (changes.displayName !== undefined) columns.display_name = changes.displayName;
+      if (changes.homeCurrency !== undefined) columns.home_currency = changes.homeCurrency;
+      if (changes.timeZone !== undefined) columns.time_zone = changes.timeZone;
+      if (changes.locale !== undefined) columns.locale = changes.locale;
+      const updated = await db('users')
+        .where('id', userId)
+        .update({
+          ...columns,
+          settings_revision: db.raw('settings_revision + 1'),
+          updated_at: now,
+        });
+      if (updated === 0) return undefined;
+      const row = (await db('users').select(publicColumns).where('id', userId).first()) as
+        Row | undefined;
+      return row ? toUser(row) : undefined;
     },
     async delete(userId) {
       await db('users').where('id', userId).delete();

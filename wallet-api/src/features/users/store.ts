@@ -5,10 +5,19 @@ export interface User {
   displayName: string;
   homeCurrency: string;
   timeZone: string;
+  /** BCP 47 locale for display (`fr-FR`). */
+  locale: string;
+  /** Revision of the settings snapshot last published: 0 at registration, +1 per change. */
+  settingsRevision: number;
   isAdmin: boolean;
   createdAt: number;
   updatedAt: number;
 }
+
+/** The settings a user may change after registration. */
+export type UserSettingsChanges = Partial<
+  Pick<User, 'displayName' | 'homeCurrency' | 'timeZone' | 'locale'>
+>;
 
 export interface UserWithSecret extends User {
   passwordHash: string;
@@ -22,5 +31,15 @@ export interface UserStore {
   findSecretByEmail(email: string): Promise<UserWithSecret | undefined>;
   findSecretById(userId: string): Promise<UserWithSecret | undefined>;
   setPasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
+  /**
+   * Apply `changes` and add one to the settings revision, in one statement (the row stays locked
+   * until commit, so concurrent changes get consecutive revisions); the user after it, or undefined
+   * when there is no such user.
+   */
+  updateSettings(
+    userId: string,
+    changes: UserSettingsChanges,
+    now: number,
+  ): Promise<User | undefined>;
   delete(userId: string): Promise<void>;
 }
