@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { defineConfig } from '@spendstream/core/config';
 import { analyticsConfigShape } from '../analytics-api/src/config.js';
+import { dashboardConfigShape } from '../dashboard/src/server/config.js';
 import { ingestConfigShape } from '../ingest-api/src/config.js';
 import { streamJobsConfigShape } from '../stream-jobs/src/config.js';
 import { walletConfigShape } from '../wallet-api/src/config.js';
@@ -14,6 +15,7 @@ export const allInOneConfigShape = {
   ...ingestConfigShape,
   ...analyticsConfigShape,
   ...streamJobsConfigShape,
+  ...dashboardConfigShape,
 };
 
 export const allInOneConfigSchema = defineConfig(allInOneConfigShape);

@@ -6,16 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { spawnTsx } from '@spendstream/core/http/test-process';
 
 const startPath = fileURLToPath(new URL('./start.ts', import.meta.url));
-const serviceNames = ['wallet-api', 'ingest-api', 'analytics-api', 'stream-jobs'];
+const serviceNames = ['wallet-api', 'ingest-api', 'analytics-api', 'stream-jobs', 'dashboard'];
 // Port 0 everywhere: the system picks free ports, so parallel test runs never clash.
 const freePorts = {
   WALLET_API_PORT: '0',
   INGEST_API_PORT: '0',
   ANALYTICS_API_PORT: '0',
   STREAM_JOBS_PORT: '0',
+  DASHBOARD_PORT: '0',
 };
 
-test('npm start runs all four services on the embedded default, wired together, and stops them on SIGTERM', async (t) => {
+test('npm start runs all five services on the embedded default, wired together, and stops them on SIGTERM', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'spendstream-start-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const run = spawnTsx(startPath, { ...freePorts, DATA_DIR: dataDir, HOST: '127.0.0.1' });
@@ -31,7 +32,7 @@ test('npm start runs all four services on the embedded default, wired together, 
   const listening = run.records.filter((r) => r.msg === 'listening');
   t.deepEqual(listening.map((r) => r.service).sort(), [...serviceNames].sort());
   const ports = listening.map((r) => Number(r.port));
-  t.is(new Set(ports).size, 4);
+  t.is(new Set(ports).size, 5);
   for (const record of listening) {
     const response = await fetch(`http://127.0.0.1:${String(record.port)}/healthz`);
     t.is(response.status, 200, `${String(record.service)} /healthz`);
@@ -122,12 +123,22 @@ test('npm start runs all four services on the embedded default, wired together, 
     'the expense reached analytics through the stream jobs, with its merchant cleaned',
   );
 
+  // The dashboard serves the built app and reaches the APIs on their bound ports, same origin.
+  const page = await fetch(`http://127.0.0.1:${port('dashboard')}/`);
+  t.is(page.status, 200);
+  t.regex(await page.text(), /<div id="app">/);
+  const proxied = await fetch(`http://127.0.0.1:${port('dashboard')}/api/analytics/v1/budgets`, {
+    headers: auth,
+  });
+  t.is(proxied.status, 200);
+  t.deepEqual(await proxied.json(), { items: [] });
+
   // The embedded database was created under DATA_DIR, not in the working directory.
   t.true(existsSync(join(dataDir, 'spendstream.sqlite')));
 
   const { code } = await run.stop('SIGTERM');
   t.is(code, 0);
-  t.is(run.records.filter((r) => r.msg === 'stopped').length, 4);
+  t.is(run.records.filter((r) => r.msg === 'stopped').length, 5);
 });
 
 test('npm start exits non-zero naming a bad variable before starting anything', async (t) => {

@@ -19,6 +19,8 @@ import {
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
 import { createAnalyticsApp } from '../analytics-api/src/app.js';
+import { ensureDashboardBuilt, staticDirDefault } from '../dashboard/src/server/build.js';
+import { createDashboardApp, type DashboardApp } from '../dashboard/src/server/server.js';
 import { openAnalyticsRuntime } from '../analytics-api/src/runtime.js';
 import { createIngestApp, migrateIngest } from '../ingest-api/src/app.js';
 import { createStreamJobsApp } from '../stream-jobs/src/app.js';
@@ -32,9 +34,12 @@ const log = logFor('spendstream');
 const backends = backendChoice(config);
 
 const servers: ServiceServer[] = [];
+let dashboard: DashboardApp | undefined;
 /** Run after every server has drained, in this order. */
 const closeHooks: CloseHook[] = [];
 const shutdown = async () => {
+  // Open Server-Sent Events streams would hold the drain until SHUTDOWN_TIMEOUT_MS.
+  dashboard?.endStreams();
   await Promise.all(servers.map((server) => server.close()));
   for (const hook of closeHooks) {
     try {
@@ -54,6 +59,9 @@ const listen = (app: Parameters<typeof startService>[0], port: number) =>
   });
 
 try {
+  // The web app is built from source when dist/web is missing or stale (a fresh clone).
+  const built = await ensureDashboardBuilt();
+  if (built) log.info('dashboard built', { staticDir: staticDirDefault });
   const sql = createSql(config);
   closeHooks.push(() => sql.destroy());
   const eventLog = await createEventLog({
@@ -109,6 +117,7 @@ try {
   servers.push(await listen(ingest, config.INGEST_API_PORT));
   // analytics-api opens its backends from the same configuration; its SQL handle is the shared
   // one (createSql returns one handle per SQLite file per process).
+  const ingestServer = servers[servers.length - 1]!;
   const analytics = await openAnalyticsRuntime(
     {
       ...config,
@@ -117,7 +126,11 @@ try {
     logFor('analytics-api'),
   );
   closeHooks.unshift(() => analytics.close());
-  servers.push(await listen(createAnalyticsApp(analytics.deps), config.ANALYTICS_API_PORT));
+  const analyticsServer = await listen(
+    createAnalyticsApp(analytics.deps),
+    config.ANALYTICS_API_PORT,
+  );
+  servers.push(analyticsServer);
   // The stream jobs consume what the APIs publish; they stop (finishing and committing the batch
   // in flight) before the event log and the pools close.
   const streamLog = logFor('stream-jobs');
@@ -138,6 +151,17 @@ try {
       config.STREAM_JOBS_PORT,
     ),
   );
+  // The dashboard proxies the APIs on the ports they bound (they differ from the defaults with 0).
+  dashboard = createDashboardApp({
+    log: logFor('dashboard'),
+    staticDir: staticDirDefault,
+    upstreams: {
+      wallet: walletServer.url,
+      ingest: ingestServer.url,
+      analytics: analyticsServer.url,
+    },
+  });
+  servers.push(await listen(dashboard, config.DASHBOARD_PORT));
 } catch (error) {
   // A port in use, say: stop what did start and say what failed.
   log.error('could not start every service', { err: error, started: servers.length });
@@ -149,7 +173,7 @@ log.info('all services up', {
   backends,
   dataDir: backends.sql === 'sqlite' ? config.DATA_DIR : undefined,
   services: Object.fromEntries(
-    ['wallet-api', 'ingest-api', 'analytics-api', 'stream-jobs'].map((name, i) => [
+    ['wallet-api', 'ingest-api', 'analytics-api', 'stream-jobs', 'dashboard'].map((name, i) => [
       name,
       servers[i]!.url,
     ]),

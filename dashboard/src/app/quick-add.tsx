@@ -1,0 +1,203 @@
+/**
+ * Add an expense or income in a few keystrokes: the amount has the focus, Tab to the merchant (the
+ * category is suggested from it), Enter saves. Wallet and date default to the last used wallet and
+ * today in the user's zone.
+ */
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, json, newKey } from './api.js';
+import { categoryIds, categoryLabel, guessCategory } from './categories.js';
+import { useApp, type Transaction } from './context.js';
+import { AmountError, formatMoney, occurredAtFor, parseAmount, todayIn } from './format.js';
+
+const lastWalletKey = 'spendstream.lastWallet';
+/** Wait this long after the last keystroke in the merchant before asking for a suggestion. */
+const suggestDelayMs = 250;
+
+export function QuickAdd(props: { onClose(): void }): JSX.Element {
+  const app = useApp();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const wallets = app.wallets.filter((w) => !w.archived && w.role !== 'viewer');
+  const remembered = localStorage.getItem(lastWalletKey);
+  const [kind, setKind] = useState<'expense' | 'income'>('expense');
+  const [walletId, setWalletId] = useState(
+    wallets.find((w) => w.id === remembered)?.id ?? wallets[0]?.id ?? '',
+  );
+  const [merchant, setMerchant] = useState('');
+  const [category, setCategory] = useState('');
+  const [categoryTouched, setCategoryTouched] = useState(false);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const key = useRef(newKey());
+
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+
+  useEffect(() => {
+    if (categoryTouched || merchant.trim().length < 2) return;
+    const controller = new AbortController();
+    const timer = setTimeout(async () => {
+      const guess = guessCategory(merchant);
+      try {
+        const found = await json<{ items: Transaction[] }>(
+          'analytics',
+          `/v1/transactions?q=${encodeURIComponent(merchant.trim().split(/\s+/)[0]!)}&limit=1&flow=${kind === 'expense' ? 'spend' : 'income'}`,
+          { signal: controller.signal },
+        );
+        setCategory(found.items[0]?.category ?? guess ?? '');
+      } catch {
+        setCategory(guess ?? '');
+      }
+    }, suggestDelayMs);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [merchant, kind, categoryTouched]);
+
+  const wallet = wallets.find((w) => w.id === walletId);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (!wallet) return;
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setError(undefined);
+    let amount: string;
+    try {
+      amount = parseAmount(String(form.get('amount') ?? ''), wallet.currency, app.locale);
+    } catch (e) {
+      setError(e instanceof AmountError ? `Amount: ${e.message}.` : String(e));
+      return;
+    }
+    const date = String(form.get('date') ?? '') || todayIn(app.me.timeZone);
+    setBusy(true);
+    try {
+      await json('wallet', '/v1/movements', {
+        idempotencyKey: key.current,
+        body: {
+          kind,
+          walletId: wallet.id,
+          amount,
+          currency: wallet.currency,
+          ...(merchant.trim() ? { merchant: merchant.trim() } : {}),
+          ...(category ? { category } : {}),
+          occurredAt: occurredAtFor(date, app.me.timeZone),
+        },
+      });
+      localStorage.setItem(lastWalletKey, wallet.id);
+      app.notify(
+        `${kind === 'expense' ? 'Expense' : 'Income'} of ${formatMoney({ amount, currency: wallet.currency }, app.locale)} saved`,
+      );
+      await app.reloadWallets();
+      app.bump();
+      props.onClose();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Could not save. Try again.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <dialog ref={dialog} class="dialog" aria-labelledby="quick-add-title" onClose={props.onClose}>
+      <form onSubmit={submit} class="form">
+        <h2 id="quick-add-title">Add {kind}</h2>
+        {wallets.length === 0 ? (
+          <p>Create a wallet first (Wallets).</p>
+        ) : (
+          <>
+            <div class="segmented" role="radiogroup" aria-label="Kind">
+              {(['expense', 'income'] as const).map((k) => (
+                <label key={k}>
+                  <input
+                    type="radio"
+                    name="kind"
+                    value={k}
+                    checked={kind === k}
+                    onChange={() => setKind(k)}
+                  />
+                  {k === 'expense' ? 'Expense' : 'Income'}
+                </label>
+              ))}
+            </div>
+            <label>
+              Amount ({wallet?.currency})
+              <input
+                name="amount"
+                inputMode="decimal"
+                autoComplete="off"
+                required
+                autoFocus
+                placeholder="0.00"
+              />
+            </label>
+            <label>
+              Merchant
+              <input
+                name="merchant"
+                autoComplete="off"
+                maxLength={200}
+                value={merchant}
+                onInput={(e) => setMerchant((e.currentTarget as HTMLInputElement).value)}
+              />
+            </label>
+            <label>
+              Category {category && !categoryTouched && <small>(suggested)</small>}
+              <select
+                name="category"
+                value={category}
+                onChange={(e) => {
+                  setCategory((e.currentTarget as HTMLSelectElement).value);
+                  setCategoryTouched(true);
+                }}
+              >
+                <option value="">Let Spendstream decide</option>
+                {categoryIds.map((id) => (
+                  <option key={id} value={id}>
+                    {categoryLabel(id)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <div class="row">
+              <label>
+                Wallet
+                <select
+                  name="walletId"
+                  value={walletId}
+                  onChange={(e) => setWalletId((e.currentTarget as HTMLSelectElement).value)}
+                >
+                  {wallets.map((w) => (
+                    <option key={w.id} value={w.id}>
+                      {w.name} ({w.currency})
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Date
+                <input name="date" type="date" defaultValue={todayIn(app.me.timeZone)} required />
+              </label>
+            </div>
+          </>
+        )}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="actions">
+          <button type="button" onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
+          {wallets.length > 0 && (
+            <button type="submit" class="primary" disabled={busy}>
+              Save
+            </button>
+          )}
+        </div>
+      </form>
+    </dialog>
+  );
+}

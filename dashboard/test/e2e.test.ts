@@ -1,0 +1,350 @@
+/**
+ * The dashboard in a real browser against the whole system (`npm start` on the embedded default):
+ * one newcomer's first minutes, in order. Each step waits for what a person would see (never a
+ * fixed sleep), checks that no page load happened (the overview and the alerts change live), and
+ * fails on any console error. The screenshots in docs/screenshots are written here.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import {
+  launchBrowser,
+  startSystem,
+  watchConsole,
+  type Browser,
+  type RunningSystem,
+} from './support/system.js';
+
+const screenshotDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/** How long a step waits for something to appear (the pipeline takes about a second). */
+const appearMs = 20_000;
+const phone = { width: 390, height: 844 };
+const desktop = { width: 1280, height: 860 };
+
+let system: RunningSystem;
+let browser: Browser;
+let page: Page;
+let consoleErrors: string[];
+const user = {
+  name: 'Ada',
+  email: `ada-${Date.now()}@example.com`,
+  password: 'correct horse battery staple',
+};
+
+test.before(async () => {
+  mkdirSync(screenshotDir, { recursive: true });
+  system = await startSystem();
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  page.setDefaultTimeout(appearMs);
+  consoleErrors = watchConsole(page);
+});
+
+test.after.always(async () => {
+  await browser?.close();
+  await system?.stop();
+});
+
+/** Every step ends here: nothing went to the console, and the page was never reloaded. */
+async function assertClean(t: ExecutionContext, expected: RegExp[] = []): Promise<void> {
+  const unexpected = consoleErrors.filter((e) => !expected.some((pattern) => pattern.test(e)));
+  t.deepEqual(unexpected, [], 'no console errors');
+  consoleErrors.length = 0;
+  t.true(await page.evaluate(() => (window as { sameDocument?: boolean }).sameDocument === true));
+}
+
+async function screenshot(name: string): Promise<void> {
+  for (const [size, viewport] of [
+    ['desktop', desktop],
+    ['phone', phone],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({
+      path: `${screenshotDir}${name}-${size}.png`,
+      fullPage: size === 'desktop',
+    });
+  }
+  await page.setViewportSize(desktop);
+}
+
+/** A movement through the public API (as another of the user's devices would), not the page. */
+async function expenseThroughApi(amount: string, merchant: string): Promise<void> {
+  const api = (path: string) => new URL(`api/wallet${path}`, system.url);
+  const login = await fetch(api('/v1/auth/login'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const auth = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+  const wallets = (await (await fetch(api('/v1/wallets'), { headers: auth })).json()) as {
+    items: { id: string; name: string }[];
+  };
+  const card = wallets.items.find((w) => w.name === 'Everyday card')!;
+  const created = await fetch(api('/v1/movements'), {
+    method: 'POST',
+    headers: { ...auth, 'idempotency-key': `e2e-${Date.now()}` },
+    body: JSON.stringify({ kind: 'expense', walletId: card.id, amount, merchant }),
+  });
+  if (created.status !== 201) throw new Error(`expense refused: ${await created.text()}`);
+}
+
+async function go(route: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: route }).click();
+  await page.getByRole('heading', { level: 1, name: route }).waitFor();
+}
+
+/** The quick-add dialog, by keyboard only: "n", the amount, Tab to the merchant, Enter. */
+async function quickAdd(
+  kind: 'Expense' | 'Income',
+  amount: string,
+  merchant: string,
+  wallet: string,
+) {
+  await page.locator('body').press('n');
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await dialog.getByRole('radio', { name: kind }).check();
+  await dialog.getByLabel('Wallet').selectOption({ label: `${wallet} (EUR)` });
+  await dialog.getByLabel(/^Amount/).fill(amount);
+  await dialog.getByLabel(/^Amount/).press('Tab');
+  await page.keyboard.type(merchant);
+  await dialog.getByLabel(/^Amount/).press('Enter');
+  await dialog.waitFor({ state: 'detached' });
+}
+
+test.serial(
+  'a wrong password is refused with a clear message, then a newcomer signs up',
+  async (t) => {
+    await page.goto(system.url);
+    await page.getByRole('heading', { name: 'Spendstream' }).waitFor();
+    await page.evaluate(() => ((window as { sameDocument?: boolean }).sameDocument = true));
+    await screenshot('login');
+
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).last().click();
+    t.is(await page.getByRole('alert').textContent(), 'Wrong email or password.');
+
+    await page.getByRole('tab', { name: 'Sign up' }).click();
+    await page.getByLabel('Name').fill(user.name);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByLabel('Currency').selectOption('EUR');
+    await page.getByLabel('Time zone').fill('Europe/Paris');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByText('No spending in this period yet.').waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+    // The one expected browser message: the 401 of the wrong password.
+    await assertClean(t, [/status of 401/]);
+  },
+);
+
+test.serial('creates two wallets and sees their balances', async (t) => {
+  await go('Wallets');
+  for (const [name, type] of [
+    ['Everyday card', 'card'],
+    ['Savings', 'savings'],
+  ]) {
+    const form = page.getByRole('form', { name: 'New wallet' });
+    await form.getByLabel('Name').fill(name!);
+    await form.getByLabel('Type').selectOption(type!);
+    await form.getByRole('button', { name: 'Create wallet' }).click();
+    await page.locator(`[data-wallet="${name}"]`).waitFor();
+  }
+  const balances = await page.getByTestId('balance').allTextContents();
+  t.deepEqual(balances, ['€0.00', '€0.00']);
+  await assertClean(t);
+});
+
+test.serial('creates a budget and sees its progress bar', async (t) => {
+  await go('Budgets');
+  const form = page.getByRole('form', { name: 'New budget' });
+  await form.getByLabel('Name').fill('Monthly spending');
+  await form.getByLabel(/^Limit/).fill('100');
+  await form.getByRole('button', { name: 'Create budget' }).click();
+  const budget = page.locator('[data-budget="Monthly spending"]');
+  await budget.getByRole('progressbar').waitFor();
+  t.regex((await budget.textContent()) ?? '', /€0\.00 of €100\.00/);
+  await assertClean(t);
+});
+
+test.serial(
+  'adds income and an expense by keyboard, and the overview changes without a reload',
+  async (t) => {
+    await go('Wallets');
+    await quickAdd('Income', '2500', 'ACME PAYROLL', 'Everyday card');
+    await page
+      .locator('[data-wallet="Everyday card"] [data-testid="balance"]')
+      .filter({ hasText: '€2,500.00' })
+      .waitFor();
+
+    await go('Overview');
+    const spent = page.getByTestId('total-spend');
+    await spent.filter({ hasText: '€0.00' }).waitFor();
+    await quickAdd('Expense', '42.50', 'SQ *BLUE BOTTLE COFFEE', 'Everyday card');
+    // The stream jobs clean the merchant and categorize it; the overview follows by itself.
+    await spent.filter({ hasText: '€42.50' }).waitFor();
+    await page
+      .getByRole('article', { name: 'Top merchants' })
+      .getByText('Blue Bottle Coffee')
+      .waitFor();
+    await page.getByRole('button', { name: /Food & drink/ }).click();
+    await page.getByRole('heading', { level: 3, name: 'Food & drink' }).waitFor();
+    t.regex(
+      (await page.getByRole('article', { name: 'Spend by category' }).textContent()) ?? '',
+      /Coffee/,
+    );
+    await assertClean(t);
+  },
+);
+
+test.serial('a budget alert arrives live as a notification', async (t) => {
+  await go('Budgets');
+  const budget = page.locator('[data-budget="Monthly spending"]');
+  await budget.filter({ hasText: '€42.50 of €100.00' }).waitFor();
+  await quickAdd('Expense', '45', 'Whole Foods Market', 'Everyday card');
+  const alert = page.locator('.notice-alert').filter({ hasText: 'Monthly spending' });
+  await alert.waitFor();
+  t.regex((await alert.textContent()) ?? '', /80%/);
+  // The progress bar follows without a reload.
+  await budget.filter({ hasText: '€87.50 of €100.00' }).waitFor();
+  t.is(await budget.getByRole('progressbar').getAttribute('aria-valuenow'), '88');
+  await assertClean(t);
+});
+
+test.serial('searches, filters by a facet and recategorizes', async (t) => {
+  await go('Transactions');
+  await page.getByRole('searchbox', { name: 'Search transactions' }).fill('blue bottle');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByText('1 transaction', { exact: true }).waitFor();
+  const row = page.locator('tr', { hasText: 'Blue Bottle Coffee' });
+  await row.getByLabel('Category of Blue Bottle Coffee').selectOption('shopping');
+  // The facet counts come from the server: they change once the correction went through.
+  await page
+    .getByRole('group', { name: 'category' })
+    .getByRole('button', { name: /Shopping/ })
+    .waitFor();
+  t.is(await row.getByLabel('Category of Blue Bottle Coffee').inputValue(), 'shopping');
+
+  await page.getByRole('searchbox', { name: 'Search transactions' }).fill('');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByText('3 transactions', { exact: true }).waitFor();
+  await page.getByRole('group', { name: 'flow' }).getByRole('button', { name: /spend/ }).click();
+  await page.getByText('2 transactions', { exact: true }).waitFor();
+  await page.getByRole('group', { name: 'flow' }).getByRole('button', { name: /spend/ }).click();
+  await page.getByText('3 transactions', { exact: true }).waitFor();
+  await assertClean(t);
+});
+
+test.serial('imports a CSV file with a progress bar', async (t) => {
+  const csv = [
+    'date,description,amount',
+    '2026-11-02,CORNER BAKERY,-3.80',
+    '2026-11-03,CITY METRO TICKET,-2.10',
+    '2026-11-04,REFUND ACME STORE,15.00',
+  ].join('\n');
+  const form = page.getByRole('form', { name: 'Import a bank file' });
+  await form.getByLabel('Wallet').selectOption({ label: 'Everyday card' });
+  await form.getByLabel(/^File/).setInputFiles({
+    name: 'statement.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(csv),
+  });
+  await form.getByRole('button', { name: 'Import' }).click();
+  await form.getByText('Imported 3 new, 0 already known, 0 skipped.').waitFor();
+  t.is(
+    await form.getByRole('progressbar', { name: 'Import progress' }).getAttribute('aria-valuenow'),
+    '100',
+  );
+  await page.getByText('6 transactions', { exact: true }).waitFor();
+  await page.locator('tr', { hasText: /corner bakery/i }).waitFor();
+  await assertClean(t);
+});
+
+test.serial('exports the search as CSV', async (t) => {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  const path = await download.path();
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(path, 'utf8');
+  t.regex(text.split('\n')[0]!, /merchant/i);
+  t.regex(text, /Blue Bottle Coffee/);
+  await assertClean(t);
+});
+
+test.serial('screenshots of the main screens, desktop and phone', async (t) => {
+  const ready: Record<string, () => Promise<void>> = {
+    Overview: () =>
+      page.getByRole('article', { name: 'Top merchants' }).getByText('Whole Foods').waitFor(),
+    Transactions: () => page.getByText('6 transactions', { exact: true }).waitFor(),
+    Budgets: () =>
+      page.locator('[data-budget="Monthly spending"]').getByRole('progressbar').waitFor(),
+    Wallets: () => page.locator('[data-wallet="Savings"]').waitFor(),
+  };
+  for (const [route, isReady] of Object.entries(ready)) {
+    await go(route);
+    await isReady();
+    const dismiss = page.getByRole('button', { name: 'Dismiss' });
+    while ((await dismiss.count()) > 0) {
+      // A notice may time out between the count and the click.
+      await dismiss
+        .first()
+        .click({ timeout: 1_000 })
+        .catch(() => undefined);
+    }
+    await screenshot(route.toLowerCase());
+  }
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.locator('body').press('n');
+  await page.getByRole('dialog').getByLabel('Merchant').fill('Starbucks');
+  await page.getByRole('dialog').getByText('(suggested)').waitFor();
+  await screenshot('quick-add');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await assertClean(t);
+});
+
+test.serial(
+  'after a network drop the live stream resumes and delivers the alert it missed',
+  async (t) => {
+    await go('Overview');
+    // 42.50 + 45 and the two imported card payments (3.80, 2.10; the refund is income).
+    await page.getByTestId('total-spend').filter({ hasText: '€93.40' }).waitFor();
+    await page.context().setOffline(true);
+    await page.getByText('Reconnecting…', { exact: true }).waitFor();
+    // While the browser is offline, the user's phone app (here: this test, through the same public
+    // API) adds an expense that crosses the budget.
+    try {
+      await expenseThroughApi('2000', 'CITY CINEMA');
+    } finally {
+      await page.context().setOffline(false);
+    }
+    await page.getByText('Live', { exact: true }).waitFor();
+    // The reconnect sent Last-Event-ID: the alert fired while offline arrives now.
+    const alert = page.locator('.notice-alert').filter({ hasText: /100%/ });
+    await alert.waitFor();
+    await page.getByTestId('total-spend').filter({ hasText: '€113.40' }).waitFor();
+    // While offline, the browser reports its failed requests: those are the only messages allowed.
+    await assertClean(t, [/ERR_INTERNET_DISCONNECTED/, /ERR_NETWORK_CHANGED/]);
+  },
+);
+
+test.serial(
+  'a reload keeps the session (refresh cookie); after logging out it does not',
+  async (t) => {
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    t.is(await page.evaluate(() => document.cookie.includes('spendstream_rt')), false);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('tab', { name: 'Log in' }).waitFor();
+    await page.reload();
+    await page.getByRole('tab', { name: 'Log in' }).waitFor();
+    t.is(await page.getByRole('navigation', { name: 'Main' }).count(), 0);
+    t.deepEqual(consoleErrors, []);
+  },
+);
