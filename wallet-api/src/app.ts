@@ -6,7 +6,9 @@
  * the signing keys load in the background behind `ready`. Until then `/readyz` answers 503 and API
  * routes wait for it (or answer 503 if it failed).
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import type { TokenVerifier } from '@spendstream/core/auth';
@@ -85,7 +87,13 @@ export interface WalletApp extends ServiceApp {
   startRelay(eventLog: Pick<EventLog, 'send'>): OutboxRelay;
 }
 
+/** This process's name as a lease owner: host, pid and a random part (unique per app). */
+function newLeaseOwner(): string {
+  return `${hostname().slice(0, 64)}:${process.pid}:${randomBytes(6).toString('hex')}`;
+}
+
 export function createWalletApp(deps: WalletAppDeps): WalletApp {
+  const relayOwner = newLeaseOwner();
   const issuer = deps.issuer ?? issuerDefault;
   const audience = deps.audience ?? audienceDefault;
   const uow = createSqlUnitOfWork(deps.sql);
@@ -173,6 +181,8 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
       const relay = createOutboxRelay({
         uow,
         eventLog,
+        // One relay per database: every instance starts one, the lease holder publishes.
+        lease: { owner: relayOwner },
         // Expired idempotency keys and ended rate-limit windows go in bounded batches while the
         // relay has nothing to do.
         whenIdle: async () => {

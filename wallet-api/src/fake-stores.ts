@@ -26,6 +26,7 @@ interface State {
   clients: Map<string, Client>;
   grants: Map<string, ClientGrant>;
   rateWindows: Map<string, RateWindow>;
+  leases: Map<string, { owner: string; expiresAt: number }>;
 }
 
 function emptyState(): State {
@@ -43,6 +44,7 @@ function emptyState(): State {
     clients: new Map(),
     grants: new Map(),
     rateWindows: new Map(),
+    leases: new Map(),
   };
 }
 
@@ -353,6 +355,21 @@ function storesOn(state: () => State): Stores {
         return [...s().grants.values()]
           .filter((g) => g.clientId === clientId)
           .sort((a, b) => (a.userId < b.userId ? -1 : 1));
+      },
+    },
+    leases: {
+      async acquire(name, owner, now, ttlMs) {
+        const lease = s().leases.get(name);
+        if (lease !== undefined && lease.owner !== owner && lease.expiresAt > now) return false;
+        s().leases.set(name, { owner, expiresAt: now + ttlMs });
+        return true;
+      },
+      async release(name, owner) {
+        if (s().leases.get(name)?.owner === owner) s().leases.delete(name);
+      },
+      async get(name) {
+        const lease = s().leases.get(name);
+        return lease === undefined ? undefined : { ...lease };
       },
     },
     rateLimits: {

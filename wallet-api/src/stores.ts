@@ -17,6 +17,8 @@ import { createSqlLedgerStore } from './features/ledger/sql-store.js';
 import type { LedgerStore } from './features/ledger/store.js';
 import { createSqlOutboxStore } from './features/outbox/sql-store.js';
 import type { OutboxStore } from './features/outbox/store.js';
+import { createSqlLeaseStore } from './features/leases/sql-store.js';
+import type { LeaseStore } from './features/leases/store.js';
 import { createSqlRateLimitStore } from './features/rate-limits/sql-store.js';
 import type { RateLimitStore } from './features/rate-limits/store.js';
 import { createSqlUserStore } from './features/users/sql-store.js';
@@ -34,6 +36,7 @@ export interface Stores {
   signingKeys: SigningKeyStore;
   clients: ClientStore;
   rateLimits: RateLimitStore;
+  leases: LeaseStore;
 }
 
 /** One write's result inside a batch: its value, or the error that rolled back its savepoint. */
@@ -63,6 +66,7 @@ export function createSqlStores(db: Db): Stores {
     signingKeys: createSqlSigningKeyStore(db),
     clients: createSqlClientStore(db),
     rateLimits: createSqlRateLimitStore(db),
+    leases: createSqlLeaseStore(db),
   };
 }
 

@@ -150,5 +150,18 @@ for (const [name, open] of backends) {
     t.truthy(await uow.read.rateLimits.get('b', 1_150));
     await uow.transaction((s) => s.rateLimits.remove('b'));
     t.is(await uow.read.rateLimits.get('b', 1_150), undefined);
+    // A lease: one holder at a time, renewed by it, taken by another once expired, released.
+    const acquire = (owner: string, at: number) =>
+      uow.transaction((s) => s.leases.acquire('job', owner, at, 100));
+    t.true(await acquire('a', 1_000));
+    t.false(await acquire('b', 1_050), 'held by a');
+    t.true(await acquire('a', 1_080), 'renewed by its holder');
+    t.false(await acquire('b', 1_150), 'the renewal moved the expiry to 1180');
+    t.true(await acquire('b', 1_180), 'expired: b takes it');
+    t.deepEqual(await uow.read.leases.get('job'), { owner: 'b', expiresAt: 1_280 });
+    await uow.transaction((s) => s.leases.release('job', 'a'));
+    t.is((await uow.read.leases.get('job'))?.owner, 'b', 'only the holder releases');
+    await uow.transaction((s) => s.leases.release('job', 'b'));
+    t.true(await acquire('a', 1_200), 'released: free at once');
   });
 }

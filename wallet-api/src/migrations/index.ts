@@ -8,6 +8,7 @@ import type { MigrationSet } from '@spendstream/core/sql';
 import * as initial from './0001-initial.js';
 import * as rateLimits from './0002-rate-limits.js';
 import * as userSettings from './0003-user-settings.js';
+import * as leases from './0004-leases.js';
 
 export const walletMigrations: MigrationSet = {
   scope: 'wallet-api',
@@ -15,6 +16,7 @@ export const walletMigrations: MigrationSet = {
     { name: '0001-initial', up: initial.up, down: initial.down },
     { name: '0002-rate-limits', up: rateLimits.up, down: rateLimits.down },
     { name: '0003-user-settings', up: userSettings.up, down: userSettings.down },
+    { name: '0004-leases', up: leases.up, down: leases.down },
   ],
 };
 

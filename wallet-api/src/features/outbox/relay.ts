@@ -5,8 +5,11 @@
  * consumers dedupe on the id. Each topic's rows are sent in sequence order, so one user's events
  * on a topic (same key, same partition) keep their commit order.
  *
- * Run one relay per database: two would each publish every row (still at-least-once and in order
- * per relay, but doubled work). `main.ts` starts exactly one.
+ * Several instances on one database: give each relay a `lease` owner. Only the holder of the
+ * `outbox-relay` lease (a row in `leases`) publishes; it renews the lease as it goes and gives it up
+ * on stop; the others poll, and take over once it expired (a holder that died) or was released.
+ * Should a holder stall past its lease (a pause longer than the TTL) while another took over, both
+ * may send the same rows once: still at-least-once with stable ids, which consumers dedupe.
  */
 import type { EventLog, OutgoingMessage } from '@spendstream/core/event-log';
 import { eventHeaders } from '@spendstream/core/events';
@@ -24,6 +27,12 @@ export const relayBackoffMsMax = 5_000;
 export const outboxRetentionMs = 7 * 24 * 3600 * 1000;
 /** Purged per round. */
 export const outboxPurgeBatchMax = 1_000;
+/** The lease that makes one relay run per database. */
+export const relayLeaseName = 'outbox-relay';
+/** How long a relay holds the lease without renewing it; a dead holder is replaced after this. */
+export const relayLeaseTtlMsDefault = 10_000;
+/** Longest pause between a standby relay's attempts to take the lease. */
+export const relayStandbyPollMsMax = 1_000;
 
 export interface OutboxRelayOptions {
   uow: UnitOfWork;
@@ -34,6 +43,11 @@ export interface OutboxRelayOptions {
   now?: () => number;
   /** Rows per round; default and most `relayBatchSizeMax`. */
   batchSize?: number;
+  /**
+   * Publish only while holding the relay lease as `owner` (unique per instance); without it the
+   * relay assumes it is alone.
+   */
+  lease?: { owner: string; ttlMs?: number };
 }
 
 export interface OutboxRelay {
@@ -64,8 +78,26 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  const lease = options.lease;
+  const leaseTtlMs = lease?.ttlMs ?? relayLeaseTtlMsDefault;
+  const standbyPollMs = Math.min(relayStandbyPollMsMax, Math.max(10, leaseTtlMs / 4));
+  /** Until when this relay surely holds the lease, by its own clock (0: not held). */
+  let heldUntil = 0;
+
+  /** Take or renew the lease when a third of it has passed; true while this relay holds it. */
+  async function holdsLease(): Promise<boolean> {
+    if (lease === undefined) return true;
+    const at = now();
+    if (heldUntil - at > (leaseTtlMs * 2) / 3) return true;
+    const held = await options.uow.transaction((s) =>
+      s.leases.acquire(relayLeaseName, lease.owner, at, leaseTtlMs),
+    );
+    heldUntil = held ? at + leaseTtlMs : 0;
+    return held;
+  }
 
   async function runOnce(): Promise<number> {
+    if (!(await holdsLease())) return 0;
     const pending = await options.uow.read.outbox.pending(batchSize);
     if (pending.length === 0) return 0;
     // One send per topic, each in sequence order: order matters within a topic's partition (one
@@ -111,6 +143,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     let sincePurge = 0;
     while (running) {
       try {
+        if (!(await holdsLease())) {
+          // Another instance relays; try again shortly (it may die or stop).
+          await sleep(standbyPollMs);
+          continue;
+        }
         const sent = await runOnce();
         backoff = relayBackoffMsMin;
         if (sent === 0) {
@@ -145,6 +182,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       running = false;
       wake?.();
       await loop;
+      if (lease !== undefined && heldUntil > 0) {
+        heldUntil = 0;
+        // Hand over at once rather than after the TTL.
+        await options.uow.transaction((s) => s.leases.release(relayLeaseName, lease.owner));
+      }
     },
   };
 }
