@@ -228,6 +228,10 @@ test.serial('searches, filters by a facet and recategorizes', async (t) => {
     .getByRole('button', { name: /Shopping/ })
     .waitFor();
   t.is(await row.getByLabel('Category of Blue Bottle Coffee').inputValue(), 'shopping');
+  // Tags (analytics-api's PATCH): typed, Enter, and the tag facet appears once applied.
+  await row.getByLabel('Tags of Blue Bottle Coffee').fill('treat, team');
+  await row.getByLabel('Tags of Blue Bottle Coffee').press('Enter');
+  await page.getByRole('group', { name: 'tag' }).getByRole('button', { name: /treat/ }).waitFor();
 
   await page.getByRole('searchbox', { name: 'Search transactions' }).fill('');
   await page.getByRole('button', { name: 'Search', exact: true }).click();

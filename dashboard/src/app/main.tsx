@@ -30,6 +30,8 @@ import './styles.css';
 const noticeMs = 6_000;
 /** Without a transaction stream, how often the newest transactions are looked at. */
 const pollMs = 3_000;
+/** Shortest time between two refetches caused by live events. */
+const bumpIntervalMs = 1_000;
 /** At most this many notifications at once. */
 const noticesMax = 4;
 
@@ -57,7 +59,19 @@ function Shell(props: { me: Me }): JSX.Element {
     setNotices((list) => [...list.slice(-(noticesMax - 1)), { id, text, kind }]);
     setTimeout(() => setNotices((list) => list.filter((n) => n.id !== id)), noticeMs);
   }, []);
-  const bump = useCallback(() => setTick((t) => t + 1), []);
+  // Screens refetch on each tick: at most one tick per bumpIntervalMs, however many events arrive
+  // (the generator of `npm run demo` sends dozens a second).
+  const lastBump = useRef(0);
+  const bumpTimer = useRef<number | undefined>(undefined);
+  const bump = useCallback(() => {
+    if (bumpTimer.current !== undefined) return;
+    const wait = Math.max(0, lastBump.current + bumpIntervalMs - Date.now());
+    bumpTimer.current = window.setTimeout(() => {
+      bumpTimer.current = undefined;
+      lastBump.current = Date.now();
+      setTick((t) => t + 1);
+    }, wait);
+  }, []);
   const reloadWallets = useCallback(async () => {
     const answer = await json<{ items: Wallet[] }>('wallet', '/v1/wallets?limit=200');
     setWallets(answer.items);
@@ -126,13 +140,31 @@ function Shell(props: { me: Me }): JSX.Element {
       );
     };
     if (features.transactionStream) {
-      first = false;
+      // The stream has no replay: every (re)connect first reads the newest transactions, so what
+      // happened while disconnected is on screen, then follows the stream.
+      const catchUp = async () => {
+        try {
+          const answer = await json<{ items: Transaction[] }>(
+            'analytics',
+            '/v1/transactions?limit=50',
+          );
+          for (const tx of answer.items) announce(tx);
+        } catch {
+          // The stream's own reconnect will try again.
+        }
+        first = false;
+        bump();
+      };
       const stream = openStream('analytics', '/v1/transactions/stream', {
+        onState(s) {
+          if (s === 'open') void catchUp();
+        },
         onEvent(event) {
+          if (event.event !== 'transaction') return;
           try {
             announce(JSON.parse(event.data) as Transaction);
           } catch {
-            // Not a transaction (a keep-alive or another event kind).
+            // Not a transaction: ignore it.
           }
           bump();
         },

@@ -6,7 +6,8 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, json, newKey } from './api.js';
-import { categoryIds, categoryLabel, guessCategory } from './categories.js';
+import { guessCategory } from './categories.js';
+import { CategoryOptions } from './category-options.js';
 import { useApp, type Transaction } from './context.js';
 import { AmountError, formatMoney, occurredAtFor, parseAmount, todayIn } from './format.js';
 
@@ -153,11 +154,7 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
                 }}
               >
                 <option value="">Let Spendstream decide</option>
-                {categoryIds.map((id) => (
-                  <option key={id} value={id}>
-                    {categoryLabel(id)}
-                  </option>
-                ))}
+                <CategoryOptions />
               </select>
             </label>
             <div class="row">

@@ -3,7 +3,8 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, json } from '../api.js';
 import { Progress } from '../charts.js';
-import { categoryIds, categoryLabel } from '../categories.js';
+import { categoryLabel } from '../categories.js';
+import { CategoryOptions } from '../category-options.js';
 import { useApp } from '../context.js';
 import {
   AmountError,
@@ -125,11 +126,7 @@ function BudgetForm(props: { budget?: Budget; onDone(): void }): JSX.Element {
           Category
           <select name="category" defaultValue={budget?.scope.categories[0] ?? ''}>
             <option value="">All spending</option>
-            {categoryIds.map((id) => (
-              <option key={id} value={id}>
-                {categoryLabel(id)}
-              </option>
-            ))}
+            <CategoryOptions />
           </select>
         </label>
         <label>

@@ -7,6 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, json, newKey, url, accessToken } from '../api.js';
 import { categoryIds, categoryLabel } from '../categories.js';
+import { CategoryOptions } from '../category-options.js';
 import { useApp, type Transaction } from '../context.js';
 import { formatDate, formatMoney } from '../format.js';
 
@@ -33,6 +34,7 @@ interface Filters {
   category: string[];
   walletId: string[];
   flow: string[];
+  tag: string[];
 }
 
 function filtersFromHash(): Filters {
@@ -44,6 +46,7 @@ function filtersFromHash(): Filters {
     category: query.getAll('category'),
     walletId: query.getAll('walletId'),
     flow: query.getAll('flow'),
+    tag: query.getAll('tag'),
   };
 }
 
@@ -52,7 +55,7 @@ function toQuery(filters: Filters): URLSearchParams {
   if (filters.q.trim()) query.set('q', filters.q.trim());
   if (filters.from) query.set('from', filters.from);
   if (filters.to) query.set('to', filters.to);
-  for (const key of ['category', 'walletId', 'flow'] as const) {
+  for (const key of ['category', 'walletId', 'flow', 'tag'] as const) {
     for (const value of filters[key]) query.append(key, value);
   }
   return query;
@@ -100,7 +103,9 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
     }
   }
 
-  const shown = pending ?? tx.category;
+  // The leaf when the pipeline found one (coffee under food), else the top-level category.
+  const shown =
+    pending ?? (tx.subcategory && !tx.subcategory.includes('.') ? tx.subcategory : tx.category);
   return (
     <tr data-tx={tx.id} class={tx.status === 'reversed' ? 'reversed' : ''}>
       <td>{formatDate(tx.localDate, app.me.timeZone, app.locale)}</td>
@@ -115,11 +120,7 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
           onChange={(e) => void recategorize((e.currentTarget as HTMLSelectElement).value)}
         >
           {!categoryIds.includes(shown) && <option value={shown}>{categoryLabel(shown)}</option>}
-          {categoryIds.map((id) => (
-            <option key={id} value={id}>
-              {categoryLabel(id)}
-            </option>
-          ))}
+          <CategoryOptions />
         </select>
         <label class="small scope">
           <input
@@ -131,8 +132,9 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
           />
           all at this merchant
         </label>
-        {pending && pending !== tx.category && <span class="muted small"> updating…</span>}
-        {tx.subcategory && <span class="muted small"> {categoryLabel(tx.subcategory)}</span>}
+        {pending && pending !== tx.category && pending !== tx.subcategory && (
+          <span class="muted small"> updating…</span>
+        )}
       </td>
       <td>
         {app.features.tags ? (
@@ -401,7 +403,7 @@ export function TransactionsPage(): JSX.Element {
     for (const ms of [800, 2000, 4000]) setTimeout(() => setRefresh((n) => n + 1), ms);
   };
 
-  const toggle = (key: 'category' | 'walletId' | 'flow', value: string) => {
+  const toggle = (key: 'category' | 'walletId' | 'flow' | 'tag', value: string) => {
     const values = filters[key].includes(value)
       ? filters[key].filter((v) => v !== value)
       : [...filters[key], value];
@@ -486,7 +488,7 @@ export function TransactionsPage(): JSX.Element {
       </form>
       {answer?.facets && (
         <div class="facets" aria-label="Filters">
-          {(['category', 'wallet', 'flow'] as const).map((key) =>
+          {(['category', 'wallet', 'flow', 'tag'] as const).map((key) =>
             (answer.facets?.[key] ?? []).length === 0 ? null : (
               <div key={key} class="facet-group" role="group" aria-label={key}>
                 {(answer.facets?.[key] ?? []).map((f) => {
@@ -532,7 +534,11 @@ export function TransactionsPage(): JSX.Element {
           </thead>
           <tbody>
             {rows.map((tx) => (
-              <Row key={`${tx.id}:${tx.category}`} tx={tx} onChanged={changed} />
+              <Row
+                key={`${tx.id}:${tx.category}:${tx.subcategory ?? ''}`}
+                tx={tx}
+                onChanged={changed}
+              />
             ))}
           </tbody>
         </table>
