@@ -81,6 +81,11 @@ export function parseAmount(text: string, currency: string, locale?: string): st
   const [whole = '', fraction = '', ...rest] =
     separator === undefined ? [cleaned.replace(/[.,]/g, '')] : cleaned.split(separator);
   if (rest.length > 0) throw new AmountError('use one decimal separator');
+  // Thousands separators only between groups of three: "1.2.3" is a typo, not 123.
+  if (!/^\d+$/.test(whole) && !/^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$/.test(whole)) {
+    throw new AmountError('thousands separators go between groups of three digits');
+  }
+  if (/[.,]/.test(fraction)) throw new AmountError('use one decimal separator');
   const wholeDigits = whole.replace(/[.,]/g, '');
   if (fraction.length > digits) {
     throw new AmountError(
