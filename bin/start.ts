@@ -86,6 +86,9 @@ try {
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
     adminEmails: config.WALLET_ADMIN_EMAILS,
+    ...(config.AUTH_KEY_ENCRYPTION_SECRET === undefined
+      ? {}
+      : { keyEncryptionSecret: config.AUTH_KEY_ENCRYPTION_SECRET }),
   });
   const relay = wallet.startRelay(eventLog);
   closeHooks.unshift(() => relay.stop());

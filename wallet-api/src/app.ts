@@ -21,6 +21,7 @@ import { sqlReadiness } from '@spendstream/core/sql';
 import { createAuthRouter } from './features/auth/routes.js';
 import { createAuthService, type AuthService } from './features/auth/service.js';
 import { createKeyRing, type KeyRing } from './features/auth/keys.js';
+import { devKeyEncryptionSecret } from './features/auth/key-encryption.js';
 import { cachingVerifier } from './features/auth/verify-cache.js';
 import { createLedgerRouter } from './features/ledger/routes.js';
 import { createOutboxRelay, type OutboxRelay } from './features/outbox/relay.js';
@@ -63,6 +64,11 @@ export interface WalletAppDeps {
   audience?: string;
   /** Emails that become admins when they register (admins register machine clients). */
   adminEmails?: readonly string[];
+  /**
+   * The secret private signing keys are encrypted with at rest (AUTH_KEY_ENCRYPTION_SECRET). When
+   * omitted, the built-in development secret, with a warning at start.
+   */
+  keyEncryptionSecret?: string;
   /** Access-token lifetime, seconds. */
   accessTokenTtlSeconds?: number;
   /** Group-commit concurrent movements (default true); false runs each in its own transaction. */
@@ -99,7 +105,16 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
   const uow = createSqlUnitOfWork(deps.sql);
   const ready: Promise<WalletRuntime> = (async () => {
     await migrateWalletDb(deps.sql);
-    const keys = await createKeyRing({ uow, issuer, audience });
+    if (deps.keyEncryptionSecret === undefined)
+      deps.log.warn(
+        'signing keys are encrypted with the built-in development secret, which anyone with the source can read; set AUTH_KEY_ENCRYPTION_SECRET (required with NODE_ENV=production)',
+      );
+    const keys = await createKeyRing({
+      uow,
+      issuer,
+      audience,
+      secret: deps.keyEncryptionSecret ?? devKeyEncryptionSecret,
+    });
     const auth = createAuthService({
       uow,
       keys,

@@ -9,6 +9,7 @@ import {
   portSetting,
   serviceConfigShape,
 } from '@spendstream/core/config';
+import { keyEncryptionSecretLengthMin } from './features/auth/key-encryption.js';
 
 const unsetIfEmpty = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -45,7 +46,34 @@ export const walletConfigShape = {
       )
       .pipe(z.array(z.email({ error: 'expected comma-separated email addresses' })).max(100)),
   ),
+  /**
+   * The secret wallet-api encrypts its private signing keys with at rest (scrypt, AES-256-GCM).
+   * Required in production; every instance on one database needs the same one.
+   */
+  AUTH_KEY_ENCRYPTION_SECRET: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .min(keyEncryptionSecretLengthMin, {
+        error: `expected at least ${keyEncryptionSecretLengthMin} characters (e.g. openssl rand -base64 32)`,
+      })
+      .max(1000)
+      .optional(),
+  ),
+  /** `production` makes AUTH_KEY_ENCRYPTION_SECRET required. */
+  NODE_ENV: z.preprocess(unsetIfEmpty, z.string().max(50).optional()),
 };
 
-export const walletConfigSchema = defineConfig(walletConfigShape);
+/**
+ * In production (`NODE_ENV=production`) the key-encryption secret is required: the development
+ * default is public.
+ */
+export const walletConfigSchema = defineConfig(walletConfigShape).superRefine((config, ctx) => {
+  if (config.NODE_ENV === 'production' && config.AUTH_KEY_ENCRYPTION_SECRET === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTH_KEY_ENCRYPTION_SECRET'],
+      message: `required with NODE_ENV=production (at least ${keyEncryptionSecretLengthMin} characters, e.g. openssl rand -base64 32)`,
+    });
+});
 export type WalletConfig = z.infer<typeof walletConfigSchema>;

@@ -334,6 +334,10 @@ function storesOn(state: () => State): Stores {
         const k = s().signingKeys.get(kid);
         if (k && k.retiredAt === null) k.retiredAt = now;
       },
+      async setPrivateJwk(kid, privateJwk) {
+        const k = s().signingKeys.get(kid);
+        if (k) k.privateJwk = privateJwk;
+      },
     },
     clients: {
       async insert(c) {

@@ -30,6 +30,9 @@ const app = createWalletApp({
   issuer: config.AUTH_ISSUER,
   audience: config.AUTH_AUDIENCE,
   adminEmails: config.WALLET_ADMIN_EMAILS,
+  ...(config.AUTH_KEY_ENCRYPTION_SECRET === undefined
+    ? {}
+    : { keyEncryptionSecret: config.AUTH_KEY_ENCRYPTION_SECRET }),
 });
 const relay = app.startRelay(eventLog);
 const server = await startService(app, {

@@ -111,6 +111,9 @@ export function createSqlSigningKeyStore(db: Db): SigningKeyStore {
         .whereNull('retired_at')
         .update({ retired_at: now });
     },
+    async setPrivateJwk(kid, privateJwk) {
+      await db('signing_keys').where('kid', kid).update({ private_jwk: privateJwk });
+    },
   };
 }
 

@@ -23,6 +23,7 @@ export interface RefreshTokenStore {
 export interface StoredSigningKey {
   kid: string;
   alg: string;
+  /** The private JWK encrypted at rest (see key-encryption.ts); JSON text in rows of old versions. */
   privateJwk: string;
   publicJwk: string;
   createdAt: number;
@@ -34,6 +35,8 @@ export interface SigningKeyStore {
   list(): Promise<StoredSigningKey[]>;
   insert(key: StoredSigningKey): Promise<void>;
   retire(kid: string, now: number): Promise<void>;
+  /** Replace the stored private key (a key stored in clear by an older version, now encrypted). */
+  setPrivateJwk(kid: string, privateJwk: string): Promise<void>;
 }
 
 export interface Client {
