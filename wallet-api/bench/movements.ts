@@ -136,7 +136,10 @@ async function main(): Promise<void> {
       server: server.child.pid,
       client: process.pid,
       mariadb: findPid('mariadbd'),
-      kafka: relay === 'kafka' ? findPid('kafka.Kafka', repoRoot) : undefined,
+      kafka:
+        relay === 'kafka'
+          ? findPid('kafka.Kafka', `${repoRoot}.infra/kafka/server.properties`)
+          : undefined,
     };
 
     // Setup (not measured): users, tokens, wallets, funds.

@@ -5,6 +5,7 @@
  * log when BENCH_RELAY=embedded; BENCH_RELAY=off leaves events in the outbox. BENCH_BATCH=off
  * turns group commit off (one transaction per movement), for comparison.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createEventLog } from '@spendstream/core/event-log';
@@ -24,6 +25,7 @@ const app = createWalletApp({
   log,
   sql,
   accessTokenTtlSeconds: 3600,
+  keyEncryptionSecret: randomBytes(32).toString('base64'),
   batchWrites: process.env.BENCH_BATCH !== 'off',
   ...(process.env.BENCH_LANES ? { batchLanes: Number(process.env.BENCH_LANES) } : {}),
   ...(process.env.BENCH_BATCH_SIZE ? { batchSizeMax: Number(process.env.BENCH_BATCH_SIZE) } : {}),

@@ -170,17 +170,17 @@ function storesOn(state: () => State): Stores {
       async listOwnedIds(userId) {
         return [...s().wallets.values()].filter((w) => w.ownerId === userId).map((w) => w.id);
       },
-      async lockMany(ids) {
-        return [...new Set(ids)]
-          .map((id) => s().wallets.get(id))
-          .filter((w): w is Wallet & { postingSeq: number } => w !== undefined)
-          .map((w) => ({ ...w }))
-          .sort(byId);
-      },
-      async rolesFor(walletIds, userIds) {
-        return [...s().members.values()]
-          .filter((m) => walletIds.includes(m.walletId) && userIds.includes(m.userId))
-          .map((m) => ({ walletId: m.walletId, userId: m.userId, role: m.role }));
+      async lockWithRoles(ids, userIds) {
+        return {
+          wallets: [...new Set(ids)]
+            .map((id) => s().wallets.get(id))
+            .filter((w): w is Wallet & { postingSeq: number } => w !== undefined)
+            .map((w) => ({ ...w }))
+            .sort(byId),
+          roles: [...s().members.values()]
+            .filter((m) => ids.includes(m.walletId) && userIds.includes(m.userId))
+            .map((m) => ({ walletId: m.walletId, userId: m.userId, role: m.role })),
+        };
       },
       async setBalances(updates, now) {
         for (const u of updates) {

@@ -77,16 +77,13 @@ export async function recordMovementBatch(
     }
   });
 
-  // 2. Lock the wallets and read the roles: two statements for the whole batch.
+  // 2. Lock the wallets and read the roles: one statement for the whole batch.
   const walletIds = [...new Set(live.map((i) => items[i]!.body.walletId))];
-  const wallets = new Map((await stores.wallets.lockMany(walletIds)).map((w) => [w.id, { ...w }]));
-  const roles = new Map(
-    (
-      await stores.wallets.rolesFor(walletIds, [
-        ...new Set(live.map((i) => items[i]!.actor.userId)),
-      ])
-    ).map((r) => [`${r.walletId}|${r.userId}`, r.role]),
-  );
+  const locked = await stores.wallets.lockWithRoles(walletIds, [
+    ...new Set(live.map((i) => items[i]!.actor.userId)),
+  ]);
+  const wallets = new Map(locked.wallets.map((w) => [w.id, { ...w }]));
+  const roles = new Map(locked.roles.map((r) => [`${r.walletId}|${r.userId}`, r.role]));
 
   // 3. Decide each movement in arrival order against the running balances.
   const movements: Movement[] = [];

@@ -169,30 +169,29 @@ export function createSqlWalletStore(db: Db): WalletStore {
         createdAt: toNumber(r.created_at),
       }));
     },
-    async lockMany(walletIds) {
-      if (walletIds.length === 0) return [];
+    async lockWithRoles(walletIds, userIds) {
+      if (walletIds.length === 0) return { wallets: [], roles: [] };
+      // One statement: the wallets locked in id order, each joined to the callers' memberships
+      // (InnoDB locks the member rows read here too; the single path reads roles without a lock).
       const rows = (await db('wallets as w')
-        .select([...walletColumns, 'w.posting_seq'])
+        .select([...walletColumns, 'w.posting_seq', 'm.user_id as m_user_id', 'm.role as m_role'])
+        .leftJoin('wallet_members as m', function joinCallers() {
+          this.on('m.wallet_id', '=', 'w.id').onIn('m.user_id', userIds);
+        })
         .whereIn('w.id', walletIds)
         .orderBy('w.id')
-        .forUpdate()) as Array<WalletRow & { posting_seq: unknown }>;
-      return rows.map((r) => ({ ...toWallet(r), postingSeq: toNumber(r.posting_seq) }));
-    },
-    async rolesFor(walletIds, userIds) {
-      if (walletIds.length === 0 || userIds.length === 0) return [];
-      const rows = (await db('wallet_members')
-        .select('wallet_id', 'user_id', 'role')
-        .whereIn('wallet_id', walletIds)
-        .whereIn('user_id', userIds)) as Array<{
-        wallet_id: string;
-        user_id: string;
-        role: string;
-      }>;
-      return rows.map((r) => ({
-        walletId: r.wallet_id,
-        userId: r.user_id,
-        role: r.role as MemberRole,
-      }));
+        .forUpdate()) as Array<
+        WalletRow & { posting_seq: unknown; m_user_id: string | null; m_role: string | null }
+      >;
+      const wallets = new Map<string, Wallet & { postingSeq: number }>();
+      const roles: Array<{ walletId: string; userId: string; role: MemberRole }> = [];
+      for (const r of rows) {
+        if (!wallets.has(r.id))
+          wallets.set(r.id, { ...toWallet(r), postingSeq: toNumber(r.posting_seq) });
+        if (r.m_user_id !== null && r.m_role !== null)
+          roles.push({ walletId: r.id, userId: r.m_user_id, role: r.m_role as MemberRole });
+      }
+      return { wallets: [...wallets.values()], roles };
     },
     async setBalances(updates, now) {
       if (updates.length === 0) return;

@@ -69,15 +69,17 @@ export interface WalletStore {
   listOwnedIds(userId: string): Promise<string[]>;
   /**
    * Lock wallets for a batch of movements (SELECT ... FOR UPDATE, in id order, so concurrent
-   * batches and transfers take row locks in one order), with their posting sequence.
+   * batches and transfers take row locks in one order), with their posting sequence, and read the
+   * roles of `userIds` on them (only the pairs that exist), in one statement.
    */
-  lockMany(walletIds: string[]): Promise<Array<Wallet & { postingSeq: number }>>;
-  /** Roles of the given users on the given wallets (only the pairs that exist). */
-  rolesFor(
+  lockWithRoles(
     walletIds: string[],
     userIds: string[],
-  ): Promise<Array<{ walletId: string; userId: string; role: MemberRole }>>;
-  /** Write balances and sequences computed under the locks of `lockMany`, in one statement. */
+  ): Promise<{
+    wallets: Array<Wallet & { postingSeq: number }>;
+    roles: Array<{ walletId: string; userId: string; role: MemberRole }>;
+  }>;
+  /** Write balances and sequences computed under the locks of `lockWithRoles`, in one statement. */
   setBalances(
     updates: Array<{ walletId: string; balance: bigint; postingSeq: number }>,
     now: number,
