@@ -159,15 +159,20 @@ test.serial('creates two wallets and sees their balances', async (t) => {
   await assertClean(t);
 });
 
-test.serial('creates a budget and sees its progress bar', async (t) => {
+test.serial('creates a budget, edits it, and sees its progress bar', async (t) => {
   await go('Budgets');
   const form = page.getByRole('form', { name: 'New budget' });
   await form.getByLabel('Name').fill('Monthly spending');
-  await form.getByLabel(/^Limit/).fill('100');
+  await form.getByLabel(/^Limit/).fill('120');
   await form.getByRole('button', { name: 'Create budget' }).click();
   const budget = page.locator('[data-budget="Monthly spending"]');
-  await budget.getByRole('progressbar').waitFor();
-  t.regex((await budget.textContent()) ?? '', /€0\.00 of €100\.00/);
+  await budget.filter({ hasText: '€0.00 of €120.00' }).getByRole('progressbar').waitFor();
+  await budget.getByRole('button', { name: 'Edit Monthly spending' }).click();
+  const edit = page.getByRole('form', { name: 'Edit Monthly spending' });
+  t.is(await edit.getByLabel(/^Limit/).inputValue(), '120.00');
+  await edit.getByLabel(/^Limit/).fill('100');
+  await edit.getByRole('button', { name: 'Save budget' }).click();
+  await budget.filter({ hasText: '€0.00 of €100.00' }).waitFor();
   await assertClean(t);
 });
 

@@ -167,12 +167,7 @@ export function SpendChart(props: {
     (props.budget !== undefined ? ` against a budget of ${props.format(props.budget)}` : '');
   return (
     <figure class="spend-chart">
-      <svg
-        viewBox={`0 0 ${width} ${height}`}
-        role="img"
-        aria-label={summary}
-        preserveAspectRatio="none"
-      >
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
         {props.days.map((d, i) => (
           <rect
             key={d.date}

@@ -12,6 +12,7 @@ import {
   formatMoney,
   minorToDecimal,
   parseAmount,
+  shiftDate,
   type Money,
 } from '../format.js';
 
@@ -141,9 +142,26 @@ function BudgetForm(props: { budget?: Budget; onDone(): void }): JSX.Element {
       )}
       <div class="actions">
         {budget && (
-          <button type="button" onClick={props.onDone}>
-            Cancel
-          </button>
+          <>
+            <button
+              type="button"
+              class="danger"
+              onClick={async () => {
+                try {
+                  await json('analytics', `/v1/budgets/${budget.budgetId}`, { method: 'DELETE' });
+                  app.notify(`Budget ${budget.name} deleted`);
+                  props.onDone();
+                } catch (e) {
+                  setError(e instanceof ApiError ? e.message : 'Could not delete.');
+                }
+              }}
+            >
+              Delete
+            </button>
+            <button type="button" onClick={props.onDone}>
+              Cancel
+            </button>
+          </>
         )}
         <button type="submit" class="primary">
           {budget ? 'Save budget' : 'Create budget'}
@@ -230,7 +248,8 @@ export function BudgetsPage(): JSX.Element {
                     <strong>{formatMoney(s.spent, app.locale)}</strong> of{' '}
                     {formatMoney(s.available, app.locale)} ({s.percentUsed}%) · projected{' '}
                     {formatMoney(s.projected, app.locale)} by{' '}
-                    {formatDate(s.period.to, app.me.timeZone, app.locale)} · {s.daysLeft} days left
+                    {formatDate(shiftDate(s.period.to, 'day', -1), app.me.timeZone, app.locale)} ·{' '}
+                    {s.daysLeft} days left
                   </p>
                 </>
               )}
