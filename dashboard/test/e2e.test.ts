@@ -343,11 +343,53 @@ test.serial(
   },
 );
 
+test.serial('transfers between the two wallets and shares one with another person', async (t) => {
+  await go('Wallets');
+  const form = page.getByRole('form', { name: 'Transfer' });
+  await form.getByRole('combobox', { name: /^From/ }).selectOption({ label: 'Everyday card' });
+  await form.getByRole('combobox', { name: /^To/ }).selectOption({ label: 'Savings' });
+  await form.getByLabel('Amount').fill('500');
+  await form.getByRole('button', { name: 'Transfer' }).click();
+  await page
+    .locator('[data-wallet="Savings"] [data-testid="balance"]')
+    .filter({ hasText: '€500.00' })
+    .waitFor();
+  // 2,500 - 42.50 - 45 - 20 - 500 (the imported bank lines are analytics data, not ledger moves)
+  await page
+    .locator('[data-wallet="Everyday card"] [data-testid="balance"]')
+    .filter({ hasText: '€1,892.50' })
+    .waitFor();
+
+  const partner = `grace-${Date.now()}@example.com`;
+  const registered = await fetch(new URL('api/wallet/v1/auth/register', system.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: partner,
+      password: user.password,
+      displayName: 'Grace',
+      homeCurrency: 'EUR',
+      timeZone: 'Europe/London',
+    }),
+  });
+  t.is(registered.status, 201);
+  const savings = page.locator('[data-wallet="Savings"]');
+  await savings.getByRole('button', { name: 'Members' }).click();
+  await savings.getByText('You · owner').waitFor();
+  const share = savings.getByRole('form', { name: 'Share Savings' });
+  await share.getByLabel('Member email').fill(partner);
+  await share.getByLabel('Role').selectOption('viewer');
+  await share.getByRole('button', { name: 'Share' }).click();
+  await savings.getByText(/· viewer$/).waitFor();
+  t.is(await savings.locator('.members li').count(), 2);
+  await assertClean(t);
+});
+
 test.serial(
   'a reload keeps the session (refresh cookie); after logging out it does not',
   async (t) => {
     await page.reload();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Wallets' }).waitFor();
     t.is(await page.evaluate(() => document.cookie.includes('spendstream_rt')), false);
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('tab', { name: 'Log in' }).waitFor();

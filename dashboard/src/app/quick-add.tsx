@@ -40,15 +40,20 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
     const controller = new AbortController();
     const timer = setTimeout(async () => {
       const guess = guessCategory(merchant);
+      // The most telling word of what was typed ("SQ *BLUE BOTTLE COFFEE" -> "BOTTLE").
+      const word = (merchant.match(/\p{L}{3,}/gu) ?? []).sort((a, b) => b.length - a.length)[0];
       try {
-        const found = await json<{ items: Transaction[] }>(
-          'analytics',
-          `/v1/transactions?q=${encodeURIComponent(merchant.trim().split(/\s+/)[0]!)}&limit=1&flow=${kind === 'expense' ? 'spend' : 'income'}`,
-          { signal: controller.signal },
-        );
-        setCategory(found.items[0]?.category ?? guess ?? '');
+        const found = word
+          ? await json<{ items: Transaction[] }>(
+              'analytics',
+              `/v1/transactions?q=${encodeURIComponent(word)}&limit=1&flow=${kind === 'expense' ? 'spend' : 'income'}`,
+              { signal: controller.signal },
+            )
+          : { items: [] };
+        const mine = found.items[0];
+        setCategory(mine ? (mine.subcategory ?? mine.category) : (guess ?? ''));
       } catch {
-        setCategory(guess ?? '');
+        if (!controller.signal.aborted) setCategory(guess ?? '');
       }
     }, suggestDelayMs);
     return () => {

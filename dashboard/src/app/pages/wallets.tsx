@@ -84,6 +84,7 @@ function Transfer(): JSX.Element {
   const app = useApp();
   const wallets = app.wallets.filter((w) => !w.archived && w.role !== 'viewer');
   const [error, setError] = useState<string>();
+  const [toPerson, setToPerson] = useState(false);
   const key = useRef(newKey());
   async function submit(event: Event) {
     event.preventDefault();
@@ -94,8 +95,11 @@ function Transfer(): JSX.Element {
       const from = wallets.find((w) => w.id === form.get('from'));
       if (!from)
         throw new ApiError(400, 'validation_failed', 'Choose the wallet to take the money from.');
-      const to = String(form.get('to') ?? '');
-      const target = to.includes('@') ? { email: to.trim() } : { walletId: to };
+      const to = toPerson ? String(form.get('email') ?? '').trim() : String(form.get('to') ?? '');
+      if (!toPerson && to === from.id) {
+        throw new ApiError(400, 'validation_failed', 'Choose another wallet to send the money to.');
+      }
+      const target = toPerson ? { email: to } : { walletId: to };
       const toWallet = app.wallets.find((w) => w.id === to);
       const amount = parseAmount(String(form.get('amount') ?? ''), from.currency, app.locale);
       const rate = String(form.get('rate') ?? '').trim();
@@ -113,6 +117,7 @@ function Transfer(): JSX.Element {
       });
       key.current = newKey();
       formElement.reset();
+      setToPerson(false);
       app.notify(`Transferred ${formatMoney({ amount, currency: from.currency }, app.locale)}`);
       await app.reloadWallets();
       app.bump();
@@ -136,16 +141,28 @@ function Transfer(): JSX.Element {
           </select>
         </label>
         <label>
-          To (wallet or email)
-          <input name="to" list="transfer-targets" required />
-          <datalist id="transfer-targets">
-            {app.wallets.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </datalist>
+          To
+          <select
+            name="to"
+            defaultValue={wallets[1]?.id ?? ''}
+            onChange={(e) => setToPerson((e.currentTarget as HTMLSelectElement).value === '')}
+          >
+            {app.wallets
+              .filter((w) => !w.archived)
+              .map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name}
+                </option>
+              ))}
+            <option value="">Another person…</option>
+          </select>
         </label>
+        {toPerson && (
+          <label>
+            Their email
+            <input name="email" type="email" required />
+          </label>
+        )}
       </div>
       <div class="row">
         <label>
