@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,11 +66,19 @@ function staticFolder(): string {
   return dir;
 }
 
-test('the proxy maps each /api prefix to its API, streams the body through, and keeps cookies out', async (t) => {
+/** A dashboard in front of `upstreams` (the recording upstream by default), closed after the test. */
+async function setup(
+  t: ExecutionContext,
+  upstreams?: Partial<Upstreams>,
+): Promise<{
+  upstream: Awaited<ReturnType<typeof recordingUpstream>>;
+  staticDir: string;
+  dashboard: Awaited<ReturnType<typeof startDashboard>>;
+}> {
   const upstream = await recordingUpstream();
   const staticDir = staticFolder();
   const dashboard = await startDashboard(
-    { wallet: upstream.url, ingest: upstream.url, analytics: upstream.url },
+    { wallet: upstream.url, ingest: upstream.url, analytics: upstream.url, ...upstreams },
     staticDir,
   );
   t.teardown(async () => {
@@ -78,6 +86,11 @@ test('the proxy maps each /api prefix to its API, streams the body through, and 
     upstream.server.close();
     rmSync(staticDir, { recursive: true, force: true });
   });
+  return { upstream, staticDir, dashboard };
+}
+
+test('the proxy maps each /api prefix to its API, streams the body through, and keeps cookies out', async (t) => {
+  const { upstream, dashboard } = await setup(t);
 
   const csv = 'date,amount\n2026-11-01,-1.00\n';
   const response = await fetch(`${dashboard.url}/api/ingest/v1/wallets/w1/imports?format=csv`, {
@@ -111,17 +124,7 @@ test('the proxy maps each /api prefix to its API, streams the body through, and 
 });
 
 test('Server-Sent Events pass through unbuffered and without the API cookies', async (t) => {
-  const upstream = await recordingUpstream();
-  const staticDir = staticFolder();
-  const dashboard = await startDashboard(
-    { wallet: upstream.url, ingest: upstream.url, analytics: upstream.url },
-    staticDir,
-  );
-  t.teardown(async () => {
-    await dashboard.server.close();
-    upstream.server.close();
-    rmSync(staticDir, { recursive: true, force: true });
-  });
+  const { upstream, dashboard } = await setup(t);
   const response = await fetch(`${dashboard.url}/api/analytics/v1/stream`, {
     headers: { 'last-event-id': '0' },
   });
@@ -142,17 +145,7 @@ test('Server-Sent Events pass through unbuffered and without the API cookies', a
 });
 
 test('open streams end when the dashboard asks (shutdown), and an API that is down is a 502', async (t) => {
-  const upstream = await recordingUpstream();
-  const staticDir = staticFolder();
-  const dashboard = await startDashboard(
-    { wallet: 'http://127.0.0.1:9', ingest: upstream.url, analytics: upstream.url },
-    staticDir,
-  );
-  t.teardown(async () => {
-    await dashboard.server.close();
-    upstream.server.close();
-    rmSync(staticDir, { recursive: true, force: true });
-  });
+  const { dashboard } = await setup(t, { wallet: 'http://127.0.0.1:9' });
   const response = await fetch(`${dashboard.url}/api/analytics/v1/stream`);
   const reader = response.body!.getReader();
   await reader.read();
@@ -170,19 +163,9 @@ test('open streams end when the dashboard asks (shutdown), and an API that is do
 });
 
 test('the static app is served with its security headers, and nothing outside its folder', async (t) => {
-  const upstream = await recordingUpstream();
-  const staticDir = staticFolder();
+  const { staticDir, dashboard } = await setup(t);
   writeFileSync(join(staticDir, '..', 'secret.txt'), 'no');
-  const dashboard = await startDashboard(
-    { wallet: upstream.url, ingest: upstream.url, analytics: upstream.url },
-    staticDir,
-  );
-  t.teardown(async () => {
-    await dashboard.server.close();
-    upstream.server.close();
-    rmSync(staticDir, { recursive: true, force: true });
-    rmSync(join(staticDir, '..', 'secret.txt'), { force: true });
-  });
+  t.teardown(() => rmSync(join(staticDir, '..', 'secret.txt'), { force: true }));
   const index = await fetch(`${dashboard.url}/`);
   t.is(index.status, 200);
   t.is(index.headers.get('content-type'), 'text/html; charset=utf-8');

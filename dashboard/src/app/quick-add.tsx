@@ -10,6 +10,7 @@ import { guessCategory } from './categories.js';
 import { CategoryOptions } from './category-options.js';
 import { useApp, type Transaction } from './context.js';
 import { AmountError, formatMoney, occurredAtFor, parseAmount, todayIn } from './format.js';
+import { ErrorText } from './ui.js';
 
 const lastWalletKey = 'spendstream.lastWallet';
 /** Wait this long after the last keystroke in the merchant before asking for a suggestion. */
@@ -184,11 +185,7 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
             </div>
           </>
         )}
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText message={error} />
         <div class="actions">
           <button type="button" onClick={() => dialog.current?.close()}>
             Cancel

@@ -2,6 +2,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, login, register } from '../api.js';
+import { ErrorText } from '../ui.js';
 
 const currencies = ['EUR', 'USD', 'GBP', 'JPY', 'CHF', 'INR', 'AUD', 'BRL', 'KWD'];
 
@@ -129,11 +130,7 @@ export function AuthPage(props: { onSignedIn(): void }): JSX.Element {
             </label>
           </div>
         )}
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText message={error} />
         <button type="submit" class="primary" disabled={busy}>
           {mode === 'login' ? 'Log in' : 'Create account'}
         </button>

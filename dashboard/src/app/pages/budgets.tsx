@@ -15,6 +15,7 @@ import {
   shiftDate,
   type Money,
 } from '../format.js';
+import { ErrorText } from '../ui.js';
 
 interface Budget {
   budgetId: string;
@@ -135,11 +136,7 @@ function BudgetForm(props: { budget?: Budget; onDone(): void }): JSX.Element {
           <input name="thresholds" defaultValue={(budget?.thresholds ?? [80, 100]).join(', ')} />
         </label>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       <div class="actions">
         {budget && (
           <>
@@ -203,11 +200,7 @@ export function BudgetsPage(): JSX.Element {
       <div class="page-head">
         <h1 id="budgets-title">Budgets</h1>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       <ul class="budget-list">
         {budgets.length === 0 && <li class="muted">No budgets yet.</li>}
         {budgets.map((b) => {

@@ -10,6 +10,7 @@ import { Bars, Donut, SpendChart } from '../charts.js';
 import { categoryLabel } from '../categories.js';
 import { useApp } from '../context.js';
 import { formatMoney, periodLabel, shiftDate, todayIn, type Money } from '../format.js';
+import { ErrorText } from '../ui.js';
 
 export type PeriodKind = 'week' | 'month' | 'year';
 
@@ -170,11 +171,7 @@ export function OverviewPage(): JSX.Element {
           </button>
         </div>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       {data && (
         <div class="grid">
           <article class="card stat-card" aria-label="Cash flow">

@@ -10,6 +10,7 @@ import { categoryIds, categoryLabel } from '../categories.js';
 import { CategoryOptions } from '../category-options.js';
 import { useApp, type Transaction } from '../context.js';
 import { formatDate, formatMoney } from '../format.js';
+import { ErrorText, WalletSelect } from '../ui.js';
 
 interface Facet {
   value: string;
@@ -163,11 +164,7 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
           },
           app.locale,
         )}
-        {error && (
-          <p class="error small" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText message={error} small />
       </td>
     </tr>
   );
@@ -291,16 +288,7 @@ function Import(props: { onDone(): void }): JSX.Element {
     <form class="card form" onSubmit={submit} aria-labelledby="import-title">
       <h2 id="import-title">Import a bank file</h2>
       <div class="row">
-        <label>
-          Wallet
-          <select name="walletId">
-            {wallets.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WalletSelect name="walletId" label="Wallet" wallets={wallets} />
         <label>
           File (CSV, OFX, QFX)
           <input name="file" type="file" accept=".csv,.ofx,.qfx,text/csv" required />
@@ -356,11 +344,7 @@ function Import(props: { onDone(): void }): JSX.Element {
           {result}
         </p>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       <button type="submit" class="primary">
         Import
       </button>
@@ -511,11 +495,7 @@ export function TransactionsPage(): JSX.Element {
           )}
         </div>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       <p class="muted" aria-live="polite">
         {answer ? `${answer.total} transaction${answer.total === 1 ? '' : 's'}` : 'Loading…'}
       </p>

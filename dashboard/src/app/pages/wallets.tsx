@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, json, newKey } from '../api.js';
 import { useApp, type Wallet } from '../context.js';
 import { AmountError, formatMoney, parseAmount } from '../format.js';
+import { ErrorText, WalletSelect } from '../ui.js';
 
 const walletTypes = ['cash', 'bank', 'card', 'savings'];
 
@@ -68,11 +69,7 @@ function CreateWallet(): JSX.Element {
           />
         </label>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       <button type="submit" class="primary">
         Create wallet
       </button>
@@ -130,16 +127,7 @@ function Transfer(): JSX.Element {
     <form class="card form" onSubmit={submit} aria-labelledby="transfer-title">
       <h2 id="transfer-title">Transfer</h2>
       <div class="row">
-        <label>
-          From
-          <select name="from">
-            {wallets.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WalletSelect name="from" label="From" wallets={wallets} />
         <label>
           To
           <select
@@ -174,11 +162,7 @@ function Transfer(): JSX.Element {
           <input name="rate" inputMode="decimal" placeholder="1.0" />
         </label>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       <button type="submit" class="primary">
         Transfer
       </button>
@@ -246,11 +230,7 @@ function Members(props: { wallet: Wallet }): JSX.Element {
           <button type="submit">Share</button>
         </form>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
     </div>
   );
 }
