@@ -68,6 +68,35 @@ async function screenshot(name: string): Promise<void> {
   await page.setViewportSize(desktop);
 }
 
+/**
+ * A lighthouse-style audit of what is on screen: the page has a language and one h1, every form
+ * control and button has an accessible name, ids are unique, every image has a text alternative.
+ */
+async function accessibilityProblems(): Promise<string[]> {
+  // A script as text: functions passed from here would carry the test runner's transpiler helpers.
+  return page.evaluate<string[]>(`(() => {
+    const problems = [];
+    if (!document.documentElement.lang) problems.push('no lang on <html>');
+    if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+    const named = (el) =>
+      (el.getAttribute('aria-label') || '').trim() !== '' ||
+      (el.getAttribute('aria-labelledby') || '') !== '' ||
+      (el.labels ? el.labels.length : 0) > 0 ||
+      (el.tagName === 'BUTTON' && (el.textContent || '').trim() !== '');
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button')) {
+      if (!named(el)) problems.push('unnamed ' + el.outerHTML.slice(0, 80));
+    }
+    const ids = [...document.querySelectorAll('[id]')].map((el) => el.id);
+    for (const id of new Set(ids)) {
+      if (ids.filter((x) => x === id).length > 1) problems.push('duplicate id ' + id);
+    }
+    for (const svg of document.querySelectorAll('svg[role=img]')) {
+      if (!svg.getAttribute('aria-label')) problems.push('chart without a text alternative');
+    }
+    return problems;
+  })()`);
+}
+
 /** A movement through the public API (as another of the user's devices would), not the page. */
 async function expenseThroughApi(amount: string, merchant: string): Promise<void> {
   const api = (path: string) => new URL(`api/wallet${path}`, system.url);
@@ -298,6 +327,7 @@ test.serial('screenshots of the main screens, desktop and phone', async (t) => {
   for (const [route, isReady] of Object.entries(ready)) {
     await go(route);
     await isReady();
+    t.deepEqual(await accessibilityProblems(), [], `${route}: accessibility`);
     const dismiss = page.getByRole('button', { name: 'Dismiss' });
     while ((await dismiss.count()) > 0) {
       // A notice may time out between the count and the click.

@@ -5,7 +5,7 @@
  */
 import { render, type JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { json, logout, onSessionChange, refresh, signedIn } from './api.js';
+import { ApiError, json, logout, onSessionChange, refresh, signedIn } from './api.js';
 import {
   AppContext,
   type Alert,
@@ -63,18 +63,38 @@ function Shell(props: { me: Me }): JSX.Element {
   // (the generator of `npm run demo` sends dozens a second).
   const lastBump = useRef(0);
   const bumpTimer = useRef<number | undefined>(undefined);
+  // Offline, a refetch could only fail: it waits for the browser to be back online.
+  const bumpWhenOnline = useRef(false);
   const bump = useCallback(() => {
     if (bumpTimer.current !== undefined) return;
     const wait = Math.max(0, lastBump.current + bumpIntervalMs - Date.now());
     bumpTimer.current = window.setTimeout(() => {
       bumpTimer.current = undefined;
+      if (!navigator.onLine) {
+        bumpWhenOnline.current = true;
+        return;
+      }
       lastBump.current = Date.now();
       setTick((t) => t + 1);
     }, wait);
   }, []);
+  useEffect(() => {
+    const onOnline = () => {
+      if (!bumpWhenOnline.current) return;
+      bumpWhenOnline.current = false;
+      bump();
+    };
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, []);
   const reloadWallets = useCallback(async () => {
-    const answer = await json<{ items: Wallet[] }>('wallet', '/v1/wallets?limit=200');
-    setWallets(answer.items);
+    try {
+      const answer = await json<{ items: Wallet[] }>('wallet', '/v1/wallets?limit=200');
+      setWallets(answer.items);
+    } catch (error) {
+      // The screens say what failed; a later tick tries again.
+      if (error instanceof ApiError && error.status !== 0) notify(error.message, 'error');
+    }
   }, []);
 
   useEffect(() => {
