@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { createEventLog, type EventLog, type OutgoingMessage } from '@spendstream/core/event-log';
 import { topicNames, topics } from '@spendstream/core/events';
 import type { RawTransactionV1 } from '@spendstream/core/events/transactions';
-import { createMemoryLogger } from '@spendstream/core/log';
+import { createLogger, createMemoryLogger } from '@spendstream/core/log';
 import { envFilePath, realServers, uniqueName } from '@spendstream/core/testing/servers';
 import {
   createMongoDocumentStore,
@@ -46,8 +46,14 @@ export interface RealSetup {
   env: Record<string, string>;
 }
 
-export async function realSetup(t: ExecutionContext, name: string): Promise<RealSetup> {
-  const servers = realServers(['KAFKA_BROKERS', 'MONGODB_URL', 'OPENSEARCH_URL']);
+export async function realSetup(
+  t: ExecutionContext,
+  name: string,
+  /** A private broker's address instead of the shared one; `logs`: the jobs' warnings on stderr. */
+  options: { kafkaBrokers?: string; logs?: boolean } = {},
+): Promise<RealSetup> {
+  const shared = realServers(['KAFKA_BROKERS', 'MONGODB_URL', 'OPENSEARCH_URL']);
+  const servers = { ...shared, KAFKA_BROKERS: options.kafkaBrokers ?? shared.KAFKA_BROKERS };
   const prefix = `${uniqueName(name)}_`;
   const dbName = uniqueName(`${name}_db`);
   const indexName = uniqueName(`${name}_ix`);
@@ -75,7 +81,9 @@ export async function realSetup(t: ExecutionContext, name: string): Promise<Real
     store,
     index,
     async start() {
-      const { log } = createMemoryLogger('stream-jobs', 'silent');
+      const log = options.logs
+        ? createLogger({ service: 'stream-jobs', level: 'warn' })
+        : createMemoryLogger('stream-jobs', 'silent').log;
       const jobs = createStreamJobs({
         eventLog,
         store,

@@ -125,7 +125,10 @@ export interface StreamJobs {
    * (a sink down) is abandoned uncommitted. Then leaves the group.
    */
   stop(graceMs?: number): Promise<void>;
-  /** Settles when the consumer stops on its own (an unexpected error). */
+  /**
+   * Settles once `stop()` has run. A consumer that dies on its own (the broker went away) is not
+   * an end: the jobs join the group again, with backoff, until they succeed or are stopped.
+   */
   readonly stopped: Promise<unknown>;
   /** Handles one batch as the consumer would (exposed for tests and the benchmark). */
   handleBatch(batch: MessageBatch): Promise<void>;
@@ -137,6 +140,7 @@ interface Metrics {
   eventLagSeconds: Gauge<'topic' | 'partition'>;
   retries: Counter<'sink'>;
   alerts: Counter<'rule' | 'late'>;
+  rejoins: Counter;
 }
 
 function createMetrics(registry: Registry | undefined): Metrics {
@@ -165,6 +169,11 @@ function createMetrics(registry: Registry | undefined): Metrics {
       name: 'stream_jobs_sink_retries_total',
       help: 'Batch retries because a sink failed (back-pressure).',
       labelNames: ['sink'],
+      registers,
+    }),
+    rejoins: new Counter({
+      name: 'stream_jobs_consumer_rejoins_total',
+      help: 'Times the consumer died on its own (e.g. the broker went away) and the jobs joined again.',
       registers,
     }),
     alerts: new Counter({
@@ -688,28 +697,56 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     timer();
   }
 
+  let stopping = false;
+  /** Joins the group; when the consumer dies on its own (the broker went away), joins again. */
+  async function join(): Promise<void> {
+    const joined = await eventLog.subscribe({
+      groupId,
+      topics: inputTopics.map(physical),
+      handler: handleBatch,
+      from: 'earliest',
+      batchSizeMax: options.batchSizeMax ?? batchSizeMaxDefault,
+    });
+    consumer = joined;
+    if (stopping) {
+      await joined.close();
+      return;
+    }
+    void joined.stopped.then(async (reason) => {
+      if (stopping) return;
+      metrics.rejoins.inc();
+      log.error('stream jobs consumer stopped; joining the group again', {
+        error: reason instanceof Error ? reason.message : String(reason),
+      });
+      // The batch in flight (if any) finishes first: one handler per partition at a time.
+      await joined.close().catch(() => undefined);
+      let delay = retryDelayMsMin;
+      while (!stopping) {
+        try {
+          await join();
+          log.warn('stream jobs joined the group again');
+          return;
+        } catch (error) {
+          log.warn('joining the group failed; retrying', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+          await sleep(delay, abort.signal);
+          delay = Math.min(delay * 2, retryDelayMsMax);
+        }
+      }
+    });
+  }
+
   return {
     stopped,
     handleBatch,
     async start() {
       await store.init();
       await index.init();
-      consumer = await eventLog.subscribe({
-        groupId,
-        topics: inputTopics.map(physical),
-        handler: handleBatch,
-        from: 'earliest',
-        batchSizeMax: options.batchSizeMax ?? batchSizeMaxDefault,
-      });
-      void consumer.stopped.then((reason) => {
-        if (reason !== undefined && !abort.signal.aborted)
-          log.error('stream jobs consumer stopped', {
-            error: reason instanceof Error ? reason.message : String(reason),
-          });
-        resolveStopped(reason);
-      });
+      await join();
     },
     async stop(graceMs = stopGraceMsDefault) {
+      stopping = true;
       const closing = consumer ? consumer.close() : Promise.resolve();
       const timer = setTimeout(() => abort.abort(), graceMs);
       try {
