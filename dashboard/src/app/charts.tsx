@@ -147,9 +147,11 @@ export function SpendChart(props: {
   budget?: number;
   format: (value: number) => string;
   dayLabel: (date: string) => string;
+  /** The running total stops here (today): the days after it have not happened. */
+  until?: string;
 }): JSX.Element {
-  const width = 640;
-  const height = 220;
+  const width = 960;
+  const height = 260;
   const pad = { left: 8, right: 8, top: 12, bottom: 22 };
   const n = Math.max(props.days.length, 1);
   const cumulative: number[] = [];
@@ -161,7 +163,10 @@ export function SpendChart(props: {
   const y = (v: number) => height - pad.bottom - (v / max) * (height - pad.top - pad.bottom);
   const barHeight = (v: number) => (v / dailyMax) * (height - pad.top - pad.bottom) * 0.45;
   const barWidth = Math.max(2, ((width - pad.left - pad.right) / n) * 0.6);
-  const line = cumulative.map((v, i) => `${i === 0 ? 'M' : 'L'} ${x(i)} ${y(v)}`).join(' ');
+  const line = cumulative
+    .filter((_, i) => props.until === undefined || props.days[i]!.date <= props.until)
+    .map((v, i) => `${i === 0 ? 'M' : 'L'} ${x(i)} ${y(v)}`)
+    .join(' ');
   const summary =
     `Spent ${props.format(total)} over ${props.days.length} days` +
     (props.budget !== undefined ? ` against a budget of ${props.format(props.budget)}` : '');

@@ -285,6 +285,7 @@ export function OverviewPage(): JSX.Element {
               days={data.series.points.map((p) => ({ date: p.start, spend: toNumber(p.spend) }))}
               {...(data.budgetLine !== undefined ? { budget: Number(data.budgetLine) } : {})}
               format={(v) => money(v)}
+              until={todayIn(app.me.timeZone)}
               dayLabel={(d) =>
                 new Intl.DateTimeFormat(app.locale, {
                   timeZone: 'UTC',

@@ -109,10 +109,13 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
     pending ?? (tx.subcategory && !tx.subcategory.includes('.') ? tx.subcategory : tx.category);
   return (
     <tr data-tx={tx.id} class={tx.status === 'reversed' ? 'reversed' : ''}>
-      <td>{formatDate(tx.localDate, app.me.timeZone, app.locale)}</td>
+      <td class="date">{formatDate(tx.localDate, app.me.timeZone, app.locale)}</td>
       <td>
         <span class="merchant">{tx.merchant}</span>
-        <span class="muted small">{wallet?.name ?? ''}</span>
+        <span class="muted small">
+          <span class="phone-only">{formatDate(tx.localDate, app.me.timeZone, app.locale)} · </span>
+          {wallet?.name ?? ''}
+        </span>
       </td>
       <td>
         <select
@@ -503,7 +506,9 @@ export function TransactionsPage(): JSX.Element {
         <table class="transactions">
           <thead>
             <tr>
-              <th scope="col">Date</th>
+              <th scope="col" class="date">
+                Date
+              </th>
               <th scope="col">Merchant</th>
               <th scope="col">Category</th>
               <th scope="col">Tags</th>
