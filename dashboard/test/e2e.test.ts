@@ -367,6 +367,8 @@ test.serial(
     // The reconnect sent Last-Event-ID: the alert fired while offline arrives now.
     const alert = page.locator('.notice-alert').filter({ hasText: /100%/ });
     await alert.waitFor();
+    // The transaction stream has no replay: the page reads what it missed when it reconnects.
+    await page.locator('.notice').filter({ hasText: /New: City Cinema/i }).waitFor();
     await page.getByTestId('total-spend').filter({ hasText: '€113.40' }).waitFor();
     // While offline, the browser reports its failed requests: those are the only messages allowed.
     await assertClean(t, [/ERR_INTERNET_DISCONNECTED/, /ERR_NETWORK_CHANGED/]);

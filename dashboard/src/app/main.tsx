@@ -30,6 +30,8 @@ import './styles.css';
 const noticeMs = 6_000;
 /** Without a transaction stream, how often the newest transactions are looked at. */
 const pollMs = 3_000;
+/** New transactions arriving within this window share one notification. */
+const noticeGroupMs = 1_000;
 /** Shortest time between two refetches caused by live events. */
 const bumpIntervalMs = 1_000;
 /** At most this many notifications at once. */
@@ -150,14 +152,27 @@ function Shell(props: { me: Me }): JSX.Element {
   useEffect(() => {
     const seen = new Set<string>();
     let first = true;
+    // New transactions are told in one notification per second at most: a burst (an import, a
+    // bank's batch) is one line, not a wall of them.
+    let fresh: Transaction[] = [];
+    let freshTimer: number | undefined;
+    const tell = () => {
+      freshTimer = undefined;
+      const latest = fresh[fresh.length - 1];
+      if (!latest) return;
+      const signed = latest.flow === 'spend' ? `-${latest.amount.amount}` : latest.amount.amount;
+      const line = `${latest.merchant} ${formatMoney({ amount: signed, currency: latest.amount.currency }, locale)}`;
+      notify(
+        fresh.length === 1 ? `New: ${line}` : `${fresh.length} new transactions, the last: ${line}`,
+      );
+      fresh = [];
+    };
     const announce = (tx: Transaction) => {
       if (seen.has(tx.id)) return;
       seen.add(tx.id);
       if (first) return;
-      const signed = tx.flow === 'spend' ? `-${tx.amount.amount}` : tx.amount.amount;
-      notify(
-        `New: ${tx.merchant} ${formatMoney({ amount: signed, currency: tx.amount.currency }, locale)}`,
-      );
+      fresh.push(tx);
+      freshTimer ??= window.setTimeout(tell, noticeGroupMs);
     };
     if (features.transactionStream) {
       // The stream has no replay: every (re)connect first reads the newest transactions, so what
@@ -189,7 +204,10 @@ function Shell(props: { me: Me }): JSX.Element {
           bump();
         },
       });
-      return () => stream.close();
+      return () => {
+        window.clearTimeout(freshTimer);
+        stream.close();
+      };
     }
     let total: number | undefined;
     let stopped = false;
@@ -214,6 +232,7 @@ function Shell(props: { me: Me }): JSX.Element {
     return () => {
       stopped = true;
       clearInterval(timer);
+      window.clearTimeout(freshTimer);
     };
   }, [features.transactionStream]);
 
