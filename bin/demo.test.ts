@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchBrowser, watchConsole } from '../dashboard/test/support/system.js';
 import { demoUser } from './demo-user.js';
 
 const demoPath = fileURLToPath(new URL('./demo.ts', import.meta.url));
@@ -91,6 +92,27 @@ test('npm run demo starts everything, loads a history, adds budgets and keeps ad
     later = await count();
   }
   t.true(later > first, `${later} > ${first}`);
+
+  // What a newcomer sees: the demo person's overview, full of data, in a real browser.
+  const browser = await launchBrowser();
+  t.teardown(() => browser.close());
+  const page = await browser.context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(`${dashboard!}/`);
+  await page.getByLabel('Email').fill(demoUser.email);
+  await page.getByLabel('Password').fill(demoUser.password);
+  await page.getByRole('button', { name: 'Log in' }).last().click();
+  await page
+    .getByRole('article', { name: 'Top merchants' })
+    .getByRole('listitem')
+    .first()
+    .waitFor();
+  await page.getByText('Live', { exact: true }).waitFor();
+  await page.screenshot({
+    path: fileURLToPath(new URL('../docs/screenshots/demo-overview.png', import.meta.url)),
+    fullPage: true,
+  });
+  t.deepEqual(errors, [], 'no console errors');
 
   child.kill('SIGINT');
   t.is(await exited, 0);
