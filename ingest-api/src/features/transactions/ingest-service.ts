@@ -412,6 +412,13 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
     claiming++;
     try {
       while (jobs.length > 0) {
+        // Little waiting: let the requests already received reach the queue first (one turn of
+        // the event loop), so they share this cycle. With the embedded log every cycle blocks the
+        // loop for its SQLite commits, and cycles of one request each were its single-request stall.
+        if (waitingItems < overlapItemsMin) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (jobs.length === 0) break;
+        }
         const source = jobs[0]!.source;
         const taken: Job[] = [];
         let count = 0;
