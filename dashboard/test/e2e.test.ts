@@ -171,6 +171,24 @@ test.serial(
   },
 );
 
+test.serial(
+  'keyboard only: the skip link comes first, then the navigation opens a screen',
+  async (t) => {
+    await page.locator('body').focus();
+    await page.keyboard.press('Tab');
+    t.is(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    let name = '';
+    for (let presses = 0; presses < 10 && name !== 'Wallets'; presses++) {
+      await page.keyboard.press('Tab');
+      name = (await page.evaluate(() => document.activeElement?.textContent)) ?? '';
+    }
+    t.is(name, 'Wallets');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Wallets' }).waitFor();
+    await assertClean(t);
+  },
+);
+
 test.serial('creates two wallets and sees their balances', async (t) => {
   await go('Wallets');
   for (const [name, type] of [
@@ -368,7 +386,10 @@ test.serial(
     const alert = page.locator('.notice-alert').filter({ hasText: /100%/ });
     await alert.waitFor();
     // The transaction stream has no replay: the page reads what it missed when it reconnects.
-    await page.locator('.notice').filter({ hasText: /New: City Cinema/i }).waitFor();
+    await page
+      .locator('.notice')
+      .filter({ hasText: /New: City Cinema/i })
+      .waitFor();
     await page.getByTestId('total-spend').filter({ hasText: '€113.40' }).waitFor();
     // While offline, the browser reports its failed requests: those are the only messages allowed.
     await assertClean(t, [/ERR_INTERNET_DISCONNECTED/, /ERR_NETWORK_CHANGED/]);

@@ -31,8 +31,11 @@ function newestChange(path: string): number {
 
 /** True when `staticDir` holds a build at least as new as every source. */
 export function isBuildCurrent(staticDir = staticDirDefault): boolean {
-  const stamp = join(staticDir, stampName);
-  if (!existsSync(stamp)) return false;
+  // A build by `vite build` itself (npm run build) has no stamp: its index.html is as new.
+  const stamp = [join(staticDir, stampName), join(staticDir, 'index.html')].find((file) =>
+    existsSync(file),
+  );
+  if (stamp === undefined) return false;
   const built = statSync(stamp).mtimeMs;
   return sources.every((source) => newestChange(join(dashboardRoot, source)) <= built);
 }
