@@ -264,6 +264,13 @@ test.serial('a budget alert arrives live as a notification', async (t) => {
   // The progress bar follows without a reload.
   await budget.filter({ hasText: '€87.50 of €100.00' }).waitFor();
   t.is(await budget.getByRole('progressbar').getAttribute('aria-valuenow'), '88');
+  // The overview keeps the alert after the notification is gone, until it is marked read.
+  await go('Overview');
+  const alerts = page.getByRole('article', { name: 'Alerts' });
+  const listed = alerts.getByRole('listitem').filter({ hasText: 'Monthly spending' });
+  await listed.waitFor();
+  await listed.getByRole('button', { name: 'Mark read' }).click();
+  await listed.getByRole('button', { name: 'Mark read' }).waitFor({ state: 'detached' });
   await assertClean(t);
 });
 

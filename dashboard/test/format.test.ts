@@ -1,5 +1,6 @@
 import test from 'ava';
 import {
+  alertText,
   AmountError,
   currencyDigits,
   formatMoney,
@@ -83,4 +84,21 @@ test('periods move by calendar units', (t) => {
   t.is(shiftDate('2026-12-30', 'week', 1), '2027-01-06');
   t.is(shiftDate('2024-02-29', 'year', 1), '2025-03-01');
   t.is(shiftDate('2026-11-25', 'day', -25), '2026-10-31');
+});
+
+test('a budget alert is told with its amounts in the locale; other rules keep their message', (t) => {
+  const alert = {
+    rule: 'budget_threshold',
+    message: 'Food: EUR 8750 spent, 80% of EUR 10000',
+    subject: { name: 'Food' },
+    threshold: { percent: 80 },
+    amounts: {
+      observed: { amount: '8750', currency: 'EUR' },
+      limit: { amount: '10000', currency: 'EUR' },
+    },
+  };
+  t.is(alertText(alert, 'en-GB'), 'Food: €87.50 spent, 80% of €100.00');
+  t.is(alertText(alert, 'de-DE'), 'Food: 87,50\u00a0€ spent, 80% of 100,00\u00a0€');
+  t.is(alertText({ rule: 'large_transaction', message: 'Large: EUR 90000' }), 'Large: EUR 90000');
+  t.is(alertText({ ...alert, amounts: {} }), alert.message);
 });

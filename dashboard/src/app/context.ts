@@ -49,6 +49,9 @@ export interface Alert {
   message: string;
   firedAt: string;
   read: boolean;
+  subject?: { kind: string; id: string; name?: string };
+  threshold?: { kind: string; percent?: number };
+  amounts?: { observed?: Money; limit?: Money };
 }
 
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'unavailable';

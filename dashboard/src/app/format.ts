@@ -194,3 +194,30 @@ export function periodLabel(
   if (period === 'week') return `Week of ${format({ day: 'numeric', month: 'short' })}`;
   return format({ day: 'numeric', month: 'long', year: 'numeric' });
 }
+
+/**
+ * An alert in words, amounts in the locale: "Groceries: €87.50 spent, 80% of €100.00". Rules this
+ * page does not know keep the pipeline's own message.
+ */
+export function alertText(
+  alert: {
+    rule: string;
+    message: string;
+    subject?: { name?: string };
+    threshold?: { percent?: number };
+    amounts?: { observed?: Money; limit?: Money };
+  },
+  locale?: string,
+): string {
+  const { observed, limit } = alert.amounts ?? {};
+  if (
+    alert.rule === 'budget_threshold' &&
+    observed &&
+    limit &&
+    alert.threshold?.percent !== undefined
+  ) {
+    const name = alert.subject?.name ?? 'Budget';
+    return `${name}: ${formatMoney(observed, locale)} spent, ${alert.threshold.percent}% of ${formatMoney(limit, locale)}`;
+  }
+  return alert.message;
+}

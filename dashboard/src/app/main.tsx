@@ -16,7 +16,7 @@ import {
   type Transaction,
   type Wallet,
 } from './context.js';
-import { formatMoney } from './format.js';
+import { alertText, formatMoney } from './format.js';
 import { AuthPage } from './pages/auth.js';
 import { BudgetsPage } from './pages/budgets.js';
 import { OverviewPage } from './pages/overview.js';
@@ -140,7 +140,7 @@ function Shell(props: { me: Me }): JSX.Element {
       onEvent(event) {
         if (event.event !== 'alert') return;
         const alert = JSON.parse(event.data) as Alert;
-        notify(alert.message, 'alert');
+        notify(alertText(alert, locale), 'alert');
         bump();
       },
     });

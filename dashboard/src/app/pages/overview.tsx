@@ -8,8 +8,16 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, json } from '../api.js';
 import { Bars, Donut, SpendChart } from '../charts.js';
 import { categoryLabel } from '../categories.js';
-import { useApp } from '../context.js';
-import { formatMoney, periodLabel, shiftDate, todayIn, type Money } from '../format.js';
+import { useApp, type Alert } from '../context.js';
+import {
+  alertText,
+  formatDateTime,
+  formatMoney,
+  periodLabel,
+  shiftDate,
+  todayIn,
+  type Money,
+} from '../format.js';
 import { ErrorText } from '../ui.js';
 
 export type PeriodKind = 'week' | 'month' | 'year';
@@ -312,8 +320,65 @@ export function OverviewPage(): JSX.Element {
               />
             )}
           </article>
+          <RecentAlerts />
         </div>
       )}
     </section>
+  );
+}
+
+/** How many alerts the overview lists. */
+const recentAlertsMax = 5;
+
+/** The latest alerts (the live notifications vanish; these stay until read). */
+function RecentAlerts(): JSX.Element {
+  const app = useApp();
+  const [alerts, setAlerts] = useState<Alert[]>([]);
+  const [reload, setReload] = useState(0);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    json<{ items: Alert[] }>('analytics', `/v1/alerts?limit=${recentAlertsMax}`).then(
+      (answer) => setAlerts(answer.items),
+      (e: unknown) => setError(e instanceof ApiError ? e.message : 'Could not load the alerts.'),
+    );
+  }, [app.tick, reload]);
+  const markRead = async (alert: Alert) => {
+    try {
+      await json('analytics', `/v1/alerts/${encodeURIComponent(alert.alertId)}/read`, {
+        method: 'POST',
+      });
+      setReload((n) => n + 1);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Could not mark it read.');
+    }
+  };
+  return (
+    <article class="card" aria-label="Alerts">
+      <h2>Alerts</h2>
+      <ErrorText message={error} />
+      {alerts.length === 0 ? (
+        <p class="muted">No alerts yet.</p>
+      ) : (
+        <ul class="alerts">
+          {alerts.map((alert) => (
+            <li key={alert.alertId} class={alert.read ? 'alert read' : 'alert unread'}>
+              <span class={`severity severity-${alert.severity}`}>{alert.severity}</span>
+              <span class="alert-text">
+                {alertText(alert, app.locale)}
+                <span class="muted small">
+                  {' '}
+                  · {formatDateTime(alert.firedAt, app.me.timeZone, app.locale)}
+                </span>
+              </span>
+              {!alert.read && (
+                <button type="button" class="link" onClick={() => void markRead(alert)}>
+                  Mark read
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </article>
   );
 }
