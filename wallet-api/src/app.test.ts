@@ -22,7 +22,11 @@ test('the app serves health, readiness on SQL, metrics and its OpenAPI document'
   t.teardown(() => server.close());
   t.is((await fetch(`${server.url}/healthz`)).status, 200);
   t.is((await fetch(`${server.url}/readyz`)).status, 200);
-  t.regex(await (await fetch(`${server.url}/metrics`)).text(), /service="wallet-api"/);
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  t.regex(metrics, /service="wallet-api"/);
+  // The group-commit counters (nothing batched yet).
+  t.regex(metrics, /^wallet_movement_batches_total\{[^}]*\} 0$/m);
+  t.regex(metrics, /^wallet_movements_batched_total\{[^}]*\} 0$/m);
   const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
     info: { title: string };
   };

@@ -171,24 +171,28 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
     limits: { bodyBytesMax: walletBodyBytesMax },
   });
   if (batcher) {
-    new Counter({
-      name: 'wallet_movement_batches_total',
-      help: 'Group-commit batches of income and expenses (movements / batches = average batch size).',
-      registers: [app.registry],
-      collect() {
-        this.reset();
-        this.inc(batcher.stats().batches);
-      },
-    });
-    new Counter({
-      name: 'wallet_movements_batched_total',
-      help: 'Income and expense requests that went through group commit.',
-      registers: [app.registry],
-      collect() {
-        this.reset();
-        this.inc(batcher.stats().movements);
-      },
-    });
+    const counters = [
+      [
+        'wallet_movement_batches_total',
+        'Group-commit batches of income and expenses (movements / batches = average batch size).',
+        'batches',
+      ],
+      [
+        'wallet_movements_batched_total',
+        'Income and expense requests that went through group commit.',
+        'movements',
+      ],
+    ] as const;
+    for (const [name, help, field] of counters)
+      new Counter({
+        name,
+        help,
+        registers: [app.registry],
+        collect() {
+          this.reset();
+          this.inc(batcher.stats()[field]);
+        },
+      });
   }
   return Object.assign(app, {
     ready,
