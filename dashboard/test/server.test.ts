@@ -115,6 +115,12 @@ test('the proxy maps each /api prefix to its API, streams the body through, and 
   t.is(seen?.headers.cookie, undefined, 'the refresh cookie never reaches an API');
   t.is(seen?.headers['x-forwarded-for'], '127.0.0.1');
 
+  const deleted = await fetch(`${dashboard.url}/api/analytics/v1/budgets/b1`, { method: 'DELETE' });
+  t.is(deleted.status, 201);
+  const deletion = upstream.seen[1]!;
+  t.is(deletion.method, 'DELETE');
+  t.is(deletion.headers['transfer-encoding'], undefined, 'forwarded without a body');
+  upstream.seen.splice(1, 1);
   await fetch(`${dashboard.url}/api/analytics/v1/analytics/breakdown?by=merchant`);
   await fetch(`${dashboard.url}/api/wallet/v1/wallets`);
   t.deepEqual(

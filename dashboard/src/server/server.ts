@@ -328,7 +328,11 @@ export function createDashboardApp(options: DashboardServerOptions): DashboardAp
       return;
     }
     const target = new URL(path + ctx.search, base);
-    const hasBody = ctx.method !== 'GET' && ctx.method !== 'HEAD';
+    // Only a request that says it has a body forwards one: piping an empty DELETE would send it
+    // chunked, which the APIs read as a body without a media type.
+    const hasBody =
+      ctx.req.headers['content-length'] !== undefined ||
+      ctx.req.headers['transfer-encoding'] !== undefined;
     let answer: UpstreamAnswer;
     try {
       answer = await callUpstream(
