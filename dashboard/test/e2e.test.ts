@@ -450,11 +450,33 @@ test.serial('transfers between the two wallets and shares one with another perso
   await assertClean(t);
 });
 
+test.serial('a budget for one category is created and deleted', async (t) => {
+  await go('Budgets');
+  const form = page.getByRole('form', { name: 'New budget' });
+  await form.getByLabel('Name').fill('Coffee');
+  await form.getByLabel(/^Limit/).fill('30');
+  await form.getByLabel('Every').selectOption('week');
+  await form.getByLabel('Category').selectOption('coffee');
+  await form.getByRole('button', { name: 'Create budget' }).click();
+  const coffee = page.locator('[data-budget="Coffee"]');
+  await coffee.getByText('Coffee · every week').waitFor();
+  await coffee.getByRole('button', { name: 'Edit Coffee' }).click();
+  await page
+    .getByRole('form', { name: 'Edit Coffee' })
+    .getByRole('button', { name: 'Delete' })
+    .click();
+  await coffee.waitFor({ state: 'detached' });
+  t.is(await page.locator('[data-budget]').count(), 1);
+  await assertClean(t);
+});
+
 test.serial(
   'a reload keeps the session (refresh cookie); after logging out it does not',
   async (t) => {
     await page.reload();
-    await page.getByRole('heading', { level: 1, name: 'Wallets' }).waitFor();
+    // Signed in again from the cookie, on the same screen.
+    await page.getByRole('heading', { level: 1, name: 'Budgets' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
     t.is(await page.evaluate(() => document.cookie.includes('spendstream_rt')), false);
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('tab', { name: 'Log in' }).waitFor();
