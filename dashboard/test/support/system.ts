@@ -4,7 +4,7 @@
  * driven by playwright-core (headless, no sandbox, no background networking: these machines have no
  * network, and playwright never downloads a browser here).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,11 @@ export interface Browser {
 
 /** A headless chromium with a fresh profile (a new --user-data-dir) of its own. */
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `${chromiumPath} is missing: run \`npm run infra:up\` (it installs Debian's chromium) or set CHROMIUM_PATH`,
+    );
+  }
   const profile = mkdtempSync(join(tmpdir(), 'spendstream-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
