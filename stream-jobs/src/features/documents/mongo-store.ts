@@ -36,6 +36,7 @@ import {
 import {
   applyBatchSizeMax,
   documentFromJson,
+  firstOfEachId,
   documentToJson,
   latestPerTransaction,
   pageSizeMax,
@@ -540,6 +541,36 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         if (error instanceof MongoServerError && error.code === duplicateKeyCode) return false;
         throw error;
       }
+    },
+
+    async insertAlerts(records) {
+      const first = firstOfEachId(records);
+      const docs = records
+        .filter((_, i) => first[i])
+        .map((alert) => ({
+          _id: alert.alertId,
+          identity: alert.identity,
+          userId: alert.userId,
+          payload: JSON.stringify(alert.payload),
+          createdAt: alert.createdAt,
+          publishedAt: alert.publishedAt,
+        }));
+      const duplicates = new Set<string>();
+      for (const part of chunks(docs, bulkOperationsMax)) {
+        try {
+          await alerts.insertMany(part, { ordered: false });
+        } catch (error) {
+          if (!(error instanceof MongoBulkWriteError)) throw error;
+          const writeErrors = Array.isArray(error.writeErrors)
+            ? error.writeErrors
+            : [error.writeErrors];
+          for (const writeError of writeErrors) {
+            if (writeError.code !== duplicateKeyCode) throw error;
+            duplicates.add(part[writeError.index]!._id);
+          }
+        }
+      }
+      return records.map((alert, i) => first[i]! && !duplicates.has(alert.alertId));
     },
 
     async markAlertsPublished(alertIds, publishedAt) {

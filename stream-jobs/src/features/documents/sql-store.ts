@@ -18,6 +18,7 @@ import {
 import {
   applyBatchSizeMax,
   documentFromJson,
+  firstOfEachId,
   documentToJson,
   latestPerTransaction,
   pageSizeMax,
@@ -338,6 +339,38 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
         if (isUniqueViolation(error)) return false;
         throw error;
       }
+    },
+
+    async insertAlerts(alerts) {
+      const first = firstOfEachId(alerts);
+      if (alerts.length === 0) return [];
+      // One transaction: the ids already recorded, then one multi-row insert of the others. A
+      // concurrent writer of the same id makes the insert fail as a whole; the retry sees it.
+      return knex.transaction(async (trx) => {
+        const existing = new Set<string>();
+        for (const part of chunks(
+          alerts.map((a) => a.alertId),
+          inListSizeMax,
+        )) {
+          const rows = (await trx(t.alerts).whereIn('alert_id', part).select('alert_id')) as {
+            alert_id: string;
+          }[];
+          for (const row of rows) existing.add(row.alert_id);
+        }
+        const fresh = alerts.map((a, i) => first[i]! && !existing.has(a.alertId));
+        const rows = alerts
+          .filter((_, i) => fresh[i])
+          .map((alert) => ({
+            alert_id: alert.alertId,
+            identity: alert.identity,
+            user_id: alert.userId,
+            payload: JSON.stringify(alert.payload),
+            created_at: alert.createdAt,
+            published_at: alert.publishedAt,
+          }));
+        for (const part of chunks(rows, insertChunkRowsMax / 2)) await trx(t.alerts).insert(part);
+        return fresh;
+      });
     },
 
     async markAlertsPublished(alertIds, publishedAt) {

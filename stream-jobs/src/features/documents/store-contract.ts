@@ -264,6 +264,31 @@ export function documentStoreContract(
     t.deepEqual(stored?.payload, alert.payload);
   });
 
+  withStore(
+    'alerts recorded in bulk: each id once, repeats and known ids are not new',
+    async (t, store) => {
+      const alert = (id: string) => ({
+        alertId: id,
+        identity: `large_transaction:tx:${id}`,
+        userId: 'user-1',
+        payload: { alertId: id },
+        createdAt: '2026-11-25T10:00:00.000Z',
+        publishedAt: null,
+      });
+      t.deepEqual(await store.insertAlerts([]), []);
+      t.true(await store.insertAlert(alert('b-0')));
+      t.deepEqual(
+        await store.insertAlerts([alert('b-1'), alert('b-0'), alert('b-2'), alert('b-1')]),
+        [true, false, true, false],
+      );
+      t.deepEqual(await store.insertAlerts([alert('b-2'), alert('b-3')]), [false, true]);
+      t.deepEqual(
+        (await store.listAlerts({ limit: 10 })).map((a) => a.alertId),
+        ['b-0', 'b-1', 'b-2', 'b-3'],
+      );
+    },
+  );
+
   withStore('reference state is replaced only by a greater order', async (t, store) => {
     const entry = {
       kind: 'settings',

@@ -88,6 +88,11 @@ export interface DocumentStore {
   scanRollups(options: { afterKey?: string | undefined; limit: number }): Promise<RollupRow[]>;
   /** Records an alert once: true when it was new, false when its id was already recorded. */
   insertAlert(alert: AlertRecord): Promise<boolean>;
+  /**
+   * Records several alerts at once (one round trip or transaction): per alert, true when it was
+   * new. An id given twice is new only the first time.
+   */
+  insertAlerts(alerts: AlertRecord[]): Promise<boolean[]>;
   markAlertsPublished(alertIds: string[], publishedAt: string): Promise<void>;
   listAlerts(options: {
     userId?: string | undefined;
@@ -143,4 +148,14 @@ export function latestPerTransaction(items: ApplyItem[]): {
   });
   const outcomes: ApplyOutcome[] = items.map(() => 'stale');
   return { latest, outcomes };
+}
+
+/** Per alert, whether it is the first of its id in the list (the later ones are repeats). */
+export function firstOfEachId(alerts: AlertRecord[]): boolean[] {
+  const seen = new Set<string>();
+  return alerts.map((alert) => {
+    if (seen.has(alert.alertId)) return false;
+    seen.add(alert.alertId);
+    return true;
+  });
 }

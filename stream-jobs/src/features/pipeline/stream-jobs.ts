@@ -333,19 +333,18 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
-    const fresh: AlertRaisedV1[] = [];
-    for (const alert of candidates) {
-      const wire = z.encode(alertRaisedV1Schema, alert) as Record<string, unknown>;
-      const inserted = await store.insertAlert({
+    if (candidates.length === 0) return;
+    const inserted = await store.insertAlerts(
+      candidates.map((alert) => ({
         alertId: alert.alertId,
         identity: alertIdentity(alert),
         userId: alert.userId,
-        payload: wire,
+        payload: z.encode(alertRaisedV1Schema, alert) as Record<string, unknown>,
         createdAt: alert.firedAt,
         publishedAt: null,
-      });
-      if (inserted) fresh.push(alert);
-    }
+      })),
+    );
+    const fresh = candidates.filter((_, i) => inserted[i]);
     if (fresh.length === 0) return;
     await publish(fresh);
     for (const alert of fresh) metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
