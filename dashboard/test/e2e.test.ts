@@ -258,6 +258,30 @@ test.serial(
   },
 );
 
+test.serial('a month can start on payday, and the periods move by whole months', async (t) => {
+  await go('Overview');
+  const label = page.locator('.period-label');
+  const calendarMonth = (await label.textContent()) ?? '';
+  t.regex(calendarMonth, /^[A-Z][a-z]+ \d{4}$/);
+  await page.getByLabel('Month starts on day').fill('25');
+  await page.getByLabel('Month starts on day').press('Tab');
+  await label.filter({ hasText: /^\d{1,2} [A-Z][a-z]{2} – 24 [A-Z][a-z]{2}$/ }).waitFor();
+  const payday = (await label.textContent()) ?? '';
+  t.regex(payday, /^25 /);
+  await page.getByRole('button', { name: 'Previous period' }).click();
+  await page.waitForFunction(
+    (shown) => document.querySelector('.period-label')?.textContent !== shown,
+    payday,
+  );
+  t.regex((await label.textContent()) ?? '', /^25 [A-Z][a-z]{2} – 24 /);
+  await page.getByRole('button', { name: 'Next period' }).click();
+  await label.filter({ hasText: payday }).waitFor();
+  await page.getByLabel('Month starts on day').fill('1');
+  await page.getByLabel('Month starts on day').press('Tab');
+  await label.filter({ hasText: calendarMonth }).waitFor();
+  await assertClean(t);
+});
+
 test.serial('a budget alert arrives live as a notification', async (t) => {
   await go('Budgets');
   const budget = page.locator('[data-budget="Monthly spending"]');

@@ -79,8 +79,10 @@ test('a movement dated today happens now, any other day at noon, with the zone o
 });
 
 test('periods move by calendar units', (t) => {
-  t.is(shiftDate('2026-01-31', 'month', 1), '2026-02-01');
-  t.is(shiftDate('2026-03-15', 'month', -1), '2026-02-01');
+  t.is(shiftDate('2026-01-31', 'month', 1), '2026-02-28');
+  t.is(shiftDate('2026-03-15', 'month', -1), '2026-02-15');
+  t.is(shiftDate('2026-11-25', 'month', -1), '2026-10-25');
+  t.is(shiftDate('2026-12-25', 'month', 1), '2027-01-25');
   t.is(shiftDate('2026-12-30', 'week', 1), '2027-01-06');
   t.is(shiftDate('2024-02-29', 'year', 1), '2025-03-01');
   t.is(shiftDate('2026-11-25', 'day', -25), '2026-10-31');

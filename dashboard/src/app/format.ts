@@ -163,7 +163,7 @@ export function occurredAtFor(date: string, timeZone: string, now = new Date()):
   return `${date}T12:00:00${offsetAt(timeZone, noonUtc)}`;
 }
 
-/** Shifts a YYYY-MM-DD by whole days or months (calendar arithmetic on UTC dates). */
+/** Shifts a YYYY-MM-DD by whole days, weeks, months or years (calendar arithmetic on UTC dates). */
 export function shiftDate(
   date: string,
   unit: 'day' | 'week' | 'month' | 'year',
@@ -173,8 +173,12 @@ export function shiftDate(
   if (unit === 'day') d.setUTCDate(d.getUTCDate() + n);
   if (unit === 'week') d.setUTCDate(d.getUTCDate() + 7 * n);
   if (unit === 'month') {
+    // The same day of the target month, or its last day (31 January + 1 month = 28 February).
+    const day = d.getUTCDate();
     d.setUTCDate(1);
     d.setUTCMonth(d.getUTCMonth() + n);
+    const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+    d.setUTCDate(Math.min(day, last));
   }
   if (unit === 'year') d.setUTCFullYear(d.getUTCFullYear() + n);
   return d.toISOString().slice(0, 10);

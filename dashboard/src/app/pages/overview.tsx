@@ -22,6 +22,17 @@ import { ErrorText } from '../ui.js';
 
 export type PeriodKind = 'week' | 'month' | 'year';
 
+const startDayKey = 'spendstream.monthStartDay';
+
+/** "25 Oct – 24 Nov" for a half-open range of local dates. */
+function rangeLabel(from: string, to: string, locale: string | undefined): string {
+  const day = (d: string) =>
+    new Intl.DateTimeFormat(locale, { timeZone: 'UTC', day: 'numeric', month: 'short' }).format(
+      new Date(`${d}T12:00:00Z`),
+    );
+  return `${day(from)} – ${day(shiftDate(to, 'day', -1))}`;
+}
+
 interface BreakdownItem {
   key: string;
   amount: Money;
@@ -78,13 +89,17 @@ export function OverviewPage(): JSX.Element {
   const app = useApp();
   const [period, setPeriod] = useState<PeriodKind>('month');
   const [date, setDate] = useState(() => todayIn(app.me.timeZone));
+  // A month may start on payday ("from the 25th"): remembered in this browser.
+  const [startDay, setStartDay] = useState(() =>
+    Math.min(28, Math.max(1, Number(localStorage.getItem(startDayKey) ?? 1) || 1)),
+  );
   const [data, setData] = useState<OverviewData>();
   const [error, setError] = useState<string>();
   const [selected, setSelected] = useState<string>();
 
   useEffect(() => {
     const controller = new AbortController();
-    const q = `period=${period}&date=${date}`;
+    const q = `period=${period}&date=${date}${period === 'month' && startDay > 1 ? `&startDay=${startDay}` : ''}`;
     const get = <T,>(path: string) => json<T>('analytics', path, { signal: controller.signal });
     Promise.all([
       get<Breakdown>(`/v1/analytics/breakdown?by=category&${q}`),
@@ -136,7 +151,7 @@ export function OverviewPage(): JSX.Element {
       },
     );
     return () => controller.abort();
-  }, [period, date, app.tick]);
+  }, [period, date, startDay, app.tick]);
 
   const currency = data?.breakdown.total.currency ?? app.me.homeCurrency;
   const money = (amount: bigint | string | number) =>
@@ -160,20 +175,44 @@ export function OverviewPage(): JSX.Element {
             <option value="month">Month</option>
             <option value="year">Year</option>
           </select>
+          {period === 'month' && (
+            <label class="small start-day">
+              from day
+              <input
+                type="number"
+                min={1}
+                max={28}
+                value={startDay}
+                aria-label="Month starts on day"
+                onChange={(e) => {
+                  const day = Math.min(
+                    28,
+                    Math.max(1, Number((e.currentTarget as HTMLInputElement).value) || 1),
+                  );
+                  localStorage.setItem(startDayKey, String(day));
+                  setStartDay(day);
+                }}
+              />
+            </label>
+          )}
           <button
             type="button"
             aria-label="Previous period"
-            onClick={() => setDate(shiftDate(date, period, -1))}
+            onClick={() => setDate(shiftDate(data?.breakdown.period.from ?? date, period, -1))}
           >
             ‹
           </button>
           <span class="period-label" aria-live="polite">
-            {data ? periodLabel(period, data.breakdown.period.from, app.locale) : '…'}
+            {data
+              ? period === 'month' && startDay > 1
+                ? rangeLabel(data.breakdown.period.from, data.breakdown.period.to, app.locale)
+                : periodLabel(period, data.breakdown.period.from, app.locale)
+              : '…'}
           </span>
           <button
             type="button"
             aria-label="Next period"
-            onClick={() => setDate(shiftDate(date, period, 1))}
+            onClick={() => setDate(shiftDate(data?.breakdown.period.from ?? date, period, 1))}
           >
             ›
           </button>
