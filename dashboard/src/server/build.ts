@@ -53,6 +53,9 @@ export async function ensureDashboardBuilt(staticDir = staticDirDefault): Promis
       build: { outDir: temporary, emptyOutDir: true },
     });
     writeFileSync(join(temporary, stampName), new Date().toISOString());
+    // Another process may have put the same build in place meanwhile, and its server may be
+    // serving it: leave it there.
+    if (isBuildCurrent(staticDir)) return true;
     rmSync(staticDir, { recursive: true, force: true });
     try {
       renameSync(temporary, staticDir);

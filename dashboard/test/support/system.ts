@@ -24,6 +24,8 @@ export const chromiumFlags = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Containers often have a small /dev/shm; chromium then crashes its renderers.
+  '--disable-dev-shm-usage',
 ];
 /** The system's start: a first build of the app plus every service. */
 const systemStartMs = 90_000;
