@@ -59,9 +59,13 @@ const listen = (app: Parameters<typeof startService>[0], port: number) =>
   });
 
 try {
-  // The web app is built from source when dist/web is missing or stale (a fresh clone).
-  const built = await ensureDashboardBuilt();
-  if (built) log.info('dashboard built', { staticDir: staticDirDefault });
+  // The web app is built from source when dist/web is missing or stale (a fresh clone). A build
+  // that fails (a read-only install, say) leaves the APIs running and says so.
+  try {
+    if (await ensureDashboardBuilt()) log.info('dashboard built', { staticDir: staticDirDefault });
+  } catch (error) {
+    log.error('could not build the dashboard; serving the APIs only', { err: error });
+  }
   const sql = createSql(config);
   closeHooks.push(() => sql.destroy());
   const eventLog = await createEventLog({
