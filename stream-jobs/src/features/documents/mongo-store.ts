@@ -644,6 +644,18 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       return docs.map(stateFromBson);
     },
 
+    async listStatesOfUsers(kind, userIds) {
+      const entries: StateEntry[] = [];
+      for (const part of chunks([...new Set(userIds)], inListSizeMax)) {
+        const docs = await state
+          .find({ kind, userId: { $in: part } })
+          .sort({ _id: 1 })
+          .toArray();
+        entries.push(...docs.map(stateFromBson));
+      }
+      return entries;
+    },
+
     async ping() {
       await db.command({ ping: 1 });
     },

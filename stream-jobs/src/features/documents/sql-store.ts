@@ -442,6 +442,18 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       return rows.map(stateFromRow);
     },
 
+    async listStatesOfUsers(kind, userIds) {
+      const entries: StateEntry[] = [];
+      for (const part of chunks([...new Set(userIds)], inListSizeMax)) {
+        const rows = (await knex(t.state)
+          .where({ kind })
+          .whereIn('user_id', part)
+          .orderBy('state_key')) as Record<string, unknown>[];
+        entries.push(...rows.map(stateFromRow));
+      }
+      return entries;
+    },
+
     async ping() {
       await knex.raw('select 1');
     },

@@ -324,6 +324,26 @@ export function documentStoreContract(
       value: {},
     });
     t.is((await store.listStates('settings', 'user-1')).length, 1);
+    for (const [userId, merchant] of [
+      ['user-1', 'a'],
+      ['user-1', 'b'],
+      ['user-2', 'c'],
+      ['user-3', 'd'],
+    ] as const)
+      await store.putState({
+        kind: 'merchant-correction',
+        key: `${userId}|${merchant}`,
+        userId,
+        order: '1',
+        value: { category: 'presents' },
+      });
+    t.deepEqual(
+      (await store.listStatesOfUsers('merchant-correction', ['user-1', 'user-2', 'user-9'])).map(
+        (e) => e.key,
+      ),
+      ['user-1|a', 'user-1|b', 'user-2|c'],
+    );
+    t.deepEqual(await store.listStatesOfUsers('merchant-correction', []), []);
     t.is(await store.getState('settings', 'nobody'), null);
     const many = await store.getStates('settings', ['user-1', 'user-2', 'nobody']);
     t.deepEqual([...many.keys()].sort(), ['user-1', 'user-2']);

@@ -106,6 +106,8 @@ export interface DocumentStore {
   /** Several entries of one kind at once; absent keys are left out. */
   getStates(kind: string, keys: string[]): Promise<Map<string, StateEntry>>;
   listStates(kind: string, userId: string): Promise<StateEntry[]>;
+  /** Every entry of one kind of several users (all of them: a batch's users hold few each). */
+  listStatesOfUsers(kind: string, userIds: string[]): Promise<StateEntry[]>;
   /** Answers when the backend is reachable (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

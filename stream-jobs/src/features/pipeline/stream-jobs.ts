@@ -59,6 +59,7 @@ import {
 import type { SearchIndex } from '../search/search-index.js';
 import {
   loadUserState,
+  loadUserStates,
   mergeAnnotation,
   revisionOrder,
   stateKinds,
@@ -494,6 +495,14 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     const { overrides, annotations } = await correctionsOf(
       decoded.map(({ event }) => (event.payload as RawTransactionV1).transactionId),
     );
+    // Every user of the batch in one query per kind (the cache is per batch).
+    const missing = [
+      ...new Set(decoded.map(({ event }) => (event.payload as RawTransactionV1).userId)),
+    ].filter((userId) => !userCache.has(userId));
+    if (missing.length > 0) {
+      const loaded = await untilWritten('documents', () => loadUserStates(store, missing));
+      for (const [userId, state] of loaded) userCache.set(userId, state);
+    }
     for (const { message, event } of decoded) {
       const raw = event.payload as RawTransactionV1;
       try {

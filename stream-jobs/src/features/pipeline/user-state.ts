@@ -17,7 +17,7 @@ import {
 import { DateTime } from 'luxon';
 import type { TransactionAnnotatedV1 } from '@spendstream/core/events/transactions';
 import type { Category } from '../categorize/categories.js';
-import type { DocumentStore } from '../documents/store.js';
+import type { DocumentStore, StateEntry } from '../documents/store.js';
 import type { UserContext } from '../enrich/enrich.js';
 
 export const stateKinds = {
@@ -94,25 +94,42 @@ export interface UserState {
 
 /** Reads one user's reference state; stored payloads are in wire form and decoded here. */
 export async function loadUserState(store: DocumentStore, userId: string): Promise<UserState> {
+  return (await loadUserStates(store, [userId])).get(userId)!;
+}
+
+/** Reads the reference state of several users with one query per kind. */
+export async function loadUserStates(
+  store: DocumentStore,
+  userIds: string[],
+): Promise<Map<string, UserState>> {
+  const users = [...new Set(userIds)];
   const [settings, budgets, rules, wallets, corrections] = await Promise.all([
-    store.getState(stateKinds.settings, userId),
-    store.getState(stateKinds.budgets, userId),
-    store.getState(stateKinds.rules, userId),
-    store.getState(stateKinds.wallets, userId),
-    store.listStates(stateKinds.merchantCorrection, userId),
+    store.getStates(stateKinds.settings, users),
+    store.getStates(stateKinds.budgets, users),
+    store.getStates(stateKinds.rules, users),
+    store.getStates(stateKinds.wallets, users),
+    store.listStatesOfUsers(stateKinds.merchantCorrection, users),
   ]);
-  return {
-    settings: settings ? userSettingsV1Schema.parse(settings.value) : undefined,
-    budgets: budgets ? budgetsSnapshotV1Schema.parse(budgets.value) : undefined,
-    rules: rules ? categoryRulesSnapshotV1Schema.parse(rules.value) : undefined,
-    wallets: wallets ? walletsSnapshotV1Schema.parse(wallets.value) : undefined,
-    merchantCorrections: new Map(
-      corrections.map((entry) => [
-        entry.key.slice(userId.length + 1),
+  const states = new Map<string, UserState>();
+  for (const userId of users) {
+    const value = (entries: Map<string, StateEntry>) => entries.get(userId)?.value;
+    states.set(userId, {
+      settings: value(settings) ? userSettingsV1Schema.parse(value(settings)) : undefined,
+      budgets: value(budgets) ? budgetsSnapshotV1Schema.parse(value(budgets)) : undefined,
+      rules: value(rules) ? categoryRulesSnapshotV1Schema.parse(value(rules)) : undefined,
+      wallets: value(wallets) ? walletsSnapshotV1Schema.parse(value(wallets)) : undefined,
+      merchantCorrections: new Map(),
+    });
+  }
+  for (const entry of corrections) {
+    states
+      .get(entry.userId)
+      ?.merchantCorrections.set(
+        entry.key.slice(entry.userId.length + 1),
         (entry.value as { category: string }).category,
-      ]),
-    ),
-  };
+      );
+  }
+  return states;
 }
 
 /** The enrichment context of one transaction of this user. */
