@@ -9,6 +9,8 @@ import { documentFromJson, documentToJson } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import { indexBatchSizeMax, searchPageSizeMax, type SearchIndex } from './search-index.js';
 
+/** Rows per multi-row upsert: 11 bound values each, well under SQLite's 32,766. */
+const upsertChunkRowsMax = 200;
 /** Most words of a text query. */
 export const queryWordsMax = 10;
 
@@ -67,25 +69,32 @@ export function createSqlSearchIndex(options: {
           )
           .select('id', 'version')) as { id: string; version: unknown }[];
         for (const row of rows) existing.set(row.id, Number(row.version));
+        // The newest version of each id that is newer than the stored one, then one multi-row
+        // upsert per chunk (the versions were read in this same transaction).
+        const newest = new Map<string, TransactionDocument>();
         for (const doc of docs) {
           const current = existing.get(doc.id);
           if (current !== undefined && current >= doc.version) continue;
-          const row = {
-            version: doc.version,
-            user_id: doc.userId,
-            occurred_at_utc: doc.occurredAtUtc,
-            status: doc.status,
-            merchant_key: doc.merchantKey,
-            wallet_id: doc.walletId,
-            category_path: `|${doc.category.path.join('|')}|`,
-            home_amount: doc.homeAmountMinor,
-            search_text: searchTextOf(doc),
-            doc: JSON.stringify(documentToJson(doc)),
-          };
-          if (current === undefined) await trx(table).insert({ id: doc.id, ...row });
-          else await trx(table).where({ id: doc.id }).update(row);
-          existing.set(doc.id, doc.version);
+          if ((newest.get(doc.id)?.version ?? -1) < doc.version) newest.set(doc.id, doc);
         }
+        const upserts = [...newest.values()].map((doc) => ({
+          id: doc.id,
+          version: doc.version,
+          user_id: doc.userId,
+          occurred_at_utc: doc.occurredAtUtc,
+          status: doc.status,
+          merchant_key: doc.merchantKey,
+          wallet_id: doc.walletId,
+          category_path: `|${doc.category.path.join('|')}|`,
+          home_amount: doc.homeAmountMinor,
+          search_text: searchTextOf(doc),
+          doc: JSON.stringify(documentToJson(doc)),
+        }));
+        for (let i = 0; i < upserts.length; i += upsertChunkRowsMax)
+          await trx(table)
+            .insert(upserts.slice(i, i + upsertChunkRowsMax))
+            .onConflict('id')
+            .merge();
       });
     },
     async search(query) {
