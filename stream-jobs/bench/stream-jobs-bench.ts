@@ -12,7 +12,8 @@
  *   after the search index acknowledged the document (OpenSearch then makes it searchable within
  *   its 1 s refresh interval).
  *
- * Flags: --only embedded|real, --throughput N, --rate R, --seconds S, --baseline N, --append (writes
+ * Flags: --only embedded|real, --throughput N, --real-throughput N, --rate R, --real-rate R,
+ * --seconds S, --baseline N, --append (writes
  * the "stream-jobs" section of docs/benchmarks.md).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     throughput: { type: 'string', default: '20000' },
     'real-throughput': { type: 'string', default: '3000' },
     rate: { type: 'string', default: '1000' },
+    'real-rate': { type: 'string', default: '20' },
     seconds: { type: 'string', default: '10' },
     baseline: { type: 'string', default: '200000' },
     append: { type: 'boolean', default: false },
@@ -206,7 +208,7 @@ interface Figures {
   indexedP99: number;
 }
 
-async function run(backend: Backend, throughputCount: number): Promise<Figures> {
+async function run(backend: Backend, throughputCount: number, rate: number): Promise<Figures> {
   await prepare(backend);
   const raws: OutgoingMessage[] = Array.from({ length: throughputCount }, nextRaw);
   for (let i = 0; i < raws.length; i += 1000)
@@ -228,10 +230,19 @@ async function run(backend: Backend, throughputCount: number): Promise<Figures> 
   });
   const started = performance.now();
   await jobs.start();
+  // Progress on stderr every 10 s, so a stall shows (and whether the counter or the store stops).
+  const progress = setInterval(() => {
+    void processedCount(registry).then((count) =>
+      console.error(
+        `[${backend.name}] ${((performance.now() - started) / 1000).toFixed(0)} s: ${count} of ${throughputCount} processed`,
+      ),
+    );
+  }, 10_000);
   const drained = await waitFor(
     async () => (await processedCount(registry)) >= throughputCount,
     drainTimeoutMs,
   );
+  clearInterval(progress);
   const seconds = (performance.now() - started) / 1000;
   if (!drained) console.error(`throughput phase did not drain within ${drainTimeoutMs} ms`);
   const throughputPerSecond = (await processedCount(registry)) / seconds;
@@ -269,7 +280,6 @@ async function run(backend: Backend, throughputCount: number): Promise<Figures> 
     (v) => (v.payload as { transactionId?: string }).transactionId,
   );
   await new Promise((resolve) => setTimeout(resolve, 3_000));
-  const rate = Number(args.rate);
   const tickMs = 50;
   const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
   const phaseEnd = performance.now() + Number(args.seconds) * 1000;
@@ -298,7 +308,7 @@ async function run(backend: Backend, throughputCount: number): Promise<Figures> 
     backend: backend.name,
     throughputCount,
     throughputPerSecond,
-    rate: sent / Number(args.seconds),
+    rate,
     sent,
     alertsReceived: alertLatency.length,
     alertP50: percentile(alertLatency, 50),
@@ -312,7 +322,7 @@ const results: Figures[] = [];
 if (args.only !== 'real') {
   const backend = await embeddedBackend();
   try {
-    results.push(await run(backend, Number(args.throughput)));
+    results.push(await run(backend, Number(args.throughput), Number(args.rate)));
   } finally {
     await backend.close();
   }
@@ -326,7 +336,7 @@ if (args.only !== 'embedded') {
   baselineConsume = consumed?.ratePerSecond;
   const backend = await realBackend();
   try {
-    results.push(await run(backend, Number(args['real-throughput'])));
+    results.push(await run(backend, Number(args['real-throughput']), Number(args['real-rate'])));
   } finally {
     await backend.close();
   }
@@ -342,7 +352,7 @@ const lines = [
   '| --- | --- | --- | --- | --- | --- |',
   ...results.map(
     (r) =>
-      `| ${r.backend} | ${fmt(r.throughputPerSecond)} (${fmt(r.throughputCount)} tx) | ${fmt(Number(args.rate))}/s, ${fmt(r.sent)} | ${fmt(r.alertP50)} / ${fmt(r.alertP99)} | ${fmt(r.indexedP50)} / ${fmt(r.indexedP99)} | ${fmt(r.alertsReceived)} of ${fmt(r.sent)} |`,
+      `| ${r.backend} | ${fmt(r.throughputPerSecond)} (${fmt(r.throughputCount)} tx) | ${fmt(r.rate)}/s, ${fmt(r.sent)} | ${fmt(r.alertP50)} / ${fmt(r.alertP99)} | ${fmt(r.indexedP50)} / ${fmt(r.indexedP99)} | ${fmt(r.alertsReceived)} of ${fmt(r.sent)} |`,
   ),
   '',
   baselineConsume === undefined
