@@ -128,6 +128,49 @@ test('a correction moving a transaction to another year converges after a crash 
   t.like(await store.findTransaction(user.userId, 'tx_move_1'), { status: 'reversed' });
 });
 
+test('a redelivered batch holding the crashed version and a newer one in a third year leaves no stray row', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const writer = createMongoReadModelWriter({ mongo, search, index });
+  const at = (id: string, occurredAt: string, amountMinor: bigint) =>
+    makeDoc(user, { id, occurredAt, amountMinor });
+  const v1 = at('tx_hop', '2025-06-01T12:00:00Z', 100n);
+  const v2 = at('tx_hop', '2026-06-01T12:00:00Z', 200n);
+  const v3 = at('tx_hop', '2027-06-01T12:00:00Z', 300n);
+  await writer.apply([{ doc: v1, version: 1 }]);
+  // v2's bucket writes land (2026 row, 2025 gone), then the index write fails: a crash.
+  let failBulk = true;
+  const crashing: SearchTransport = {
+    async request(method, path, body) {
+      if (path === '/_bulk' && failBulk) {
+        failBulk = false;
+        throw new Error('simulated crash before indexing');
+      }
+      return search.request(method, path, body);
+    },
+    close: () => search.close(),
+  };
+  await t.throwsAsync(
+    createMongoReadModelWriter({ mongo, search: crashing, index }).apply([{ doc: v2, version: 2 }]),
+  );
+  t.is(await yearTotal(store, '2026'), 200n);
+  // The redelivery brings v2 and v3 in one batch: only v3 is applied, 2026 must let go of v2.
+  t.deepEqual(
+    await writer.apply([
+      { doc: v2, version: 2 },
+      { doc: v3, version: 3 },
+    ]),
+    [v3],
+  );
+  t.deepEqual(
+    [
+      await yearTotal(store, '2025'),
+      await yearTotal(store, '2026'),
+      await yearTotal(store, '2027'),
+    ],
+    [0n, 0n, 300n],
+  );
+});
+
 test('concurrent writers of one bucket in a process lose no transaction', async (t) => {
   const { mongo, index, store } = await freshBackend(t);
   const writers = [1, 2, 3].map(() => createMongoReadModelWriter({ mongo, search, index }));

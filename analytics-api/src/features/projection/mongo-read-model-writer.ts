@@ -23,6 +23,8 @@
  *   The index therefore only ever holds a version whose bucket writes are done: a crash anywhere
  *   before it leaves the index at the old version, and the redelivery (same partition, same order)
  *   finds the old year again and finishes; a version the index already holds is skipped whole.
+ *   A batch applies only the latest version of each transaction, so the years of the skipped newer
+ *   versions (which a crashed attempt may have written) are marked gone as well.
  * - The index is written with `version_type: external` and the event's version: an older or equal
  *   version is refused by OpenSearch (409) and counts as already done.
  */
@@ -221,6 +223,16 @@ export function createMongoReadModelWriter(options: {
       const todo = [...latest.values()].filter(
         ({ doc, version }) => (states.get(doc.id)?.version ?? -1) < version,
       );
+      // Years that versions newer than the indexed one may have written to: an earlier attempt
+      // that crashed before indexing may have left a row there, and only the latest version of the
+      // batch is applied, so each of those years is marked gone too.
+      const touchedYears = new Map<string, Set<string>>();
+      for (const { doc, version } of docs) {
+        if ((states.get(doc.id)?.version ?? -1) >= version) continue;
+        const years = touchedYears.get(doc.id) ?? new Set<string>();
+        years.add(doc.localDate.slice(0, 4));
+        touchedYears.set(doc.id, years);
+      }
       const newYear = new Map<string, { userId: string; year: string; ops: BucketOp[] }>();
       const oldYear = new Map<string, { userId: string; year: string; ops: BucketOp[] }>();
       const add = (target: typeof newYear, userId: string, year: string, op: BucketOp) => {
@@ -238,9 +250,12 @@ export function createMongoReadModelWriter(options: {
           row: counted ? bucketRowOf(doc, version) : null,
         });
         const previous = states.get(doc.id);
-        const previousYear = previous?.localDate.slice(0, 4);
-        if (previous && previous.userId === doc.userId && previousYear && previousYear !== year)
-          add(oldYear, doc.userId, previousYear, { id: doc.id, v: version, row: null });
+        const oldYears = new Set(touchedYears.get(doc.id));
+        if (previous && previous.userId === doc.userId)
+          oldYears.add(previous.localDate.slice(0, 4));
+        oldYears.delete(year);
+        for (const old of oldYears)
+          add(oldYear, doc.userId, old, { id: doc.id, v: version, row: null });
       }
       // The new year first: a crash before the old year is marked leaves the transaction counted
       // twice until the redelivery finishes, never counted nowhere.
