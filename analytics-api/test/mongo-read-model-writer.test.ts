@@ -191,29 +191,46 @@ test('concurrent writers of one bucket in a process lose no transaction', async 
   t.is(bucket?.rev, docs.length, 'one write per transaction');
 });
 
-test('a writer that read the bucket before another wrote it retries on a fresh read', async (t) => {
+test('a writer whose bucket changed between its read and its write retries on a fresh read', async (t) => {
   const { mongo, index, store } = await freshBackend(t);
-  const writer = createMongoReadModelWriter({ mongo, search, index });
   const first = makeDoc(user, { id: 'tx_stale_1', occurredAt: '2026-04-01T10:00:00Z' });
   const second = makeDoc(user, { id: 'tx_stale_2', occurredAt: '2026-04-02T10:00:00Z' });
-  await writer.apply([{ doc: first, version: 1 }]);
-  // Another process writes the bucket behind this one's back (rev 1 -> 2, one more row).
-  const collection = mongo.collection<BucketDocument>(bucketCollectionOf(user.userId));
-  const stored = (await bucketOf(mongo, '2026'))!;
   const foreign = makeDoc(user, { id: 'tx_foreign', occurredAt: '2026-04-03T10:00:00Z' });
-  await collection.replaceOne(
-    { _id: stored._id, rev: 1 },
-    { ...stored, rev: 2, rows: [...stored.rows, bucketRowOf(foreign, 1)] },
-  );
-  // A writer holding the rev-1 copy would erase the foreign row: the rev check refuses that.
-  const result = await collection.replaceOne({ _id: stored._id, rev: 1 }, { ...stored, rev: 2 });
-  t.is(result.matchedCount, 0);
-  await writer.apply([{ doc: second, version: 1 }]);
-  t.deepEqual((await bucketOf(mongo, '2026'))!.rows.map((row) => row.id).sort(), [
-    'tx_foreign',
-    'tx_stale_1',
-    'tx_stale_2',
+  await createMongoReadModelWriter({ mongo, search, index }).apply([{ doc: first, version: 1 }]);
+  // The real database, except that right after the writer's first bucket read, another process
+  // writes the bucket (rev 1 -> 2, one more row) behind its back.
+  let reads = 0;
+  const racing = new Proxy(mongo, {
+    get(target, property, receiver) {
+      if (property !== 'collection') return Reflect.get(target, property, receiver);
+      return (name: string) => {
+        const collection = target.collection<BucketDocument>(name);
+        return new Proxy(collection, {
+          get(inner, key, innerReceiver) {
+            if (key !== 'findOne') return Reflect.get(inner, key, innerReceiver);
+            return async (filter: { _id: string }) => {
+              const found = await inner.findOne(filter);
+              reads += 1;
+              if (reads === 1 && found) {
+                await inner.replaceOne(
+                  { _id: found._id, rev: found.rev },
+                  { ...found, rev: found.rev + 1, rows: [...found.rows, bucketRowOf(foreign, 1)] },
+                );
+              }
+              return found;
+            };
+          },
+        });
+      };
+    },
+  }) as Db;
+  await createMongoReadModelWriter({ mongo: racing, search, index }).apply([
+    { doc: second, version: 1 },
   ]);
+  t.is(reads, 2, 'the write missed and the bucket was read again');
+  const bucket = (await bucketOf(mongo, '2026'))!;
+  t.deepEqual(bucket.rows.map((row) => row.id).sort(), ['tx_foreign', 'tx_stale_1', 'tx_stale_2']);
+  t.is(bucket.rev, 3);
   t.is(
     await yearTotal(store, '2026'),
     first.homeAmountMinor + second.homeAmountMinor + foreign.homeAmountMinor,
