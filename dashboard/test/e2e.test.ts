@@ -6,6 +6,8 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import {
@@ -39,6 +41,16 @@ test.before(async () => {
   page = await browser.context.newPage();
   page.setDefaultTimeout(appearMs);
   consoleErrors = watchConsole(page);
+});
+
+// A failed step leaves what a person would have seen, and what the system said, for the CI log.
+test.afterEach.always(async (t) => {
+  if (t.passed || page === undefined) return;
+  const shot = join(tmpdir(), `spendstream-e2e-failure-${Date.now()}.png`);
+  await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+  t.log(`screen: ${shot}; page: ${page.url()}`);
+  t.log(`console: ${JSON.stringify(consoleErrors)}`);
+  t.log(`system stderr (tail): ${system?.process.stderr().slice(-2_000) ?? ''}`);
 });
 
 test.after.always(async () => {
