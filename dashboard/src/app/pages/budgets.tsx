@@ -37,7 +37,11 @@ interface Status {
   daysLeft: number;
 }
 
-function BudgetForm(props: { budget?: Budget; onDone(): void }): JSX.Element {
+function BudgetForm(props: {
+  budget?: Budget;
+  onDone(): void;
+  onDeleted?(budgetId: string): void;
+}): JSX.Element {
   const app = useApp();
   const { budget } = props;
   const [error, setError] = useState<string>();
@@ -147,6 +151,7 @@ function BudgetForm(props: { budget?: Budget; onDone(): void }): JSX.Element {
                 try {
                   await json('analytics', `/v1/budgets/${budget.budgetId}`, { method: 'DELETE' });
                   app.notify(`Budget ${budget.name} deleted`);
+                  props.onDeleted?.(budget.budgetId);
                   props.onDone();
                 } catch (e) {
                   setError(e instanceof ApiError ? e.message : 'Could not delete.');
@@ -207,7 +212,11 @@ export function BudgetsPage(): JSX.Element {
           const s = statuses.get(b.budgetId);
           return editing === b.budgetId ? (
             <li key={b.budgetId}>
-              <BudgetForm budget={b} onDone={done} />
+              <BudgetForm
+                budget={b}
+                onDone={done}
+                onDeleted={(id) => setBudgets((list) => list.filter((x) => x.budgetId !== id))}
+              />
             </li>
           ) : (
             <li key={b.budgetId} class="card budget" data-budget={b.name}>
