@@ -243,6 +243,14 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     drainTimeoutMs,
   );
   clearInterval(progress);
+  // Where the time of the throughput phase went, per step of a batch.
+  const steps = await registry.getSingleMetric('stream_jobs_step_duration_seconds')!.get();
+  console.error(
+    `[${backend.name}] seconds per step: ${steps.values
+      .filter((v) => ((v as { metricName?: string }).metricName ?? '').endsWith('_sum'))
+      .map((v) => `${String(v.labels.step)} ${v.value.toFixed(1)}`)
+      .join(', ')}`,
+  );
   const seconds = (performance.now() - started) / 1000;
   if (!drained) console.error(`throughput phase did not drain within ${drainTimeoutMs} ms`);
   const throughputPerSecond = (await processedCount(registry)) / seconds;

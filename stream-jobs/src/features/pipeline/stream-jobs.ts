@@ -142,6 +142,7 @@ interface Metrics {
   retries: Counter<'sink'>;
   alerts: Counter<'rule' | 'late'>;
   rejoins: Counter;
+  stepSeconds: Histogram<'step'>;
 }
 
 function createMetrics(registry: Registry | undefined): Metrics {
@@ -170,6 +171,13 @@ function createMetrics(registry: Registry | undefined): Metrics {
       name: 'stream_jobs_sink_retries_total',
       help: 'Batch retries because a sink failed (back-pressure).',
       labelNames: ['sink'],
+      registers,
+    }),
+    stepSeconds: new Histogram({
+      name: 'stream_jobs_step_duration_seconds',
+      help: 'Time of each step of a batch of raw transactions: apply (documents + rollups), index, publish (enriched), alert_rules, alert_record.',
+      labelNames: ['step'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
     rejoins: new Counter({
@@ -275,6 +283,16 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         await sleep(delay, abort.signal);
         delay = Math.min(delay * 2, retryDelayMsMax);
       }
+    }
+  }
+
+  /** Runs one step of a batch and records its duration. */
+  async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
+    const end = metrics.stepSeconds.startTimer({ step });
+    try {
+      return await fn();
+    } finally {
+      end();
     }
   }
 
@@ -426,7 +444,9 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
 
   async function writeDocuments(items: ApplyItem[]): Promise<void> {
     if (items.length === 0) return;
-    const outcomes = await untilWritten('documents', () => store.apply(items));
+    const outcomes = await timed('apply', () =>
+      untilWritten('documents', () => store.apply(items)),
+    );
     // Index and publish what the store holds: for a stale item (a redelivery) that is the stored
     // version, which may have been written by an attempt that crashed before indexing.
     const staleIds = items.filter((_, i) => outcomes[i] === 'stale').map((item) => item.doc.id);
@@ -440,11 +460,13 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       if (doc && (latest.get(doc.id)?.version ?? -1) < doc.version) latest.set(doc.id, doc);
     });
     const docs = [...latest.values()];
-    await untilWritten('search', () => index.index(docs));
-    await untilWritten('event-log', () => publishEnriched(docs));
+    await timed('index', () => untilWritten('search', () => index.index(docs)));
+    await timed('publish', () => untilWritten('event-log', () => publishEnriched(docs)));
     const applied = items.filter((_, i) => outcomes[i] === 'applied').map((item) => item.doc);
-    const candidates = await untilWritten('documents', () => evaluateAlerts(applied));
-    await untilWritten('alerts', () => publishAlerts(candidates));
+    const candidates = await timed('alert_rules', () =>
+      untilWritten('documents', () => evaluateAlerts(applied)),
+    );
+    await timed('alert_record', () => untilWritten('alerts', () => publishAlerts(candidates)));
   }
 
   async function publishEnriched(docs: TransactionDocument[]): Promise<void> {
