@@ -16,11 +16,17 @@ import {
   workload,
 } from './real-harness.js';
 
+/**
+ * Each scenario waits for the jobs on the shared servers: more than ava's 120 s inactivity timeout
+ * when the box is busy, so each sets its own.
+ */
+const scenarioTimeoutMs = 600_000;
 const workerPath = fileURLToPath(new URL('./chaos-worker.ts', import.meta.url));
 
 test.serial(
   'three deliveries of every event, shuffled, 5% 30 days late, corrections, reversals, recategorizations and annotations, then a replay from offset 0',
   async (t) => {
+    t.timeout(scenarioTimeoutMs);
     const setup = await realSetup(t, 'chaos_disorder');
     const load = workload(60, 1);
     await sendWorkload(setup, load);
@@ -54,6 +60,7 @@ test.serial(
 );
 
 test.serial('two workers and a rebalance as one joins and the other leaves', async (t) => {
+  t.timeout(scenarioTimeoutMs);
   const setup = await realSetup(t, 'chaos_rebalance');
   const load = workload(60, 2, 2);
   const half = Math.floor(load.messages.length / 2);
@@ -70,6 +77,7 @@ test.serial('two workers and a rebalance as one joins and the other leaves', asy
 test.serial(
   'FerretDB stopped for 10 s: the jobs hold their batch and resume without loss',
   async (t) => {
+    t.timeout(scenarioTimeoutMs);
     const setup = await realSetup(t, 'chaos_ferret');
     const load = workload(60, 3, 2);
     await setup.start();
@@ -86,6 +94,7 @@ test.serial(
 test.serial(
   'OpenSearch stopped for 30 s: indexing retries with back-pressure and catches up',
   async (t) => {
+    t.timeout(scenarioTimeoutMs);
     const setup = await realSetup(t, 'chaos_search');
     const load = workload(60, 4, 2);
     await setup.start();
@@ -102,6 +111,7 @@ test.serial(
 test.serial(
   'kill -9 of a worker mid-batch: a new worker finishes the uncommitted work exactly',
   async (t) => {
+    t.timeout(scenarioTimeoutMs);
     const setup = await realSetup(t, 'chaos_kill');
     const load = workload(120, 5, 2);
     await sendWorkload(setup, load);
