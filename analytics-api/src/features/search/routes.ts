@@ -95,13 +95,8 @@ export function createSearchRouter(deps: FeatureDeps): Router {
     const correctionId = `cor_${randomUUID().replaceAll('-', '')}`;
     const applyToMerchant = body.scope === 'merchant' && doc.merchant !== null;
     await deps.publisher.publish(topics.transactionsCorrections, {
-      id: correctionId,
+      ...correctionEnvelope(correctionId, userId, now),
       type: eventTypes.transactionRecategorized,
-      version: 1,
-      key: userId,
-      occurredAt: now,
-      producedAt: now,
-      source: 'analytics-api',
       payload: {
         correctionId,
         transactionId: id,
@@ -128,13 +123,8 @@ export function createSearchRouter(deps: FeatureDeps): Router {
     const correctionId = `ann_${randomUUID().replaceAll('-', '')}`;
     const tags = body.tags === undefined ? undefined : [...new Set(body.tags)];
     await deps.publisher.publish(topics.transactionsCorrections, {
-      id: correctionId,
+      ...correctionEnvelope(correctionId, userId, now),
       type: eventTypes.transactionAnnotated,
-      version: 1,
-      key: userId,
-      occurredAt: now,
-      producedAt: now,
-      source: 'analytics-api',
       payload: {
         correctionId,
         transactionId: id,
@@ -154,4 +144,16 @@ export function createSearchRouter(deps: FeatureDeps): Router {
   });
 
   return router;
+}
+
+/** The envelope fields every correction this service publishes shares (keyed by the user). */
+function correctionEnvelope(id: string, userId: string, now: string) {
+  return {
+    id,
+    version: 1 as const,
+    key: userId,
+    occurredAt: now,
+    producedAt: now,
+    source: 'analytics-api',
+  };
 }
