@@ -37,7 +37,7 @@ import {
 import { createMongoReadModelWriter } from '../src/features/projection/mongo-read-model-writer.js';
 import { revisionSlots, type VersionedDoc } from '../src/features/projection/enriched-to-doc.js';
 import { openSearchTransport, type SearchTransport } from '../src/query/search-index.js';
-import { bucketCollectionOf, bucketId } from '../src/query/mongo-rollups.js';
+import { bucketId, sumsCollectionOf } from '../src/query/mongo-rollups.js';
 import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
 import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
 import { resolvePeriod } from '../src/domain/periods.js';
@@ -297,17 +297,18 @@ async function measureProjection(writer: ReadModelWriter, version: number): Prom
 
 /**
  * The same-run baseline of the remote queries: the servers' own floor without analytics code. A
- * bucket read by `_id` (what a one-month breakdown costs FerretDB before any folding) and an
+ * yearly sums document read by `_id` (what a one-month breakdown costs FerretDB before any
+ * decoding and folding) and an
  * OpenSearch query with only the user filter and 25 hits (no text, no facets).
  */
 async function measureRemoteFloor(mongo: Db, search: SearchTransport, index: string) {
   const random = seededRandom(seed * 17);
   const userAt = () => usersOf(Math.floor(random() * userCount), 1)[0]!;
   return [
-    await measure('baseline: FerretDB bucket read by _id', async () => {
+    await measure('baseline: FerretDB sums document read by _id', async () => {
       const user = userAt();
       const bucket = await mongo
-        .collection<{ _id: string }>(bucketCollectionOf(user.userId))
+        .collection<{ _id: string }>(sumsCollectionOf(user.userId))
         .findOne({ _id: bucketId(user.userId, random() < 0.5 ? '2025' : '2026') });
       check(bucket !== null, 'bucket found');
     }),

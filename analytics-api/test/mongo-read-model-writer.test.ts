@@ -18,7 +18,18 @@ import {
   type SearchTransport,
 } from '../src/query/search-index.js';
 import { bucketRowOf } from '../src/query/rollups.js';
-import { bucketCollectionOf, bucketId, type BucketDocument } from '../src/query/mongo-rollups.js';
+import {
+  bucketId,
+  decodeSumRows,
+  ledgerCollectionOf,
+  sumsCollectionOf,
+} from '../src/query/mongo-rollups.js';
+import {
+  decodeLedger,
+  encodeLedger,
+  type Ledger,
+  type LedgerDocument,
+} from '../src/query/mongo-ledger.js';
 import { makeDoc, testUsers } from './support/factories.js';
 
 const user = testUsers[3]!; // u-paris
@@ -61,10 +72,12 @@ const yearTotal = async (
     })
   )[0]?.homeMinor ?? 0n;
 
-async function bucketOf(mongo: Db, year: string): Promise<BucketDocument | null> {
-  return mongo
-    .collection<BucketDocument>(bucketCollectionOf(user.userId))
+/** The user's ledger of a year, decoded, with its `rev`. */
+async function bucketOf(mongo: Db, year: string): Promise<(Ledger & { rev: number }) | null> {
+  const stored = await mongo
+    .collection<LedgerDocument>(ledgerCollectionOf(user.userId))
     .findOne({ _id: bucketId(user.userId, year) });
+  return stored ? { ...decodeLedger(stored.entries), rev: stored.rev } : null;
 }
 
 test('a correction moving a transaction to another year converges after a crash before indexing', async (t) => {
@@ -204,7 +217,7 @@ test('a writer whose bucket changed between its read and its write retries on a 
     get(target, property, receiver) {
       if (property !== 'collection') return Reflect.get(target, property, receiver);
       return (name: string) => {
-        const collection = target.collection<BucketDocument>(name);
+        const collection = target.collection<LedgerDocument>(name);
         return new Proxy(collection, {
           get(inner, key, innerReceiver) {
             if (key !== 'findOne') return Reflect.get(inner, key, innerReceiver);
@@ -212,9 +225,11 @@ test('a writer whose bucket changed between its read and its write retries on a 
               const found = await inner.findOne(filter);
               reads += 1;
               if (reads === 1 && found) {
+                const ledger = decodeLedger(found.entries);
+                ledger.rows.push(bucketRowOf(foreign, 1));
                 await inner.replaceOne(
                   { _id: found._id, rev: found.rev },
-                  { ...found, rev: found.rev + 1, rows: [...found.rows, bucketRowOf(foreign, 1)] },
+                  { ...found, rev: found.rev + 1, entries: encodeLedger(ledger) },
                 );
               }
               return found;
@@ -239,7 +254,7 @@ test('a writer whose bucket changed between its read and its write retries on a 
 
 test('bucket ops replace an entry only with a higher version', (t) => {
   const doc = makeDoc(user, { id: 'tx_ops', occurredAt: '2026-02-01T10:00:00Z' });
-  const bucket: Pick<BucketDocument, 'rows' | 'gone'> = { rows: [], gone: [] };
+  const bucket: Ledger = { rows: [], gone: [] };
   t.true(applyBucketOps(bucket, [{ id: doc.id, v: 2, row: bucketRowOf(doc, 2) }]));
   t.false(applyBucketOps(bucket, [{ id: doc.id, v: 2, row: bucketRowOf(doc, 2) }]), 'duplicate');
   t.false(applyBucketOps(bucket, [{ id: doc.id, v: 1, row: null }]), 'stale');
@@ -255,4 +270,67 @@ test('bucket ops replace an entry only with a higher version', (t) => {
     [[doc.id, 4, 9n]],
   );
   t.deepEqual(bucket.gone, []);
+});
+
+test('a crash between the ledger write and the sums write is repaired by the redelivery', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const doc = makeDoc(user, {
+    id: 'tx_sums_crash',
+    occurredAt: '2026-05-02T10:00:00Z',
+    amountMinor: 4200n,
+  });
+  // The real database, except that the first write of a sums document fails.
+  let failSums = true;
+  const crashing = new Proxy(mongo, {
+    get(target, property, receiver) {
+      if (property !== 'collection') return Reflect.get(target, property, receiver);
+      return (name: string) => {
+        const collection = target.collection(name);
+        if (name !== sumsCollectionOf(user.userId)) return collection;
+        return new Proxy(collection, {
+          get(inner, key, innerReceiver) {
+            if (key !== 'replaceOne' || !failSums) return Reflect.get(inner, key, innerReceiver);
+            return () => {
+              failSums = false;
+              return Promise.reject(new Error('simulated crash before the sums write'));
+            };
+          },
+        });
+      };
+    },
+  }) as Db;
+  await t.throwsAsync(
+    createMongoReadModelWriter({ mongo: crashing, search, index }).apply([{ doc, version: 1 }]),
+    { message: /simulated crash/ },
+  );
+  t.is((await bucketOf(mongo, '2026'))?.rows.length, 1, 'the ledger holds the transaction');
+  t.is(await yearTotal(store, '2026'), 0n, 'the sums do not count it yet');
+  // The redelivery finds nothing new for the ledger and brings the sums up to it.
+  t.deepEqual(
+    await createMongoReadModelWriter({ mongo, search, index }).apply([{ doc, version: 1 }]),
+    [doc],
+  );
+  t.is(await yearTotal(store, '2026'), 4200n);
+  const sums = await mongo
+    .collection<{ _id: string; ledgerRev: number }>(sumsCollectionOf(user.userId))
+    .findOne({ _id: bucketId(user.userId, '2026') });
+  t.is(sums?.ledgerRev, 1);
+});
+
+test('the sums documents hold pre-summed rows and queries read nothing else', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const writer = createMongoReadModelWriter({ mongo, search, index });
+  const twin = (id: string, amountMinor: bigint) =>
+    makeDoc(user, { id, occurredAt: '2026-07-04T10:00:00Z', amountMinor });
+  const docs = [twin('tx_twin_1', 300n), twin('tx_twin_2', 500n)];
+  await writer.apply(docs.map((doc) => ({ doc, version: 1 })));
+  const sums = await mongo
+    .collection<{ _id: string; rows: string }>(sumsCollectionOf(user.userId))
+    .findOne({ _id: bucketId(user.userId, '2026') });
+  const rows = decodeSumRows(sums!.rows);
+  t.is(rows.length, 1, 'two transactions with every dimension equal share one row');
+  t.like(rows[0], { count: 2, originalMinor: 800n });
+  t.is((await bucketOf(mongo, '2026'))?.rows.length, 2, 'the ledger keeps one row each');
+  await mongo.collection(ledgerCollectionOf(user.userId)).drop();
+  t.is(await yearTotal(store, '2026'), docs[0]!.homeAmountMinor + docs[1]!.homeAmountMinor);
 });

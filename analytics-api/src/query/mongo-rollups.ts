@@ -1,51 +1,66 @@
 /**
- * Aggregates over MongoDB from yearly bucket documents: one document per user and local calendar
- * year, `_id` = `<userId>|<YYYY>`, in a collection chosen by the user id, holding that year's rows
- * (one per transaction, see `BucketRow`; the projector keeps them). A query
- * reads the years it spans by `_id` (one or two for a month or a 12-month series, at most three for
- * the longest range) and folds them in memory (`aggregateRows`).
+ * Aggregates over MongoDB from pre-summed yearly documents: one **sums** document per user and
+ * local calendar year, `_id` = `<userId>|<YYYY>`, in a collection chosen by the user id, holding
+ * that year's rows summed by every dimension (local date, wallet, flow, category, subcategory,
+ * merchant, currency, tag set) as one compact JSON string (`encodeSumRows`). A query reads the
+ * years it spans by `_id` (one or two for a month or a 12-month series, at most three for the
+ * longest range), decodes the string and folds the rows in memory (`aggregateRows`).
  *
- * Why buckets: measured on FerretDB 1.24 (SQLite backend), every filter is a collection scan
- * (`explain` shows `SCAN`, `filterPushdown: false`), which costs seconds on a few thousand
- * documents; an `_id` equality read stops at the first match, so it is cheap in a small
- * collection: the buckets are spread over `bucketCollections` collections by user. Its aggregation also
- * returned 0 for every `$sum` after the first in a `$group` and dropped every field but the
- * unwound one in `$unwind`. Point reads by `_id` are what it does well, and genuine MongoDB
- * serves them just as well. Years rather than months: each read costs FerretDB about as much as the
- * next whatever its size (measured ~100 ms under load), so fewer, larger documents win.
+ * The projector's per-transaction **ledger** (which version of each transaction a year counts, and
+ * the row it counted) lives in other documents and collections (`analytics_ledger_*`), which no
+ * query reads; the sums document of a year is rewritten from its ledger after each ledger write
+ * and records the ledger `rev` it was summed from (`mongo-read-model-writer.ts`).
+ *
+ * Why this shape (measured on FerretDB 1.24.2 / SQLite, docs/analytics-api.md): every filter is a
+ * collection scan, including `_id` equality (FerretDB pushes it down as
+ * `_ferretdb_sjson->'$._id' = ?`, which does not match the `_id` index's expression
+ * `_ferretdb_sjson->"_id"`, so SQLite scans); each scanned document costs in proportion to its
+ * bytes, and the matched document costs in proportion to the number of BSON values FerretDB
+ * converts (a 62 kB document of 3,500 values: ~30 ms to read alone; the same rows as one string:
+ * ~2 ms). So the documents queries read are small, one string each, in collections holding nothing
+ * else; genuine MongoDB serves the same `_id` reads from its index.
  */
 import type { Db } from 'mongodb';
-import { UnavailableError } from '@spendstream/core/errors';
+import { invariant, UnavailableError } from '@spendstream/core/errors';
 import type { AggregateQuery, AggregateRow, Flow } from './analytics-store.js';
 import { aggregateRows, type BucketRow } from './row-aggregate.js';
 
 export const mongoCollections = {
-  transactions: 'transactions',
-  /** Prefix of the bucket collections: `analytics_yearly_<0..bucketCollections-1>`. */
-  yearlyBuckets: 'analytics_yearly',
+  /** Prefix of the sums collections queries read: `analytics_sums_<0..bucketCollections-1>`. */
+  sums: 'analytics_sums',
+  /** Prefix of the projector's ledger collections: `analytics_ledger_<0..bucketCollections-1>`. */
+  ledgers: 'analytics_ledger',
 } as const;
 
 /**
- * How many collections the buckets are spread over, by a hash of the user id. FerretDB v1 (SQLite)
- * answers even an `_id` equality by scanning the collection until it finds the document (measured:
- * 2 ms for the first of 2,000 documents, 140 ms for the last), so smaller collections are what make
- * a read cheap; genuine MongoDB does not care. At 10,000 users (20,000 yearly buckets) 4,096 leaves
- * ~5 buckets per collection: a one-month breakdown at 5M transactions went from p50 352 ms (256
- * collections) to 130 ms, the cost of the bare `_id` read itself (docs/benchmarks.md).
+ * How many collections the sums (and, apart, the ledgers) are spread over, by a hash of the user
+ * id. FerretDB v1 (SQLite) answers even an `_id` equality by scanning the collection until it
+ * finds the document, so small collections are what make a read cheap; genuine MongoDB does not
+ * care. At 10,000 users (20,000 yearly documents) 4,096 leaves ~5 per collection.
  */
 export const bucketCollections = 4096;
 
-/** FNV-1a of the user id: a stable spread over the bucket collections. */
-export function bucketCollectionOf(userId: string): string {
+/** FNV-1a of the user id: a stable spread over the collections. */
+function collectionNumberOf(userId: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < userId.length; index += 1) {
     hash ^= userId.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return `${mongoCollections.yearlyBuckets}_${hash % bucketCollections}`;
+  return hash % bucketCollections;
 }
 
-/** The `_id` of a user's bucket for a year (`YYYY`). */
+/** The sums collection of a user (what queries read). */
+export function sumsCollectionOf(userId: string): string {
+  return `${mongoCollections.sums}_${collectionNumberOf(userId)}`;
+}
+
+/** The ledger collection of a user (the projector's per-transaction versions). */
+export function ledgerCollectionOf(userId: string): string {
+  return `${mongoCollections.ledgers}_${collectionNumberOf(userId)}`;
+}
+
+/** The `_id` of a user's yearly sums or ledger document (`YYYY`). */
 export function bucketId(userId: string, year: string): string {
   return `${userId}|${year}`;
 }
@@ -58,50 +73,118 @@ export function yearsOf(from: string, to: string): string[] {
   return years;
 }
 
-/** A bucket row as stored (the driver may hand back 64-bit integers as numbers). */
-export interface StoredRow {
-  id?: string;
-  v?: number;
-  localDate: string;
-  walletId: string;
-  flow: string;
-  category: string;
-  subcategory: string | null;
-  merchant: string | null;
-  currency: string;
-  tags: string[];
-  homeMinor: bigint | number;
-  originalMinor: bigint | number;
-  count: bigint | number;
-}
-
-/** A bucket document: a user's local year, `rev` raised by every write (compare-and-set). */
-export interface BucketDocument {
+/** A yearly sums document: what queries read. */
+export interface SumsDocument {
   _id: string;
   userId: string;
   year: string;
-  rev: number;
-  rows: StoredRow[];
-  gone: Array<{ id: string; v: number }>;
+  /** The `rev` of the ledger document these sums were computed from. */
+  ledgerRev: number;
+  /** `encodeSumRows` of the year's pre-summed rows. */
+  rows: string;
 }
 
-function toRow(stored: StoredRow): BucketRow {
+/** A row on the wire: every dimension, then home sum, original sum, count. */
+export type EncodedRow = [
+  localDate: string,
+  walletId: string,
+  flow: string,
+  category: string,
+  subcategory: string | null,
+  merchant: string | null,
+  currency: string,
+  tags: string[],
+  homeMinor: string,
+  originalMinor: string,
+  count: number,
+];
+
+/** How many leading fields of an `EncodedRow` are dimensions (tags sorted and distinct). */
+const dimensionFields = 8;
+
+export function encodeRow(row: BucketRow): EncodedRow {
+  return [
+    row.localDate,
+    row.walletId,
+    row.flow,
+    row.category,
+    row.subcategory,
+    row.merchant,
+    row.currency,
+    row.tags,
+    row.homeMinor.toString(),
+    row.originalMinor.toString(),
+    row.count,
+  ];
+}
+
+export function decodeRow(encoded: EncodedRow): BucketRow {
+  const [localDate, walletId, flow, category, subcategory, merchant, currency, tags] = encoded;
   return {
-    ...stored,
-    flow: stored.flow as Flow,
-    homeMinor: BigInt(stored.homeMinor),
-    originalMinor: BigInt(stored.originalMinor),
-    count: Number(stored.count),
+    localDate,
+    walletId,
+    flow: flow as Flow,
+    category,
+    subcategory,
+    merchant,
+    currency,
+    tags,
+    homeMinor: BigInt(encoded[8]),
+    originalMinor: BigInt(encoded[9]),
+    count: encoded[10],
   };
 }
 
-/** Run one aggregate query against the yearly buckets. */
+/** Sum rows sharing every dimension into one row each (the ids and versions are dropped). */
+export function sumRows(rows: Iterable<BucketRow>): EncodedRow[] {
+  const byKey = new Map<string, EncodedRow>();
+  for (const row of rows) {
+    const encoded = encodeRow(row);
+    const key = JSON.stringify(encoded.slice(0, dimensionFields));
+    const existing = byKey.get(key);
+    if (existing) {
+      existing[8] = (BigInt(existing[8]) + row.homeMinor).toString();
+      existing[9] = (BigInt(existing[9]) + row.originalMinor).toString();
+      existing[10] += row.count;
+    } else byKey.set(key, encoded);
+  }
+  return [...byKey.values()];
+}
+
+/** The compact form of summed rows: one JSON string, so FerretDB converts one value, not thousands. */
+export function encodeSumRows(rows: readonly EncodedRow[]): string {
+  return JSON.stringify(rows);
+}
+
+export function decodeSumRows(text: string): BucketRow[] {
+  const encoded = JSON.parse(text) as EncodedRow[];
+  invariant(Array.isArray(encoded), 'a sums document holds an array of rows');
+  return encoded.map(decodeRow);
+}
+
+/** The sums document of a user's year, summed from its ledger rows at `ledgerRev`. */
+export function sumsDocumentOf(
+  userId: string,
+  year: string,
+  ledgerRev: number,
+  ledgerRows: Iterable<BucketRow>,
+): SumsDocument {
+  return {
+    _id: bucketId(userId, year),
+    userId,
+    year,
+    ledgerRev,
+    rows: encodeSumRows(sumRows(ledgerRows)),
+  };
+}
+
+/** Run one aggregate query against the yearly sums documents. */
 export async function aggregateMongo(db: Db, query: AggregateQuery): Promise<AggregateRow[]> {
-  const collection = db.collection<BucketDocument>(bucketCollectionOf(query.userId));
-  let buckets;
+  const collection = db.collection<SumsDocument>(sumsCollectionOf(query.userId));
+  let documents;
   try {
-    // One equality read per year: FerretDB answers `_id` equality from its key, not `$in`.
-    buckets = await Promise.all(
+    // One equality read per year: FerretDB pushes down `_id` equality only, not `$in`.
+    documents = await Promise.all(
       yearsOf(query.from, query.to).map((year) =>
         collection.findOne({ _id: bucketId(query.userId, year) }),
       ),
@@ -109,6 +192,6 @@ export async function aggregateMongo(db: Db, query: AggregateQuery): Promise<Agg
   } catch (error) {
     throw new UnavailableError('the rollup store did not answer', 1, { cause: error });
   }
-  const rows = buckets.flatMap((bucket) => (bucket ? bucket.rows.map(toRow) : []));
+  const rows = documents.flatMap((document) => (document ? decodeSumRows(document.rows) : []));
   return aggregateRows(rows, query);
 }

@@ -1,12 +1,19 @@
 /**
- * Load transaction documents into MongoDB (the yearly buckets) and the search index in bulk: what
- * the projector would build, at version 0, for benchmarks (projecting millions of events through
- * FerretDB takes hours). Not used by the running service.
+ * Load transaction documents into MongoDB (the yearly ledgers and sums) and the search index in
+ * bulk: what the projector would build, at version 0, for benchmarks (projecting millions of
+ * events one batch at a time is the projector's own measurement). Not used by the running service.
  */
 import type { Db } from 'mongodb';
 import { invariant } from '@spendstream/core/errors';
 import type { TransactionDoc } from './analytics-store.js';
-import { bucketCollectionOf, bucketId } from './mongo-rollups.js';
+import { encodeLedger, type LedgerDocument } from './mongo-ledger.js';
+import {
+  bucketId,
+  ledgerCollectionOf,
+  sumsCollectionOf,
+  sumsDocumentOf,
+  type SumsDocument,
+} from './mongo-rollups.js';
 import { yearlyBucketsOf } from './rollups.js';
 import { toIndexedSource, type SearchTransport } from './search-index.js';
 
@@ -14,22 +21,32 @@ export { ensureSearchIndex } from './search-index.js';
 
 /** Documents per bulk request to the search index. */
 export const loadBatchSizeMax = 2_000;
-/** Yearly buckets per insertMany (each holds a user's year of rows). */
+/** Yearly documents per insertMany (each holds a user's year of rows). */
 export const bucketBatchSizeMax = 50;
 
-/** Write the yearly buckets of these documents (a user's year must be loaded in one call). */
+/** Write the yearly ledgers and sums of these documents (a user's year must be loaded in one call). */
 export async function loadMongoDocuments(mongo: Db, docs: TransactionDoc[]): Promise<void> {
-  const byCollection = new Map<string, Array<Record<string, unknown>>>();
-  for (const bucket of yearlyBucketsOf(docs)) {
-    const name = bucketCollectionOf(bucket.userId);
+  const byCollection = new Map<string, Array<LedgerDocument | SumsDocument>>();
+  const add = (name: string, document: LedgerDocument | SumsDocument) => {
     const list = byCollection.get(name) ?? [];
-    list.push({ _id: bucketId(bucket.userId, bucket.year), ...bucket, rev: 1 });
+    list.push(document);
     byCollection.set(name, list);
+  };
+  for (const { userId, year, rows, gone } of yearlyBucketsOf(docs)) {
+    const _id = bucketId(userId, year);
+    add(ledgerCollectionOf(userId), {
+      _id,
+      userId,
+      year,
+      rev: 1,
+      entries: encodeLedger({ rows, gone }),
+    });
+    add(sumsCollectionOf(userId), sumsDocumentOf(userId, year, 1, rows));
   }
-  for (const [name, buckets] of byCollection) {
-    const collection = mongo.collection(name);
-    for (let start = 0; start < buckets.length; start += bucketBatchSizeMax) {
-      await collection.insertMany(buckets.slice(start, start + bucketBatchSizeMax) as never[], {
+  for (const [name, documents] of byCollection) {
+    const collection = mongo.collection<LedgerDocument | SumsDocument>(name);
+    for (let start = 0; start < documents.length; start += bucketBatchSizeMax) {
+      await collection.insertMany(documents.slice(start, start + bucketBatchSizeMax), {
         ordered: false,
       });
     }

@@ -1,22 +1,26 @@
 /**
- * Applies documents to the production read model (MongoDB yearly buckets + analytics' own search
- * index) exactly once per version, within what FerretDB v1 supports: no multi-document
+ * Applies documents to the production read model (MongoDB yearly ledgers and sums + analytics' own
+ * search index) exactly once per version, within what FerretDB v1 supports: no multi-document
  * transactions, every filter a scan, so only `_id` reads and single-document compare-and-set writes.
  *
- * - A bucket (one user, one local year) keeps one row per transaction with the version it holds
- *   (`v`), and a `gone` list of transactions it counts nowhere (reversed, or moved to another year)
- *   with their version. Applying version v of a transaction replaces its row only when the bucket
- *   holds an older one, so duplicates and stale versions are no-ops and a new version subtracts the
- *   old contribution (the row it replaces) and adds the new one.
- * - A bucket is read by `_id`, changed in memory and written back with `replaceOne({ _id, rev })`
+ * - A ledger (one user, one local year, `mongo-ledger.ts`) keeps one row per transaction with the
+ *   version it holds (`v`), and a `gone` list of transactions it counts nowhere (reversed, or moved
+ *   to another year) with their version. Applying version v of a transaction replaces its entry
+ *   only when the ledger holds an older one, so duplicates and stale versions are no-ops and a new
+ *   version subtracts the old contribution (the row it replaces) and adds the new one.
+ * - A ledger is read by `_id`, changed in memory and written back with `replaceOne({ _id, rev })`
  *   (or inserted): a writer that read before another's write makes its write miss, and it retries
- *   on a fresh read. Events are keyed by the user id, so one partition owner writes a user's
- *   buckets, in order. Within a process, writes of one bucket are also serialized (a lock per
- *   bucket), because FerretDB v1 does not make a filtered replace atomic: measured, 24 concurrent
- *   compare-and-set writers of one document lost about half their writes (and 24 concurrent `$inc`
- *   of one field added 2), while an insert of a taken `_id` is always refused. Genuine MongoDB
- *   makes the compare-and-set atomic; on FerretDB two processes writing one user's bucket within
- *   the same few milliseconds (a rebalance overlap) could still lose one write (docs/analytics-api.md).
+ *   on a fresh read. After each ledger write, the year's sums document (what queries read,
+ *   `mongo-rollups.ts`) is replaced by the ledger's rows summed, tagged with the ledger `rev`; a
+ *   redelivery that finds nothing new for a ledger still brings a sums document that lags its
+ *   ledger up to it (a crash between the two writes). Events are keyed by the user id, so one
+ *   partition owner writes a user's documents, in order. Within a process, writes of one year are
+ *   also serialized (a lock per year), because FerretDB v1 does not make a filtered replace
+ *   atomic: measured, 24 concurrent compare-and-set writers of one document lost about half their
+ *   writes (and 24 concurrent `$inc` of one field added 2), while an insert of a taken `_id` is
+ *   always refused. Genuine MongoDB makes the compare-and-set atomic; on FerretDB two processes
+ *   writing one user's year within the same few milliseconds (a rebalance overlap) could still lose
+ *   one write (docs/analytics-api.md).
  * - Where the previous version lives: the search index document (read by id, which is real-time)
  *   gives the year it was counted in. A correction moving a transaction to another year writes the
  *   new year's bucket first, then marks it gone in the old one, and indexes the new version last.
@@ -32,11 +36,19 @@ import type { Db, MongoServerError } from 'mongodb';
 import { invariant, UnavailableError } from '@spendstream/core/errors';
 import type { TransactionDoc } from '../../query/analytics-store.js';
 import {
-  bucketCollectionOf,
   bucketId,
-  type BucketDocument,
-  type StoredRow,
+  ledgerCollectionOf,
+  sumsCollectionOf,
+  sumsDocumentOf,
+  type SumsDocument,
 } from '../../query/mongo-rollups.js';
+import {
+  decodeLedger,
+  encodeLedger,
+  type Ledger,
+  type LedgerDocument,
+} from '../../query/mongo-ledger.js';
+import type { BucketRow } from '../../query/row-aggregate.js';
 import { bucketRowOf, reversedStatus } from '../../query/rollups.js';
 import { toIndexedSource, type SearchTransport } from '../../query/search-index.js';
 import type { VersionedDoc } from './enriched-to-doc.js';
@@ -53,17 +65,14 @@ export const bucketWritesParallelMax = 8;
 export interface BucketOp {
   id: string;
   v: number;
-  row: StoredRow | null;
+  row: BucketRow | null;
 }
 
 /**
  * Apply ops to a bucket's rows in place; true when anything changed. An op replaces the
  * transaction's entry (row or gone) only when that entry's version is lower.
  */
-export function applyBucketOps(
-  bucket: Pick<BucketDocument, 'rows' | 'gone'>,
-  ops: readonly BucketOp[],
-): boolean {
+export function applyBucketOps(bucket: Ledger, ops: readonly BucketOp[]): boolean {
   let changed = false;
   for (const op of ops) {
     const rowIndex = bucket.rows.findIndex((row) => row.id === op.id);
@@ -150,31 +159,68 @@ export function createMongoReadModelWriter(options: {
   }
 
   async function writeBucket(userId: string, year: string, ops: BucketOp[]): Promise<void> {
-    const collection = mongo.collection<BucketDocument>(bucketCollectionOf(userId));
+    const ledgers = mongo.collection<LedgerDocument>(ledgerCollectionOf(userId));
     const _id = bucketId(userId, year);
     for (let attempt = 1; attempt <= bucketWriteAttemptsMax; attempt += 1) {
-      const stored = await collection.findOne({ _id });
-      const bucket: BucketDocument = stored ?? { _id, userId, year, rev: 0, rows: [], gone: [] };
-      bucket.gone ??= [];
-      if (!applyBucketOps(bucket, ops)) return;
+      const stored = await ledgers.findOne({ _id });
+      const ledger: Ledger = stored ? decodeLedger(stored.entries) : { rows: [], gone: [] };
+      if (!applyBucketOps(ledger, ops)) {
+        // Nothing new for the ledger, but an earlier attempt may have crashed between its ledger
+        // write and the sums write: bring the sums up to the ledger.
+        if (stored) await ensureSums(stored, ledger);
+        return;
+      }
       invariant(
-        bucket.rows.length + bucket.gone.length <= bucketEntriesMax,
+        ledger.rows.length + ledger.gone.length <= bucketEntriesMax,
         `bucket ${_id} would hold more than ${bucketEntriesMax} transactions`,
       );
-      const next = { ...bucket, rev: bucket.rev + 1 };
+      const next: LedgerDocument = {
+        _id,
+        userId,
+        year,
+        rev: (stored?.rev ?? 0) + 1,
+        entries: encodeLedger(ledger),
+      };
+      let written = false;
       try {
         if (stored === null) {
-          await collection.insertOne(next);
-          return;
+          await ledgers.insertOne(next);
+          written = true;
+        } else {
+          const result = await ledgers.replaceOne({ _id, rev: stored.rev }, next);
+          written = result.matchedCount === 1;
         }
-        const result = await collection.replaceOne({ _id, rev: stored.rev }, next);
-        if (result.matchedCount === 1) return;
       } catch (error) {
         if ((error as MongoServerError).code !== duplicateKeyCode) throw error;
+      }
+      if (written) {
+        await writeSums(userId, year, next.rev, ledger);
+        return;
       }
       // Another writer got there first: read again.
     }
     throw new UnavailableError(`bucket ${_id} kept changing under its writes`, 1);
+  }
+
+  /** Replace the year's sums document with the sums of the ledger at `ledgerRev`. */
+  async function writeSums(
+    userId: string,
+    year: string,
+    ledgerRev: number,
+    ledger: Ledger,
+  ): Promise<void> {
+    const sums = sumsDocumentOf(userId, year, ledgerRev, ledger.rows);
+    await mongo
+      .collection<SumsDocument>(sumsCollectionOf(userId))
+      .replaceOne({ _id: sums._id }, sums, { upsert: true });
+  }
+
+  async function ensureSums(stored: LedgerDocument, ledger: Ledger): Promise<void> {
+    const sums = await mongo
+      .collection<SumsDocument>(sumsCollectionOf(stored.userId))
+      .findOne({ _id: stored._id }, { projection: { ledgerRev: 1 } });
+    if ((sums?.ledgerRev ?? -1) < stored.rev)
+      await writeSums(stored.userId, stored.year, stored.rev, ledger);
   }
 
   async function updateBuckets(
