@@ -80,9 +80,9 @@ try {
       partitions: topicSpecs[topics.transactionsRaw].partitions,
     });
   }
-  await eventLog.createTopic(topics.refUserSettings, {
-    partitions: topicSpecs[topics.refUserSettings].partitions,
-  });
+  for (const topic of [topics.refUserSettings, topics.refWallets]) {
+    await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
+  }
 
   const wallet = createWalletApp({
     log: logFor('wallet-api'),

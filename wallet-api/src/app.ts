@@ -45,6 +45,7 @@ export const walletEventTopics = [
   topics.transactionsRaw,
   topics.walletEvents,
   topics.refUserSettings,
+  topics.refWallets,
 ] as const;
 
 /** Token issuer and audience when the configuration names none (wallet-api's default local URL). */

@@ -14,6 +14,7 @@ import type { BatchResult, Stores, UnitOfWork } from './stores.js';
 
 interface State {
   users: Map<string, UserWithSecret>;
+  walletsRevisions: Map<string, number>;
   wallets: Map<string, Wallet & { postingSeq: number }>;
   members: Map<string, WalletMember>;
   movements: Map<string, Movement>;
@@ -32,6 +33,7 @@ interface State {
 function emptyState(): State {
   return {
     users: new Map(),
+    walletsRevisions: new Map(),
     wallets: new Map(),
     members: new Map(),
     movements: new Map(),
@@ -103,8 +105,16 @@ function storesOn(state: () => State): Stores {
         const { passwordHash: _hash, ...user } = next;
         return user;
       },
+      async nextWalletsRevision(id) {
+        const u = s().users.get(id);
+        if (!u) return undefined;
+        const revision = (s().walletsRevisions.get(id) ?? 0) + 1;
+        s().walletsRevisions.set(id, revision);
+        return revision;
+      },
       async delete(id) {
         s().users.delete(id);
+        s().walletsRevisions.delete(id);
       },
     },
     wallets: {
@@ -166,6 +176,30 @@ function storesOn(state: () => State): Stores {
         return [...s().members.values()]
           .filter((m) => m.walletId === walletId)
           .sort((a, b) => a.createdAt - b.createdAt);
+      },
+      async snapshotOf(userId) {
+        const wallets = [...s().wallets.values()].sort(byId);
+        const others = (walletId: string) =>
+          [...s().members.values()]
+            .filter((m) => m.walletId === walletId && m.role !== 'owner')
+            .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
+            .map((m) => ({ userId: m.userId, role: m.role }));
+        return {
+          owned: wallets
+            .filter((w) => w.ownerId === userId)
+            .map((w) => ({ ...stripSeq(w), members: others(w.id) })),
+          shared: wallets.flatMap((w) => {
+            const m = s().members.get(memberKey(w.id, userId));
+            return m && w.ownerId !== userId ? [{ ...stripSeq(w), role: m.role }] : [];
+          }),
+        };
+      },
+      async countFor(userId) {
+        const { owned, shared } = await this.snapshotOf(userId);
+        return { owned: owned.length, shared: shared.length };
+      },
+      async listSharedIds(userId) {
+        return (await this.snapshotOf(userId)).shared.map((w) => w.id);
       },
       async listOwnedIds(userId) {
         return [...s().wallets.values()].filter((w) => w.ownerId === userId).map((w) => w.id);

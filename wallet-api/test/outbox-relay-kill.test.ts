@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import type { IncomingMessage } from '@spendstream/core/event-log';
-import { eventHeaders, topics } from '@spendstream/core/events';
+import { eventHeaders } from '@spendstream/core/events';
 import { spawnTsx } from '@spendstream/core/http/test-process';
 import { createSql } from '@spendstream/core/sql';
 import { recordMovement, recordTransfer } from '../src/features/ledger/service.js';
 import { createOutboxRelay } from '../src/features/outbox/relay.js';
 import { migrateWalletDb } from '../src/migrations/index.js';
+import { walletEventTopics } from '../src/app.js';
 import { createSqlUnitOfWork } from '../src/stores.js';
 import { makeUser, makeWallet } from './factories.js';
 
@@ -32,8 +33,7 @@ test('a relay SIGKILLed mid-stream loses nothing and, deduplicated by id, publis
   const logPath = join(dir, 'event-log.sqlite');
   const eventLog = createEmbeddedEventLog({ path: logPath, pollIntervalMs: 10 });
   t.teardown(() => eventLog.close());
-  for (const topic of [topics.transactionsRaw, topics.walletEvents])
-    await eventLog.createTopic(topic, { partitions: 3 });
+  for (const topic of walletEventTopics) await eventLog.createTopic(topic, { partitions: 3 });
 
   const alice = await makeUser(uow);
   const bob = await makeUser(uow);
@@ -80,7 +80,7 @@ test('a relay SIGKILLed mid-stream loses nothing and, deduplicated by id, publis
   const received: IncomingMessage[] = [];
   const consumer = await eventLog.subscribe({
     groupId: 'kill-check',
-    topics: [topics.transactionsRaw, topics.walletEvents],
+    topics: [...walletEventTopics],
     from: 'earliest',
     handler: async (batch) => {
       received.push(...batch.messages);
@@ -103,7 +103,7 @@ test('a relay SIGKILLed mid-stream loses nothing and, deduplicated by id, publis
   });
   t.deepEqual([...seen].sort(), outbox.map((o) => o.event_id).sort());
   for (const key of [alice.id, bob.id]) {
-    for (const topic of [topics.transactionsRaw, topics.walletEvents]) {
+    for (const topic of walletEventTopics) {
       const expected = (await sql('outbox')
         .select('event_id')
         .where({ msg_key: key, topic })

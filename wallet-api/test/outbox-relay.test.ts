@@ -7,7 +7,8 @@
 import test from 'ava';
 import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import type { EventLog, IncomingMessage } from '@spendstream/core/event-log';
-import { eventHeaders, topics } from '@spendstream/core/events';
+import { eventHeaders } from '@spendstream/core/events';
+import { walletEventTopics } from '../src/app.js';
 import { createSqlUnitOfWork } from '../src/stores.js';
 import { recordMovement, recordTransfer } from '../src/features/ledger/service.js';
 import { createOutboxRelay } from '../src/features/outbox/relay.js';
@@ -42,7 +43,7 @@ async function readAll(log: EventLog, expected: number): Promise<IncomingMessage
   const enough = new Promise<void>((resolve) => (done = resolve));
   const consumer = await log.subscribe({
     groupId: `check-${Date.now()}`,
-    topics: [topics.transactionsRaw, topics.walletEvents],
+    topics: [...walletEventTopics],
     from: 'earliest',
     handler: async (batch) => {
       received.push(...batch.messages);
@@ -65,8 +66,7 @@ for (const kind of ['sqlite', 'mariadb'] as TestDbKind[]) {
         t.teardown(() => db.close());
         const eventLog = createEmbeddedEventLog({ path: ':memory:', pollIntervalMs: 10 });
         t.teardown(() => eventLog.close());
-        for (const topic of [topics.transactionsRaw, topics.walletEvents])
-          await eventLog.createTopic(topic, { partitions: 3 });
+        for (const topic of walletEventTopics) await eventLog.createTopic(topic, { partitions: 3 });
         const uow = createSqlUnitOfWork(db.knex);
         const alice = await makeUser(uow);
         const bob = await makeUser(uow);
@@ -138,7 +138,7 @@ for (const kind of ['sqlite', 'mariadb'] as TestDbKind[]) {
         t.deepEqual([...seen].sort(), outbox.map((o) => o.event_id).sort());
         t.is(deduped.length, outbox.length);
         // Per user (message key) and topic, the deduped events arrive in commit order.
-        for (const topic of [topics.transactionsRaw, topics.walletEvents]) {
+        for (const topic of walletEventTopics) {
           for (const key of [alice.id, bob.id]) {
             const expectedOrder = (await db
               .knex('outbox')

@@ -51,7 +51,8 @@ const topicParties: Record<TopicName, { producers: string; consumers: string }> 
   'ref.category-rules': { producers: 'analytics-api', consumers: 'stream-jobs (enricher)' },
   'ref.wallets': {
     producers: 'wallet-api',
-    consumers: 'stream-jobs (enricher, low-balance alerts)',
+    consumers:
+      'stream-jobs (enricher, low-balance alerts), analytics-api (shared-wallet read scope), ingest-api (write permission)',
   },
 };
 

@@ -321,6 +321,20 @@ const walletsSnapshot: TopicEvent<typeof topics.refWallets> = {
         currency: 'USD',
         status: 'active',
         allowNegative: true,
+        members: [
+          { userId: 'user_9Lk3', role: 'editor' },
+          { userId: 'user_4Rt8', role: 'viewer' },
+        ],
+      },
+    ],
+    shared: [
+      {
+        walletId: 'wal_household',
+        ownerId: 'user_2Bn5',
+        role: 'editor',
+        name: 'Household',
+        currency: 'EUR',
+        status: 'active',
       },
     ],
   },

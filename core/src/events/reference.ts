@@ -183,10 +183,52 @@ export const walletRefSchema = z.object({
 });
 export type WalletRef = z.infer<typeof walletRefSchema>;
 
-/** ref.wallets, type `wallets.snapshot`, version 1. */
+/** Most members (besides the owner) one wallet may have. */
+export const walletMembersPerWalletMax = 50;
+/** Most wallets of other users one user may be a member of. */
+export const sharedWalletsPerUserMax = 100;
+
+/** A role a user holds on another user's wallet (the owner's own role is implied). */
+export const sharedWalletRoleSchema = z.enum(['editor', 'viewer']);
+export type SharedWalletRole = z.infer<typeof sharedWalletRoleSchema>;
+
+/** A member of an owned wallet: an `editor` may move money, a `viewer` may only read. */
+export const walletMemberRefSchema = z.object({
+  userId: idSchema,
+  role: sharedWalletRoleSchema,
+});
+export type WalletMemberRef = z.infer<typeof walletMemberRefSchema>;
+
+/** One wallet the snapshot's user owns, with the other users it is shared with. */
+export const ownedWalletRefSchema = walletRefSchema.extend({
+  /** Members besides the owner; absent (as in snapshots before members were published) means none. */
+  members: z.array(walletMemberRefSchema).max(walletMembersPerWalletMax).optional(),
+});
+export type OwnedWalletRef = z.infer<typeof ownedWalletRefSchema>;
+
+/** A wallet of another user that the snapshot's user is a member of. */
+export const sharedWalletRefSchema = z.object({
+  walletId: idSchema,
+  ownerId: idSchema,
+  role: sharedWalletRoleSchema,
+  name: z.string().min(1).max(labelLengthMax),
+  currency: currencyCodeSchema,
+  status: walletStatusSchema,
+});
+export type SharedWalletRef = z.infer<typeof sharedWalletRefSchema>;
+
+/**
+ * ref.wallets, type `wallets.snapshot`, version 1: every wallet the user owns (archived ones as
+ * `closed`) with its members, and every wallet of another user shared with them. A change to a
+ * shared wallet or its members publishes the next snapshot of the owner and of every member it
+ * concerns, so each user's latest snapshot alone answers "which wallets may this user read
+ * (any role) or write (owner, editor)".
+ */
 export const walletsSnapshotV1Schema = z.object({
   userId: idSchema,
   revision: z.int().min(0),
-  wallets: z.array(walletRefSchema).max(walletsPerUserMax),
+  wallets: z.array(ownedWalletRefSchema).max(walletsPerUserMax),
+  /** Wallets of other users shared with this user; absent in older snapshots, read as none. */
+  shared: z.array(sharedWalletRefSchema).max(sharedWalletsPerUserMax).default([]),
 });
 export type WalletsSnapshotV1 = z.infer<typeof walletsSnapshotV1Schema>;

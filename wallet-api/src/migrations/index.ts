@@ -9,6 +9,7 @@ import * as initial from './0001-initial.js';
 import * as rateLimits from './0002-rate-limits.js';
 import * as userSettings from './0003-user-settings.js';
 import * as leases from './0004-leases.js';
+import * as walletsRevision from './0005-wallets-revision.js';
 
 export const walletMigrations: MigrationSet = {
   scope: 'wallet-api',
@@ -17,6 +18,7 @@ export const walletMigrations: MigrationSet = {
     { name: '0002-rate-limits', up: rateLimits.up, down: rateLimits.down },
     { name: '0003-user-settings', up: userSettings.up, down: userSettings.down },
     { name: '0004-leases', up: leases.up, down: leases.down },
+    { name: '0005-wallets-revision', up: walletsRevision.up, down: walletsRevision.down },
   ],
 };
 

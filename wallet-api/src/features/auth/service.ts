@@ -24,6 +24,7 @@ import { encodeEvent, eventTypes, topics } from '@spendstream/core/events';
 import { eventSource } from '../ledger/events.js';
 import type { OutboxEvent } from '../outbox/store.js';
 import type { Stores, UnitOfWork } from '../../stores.js';
+import { appendWalletsSnapshots } from '../wallets/snapshot.js';
 import type { User, UserSettingsChanges } from '../users/store.js';
 import type { KeyRing } from './keys.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
@@ -227,12 +228,24 @@ export function createAuthService(options: AuthServiceOptions) {
         throw new UnauthorizedError('the password is wrong', { field: 'password' });
       await uow.transaction(async (s) => {
         const at = now();
+        // Everyone who shared a wallet with this user gets a snapshot without it: the members of
+        // the wallets they owned, and the owners of the wallets they were a member of.
+        const concerned = new Set<string>([userId]);
         for (const walletId of await s.wallets.listOwnedIds(userId)) {
           await s.wallets.update(walletId, { archivedAt: at }, at);
-          for (const m of await s.wallets.listMembers(walletId))
+          for (const m of await s.wallets.listMembers(walletId)) {
+            concerned.add(m.userId);
             await s.wallets.removeMember(walletId, m.userId);
+          }
+        }
+        for (const walletId of await s.wallets.listSharedIds(userId)) {
+          const wallet = await s.wallets.findById(walletId);
+          if (wallet) concerned.add(wallet.ownerId);
+          await s.wallets.removeMember(walletId, userId);
         }
         await s.refreshTokens.revokeAllOfUser(userId, at);
+        // The user's own last snapshot (their wallets closed, nothing shared) before the row goes.
+        await appendWalletsSnapshots(s, concerned, at);
         await s.users.delete(userId);
       });
     },

@@ -111,6 +111,15 @@ export function createSqlUserStore(db: Db): UserStore {
         Row | undefined;
       return row ? toUser(row) : undefined;
     },
+    async nextWalletsRevision(userId) {
+      const updated = await db('users')
+        .where('id', userId)
+        .update({ wallets_revision: db.raw('wallets_revision + 1') });
+      if (updated === 0) return undefined;
+      const row = (await db('users').select('wallets_revision').where('id', userId).first()) as
+        { wallets_revision: unknown } | undefined;
+      return row ? toNumber(row.wallets_revision) : undefined;
+    },
     async delete(userId) {
       await db('users').where('id', userId).delete();
     },

@@ -41,5 +41,11 @@ export interface UserStore {
     changes: UserSettingsChanges,
     now: number,
   ): Promise<User | undefined>;
+  /**
+   * Add one to the user's `ref.wallets` snapshot revision and return it (the row stays locked until
+   * commit, so concurrent changes get consecutive revisions in commit order); undefined when there
+   * is no such user.
+   */
+  nextWalletsRevision(userId: string): Promise<number | undefined>;
   delete(userId: string): Promise<void>;
 }

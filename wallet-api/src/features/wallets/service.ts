@@ -1,7 +1,8 @@
 /**
  * Wallets: create, list, get, rename, archive, overdraft limit, and sharing with members in roles
  * (owner, editor, viewer). Every change writes a `wallet.events` outbox event in the same
- * transaction. Only members see a wallet; anyone else gets a 404, never a hint that it exists.
+ * transaction, and so does the next `ref.wallets` snapshot of every user the change concerns (see
+ * `snapshot.ts`). Only members see a wallet; anyone else gets a 404, never a hint that it exists.
  */
 import {
   ConflictError,
@@ -9,8 +10,14 @@ import {
   NotFoundError,
   ValidationError,
 } from '@spendstream/core/errors';
-import { encodeEvent, eventTypes, topics } from '@spendstream/core/events';
-import type { WalletRef } from '@spendstream/core/events';
+import {
+  encodeEvent,
+  eventTypes,
+  sharedWalletsPerUserMax,
+  topics,
+  walletMembersPerWalletMax,
+  walletsPerUserMax,
+} from '@spendstream/core/events';
 import { newId } from '../../ids.js';
 import type { Stores } from '../../stores.js';
 import type { Actor } from '../ledger/service.js';
@@ -18,24 +25,14 @@ import { requireWalletRole } from '../ledger/service.js';
 import { eventSource } from '../ledger/events.js';
 import type { OutboxEvent } from '../outbox/store.js';
 import type { CreateWalletBody, MemberBody, UpdateWalletBody } from './schema.js';
+import { appendWalletsSnapshots, walletRef } from './snapshot.js';
 import type { MemberWallet, Wallet, WalletMember } from './store.js';
 
 /** Wallets per page, default and most. */
 export const walletsPageSizeDefault = 50;
 export const walletsPageSizeMax = 200;
-/** Most members one wallet may have. */
-export const membersPerWalletMax = 50;
-
-function walletRef(wallet: Wallet): WalletRef {
-  return {
-    walletId: wallet.id,
-    name: wallet.name,
-    kind: wallet.type,
-    currency: wallet.currency as WalletRef['currency'],
-    status: wallet.archivedAt === null ? 'active' : 'closed',
-    allowNegative: wallet.overdraftLimit > 0n,
-  };
-}
+/** Most members one wallet may have besides its owner (the snapshot's bound). */
+export const membersPerWalletMax = walletMembersPerWalletMax;
 
 function walletEvent(wallet: Wallet, type: 'opened' | 'updated', now: number): OutboxEvent {
   const at = new Date(now).toISOString();
@@ -77,6 +74,13 @@ export async function createWallet(
   body: CreateWalletBody,
   now = Date.now(),
 ): Promise<MemberWallet> {
+  if ((await stores.wallets.countFor(actor.userId)).owned >= walletsPerUserMax)
+    throw new ConflictError(
+      `a user owns at most ${walletsPerUserMax} wallets (archived ones count)`,
+      {
+        field: 'name',
+      },
+    );
   const wallet: Wallet = {
     id: newId(now),
     ownerId: actor.userId,
@@ -97,6 +101,7 @@ export async function createWallet(
     createdAt: now,
   });
   await stores.outbox.append([walletEvent(wallet, 'opened', now)]);
+  await appendWalletsSnapshots(stores, [actor.userId], now);
   return { ...wallet, role: 'owner' };
 }
 
@@ -146,6 +151,8 @@ export async function updateWallet(
   );
   const updated = await requireWalletRole(stores, actor, walletId, ['owner']);
   await stores.outbox.append([walletEvent(updated, 'updated', now)]);
+  const members = await stores.wallets.listMembers(walletId);
+  await appendWalletsSnapshots(stores, [actor.userId, ...members.map((m) => m.userId)], now);
   return updated;
 }
 
@@ -178,13 +185,31 @@ export async function putMember(
   if (user.id === wallet.ownerId)
     throw new ValidationError('the owner is already a member', { field: 'userId' });
   const members = await stores.wallets.listMembers(walletId);
-  if (!members.some((m) => m.userId === user.id) && members.length >= membersPerWalletMax) {
-    throw new ConflictError(`a wallet has at most ${membersPerWalletMax} members`, {
-      field: 'userId',
-    });
+  const existing = members.find((m) => m.userId === user.id);
+  if (!existing) {
+    // The owner's row is one of `members`.
+    if (members.length - 1 >= membersPerWalletMax)
+      throw new ConflictError(
+        `a wallet has at most ${membersPerWalletMax} members besides its owner`,
+        {
+          field: 'userId',
+        },
+      );
+    if ((await stores.wallets.countFor(user.id)).shared >= sharedWalletsPerUserMax)
+      throw new ConflictError(
+        `a user is a member of at most ${sharedWalletsPerUserMax} wallets of others`,
+        { field: 'userId' },
+      );
   }
-  const member: WalletMember = { walletId, userId: user.id, role: body.role, createdAt: now };
+  const member: WalletMember = {
+    walletId,
+    userId: user.id,
+    role: body.role,
+    createdAt: existing?.createdAt ?? now,
+  };
+  if (existing?.role === body.role) return member;
   await stores.wallets.upsertMember(member);
+  await appendWalletsSnapshots(stores, [wallet.ownerId, user.id], now);
   return member;
 }
 
@@ -194,6 +219,7 @@ export async function removeMember(
   actor: Actor,
   walletId: string,
   userId: string,
+  now = Date.now(),
 ): Promise<void> {
   const wallet = await requireWalletRole(stores, actor, walletId, ['owner', 'editor', 'viewer']);
   if (userId === wallet.ownerId)
@@ -202,4 +228,5 @@ export async function removeMember(
     throw new ForbiddenError('only the owner removes other members', { field: 'userId' });
   if (!(await stores.wallets.removeMember(walletId, userId)))
     throw new NotFoundError('no such member', { field: 'userId' });
+  await appendWalletsSnapshots(stores, [wallet.ownerId, userId], now);
 }

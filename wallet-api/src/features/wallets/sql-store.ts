@@ -206,6 +206,62 @@ export function createSqlWalletStore(db: Db): WalletStore {
         bindings(...values, now, ...updates.map((u) => u.walletId)),
       );
     },
+    async snapshotOf(userId) {
+      const owned = (
+        (await db('wallets as w')
+          .select(walletColumns)
+          .where('w.owner_id', userId)
+          .orderBy('w.id', 'asc')) as WalletRow[]
+      ).map(toWallet);
+      const memberRows = (await db('wallet_members as m')
+        .join('wallets as w', 'w.id', 'm.wallet_id')
+        .select('m.wallet_id', 'm.user_id', 'm.role')
+        .where('w.owner_id', userId)
+        .andWhereNot('m.role', 'owner')
+        .orderBy(['m.wallet_id', 'm.user_id'])) as Array<{
+        wallet_id: string;
+        user_id: string;
+        role: string;
+      }>;
+      const members = new Map<string, Array<{ userId: string; role: MemberRole }>>();
+      for (const r of memberRows) {
+        const list = members.get(r.wallet_id) ?? [];
+        list.push({ userId: r.user_id, role: r.role as MemberRole });
+        members.set(r.wallet_id, list);
+      }
+      const shared = (
+        (await db('wallets as w')
+          .join('wallet_members as m', 'm.wallet_id', 'w.id')
+          .select([...walletColumns, 'm.role'])
+          .where('m.user_id', userId)
+          .andWhereNot('w.owner_id', userId)
+          .orderBy('w.id', 'asc')) as WalletRow[]
+      ).map(toMemberWallet);
+      return {
+        owned: owned.map((w) => ({ ...w, members: members.get(w.id) ?? [] })),
+        shared,
+      };
+    },
+    async countFor(userId) {
+      const owned = (await db('wallets').count({ n: '*' }).where('owner_id', userId).first()) as
+        { n: unknown } | undefined;
+      const shared = (await db('wallet_members as m')
+        .join('wallets as w', 'w.id', 'm.wallet_id')
+        .count({ n: '*' })
+        .where('m.user_id', userId)
+        .andWhereNot('w.owner_id', userId)
+        .first()) as { n: unknown } | undefined;
+      return { owned: toNumber(owned?.n ?? 0), shared: toNumber(shared?.n ?? 0) };
+    },
+    async listSharedIds(userId) {
+      const rows = (await db('wallet_members as m')
+        .join('wallets as w', 'w.id', 'm.wallet_id')
+        .select('m.wallet_id')
+        .where('m.user_id', userId)
+        .andWhereNot('w.owner_id', userId)
+        .orderBy('m.wallet_id')) as Array<{ wallet_id: string }>;
+      return rows.map((r) => r.wallet_id);
+    },
     async listOwnedIds(userId) {
       const rows = (await db('wallets').select('id').where('owner_id', userId)) as Array<{
         id: string;

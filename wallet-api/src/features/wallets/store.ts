@@ -65,6 +65,18 @@ export interface WalletStore {
   upsertMember(member: WalletMember): Promise<void>;
   removeMember(walletId: string, userId: string): Promise<boolean>;
   listMembers(walletId: string): Promise<WalletMember[]>;
+  /**
+   * What a user's `wallets.snapshot` holds: every wallet they own with its other members (not the
+   * owner), and every wallet of another user they are a member of, with their role; by wallet id.
+   */
+  snapshotOf(userId: string): Promise<{
+    owned: Array<Wallet & { members: Array<{ userId: string; role: MemberRole }> }>;
+    shared: MemberWallet[];
+  }>;
+  /** How many wallets a user owns (archived ones too) and how many others' wallets they share. */
+  countFor(userId: string): Promise<{ owned: number; shared: number }>;
+  /** Ids of the wallets of other users that `userId` is a member of (for account deletion). */
+  listSharedIds(userId: string): Promise<string[]>;
   /** Ids of every wallet a user owns (for account deletion). */
   listOwnedIds(userId: string): Promise<string[]>;
   /**
