@@ -40,6 +40,9 @@ export const kafkaSessionTimeoutMsDefault = 10_000;
 export const kafkaRequestTimeoutMs = 30_000;
 /** Longest a fetch waits on the broker for new data before returning empty. */
 export const kafkaFetchMaxWaitMs = 100;
+/** A consumer whose close failed (broker down) is closed again this often, for at most the max. */
+export const kafkaCloseRetryDelayMs = 1_000;
+export const kafkaCloseRetryMsMax = 300_000;
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -327,8 +330,18 @@ class PlatformaticConsumer implements Consumer {
    * Commits past `last`. A failed commit (typically the group rebalancing under us) is not fatal:
    * the handler already succeeded, so the worst outcome is that these messages are handed out
    * again, which at-least-once allows; stopping the member would only cause another rebalance.
+   *
+   * Once the member has died (its stream failed: `finish` ran), nothing is committed through it:
+   * the client answers a refused commit by joining the group again, and a client whose close
+   * failed (the broker was down) would come back as a member subscribed to nothing. Elected
+   * leader, it hands every member, the new one included, an empty assignment, and the group
+   * starves for good. The uncommitted batch is handed out again to the next member.
    */
   private async commit(last: Message<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    if (this.finishing) {
+      this.commitsSkipped += 1;
+      return;
+    }
     try {
       await last.commit();
     } catch (error) {
@@ -339,6 +352,8 @@ class PlatformaticConsumer implements Consumer {
 
   /** Commits that failed since start, and the last such error: for logs and metrics. */
   commitFailures = 0;
+  /** Batches finished after the member died, left uncommitted on purpose (see `commit`). */
+  commitsSkipped = 0;
   lastCommitError: unknown;
 
   /** Resolves at the stream's next 'readable' (or close, or `close()`). */
@@ -404,7 +419,26 @@ function unavailable(what: string, error: unknown): Error {
 
 /** Closes a consumer even while a fetch is pending; errors on the way out change nothing. */
 function forceClose(client: KafkaConsumer): Promise<void> {
-  return new Promise((resolveClose) => client.close(true, () => resolveClose()));
+  return new Promise((resolveClose) =>
+    client.close(true, (error) => {
+      // The close failed (the broker is gone: leaving the group needs it), and the client stays
+      // open with its membership. Keep closing it in the background until the broker answers, so
+      // the group drops the dead member at once instead of after its session timeout.
+      if (error) void closeLater(client, Date.now() + kafkaCloseRetryMsMax);
+      resolveClose();
+    }),
+  );
+}
+
+/** Retries closing a client whose close failed, every kafkaCloseRetryDelayMs, until `deadline`. */
+async function closeLater(client: KafkaConsumer, deadline: number): Promise<void> {
+  while (Date.now() < deadline && !client.closed) {
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, kafkaCloseRetryDelayMs).unref());
+    const closed = await new Promise<boolean>((resolveClose) =>
+      client.close(true, (error) => resolveClose(!error)),
+    );
+    if (closed) return;
+  }
 }
 
 type ProduceRecord = Parameters<Producer['send']>[0]['messages'][number];
