@@ -12,6 +12,11 @@ import type { AnalyticsStore } from './query/analytics-store.js';
 import type { UserSettingsStore } from './domain/user-settings.js';
 import type { EventPublisher } from './domain/event-publisher.js';
 import { createDefaultCategoryCatalog, type CategoryCatalog } from './domain/categories.js';
+import {
+  createMemoryCustomCategoryStore,
+  type CustomCategoryStore,
+} from './features/categories/custom-categories.js';
+import { createCategoryRouter } from './features/categories/routes.js';
 import type { FeatureDeps } from './http/deps.js';
 import { createSqlBudgetStore } from './features/budgets/budget-store.js';
 import type { AlertStore } from './features/alerts/alert-store.js';
@@ -50,6 +55,8 @@ export interface AnalyticsAppDeps {
   /** Fed by the projector; the live transaction stream reads it (a fresh, silent one if omitted). */
   transactionFeed?: TransactionFeed;
   categories?: CategoryCatalog;
+  /** Each user's custom categories (an empty in-memory store when omitted). */
+  customCategories?: CustomCategoryStore;
   /** The current instant; tests pin it. */
   clock?: () => Date;
   /** Metrics registry; a fresh one when omitted. */
@@ -65,6 +72,7 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
     store: deps.store,
     settings: deps.settings,
     categories: deps.categories ?? createDefaultCategoryCatalog(),
+    customCategories: deps.customCategories ?? createMemoryCustomCategoryStore(),
     verifier: deps.verifier,
     budgets: createSqlBudgetStore(deps.sql),
     alerts: deps.alerts,
@@ -84,6 +92,7 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
       createTimeSeriesRouter(features),
       createComparisonRouter(features),
       createCashFlowRouter(features),
+      createCategoryRouter(features),
       // Before the search router, so /v1/transactions/export and /stream are not taken for ids.
       createExportRouter(features, exponentOf),
       createLiveRouter(features),

@@ -14,6 +14,7 @@ import { breakdownQuery, topMerchantsQuery } from './features/breakdowns/routes.
 import { timeSeriesQuery } from './features/time-series/routes.js';
 import { comparisonQuery } from './features/comparisons/routes.js';
 import { cashFlowQuery } from './features/cash-flow/routes.js';
+import { categoriesQuery } from './features/categories/routes.js';
 import { annotateBody, lookupQuery, recategorizeBody } from './features/search/routes.js';
 import { transactionStreamQuery } from './features/live/routes.js';
 import { searchQuerySchema } from './features/search/search-params.js';
@@ -125,6 +126,15 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       },
       '/v1/analytics/cash-flow': {
         get: get('Income, spend, net, daily average and projection', 'analytics', cashFlowQuery),
+      },
+      '/v1/categories': {
+        get: get(
+          'The category tree: every built-in category (`id`, `name`, `parentId` null for a ' +
+            'top-level one, `custom: false`), each top-level one followed by its subcategories, ' +
+            'then the user\u2019s custom categories from ref.category-rules (`custom: true`)',
+          'analytics',
+          categoriesQuery,
+        ),
       },
       '/v1/transactions': {
         get: get(

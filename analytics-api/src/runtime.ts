@@ -25,6 +25,10 @@ import type { AnalyticsStore } from './query/analytics-store.js';
 import { createEventLogPublisher } from './domain/event-publisher.js';
 import { createMemoryUserSettingsStore } from './domain/user-settings.js';
 import { startUserSettingsConsumer } from './domain/user-settings-consumer.js';
+import {
+  createMemoryCustomCategoryStore,
+  startCustomCategoryConsumer,
+} from './features/categories/custom-categories.js';
 import { createSqlAlertStore } from './features/alerts/alert-store.js';
 import { createAlertHub } from './features/alerts/alert-hub.js';
 import { startAlertConsumer } from './features/alerts/alert-consumer.js';
@@ -86,6 +90,7 @@ async function openRemote(config: AnalyticsConfig): Promise<RemoteBackends | nul
 export const analyticsTopics = [
   topics.alerts,
   topics.refUserSettings,
+  topics.refCategoryRules,
   topics.refBudgets,
   topics.transactionsCorrections,
   topics.deadLetter,
@@ -118,11 +123,13 @@ export async function openAnalyticsRuntime(
     timeZone: config.ANALYTICS_DEFAULT_TIME_ZONE,
     homeCurrency: config.ANALYTICS_DEFAULT_CURRENCY,
   });
+  const customCategories = createMemoryCustomCategoryStore();
   const alerts = createSqlAlertStore(sql);
   const alertHub = await createAlertHub(alerts);
   const consumers: Consumer[] = [
     await startAlertConsumer({ log: eventLog, alerts, hub: alertHub, publisher }),
     await startUserSettingsConsumer(eventLog, settings),
+    await startCustomCategoryConsumer(eventLog, customCategories),
   ];
   // analytics-api projects its own read model from transactions.enriched on either backend.
   const transactionFeed = createTransactionFeed();
@@ -140,7 +147,18 @@ export async function openAnalyticsRuntime(
     jwks: { url: config.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', config.AUTH_ISSUER) },
   });
   return {
-    deps: { log, sql, store, settings, verifier, publisher, alerts, alertHub, transactionFeed },
+    deps: {
+      log,
+      sql,
+      store,
+      settings,
+      customCategories,
+      verifier,
+      publisher,
+      alerts,
+      alertHub,
+      transactionFeed,
+    },
     async close() {
       alertHub.close();
       for (const consumer of consumers) await consumer.close();

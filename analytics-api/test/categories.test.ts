@@ -36,9 +36,9 @@ test.after.always(async () => {
 test("the catalog is stream-jobs' category tree, and every id is a valid core category id", (t) => {
   const catalog = createDefaultCategoryCatalog();
   const ours = new Map<string, string | undefined>();
-  for (const [top, children] of builtInCategoryTree) {
+  for (const [top, , children] of builtInCategoryTree) {
     ours.set(top, undefined);
-    for (const child of children) ours.set(child, top);
+    for (const [child] of children) ours.set(child, top);
   }
   const theirs = new Map([...builtInCategories.values()].map((c) => [c.id, c.parentId]));
   t.deepEqual([...ours].sort(), [...theirs].sort());

@@ -6,6 +6,7 @@ import type { TokenVerifier } from '@spendstream/core/auth';
 import type { AnalyticsStore } from '../query/analytics-store.js';
 import type { UserSettingsStore } from '../domain/user-settings.js';
 import type { CategoryCatalog } from '../domain/categories.js';
+import type { CustomCategoryStore } from '../features/categories/custom-categories.js';
 import type { EventPublisher } from '../domain/event-publisher.js';
 import type { BudgetStore } from '../features/budgets/budget-store.js';
 import type { AlertStore } from '../features/alerts/alert-store.js';
@@ -17,6 +18,8 @@ export interface FeatureDeps {
   store: AnalyticsStore;
   settings: UserSettingsStore;
   categories: CategoryCatalog;
+  /** Each user's custom categories (from ref.category-rules). */
+  customCategories: CustomCategoryStore;
   verifier: TokenVerifier;
   budgets: BudgetStore;
   alerts: AlertStore;

@@ -19,6 +19,7 @@ import {
 import { createSqlAlertStore, type AlertStore } from '../../src/features/alerts/alert-store.js';
 import { createAlertHub, type AlertHub } from '../../src/features/alerts/alert-hub.js';
 import { testUsers } from './factories.js';
+import type { CustomCategoryStore } from '../../src/features/categories/custom-categories.js';
 import {
   createTransactionFeed,
   type TransactionFeed,
@@ -47,6 +48,7 @@ export async function startTestApp(
     store?: AnalyticsStore;
     /** Where published events go besides the in-memory list (the real event log). */
     publishTo?: EventPublisher;
+    customCategories?: CustomCategoryStore;
   } = {},
 ): Promise<TestApp> {
   const sql = options.sql ?? createSql({}, { sqliteFilename: ':memory:' });
@@ -84,6 +86,7 @@ export async function startTestApp(
     alerts,
     alertHub,
     transactionFeed,
+    customCategories: options.customCategories,
     clock: now ? () => new Date(now) : undefined,
   });
   const server = createServiceServer(app);
