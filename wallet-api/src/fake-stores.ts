@@ -424,6 +424,11 @@ function storesOn(state: () => State): Stores {
         const w = s().rateWindows.get(bucket);
         return w !== undefined && w.windowEndsAt > now ? { ...w } : undefined;
       },
+      async unhit(bucket, now) {
+        const w = s().rateWindows.get(bucket);
+        if (w !== undefined && w.windowEndsAt > now && w.hits > 0)
+          s().rateWindows.set(bucket, { ...w, hits: w.hits - 1 });
+      },
       async remove(bucket) {
         s().rateWindows.delete(bucket);
       },

@@ -5,7 +5,7 @@
  * change (revokes every session), account deletion; and machine clients with client credentials,
  * whose tokens name the users who granted them access.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   accessTokenTtlSecondsDefault,
   signAccessToken,
@@ -208,11 +208,12 @@ export function createAuthService(options: AuthServiceOptions) {
     ): Promise<void> {
       const user = await uow.read.users.findSecretById(userId);
       if (!user) throw new UnauthorizedError('the account no longer exists');
-      await perAccount.check(user.email);
-      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-        await perAccount.hit(user.email);
+      // As at login: the attempt counts (atomically) before the password is checked, so concurrent
+      // guesses through a stolen access token cannot slip past the limit; success clears it.
+      await perAccount.consume(user.email);
+      if (!(await verifyPassword(currentPassword, user.passwordHash)))
         throw new UnauthorizedError('the current password is wrong', { field: 'currentPassword' });
-      }
+      await perAccount.reset(user.email);
       const hash = await hashPassword(newPassword);
       await uow.transaction(async (s) => {
         await s.users.setPasswordHash(userId, hash, now());
@@ -338,14 +339,16 @@ export function createAuthService(options: AuthServiceOptions) {
       body: z.infer<typeof clientTokenBodySchema>,
       address: string,
     ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
-      await perAddress.check(address);
+      // The attempt counts (atomically) before the secret is checked, so of many concurrent guesses
+      // from one address at most the limit are checked; a valid secret takes its count back, so
+      // only failures add up and a busy client is never throttled by its own successes.
+      await perAddress.consume(address);
       const client = await uow.read.clients.findById(body.client_id);
       const expected = Buffer.from(client?.secretHash ?? sha256('decoy'), 'hex');
       const actual = Buffer.from(sha256(body.client_secret), 'hex');
-      if (!client || client.disabledAt !== null || !expected.equals(actual)) {
-        await perAddress.hit(address);
+      if (!client || client.disabledAt !== null || !timingSafeEqual(expected, actual))
         throw invalidClient();
-      }
+      await perAddress.release(address);
       const asked =
         body.scope === undefined ? client.scopes : body.scope.split(' ').filter(Boolean);
       const extra = asked.filter((s) => !client.scopes.includes(s));

@@ -16,10 +16,11 @@ export interface RateLimiter {
    * beyond the limit. Atomic across instances: of N concurrent attempts at most `limit` pass.
    */
   consume(subject: string, now?: number): Promise<void>;
-  /** Throw RateLimitedError when `subject` has used up its window; counts nothing. */
-  check(subject: string, now?: number): Promise<void>;
-  /** Count one event (a failure) against `subject`. */
-  hit(subject: string, now?: number): Promise<void>;
+  /**
+   * Take back the attempt `consume` counted, for limits on failures only: consume before the check
+   * (so at most `limit` concurrent attempts are checked at all), release when it succeeded.
+   */
+  release(subject: string, now?: number): Promise<void>;
   /** Forget `subject`'s window (after a successful login). */
   reset(subject: string): Promise<void>;
 }
@@ -50,12 +51,8 @@ export function createRateLimiter(options: {
       );
       if (window.hits > options.limit) refuse(window.windowEndsAt, now);
     },
-    async check(subject, now = Date.now()) {
-      const window = await uow.read.rateLimits.get(bucket(subject), now);
-      if (window !== undefined && window.hits >= options.limit) refuse(window.windowEndsAt, now);
-    },
-    async hit(subject, now = Date.now()) {
-      await uow.transaction((s) => s.rateLimits.hit(bucket(subject), now, options.windowMs));
+    async release(subject, now = Date.now()) {
+      await uow.transaction((s) => s.rateLimits.unhit(bucket(subject), now));
     },
     async reset(subject) {
       await uow.transaction((s) => s.rateLimits.remove(bucket(subject)));

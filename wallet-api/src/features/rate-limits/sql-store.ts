@@ -36,6 +36,13 @@ export function createSqlRateLimitStore(db: Db): RateLimitStore {
       const window = await read(bucket);
       return window !== undefined && window.windowEndsAt > now ? window : undefined;
     },
+    async unhit(bucket, now) {
+      await db('rate_limits')
+        .where({ bucket })
+        .andWhere('window_ends_at', '>', now)
+        .andWhere('hits', '>', 0)
+        .update({ hits: db.raw('hits - 1') });
+    },
     async remove(bucket) {
       await db('rate_limits').where({ bucket }).delete();
     },

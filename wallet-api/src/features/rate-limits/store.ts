@@ -16,6 +16,8 @@ export interface RateLimitStore {
   hit(bucket: string, now: number, windowMs: number): Promise<RateWindow>;
   /** The bucket's live window, if any (an ended one reads as none). */
   get(bucket: string, now: number): Promise<RateWindow | undefined>;
+  /** Take back one hit of the live window (an attempt that turned out not to count). */
+  unhit(bucket: string, now: number): Promise<void>;
   remove(bucket: string): Promise<void>;
   /** Delete windows that ended before `now`, at most `limit`; returns how many went. */
   purgeEnded(now: number, limit: number): Promise<number>;
