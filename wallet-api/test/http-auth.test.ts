@@ -420,3 +420,36 @@ test('no response ever contains a password hash', async (t) => {
     t.false(/password_?hash/i.test(body));
   }
 });
+
+test('an unknown email costs the same scrypt work as a wrong password, so timing tells them apart no more than the answer', async (t) => {
+  const h = await startHarness(t);
+  const alice = await h.signUp();
+  const timed = async (email: string, i: number) => {
+    const started = process.hrtime.bigint();
+    const response = await h.call('POST', '/v1/auth/login', {
+      headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      body: { email, password: `wrong-password-${i}` },
+    });
+    t.is(response.status, 401);
+    return { ms: Number(process.hrtime.bigint() - started) / 1e6, body: response.json };
+  };
+  const wrong: number[] = [];
+  const unknown: number[] = [];
+  const bodies = new Set<string>();
+  // Interleaved, so load from others hits both alike; fewer than the per-account limit.
+  for (let i = 0; i < 4; i += 1) {
+    const w = await timed(alice.email, 2 * i);
+    const u = await timed(`nobody-${i}@example.test`, 2 * i + 1);
+    wrong.push(w.ms);
+    unknown.push(u.ms);
+    bodies.add(JSON.stringify({ ...w.body, requestId: undefined }));
+    bodies.add(JSON.stringify({ ...u.body, requestId: undefined }));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  t.log(
+    `median ms: wrong password ${median(wrong).toFixed(1)}, unknown email ${median(unknown).toFixed(1)}`,
+  );
+  // Skipping scrypt for an unknown email would make it an order of magnitude faster.
+  t.true(median(unknown) > 0.4 * median(wrong), 'an unknown email also pays for scrypt');
+  t.is(bodies.size, 1, 'one answer for both');
+});
