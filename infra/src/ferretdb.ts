@@ -39,7 +39,8 @@ const stateFolder = join(home, 'state');
 const logsDir = join(home, 'logs');
 const logFile = join(logsDir, 'ferretdb.log');
 const pidFile = join(home, 'ferretdb.pid');
-const binary = join(binDir, 'ferretdb');
+/** The binary infra:up builds; private instances (private-servers.ts) run it too. */
+export const ferretDbBinary = join(binDir, 'ferretdb');
 /** The version the binary in .infra/bin was built from (the binary itself reports "unknown"). */
 const versionFile = join(binDir, 'ferretdb.version');
 
@@ -53,13 +54,32 @@ function chmodTreeWritable(dir: string): void {
   }
 }
 
+/** FerretDB's arguments: the SQLite handler on `dataDir`, loopback on `port`. */
+export function ferretDbArgs(options: {
+  dataDir: string;
+  stateDir: string;
+  port: number;
+}): string[] {
+  return [
+    '--handler=sqlite',
+    // A folder (trailing slash): one SQLite file per database inside it.
+    `--sqlite-url=file:${options.dataDir}/`,
+    `--listen-addr=127.0.0.1:${options.port}`,
+    `--state-dir=${options.stateDir}`,
+    '--telemetry=disable',
+    '--debug-addr=-',
+    // warn would log every driver's endSessions (unsupported in v1) with a full message dump.
+    '--log-level=error',
+  ];
+}
+
 export const ferretdb: InfraServer = {
   name: 'ferretdb',
 
   async install() {
     mkdirSync(logsDir, { recursive: true });
     if (
-      existsSync(binary) &&
+      existsSync(ferretDbBinary) &&
       existsSync(versionFile) &&
       readFileSync(versionFile, 'utf8').trim() === ferretDbVersion
     ) {
@@ -109,14 +129,14 @@ export const ferretdb: InfraServer = {
     cpSync(moduleDir, sourceDir, { recursive: true });
     chmodTreeWritable(sourceDir);
     writeFileSync(join(sourceDir, 'build', 'version', 'version.txt'), `${ferretDbVersion}\n`);
-    await runLogged('go', ['build', '-v', '-trimpath', '-o', binary, './cmd/ferretdb'], {
+    await runLogged('go', ['build', '-v', '-trimpath', '-o', ferretDbBinary, './cmd/ferretdb'], {
       cwd: sourceDir,
       logFile: buildLog,
       env: goEnv,
       onLine,
     });
     writeFileSync(versionFile, `${ferretDbVersion}\n`);
-    bar.done(`built ${binary}`);
+    bar.done(`built ${ferretDbBinary}`);
   },
 
   async start(config) {
@@ -130,18 +150,8 @@ export const ferretdb: InfraServer = {
     mkdirSync(stateFolder, { recursive: true });
     console.log(`ferretdb: starting on 127.0.0.1:${config.ferretDbPort} (log: ${logFile})`);
     const pid = startDetached(
-      binary,
-      [
-        '--handler=sqlite',
-        // A folder (trailing slash): one SQLite file per database inside it.
-        `--sqlite-url=file:${dataDir}/`,
-        `--listen-addr=127.0.0.1:${config.ferretDbPort}`,
-        `--state-dir=${stateFolder}`,
-        '--telemetry=disable',
-        '--debug-addr=-',
-        // warn would log every driver's endSessions (unsupported in v1) with a full message dump.
-        '--log-level=error',
-      ],
+      ferretDbBinary,
+      ferretDbArgs({ dataDir, stateDir: stateFolder, port: config.ferretDbPort }),
       { cwd: home, logFile, pidFile },
     );
     await waitUntil('ferretdb', () => mongoAnswers(config.ferretDbPort), {

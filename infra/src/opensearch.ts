@@ -24,12 +24,14 @@ export const openSearchVersion = '2.19.6';
 const log4jVersion = '2.25.4';
 const startTimeoutMs = 120_000;
 const stopTimeoutMs = 30_000;
-const launcherClass = 'OpenSearchLauncher';
+/** The launcher's main class (also the marker of its process in /proc). */
+export const launcherClass = 'OpenSearchLauncher';
 const clusterName = 'spendstream-infra';
 
 const home = join(stateDir, 'opensearch');
-const libDir = join(home, 'lib');
-const classesDir = join(home, 'classes');
+/** The server's jars and the compiled launcher: reused by private nodes (private-servers.ts). */
+export const libDir = join(home, 'lib');
+export const classesDir = join(home, 'classes');
 const configDir = join(home, 'config');
 const dataDir = join(home, 'data');
 const logsDir = join(home, 'logs');
@@ -39,7 +41,7 @@ const serverLog = join(logsDir, `${clusterName}.log`);
 const launcherSource = join(infraSourceDir, 'opensearch', `${launcherClass}.java`);
 const launcherCompiled = join(classesDir, `${launcherClass}.class`);
 
-const log4jProperties = `# Written by infra/src/opensearch.ts: the node's log, rotated, under .infra/opensearch/logs.
+export const log4jProperties = `# Written by infra/src/opensearch.ts: the node's log, rotated, under .infra/opensearch/logs.
 status = error
 appender.rolling.type = RollingFile
 appender.rolling.name = rolling
@@ -66,6 +68,34 @@ async function healthy(config: InfraConfig): Promise<boolean> {
   const health = (await getJson(`${baseUrl(config)}/_cluster/health`)) as
     { status?: string } | undefined;
   return health?.status === 'green' || health?.status === 'yellow';
+}
+
+/** The java command line of one node: heap, JVM flags, the launcher, its config folder, settings. */
+export function openSearchJavaArgs(options: {
+  heap: string;
+  home: string;
+  configDir: string;
+  settings: Record<string, string>;
+}): string[] {
+  return [
+    `-Xms${options.heap}`,
+    `-Xmx${options.heap}`,
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    '-Dfile.encoding=UTF-8',
+    '-Dlog4j2.formatMsgNoLookups=true',
+    '-Dlog4j.shutdownHookEnabled=false',
+    '-Dlog4j2.disable.jmx=true',
+    '-Dopensearch.set.netty.runtime.available.processors=false',
+    '-Dio.netty.noUnsafe=true',
+    '-Dio.netty.recycler.maxCapacityPerThread=0',
+    `-Djava.io.tmpdir=${join(options.home, 'tmp')}`,
+    '-cp',
+    `${classesDir}:${libDir}/*`,
+    launcherClass,
+    options.configDir,
+    ...Object.entries(options.settings).map(([key, value]) => `${key}=${value}`),
+  ];
 }
 
 export const opensearch: InfraServer = {
@@ -136,25 +166,7 @@ export const opensearch: InfraServer = {
     };
     const pid = startDetached(
       'java',
-      [
-        `-Xms${config.openSearchHeap}`,
-        `-Xmx${config.openSearchHeap}`,
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        '-Dfile.encoding=UTF-8',
-        '-Dlog4j2.formatMsgNoLookups=true',
-        '-Dlog4j.shutdownHookEnabled=false',
-        '-Dlog4j2.disable.jmx=true',
-        '-Dopensearch.set.netty.runtime.available.processors=false',
-        '-Dio.netty.noUnsafe=true',
-        '-Dio.netty.recycler.maxCapacityPerThread=0',
-        `-Djava.io.tmpdir=${join(home, 'tmp')}`,
-        '-cp',
-        `${classesDir}:${libDir}/*`,
-        launcherClass,
-        configDir,
-        ...Object.entries(settings).map(([key, value]) => `${key}=${value}`),
-      ],
+      openSearchJavaArgs({ heap: config.openSearchHeap, home, configDir, settings }),
       { cwd: home, logFile: stdoutLog, pidFile },
     );
     await waitUntil('opensearch', () => healthy(config), {

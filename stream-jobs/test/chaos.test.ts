@@ -1,6 +1,7 @@
 /**
  * The chaos suite, against the real servers (Kafka, FerretDB, OpenSearch): each scenario ends with
- * `reconcile` clean. Servers are frozen (SIGSTOP) and always thawed (SIGCONT) inside the test.
+ * `reconcile` clean. The scenarios that stop a server (the broker restart, FerretDB and OpenSearch
+ * outages) start private servers and run alone: `test/serial/`.
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,6 @@ import { spawnTsx } from '@spendstream/core/http/test-process';
 import { eventually } from '../src/features/pipeline/test-harness.js';
 import {
   assertReconcileClean,
-  freezeServer,
   realSetup,
   sendCorrections,
   sendWorkload,
@@ -73,40 +73,6 @@ test.serial('two workers and a rebalance as one joins and the other leaves', asy
   t.true(await waitForFinals(setup, load));
   await assertReconcileClean(t, setup);
 });
-
-test.serial(
-  'FerretDB stopped for 10 s: the jobs hold their batch and resume without loss',
-  async (t) => {
-    t.timeout(scenarioTimeoutMs);
-    const setup = await realSetup(t, 'chaos_ferret');
-    const load = workload(60, 3, 2);
-    await setup.start();
-    await sendWorkload(setup, load, 0, 40);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const freezing = freezeServer('ferretdb', 10_000);
-    await sendWorkload(setup, load, 40);
-    await freezing;
-    t.true(await waitForFinals(setup, load));
-    await assertReconcileClean(t, setup);
-  },
-);
-
-test.serial(
-  'OpenSearch stopped for 30 s: indexing retries with back-pressure and catches up',
-  async (t) => {
-    t.timeout(scenarioTimeoutMs);
-    const setup = await realSetup(t, 'chaos_search');
-    const load = workload(60, 4, 2);
-    await setup.start();
-    await sendWorkload(setup, load, 0, 40);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const freezing = freezeServer('opensearch', 30_000);
-    await sendWorkload(setup, load, 40);
-    await freezing;
-    t.true(await waitForFinals(setup, load, 300_000));
-    await assertReconcileClean(t, setup);
-  },
-);
 
 test.serial(
   'kill -9 of a worker mid-batch: a new worker finishes the uncommitted work exactly',

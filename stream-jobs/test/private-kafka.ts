@@ -13,11 +13,11 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createEventLog } from '@spendstream/core/event-log';
 import { envFilePath } from '@spendstream/core/testing/servers';
+import { freeLoopbackPort } from '../../infra/src/private-servers.js';
 
 /** The private broker's heap: small, it holds a few test topics. */
 export const privateKafkaHeap = '384m';
@@ -25,21 +25,6 @@ export const privateKafkaHeap = '384m';
 export const privateKafkaStartTimeoutMs = 120_000;
 
 const libDir = join(dirname(envFilePath), 'kafka', 'lib');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** A child killed by a signal has `exitCode` null: `signalCode` tells it is gone too. */
 function alive(child: ChildProcess): boolean {
@@ -62,7 +47,7 @@ export async function createPrivateKafka(name: string): Promise<PrivateKafka> {
   const home = mkdtempSync(join(tmpdir(), `${name}-kafka-`));
   const dataDir = join(home, 'data');
   mkdirSync(dataDir);
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const properties = join(home, 'server.properties');
   writeFileSync(
     properties,

@@ -3,14 +3,12 @@
  * OpenSearch), each test with its own topic prefix, database and index, and a workload with every
  * kind of disorder. Everything here is data the test builds itself.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { createEventLog, type EventLog, type OutgoingMessage } from '@spendstream/core/event-log';
 import { topicNames, topics } from '@spendstream/core/events';
 import type { RawTransactionV1 } from '@spendstream/core/events/transactions';
 import { createLogger, createMemoryLogger } from '@spendstream/core/log';
-import { envFilePath, realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import {
   createMongoDocumentStore,
   dropMongoDatabase,
@@ -49,11 +47,23 @@ export interface RealSetup {
 export async function realSetup(
   t: ExecutionContext,
   name: string,
-  /** A private broker's address instead of the shared one; `logs`: the jobs' warnings on stderr. */
-  options: { kafkaBrokers?: string; logs?: boolean } = {},
+  /**
+   * A private server's address instead of the shared one (a test that stops a server starts its
+   * own); `logs`: the jobs' warnings on stderr.
+   */
+  options: {
+    kafkaBrokers?: string;
+    mongoUrl?: string;
+    openSearchUrl?: string;
+    logs?: boolean;
+  } = {},
 ): Promise<RealSetup> {
   const shared = realServers(['KAFKA_BROKERS', 'MONGODB_URL', 'OPENSEARCH_URL']);
-  const servers = { ...shared, KAFKA_BROKERS: options.kafkaBrokers ?? shared.KAFKA_BROKERS };
+  const servers = {
+    KAFKA_BROKERS: options.kafkaBrokers ?? shared.KAFKA_BROKERS,
+    MONGODB_URL: options.mongoUrl ?? shared.MONGODB_URL,
+    OPENSEARCH_URL: options.openSearchUrl ?? shared.OPENSEARCH_URL,
+  };
   const prefix = `${uniqueName(name)}_`;
   const dbName = uniqueName(`${name}_db`);
   const indexName = uniqueName(`${name}_ix`);
@@ -280,14 +290,11 @@ export async function assertReconcileClean(t: ExecutionContext, setup: RealSetup
   t.true((report.checks['ingested-transactions-have-documents']?.checked ?? 0) > 0);
 }
 
-/** The pid of a server started by infra:up. */
-export function serverPid(server: 'ferretdb' | 'opensearch' | 'kafka'): number {
-  return Number(readFileSync(join(envFilePath, '..', server, `${server}.pid`), 'utf8').trim());
-}
-
-/** Freezes a server (SIGSTOP) for `ms`, then thaws it (SIGCONT) whatever happens. */
-export async function freezeServer(server: 'ferretdb' | 'opensearch', ms: number): Promise<void> {
-  const pid = serverPid(server);
+/**
+ * Freezes a process (SIGSTOP) for `ms`, then thaws it (SIGCONT) whatever happens. Only ever a
+ * private server's pid: freezing a shared one would stall every other test file running meanwhile.
+ */
+export async function freezeProcess(pid: number, ms: number): Promise<void> {
   process.kill(pid, 'SIGSTOP');
   try {
     await new Promise((resolve) => setTimeout(resolve, ms));

@@ -33,7 +33,7 @@ test('the Kafka broker killed mid-run and restarted: the jobs rejoin, nothing is
   await kafka.start();
   progress(`broker up at ${kafka.brokers}`);
   const setup = await realSetup(t, 'chaos_broker', { kafkaBrokers: kafka.brokers, logs: true });
-  const load = workload(120, 7, 2);
+  const load = workload(60, 7, 2);
   const half = Math.floor(load.messages.length / 2);
   await sendWorkload(setup, load, 0, half);
   progress('first half sent');
