@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createTokenVerifier } from '@spendstream/core/auth';
-import { createEventLog } from '@spendstream/core/event-log';
+import { createEventLog, createKafkaEventLog } from '@spendstream/core/event-log';
 import { startService } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
@@ -40,11 +40,21 @@ const sql = createSql(
   },
 );
 await migrateIngest(sql);
-const eventLog = await createEventLog(
+// BENCH_PRODUCER_LANES and BENCH_SENDS_IN_FLIGHT override the defaults, to compare settings.
+const lanes = process.env.BENCH_PRODUCER_LANES
+  ? Number(process.env.BENCH_PRODUCER_LANES)
+  : undefined;
+const sendsInFlightMax = process.env.BENCH_SENDS_IN_FLIGHT
+  ? Number(process.env.BENCH_SENDS_IN_FLIGHT)
+  : undefined;
+const eventLog =
   logKind === 'kafka'
-    ? { kafkaBrokers: env('KAFKA_BROKERS'), clientId: 'ingest-bench' }
-    : { dataDir: env('DATA_DIR') },
-);
+    ? createKafkaEventLog({
+        brokers: env('KAFKA_BROKERS').split(','),
+        clientId: 'ingest-bench',
+        ...(lanes ? { producerLanes: lanes } : {}),
+      })
+    : await createEventLog({ dataDir: env('DATA_DIR') });
 await eventLog.createTopic(topic, { partitions: 6 });
 const wallets = createMemoryWalletDirectory();
 for (const user of generateUsers({
@@ -74,6 +84,7 @@ const app = createIngestApp({
   topic,
   rateLimit: { itemsPerSecond: 10_000_000, burstItems: 10_000_000 },
   publishTimeoutMs: 30_000,
+  ...(sendsInFlightMax ? { sendsInFlightMax } : {}),
 });
 const server = await startService(app, { port: 0, host: '127.0.0.1' });
 console.log(JSON.stringify({ msg: 'bench-listening', port: Number(new URL(server.url).port) }));

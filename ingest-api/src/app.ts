@@ -53,6 +53,8 @@ export interface IngestAppDeps {
   topic?: string;
   rateLimit?: { itemsPerSecond: number; burstItems: number };
   publishTimeoutMs?: number;
+  /** Sends to the event log in flight at once; 4 on Kafka, 1 on the embedded log by default. */
+  sendsInFlightMax?: number;
   bodyBytesMax?: number;
   /** Metrics registry; a fresh one when omitted. */
   registry?: Registry;
@@ -84,6 +86,7 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     wallets,
     ...(deps.topic ? { topic: deps.topic } : {}),
     ...(deps.publishTimeoutMs ? { publishTimeoutMs: deps.publishTimeoutMs } : {}),
+    ...(deps.sendsInFlightMax ? { sendsInFlightMax: deps.sendsInFlightMax } : {}),
   });
   const rateLimiter = createRateLimiter(
     deps.rateLimit ?? { itemsPerSecond: 50_000, burstItems: 100_000 },

@@ -40,6 +40,13 @@ export const kafkaSessionTimeoutMsDefault = 10_000;
 export const kafkaRequestTimeoutMs = 30_000;
 /** Longest a fetch waits on the broker for new data before returning empty. */
 export const kafkaFetchMaxWaitMs = 100;
+/**
+ * Produce requests in flight at once per log: one idempotent producer per lane, each partition
+ * always on the same lane (`partition mod lanes`), one request at a time per lane.
+ */
+export const kafkaProducerLanes = 4;
+/** Most producer lanes one log may be given (each is a producer with its own connection). */
+export const kafkaProducerLanesMax = 16;
 /** A consumer whose close failed (broker down) is closed again this often, for at most the max. */
 export const kafkaCloseRetryDelayMs = 1_000;
 export const kafkaCloseRetryMsMax = 300_000;
@@ -49,6 +56,8 @@ export interface KafkaEventLogOptions {
   clientId: string;
   /** Replication factor for topics this log creates; 1 on a single-node broker. */
   replicationFactor?: number;
+  /** Produce requests in flight at once (producer lanes); kafkaProducerLanes by default. */
+  producerLanes?: number;
 }
 
 /** Connects to Kafka through @platformatic/kafka. Connections open lazily on first use. */
@@ -59,7 +68,7 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
 class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private readonly lanes: ProducerLane[];
   private readonly partitionCounts = new Map<string, number>();
   private readonly consumers = new Set<PlatformaticConsumer>();
   private closed = false;
@@ -72,13 +81,27 @@ class KafkaEventLog implements EventLog {
     };
     this.admin = new Admin(base);
     // Idempotent: a produce request retried after a timeout is not written twice (without it a
-    // slow broker turns one send into duplicates).
-    this.producer = new Producer({
-      ...base,
-      acks: ProduceAcks.ALL,
-      idempotent: true,
-      timeout: kafkaRequestTimeoutMs,
-    });
+    // slow broker turns one send into duplicates). One producer (own producer id, own connection)
+    // per lane; producers connect on their first send.
+    const lanes = options.producerLanes ?? kafkaProducerLanes;
+    if (!Number.isInteger(lanes) || lanes < 1 || lanes > kafkaProducerLanesMax) {
+      throw new ValidationError(
+        `producerLanes must be an integer from 1 to ${kafkaProducerLanesMax}`,
+        {
+          field: 'producerLanes',
+        },
+      );
+    }
+    this.lanes = Array.from({ length: lanes }, () => ({
+      producer: new Producer({
+        ...base,
+        acks: ProduceAcks.ALL,
+        idempotent: true,
+        timeout: kafkaRequestTimeoutMs,
+      }),
+      queue: [],
+      sending: false,
+    }));
   }
 
   private ensureOpen(): void {
@@ -132,71 +155,56 @@ class KafkaEventLog implements EventLog {
   }
 
   /**
-   * Sends wait here while a produce request is in flight. The idempotent producer numbers each
-   * partition's batches; two requests in flight at once reach the broker out of sequence and are
-   * refused (or lost), so requests go strictly one after another, and whatever queued meanwhile
-   * goes out together in the next request: concurrent callers share round trips.
+   * Why lanes. @platformatic/kafka's idempotent producer reads a partition's next sequence number
+   * when it encodes a request but moves it on only when the broker's answer comes back, so two
+   * requests in flight on one producer carry the same first sequence: the broker refuses the
+   * second as out of order, or, when both hold as many records, takes it for a retry of the first
+   * and drops it while answering success (the lost messages seen with concurrent sends). Each lane
+   * is therefore one idempotent producer with one request in flight; a partition always goes
+   * through the same lane, so one partition's records reach the broker in the order `send` was
+   * called, while the lanes' requests overlap. Sends that queue on a lane while its request is in
+   * flight go out together in its next request: concurrent callers share round trips.
    */
-  private readonly sendQueue: PendingSend[] = [];
-  private sending = false;
-
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     this.ensureOpen();
     validateTopicName(topic);
     const encoded = encodeMessages(messages);
     const partitions = await this.partitionCount(topic);
-    const records: ProduceRecord[] = encoded.map((message) => ({
-      topic,
-      key: message.key,
-      value: message.value,
-      partition: partitionForKey(message.key, partitions),
-      headers: new Map(message.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v])),
-    }));
-    const sizes = encoded.map(
-      (m) =>
-        m.key.length + m.value.length + m.headers.reduce((h, [k, v]) => h + k.length + v.length, 0),
-    );
-    const bytes = sizes.reduce((a, b) => a + b, 0);
-    return new Promise<void>((resolve, reject) => {
-      this.sendQueue.push({ records, sizes, bytes, resolve, reject });
-      if (!this.sending) void this.drainSendQueue();
-    });
-  }
-
-  /** Sends queued records, one request at a time, in the order callers queued them. */
-  private async drainSendQueue(): Promise<void> {
-    this.sending = true;
-    try {
-      while (this.sendQueue.length > 0) {
-        // Take whole callers while they fit one request (a caller larger than a request goes
-        // alone, split over several requests in order).
-        const callers: PendingSend[] = [this.sendQueue.shift()!];
-        let bytes = callers[0]!.bytes;
-        while (
-          this.sendQueue.length > 0 &&
-          bytes + this.sendQueue[0]!.bytes <= kafkaProduceRequestBytesMax
-        ) {
-          const next = this.sendQueue.shift()!;
-          bytes += next.bytes;
-          callers.push(next);
-        }
-        try {
-          const requests = produceRequests(
-            callers.flatMap((c) => c.records),
-            callers.flatMap((c) => c.sizes),
-          );
-          for (const request of requests) {
-            await this.producer.send({ messages: request, acks: ProduceAcks.ALL });
-          }
-          for (const caller of callers) caller.resolve();
-        } catch (error) {
-          const failure = unavailable('send', error);
-          for (const caller of callers) caller.reject(failure);
-        }
+    const pieces = new Map<ProducerLane, PendingSend>();
+    for (const message of encoded) {
+      const partition = partitionForKey(message.key, partitions);
+      const lane = this.lanes[partition % this.lanes.length]!;
+      let piece = pieces.get(lane);
+      if (!piece) {
+        piece = { records: [], sizes: [], bytes: 0, resolve: noop, reject: noop };
+        pieces.set(lane, piece);
       }
-    } finally {
-      this.sending = false;
+      const size =
+        message.key.length +
+        message.value.length +
+        message.headers.reduce((h, [k, v]) => h + k.length + v.length, 0);
+      piece.records.push({
+        topic,
+        key: message.key,
+        value: message.value,
+        partition,
+        headers: new Map(message.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v])),
+      });
+      piece.sizes.push(size);
+      piece.bytes += size;
     }
+    // Every lane's piece is queued before any is awaited, in this call's order on every lane.
+    await Promise.all(
+      [...pieces].map(
+        ([lane, piece]) =>
+          new Promise<void>((resolve, reject) => {
+            piece.resolve = resolve;
+            piece.reject = reject;
+            lane.queue.push(piece);
+            if (!lane.sending) void drainLane(lane);
+          }),
+      ),
+    );
   }
 
   async subscribe(options: SubscribeOptions): Promise<Consumer> {
@@ -214,7 +222,7 @@ class KafkaEventLog implements EventLog {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.close()));
-    await Promise.all([this.producer.close(), this.admin.close()]);
+    await Promise.all([...this.lanes.map((lane) => lane.producer.close()), this.admin.close()]);
   }
 }
 
@@ -442,6 +450,48 @@ async function closeLater(client: KafkaConsumer, deadline: number): Promise<void
 }
 
 type ProduceRecord = Parameters<Producer['send']>[0]['messages'][number];
+
+/** One idempotent producer, its queue of sends, and whether a request of it is in flight. */
+interface ProducerLane {
+  producer: Producer;
+  queue: PendingSend[];
+  sending: boolean;
+}
+
+const noop = (): void => undefined;
+
+/** Sends a lane's queued records, one request at a time, in the order callers queued them. */
+async function drainLane(lane: ProducerLane): Promise<void> {
+  lane.sending = true;
+  try {
+    while (lane.queue.length > 0) {
+      // Take whole callers while they fit one request (a caller larger than a request goes
+      // alone, split over several requests in order).
+      const callers: PendingSend[] = [lane.queue.shift()!];
+      let bytes = callers[0]!.bytes;
+      while (lane.queue.length > 0 && bytes + lane.queue[0]!.bytes <= kafkaProduceRequestBytesMax) {
+        const next = lane.queue.shift()!;
+        bytes += next.bytes;
+        callers.push(next);
+      }
+      try {
+        const requests = produceRequests(
+          callers.flatMap((c) => c.records),
+          callers.flatMap((c) => c.sizes),
+        );
+        for (const request of requests) {
+          await lane.producer.send({ messages: request, acks: ProduceAcks.ALL });
+        }
+        for (const caller of callers) caller.resolve();
+      } catch (error) {
+        const failure = unavailable('send', error);
+        for (const caller of callers) caller.reject(failure);
+      }
+    }
+  } finally {
+    lane.sending = false;
+  }
+}
 
 interface PendingSend {
   records: ProduceRecord[];

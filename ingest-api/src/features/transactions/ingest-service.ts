@@ -86,6 +86,8 @@ export interface IngestServiceDeps {
   inFlightItemsMax?: number;
   /** Told how many items ended in each outcome (metrics). */
   onOutcome?: (status: ItemStatus | 'unavailable', count: number) => void;
+  /** Sends to the log in flight at once (the publisher's default: 4 on Kafka, 1 embedded). */
+  sendsInFlightMax?: number;
 }
 
 export interface IngestService {
@@ -157,7 +159,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   const stats = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0, confirmFailed: 0 };
   let inFlight = 0;
   let backoffUntil = 0;
-  const publisher = createPublisher(deps.log, topic, now);
+  const publisher = createPublisher(deps.log, topic, now, deps.sendsInFlightMax);
   const jobs: Job[] = [];
   let cyclesRunning = 0;
   /** Items in `jobs`. */

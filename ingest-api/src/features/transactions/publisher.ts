@@ -1,15 +1,18 @@
 /**
  * Group commit in front of the event log: concurrent requests' messages are coalesced into one send,
- * with one send in flight at a time. One round trip (acks=all) then covers many requests, which is
- * what makes single-transaction requests fast; and a single in-flight send keeps the idempotent
- * Kafka producer's sequence numbers in order (concurrent sends on one producer were seen to fail
- * with "out of order sequence number").
+ * with a bounded number of sends in flight. One round trip (acks=all) then covers many requests,
+ * which is what makes single-transaction requests fast. On Kafka several sends overlap (the log
+ * keeps each partition's order through its producer lanes, see core's kafka.ts); on the embedded
+ * log one at a time, since each send is a SQLite commit that blocks the event loop and fewer,
+ * larger commits are faster.
  */
 import { UnavailableError } from '@spendstream/core/errors';
 import { sendBatchSizeMax, type EventLog, type OutgoingMessage } from '@spendstream/core/event-log';
 
 /** Most bytes of message values in one coalesced send (Kafka produce requests stay well below 1 MiB per partition batch). */
 export const coalescedBytesMax = 4 * 1024 * 1024;
+/** Sends in flight at once on Kafka (the embedded log takes one at a time). */
+export const kafkaSendsInFlightMax = 4;
 
 interface Waiter {
   messages: OutgoingMessage[];
@@ -26,7 +29,7 @@ export interface Publisher {
    * `timeoutMs` (the messages may still be written later if they were already handed to the log).
    */
   publish(messages: OutgoingMessage[], timeoutMs: number): Promise<void>;
-  /** How long the send in flight has been waiting, in ms (0 when none). */
+  /** How long the oldest send in flight has been waiting, in ms (0 when none). */
   inFlightForMs(): number;
 }
 
@@ -34,57 +37,64 @@ export function createPublisher(
   log: EventLog,
   topic: string,
   now: () => number = Date.now,
+  sendsInFlightMax: number = log.kind === 'kafka' ? kafkaSendsInFlightMax : 1,
 ): Publisher {
   const queue: Waiter[] = [];
-  let inFlightSince = 0;
-  let running = false;
+  /** Start times of the sends in flight, oldest first. */
+  const inFlight: number[] = [];
 
   const size = (m: OutgoingMessage) =>
     (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) +
     Buffer.byteLength(m.key);
 
-  async function pump(): Promise<void> {
-    if (running) return;
-    running = true;
-    try {
+  /** Starts sends while fewer than sendsInFlightMax are in flight and messages wait. */
+  function pump(): void {
+    while (inFlight.length < sendsInFlightMax && queue.length > 0) {
+      // Take whole requests up to the bounds; a request is never split across sends.
+      const taken: Waiter[] = [];
+      let count = 0;
+      let bytes = 0;
       while (queue.length > 0) {
-        // Take whole requests up to the bounds; a request is never split across sends.
-        const taken: Waiter[] = [];
-        let count = 0;
-        let bytes = 0;
-        while (queue.length > 0) {
-          const next = queue[0]!;
-          if (next.abandoned) {
-            queue.shift();
-            continue;
-          }
-          if (
-            taken.length > 0 &&
-            (count + next.messages.length > sendBatchSizeMax ||
-              bytes + next.bytes > coalescedBytesMax)
-          )
-            break;
+        const next = queue[0]!;
+        if (next.abandoned) {
           queue.shift();
-          taken.push(next);
-          count += next.messages.length;
-          bytes += next.bytes;
+          continue;
         }
-        if (taken.length === 0) continue;
-        inFlightSince = now();
-        try {
-          await log.send(
+        if (
+          taken.length > 0 &&
+          (count + next.messages.length > sendBatchSizeMax ||
+            bytes + next.bytes > coalescedBytesMax)
+        )
+          break;
+        queue.shift();
+        taken.push(next);
+        count += next.messages.length;
+        bytes += next.bytes;
+      }
+      if (taken.length === 0) continue;
+      const since = now();
+      inFlight.push(since);
+      const done = () => {
+        inFlight.splice(inFlight.indexOf(since), 1);
+        pump();
+      };
+      // A log that throws synchronously rejects like one that fails later.
+      Promise.resolve()
+        .then(() =>
+          log.send(
             topic,
             taken.flatMap((w) => w.messages),
-          );
-          for (const w of taken) w.resolve();
-        } catch (error) {
-          for (const w of taken) w.reject(error);
-        } finally {
-          inFlightSince = 0;
-        }
-      }
-    } finally {
-      running = false;
+          ),
+        )
+        .then(
+          () => {
+            for (const w of taken) w.resolve();
+          },
+          (error: unknown) => {
+            for (const w of taken) w.reject(error);
+          },
+        )
+        .finally(done);
     }
   }
 
@@ -119,9 +129,9 @@ export function createPublisher(
           );
         }, timeoutMs);
         queue.push(waiter);
-        void pump();
+        pump();
       });
     },
-    inFlightForMs: () => (inFlightSince === 0 ? 0 : now() - inFlightSince),
+    inFlightForMs: () => (inFlight.length === 0 ? 0 : now() - inFlight[0]!),
   };
 }
