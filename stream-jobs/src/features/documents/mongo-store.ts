@@ -35,6 +35,7 @@ import {
 } from '../rollups/contributions.js';
 import {
   applyBatchSizeMax,
+  checkRollupKeys,
   documentFromJson,
   firstOfEachId,
   documentToJson,
@@ -514,6 +515,18 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         .limit(Math.min(query.limit ?? pageSizeMax, pageSizeMax))
         .toArray();
       return docs.map(rollupFromBson);
+    },
+
+    async getRollups(cellKeys) {
+      checkRollupKeys(cellKeys);
+      const result = new Map<string, RollupRow>();
+      for (const part of chunks([...new Set(cellKeys)], inListSizeMax)) {
+        const docs = await rollups
+          .find({ _id: { $in: part } }, { projection: { applied: 0 } })
+          .toArray();
+        for (const row of docs.map(rollupFromBson)) result.set(row.cellKey, row);
+      }
+      return result;
     },
 
     async scanRollups({ afterKey, limit }) {

@@ -17,6 +17,7 @@ import {
 } from '../rollups/contributions.js';
 import {
   applyBatchSizeMax,
+  checkRollupKeys,
   documentFromJson,
   firstOfEachId,
   documentToJson,
@@ -316,6 +317,16 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
         .orderBy('cell_key')
         .limit(Math.min(query.limit ?? pageSizeMax, pageSizeMax))) as Record<string, unknown>[];
       return rows.map(rollupFromRow);
+    },
+
+    async getRollups(cellKeys) {
+      checkRollupKeys(cellKeys);
+      const result = new Map<string, RollupRow>();
+      for (const part of chunks([...new Set(cellKeys)], inListSizeMax)) {
+        const rows = (await knex(t.rollups).whereIn('cell_key', part)) as Record<string, unknown>[];
+        for (const row of rows.map(rollupFromRow)) result.set(row.cellKey, row);
+      }
+      return result;
     },
 
     async scanRollups({ afterKey, limit }) {

@@ -13,7 +13,8 @@ import {
   shuffled,
   userContext,
 } from './test-documents.js';
-import type { ApplyItem, DocumentStore, RollupRow } from './store.js';
+import { ValidationError } from '@spendstream/core/errors';
+import { rollupKeysMax, type ApplyItem, type DocumentStore, type RollupRow } from './store.js';
 import type { TransactionDocument } from './transaction-document.js';
 
 export interface StoreUnderTest {
@@ -241,6 +242,28 @@ export function documentStoreContract(
       t.deepEqual(
         (await allRollups(store)).map((r) => [r.cellKey, r.amounts]),
         before.map((r) => [r.cellKey, r.amounts]),
+      );
+    },
+  );
+
+  withStore(
+    'cells are read by key, a key given twice once; a key with no cell is left out; too many keys are refused',
+    async (t, store) => {
+      const item = applyItemOf(rawTransaction());
+      await store.apply([item]);
+      const keys = item.contributions.map((c) => c.cellKey);
+      const absent = 'user-1|day|1999-01-01|total|all|NZD';
+      const rows = await store.getRollups([...keys, keys[0]!, absent]);
+      t.is(rows.size, keys.length);
+      t.false(rows.has(absent));
+      for (const c of item.contributions) {
+        t.deepEqual(rows.get(c.cellKey)?.amounts, c.amounts);
+        t.is(rows.get(c.cellKey)?.dimension, c.dimension);
+      }
+      t.deepEqual((await store.getRollups([])).size, 0);
+      await t.throwsAsync(
+        store.getRollups(Array.from({ length: rollupKeysMax + 1 }, (_, i) => `k${i}`)),
+        { instanceOf: ValidationError },
       );
     },
   );

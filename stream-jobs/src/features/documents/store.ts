@@ -5,6 +5,7 @@
  * store-contract.ts.
  */
 import type { AlertRaisedV1 } from '@spendstream/core/events/alerts';
+import { ValidationError } from '@spendstream/core/errors';
 import type {
   Contribution,
   CellId,
@@ -18,6 +19,8 @@ import type { TransactionDocument } from './transaction-document.js';
 export const applyBatchSizeMax = 5_000;
 /** Largest page a scan or query returns. */
 export const pageSizeMax = 5_000;
+/** Most cell keys one `getRollups` call takes (a batch of 500 transactions needs at most ~16,000). */
+export const rollupKeysMax = 50_000;
 
 /** A new version of a transaction and every cell it contributes to (see `contributionsOf`). */
 export interface ApplyItem {
@@ -84,6 +87,8 @@ export interface DocumentStore {
     limit: number;
   }): Promise<TransactionDocument[]>;
   queryRollups(query: RollupQuery): Promise<RollupRow[]>;
+  /** Cells by key (at most rollupKeysMax); a key with no cell is left out. */
+  getRollups(cellKeys: string[]): Promise<Map<string, RollupRow>>;
   /** All cells in key order, a page at a time (reconcile). */
   scanRollups(options: { afterKey?: string | undefined; limit: number }): Promise<RollupRow[]>;
   /** Records an alert once: true when it was new, false when its id was already recorded. */
@@ -135,6 +140,14 @@ export function documentFromJson(data: Record<string, unknown>): TransactionDocu
     if (doc[key] === null) delete doc[key];
   }
   return doc;
+}
+
+/** Refuses a `getRollups` call over its bound. */
+export function checkRollupKeys(cellKeys: string[]): void {
+  if (cellKeys.length > rollupKeysMax)
+    throw new ValidationError(`getRollups takes at most ${rollupKeysMax} keys`, {
+      field: 'cellKeys',
+    });
 }
 
 /** Keeps, per transaction id, only the item with the highest version; the others are stale. */

@@ -230,6 +230,77 @@ test('a recategorization moves the amounts between category rollups exactly and 
   await jobs.stop();
 });
 
+test("an expense far above the user's category history and a day far above the trailing days raise large and unusual alerts; too little history raises none", async (t) => {
+  const { eventLog, store, start } = await setup(t);
+  await eventLog.send(topics.refUserSettings, [
+    settingsEvent(settings),
+    settingsEvent({ ...settings, userId: 'user-2' }),
+  ]);
+  const jobs = await start();
+  const spend = (id: string, userId: string, occurredAt: string, amount: bigint) =>
+    rawEvent(
+      rawTransaction({
+        transactionId: id,
+        userId,
+        occurredAt,
+        amount: { amount, currency: 'NZD' },
+      }),
+    );
+  // user-1: six groceries expenses of 10.00 in August to early October (the category history of
+  // November), then ten days of 10.00 in November (the trailing days of the 24th).
+  const history = [
+    '2026-08-05',
+    '2026-08-20',
+    '2026-09-05',
+    '2026-09-20',
+    '2026-10-02',
+    '2026-10-06',
+  ].map((day, i) => spend(`h${i}`, 'user-1', `${day}T10:00:00+13:00`, 1_000n));
+  const trailing = Array.from({ length: 10 }, (_, i) =>
+    spend(`d${i}`, 'user-1', `2026-11-${String(10 + i)}T10:00:00+13:00`, 1_000n),
+  );
+  // user-2: only three expenses of history and three active days.
+  const thin = ['2026-09-05', '2026-11-10', '2026-11-11'].map((day, i) =>
+    spend(`t${i}`, 'user-2', `${day}T10:00:00+13:00`, 1_000n),
+  );
+  await eventLog.send(topics.transactionsRaw, [...history, ...trailing, ...thin]);
+  t.true(await eventually(async () => (await store.getTransactions(['d9', 't2'])).size === 2));
+  await eventLog.send(topics.transactionsRaw, [
+    spend('big-1', 'user-1', '2026-11-24T10:00:00+13:00', 10_000n),
+    spend('big-2', 'user-2', '2026-11-24T10:00:00+13:00', 10_000n),
+  ]);
+  t.true(
+    await eventually(async () => (await store.getTransactions(['big-1', 'big-2'])).size === 2),
+  );
+  const alertsOf = async (userId: string) =>
+    (await store.listAlerts({ userId, limit: 100 })).map(
+      (a) =>
+        a.payload as {
+          rule: string;
+          transactionId?: string;
+          period: { start: string };
+          threshold: { kind: string };
+          amounts: { baseline?: { amount: string } };
+        },
+    );
+  const first = await alertsOf('user-1');
+  const large = first.filter((a) => a.rule === 'large_transaction');
+  t.deepEqual(
+    large.map((a) => [a.transactionId, a.threshold.kind, a.amounts.baseline?.amount]),
+    [['big-1', 'factor', '1000']],
+  );
+  const unusual = first.filter(
+    (a) => a.rule === 'unusual_spending' && a.period.start === '2026-11-24',
+  );
+  t.is(unusual.length, 1);
+  const second = await alertsOf('user-2');
+  t.deepEqual(
+    second.filter((a) => a.rule === 'large_transaction' || a.rule === 'unusual_spending'),
+    [],
+  );
+  await jobs.stop();
+});
+
 test('reconcile is clean after the pipeline and names a corrupted rollup, a missing index entry and a lost transaction', async (t) => {
   const { eventLog, store, index, start, dir } = await setup(t);
   await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);

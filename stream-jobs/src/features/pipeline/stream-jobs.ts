@@ -52,9 +52,12 @@ import { enrich, rawOfDocument } from '../enrich/enrich.js';
 import { createRatesTable, type RatesTable } from '../enrich/rates.js';
 import {
   addAmounts,
+  cellKeyOf,
   contributionsOf,
   zeroAmounts,
+  type Dimension,
   type RollupAmounts,
+  type RollupGrain,
 } from '../rollups/contributions.js';
 import type { SearchIndex } from '../search/search-index.js';
 import {
@@ -369,75 +372,94 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     for (const alert of fresh) metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
   }
 
-  /** Alerts a set of freshly applied documents may raise, read from the rollups just written. */
+  /** The rollup cells the alert rules read for one document (budget, category history, days). */
+  function alertCellsOf(doc: TransactionDocument, state: UserState) {
+    const cell = (grain: RollupGrain, dimension: Dimension, key: string, period: string) =>
+      cellKeyOf({ userId: doc.userId, grain, period, dimension, key, currency: doc.homeCurrency });
+    const budgets = doc.budgets.flatMap((ref) => {
+      const budget = state.budgets?.budgets.find((b) => b.budgetId === ref.budgetId);
+      return budget
+        ? [{ ref, budget, cellKey: cell('budget', 'budget', ref.budgetId, ref.start) }]
+        : [];
+    });
+    const spending = doc.direction === 'out' && !doc.kind.startsWith('transfer');
+    const month = DateTime.fromISO(`${doc.localMonth}-01`);
+    const history = spending
+      ? Array.from({ length: largeHistoryMonths }, (_, i) =>
+          cell(
+            'month',
+            'category',
+            doc.category.id,
+            month.minus({ months: i + 1 }).toFormat('yyyy-MM'),
+          ),
+        )
+      : [];
+    const day = DateTime.fromISO(doc.localDate);
+    const trailingDays = spending
+      ? Array.from({ length: unusualBaselineDays }, (_, i) =>
+          cell('day', 'total', 'all', day.minus({ days: i + 1 }).toISODate()!),
+        )
+      : [];
+    const today = cell('day', 'total', 'all', doc.localDate);
+    return { budgets, spending, history, trailingDays, today };
+  }
+
+  /**
+   * Alerts a set of freshly applied documents may raise, read from the rollups just written: every
+   * cell the rules need, for the whole batch, in one read by cell key (on FerretDB each query costs
+   * a pass over the collection, so one read per batch instead of three per transaction).
+   */
   async function evaluateAlerts(docs: TransactionDocument[]): Promise<AlertRaisedV1[]> {
+    const booked = docs.filter((doc) => doc.status === 'booked');
+    if (booked.length === 0) return [];
+    const plans = [];
+    for (const doc of booked) {
+      const state = await userState(doc.userId);
+      plans.push({ doc, state, cells: alertCellsOf(doc, state) });
+    }
+    const keys = new Set<string>();
+    for (const { cells } of plans) {
+      for (const b of cells.budgets) keys.add(b.cellKey);
+      if (cells.spending)
+        for (const k of [...cells.history, ...cells.trailingDays, cells.today]) keys.add(k);
+    }
+    const rows = await store.getRollups([...keys]);
+    const amountsOf = (key: string) => rows.get(key)?.amounts;
     const alerts: AlertRaisedV1[] = [];
     const at = now();
-    for (const doc of docs) {
-      if (doc.status !== 'booked') continue;
-      const state = await userState(doc.userId);
-      for (const ref of doc.budgets) {
-        const budget = state.budgets?.budgets.find((b) => b.budgetId === ref.budgetId);
-        if (!budget) continue;
-        const [cell] = await store.queryRollups({
-          userId: doc.userId,
-          grain: 'budget',
-          dimension: 'budget',
-          key: ref.budgetId,
-          period: ref.start,
-        });
+    for (const { doc, state, cells } of plans) {
+      for (const { ref, budget, cellKey } of cells.budgets) {
         alerts.push(
           ...budgetAlerts({
             userId: doc.userId,
             budget,
             period: ref,
             timeZone: doc.timeZone,
-            spent: cell?.amounts ?? zeroAmounts,
+            spent: amountsOf(cellKey) ?? zeroAmounts,
             transactionId: doc.id,
             now: at,
           }),
         );
       }
-      if (doc.direction === 'out' && !doc.kind.startsWith('transfer')) {
-        const month = DateTime.fromISO(`${doc.localMonth}-01`);
-        const history = await store.queryRollups({
-          userId: doc.userId,
-          grain: 'month',
-          dimension: 'category',
-          key: doc.category.id,
-          periodFrom: month.minus({ months: largeHistoryMonths }).toFormat('yyyy-MM'),
-          periodTo: month.minus({ months: 1 }).toFormat('yyyy-MM'),
-        });
-        const sum = history.reduce<RollupAmounts>(
-          (a, row) => addAmounts(a, row.amounts),
-          zeroAmounts,
-        );
-        alerts.push(
-          ...largeTransactionAlerts({ doc, settings: state.settings, history: sum, now: at }),
-        );
-        const day = DateTime.fromISO(doc.localDate);
-        const days = await store.queryRollups({
-          userId: doc.userId,
-          grain: 'day',
-          dimension: 'total',
-          key: 'all',
-          periodFrom: day.minus({ days: unusualBaselineDays }).toISODate()!,
-          periodTo: doc.localDate,
-        });
-        const today = days.find((row) => row.period === doc.localDate)?.amounts ?? zeroAmounts;
-        const trailing = days
-          .filter((row) => row.period !== doc.localDate)
-          .map((row) => row.amounts.expense - row.amounts.refund);
-        alerts.push(
-          ...unusualSpendingAlerts({
-            doc,
-            settings: state.settings,
-            day: today,
-            trailing,
-            now: at,
-          }),
-        );
-      }
+      if (!cells.spending) continue;
+      const history = cells.history.reduce<RollupAmounts>(
+        (sum, key) => addAmounts(sum, amountsOf(key) ?? zeroAmounts),
+        zeroAmounts,
+      );
+      alerts.push(...largeTransactionAlerts({ doc, settings: state.settings, history, now: at }));
+      const trailing = cells.trailingDays.flatMap((key) => {
+        const amounts = amountsOf(key);
+        return amounts ? [amounts.expense - amounts.refund] : [];
+      });
+      alerts.push(
+        ...unusualSpendingAlerts({
+          doc,
+          settings: state.settings,
+          day: amountsOf(cells.today) ?? zeroAmounts,
+          trailing,
+          now: at,
+        }),
+      );
     }
     return alerts;
   }
