@@ -17,6 +17,8 @@ import {
   type CustomCategoryStore,
 } from './features/categories/custom-categories.js';
 import { createCategoryRouter } from './features/categories/routes.js';
+import { createMemoryWalletAccessStore, type WalletAccessStore } from './domain/wallet-access.js';
+import { createSharedScopeStore } from './query/shared-scope-store.js';
 import type { FeatureDeps } from './http/deps.js';
 import { createSqlBudgetStore } from './features/budgets/budget-store.js';
 import type { AlertStore } from './features/alerts/alert-store.js';
@@ -57,6 +59,8 @@ export interface AnalyticsAppDeps {
   categories?: CategoryCatalog;
   /** Each user's custom categories (an empty in-memory store when omitted). */
   customCategories?: CustomCategoryStore;
+  /** Wallets shared with each user (an empty in-memory store when omitted: own data only). */
+  walletAccess?: WalletAccessStore;
   /** The current instant; tests pin it. */
   clock?: () => Date;
   /** Metrics registry; a fresh one when omitted. */
@@ -68,8 +72,10 @@ function exponentOf(currency: string): number {
 }
 
 export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
+  const walletAccess = deps.walletAccess ?? createMemoryWalletAccessStore();
   const features: FeatureDeps = {
-    store: deps.store,
+    store: createSharedScopeStore({ store: deps.store, walletAccess, settings: deps.settings }),
+    walletAccess,
     settings: deps.settings,
     categories: deps.categories ?? createDefaultCategoryCatalog(),
     customCategories: deps.customCategories ?? createMemoryCustomCategoryStore(),

@@ -26,6 +26,10 @@ import { createEventLogPublisher } from './domain/event-publisher.js';
 import { createMemoryUserSettingsStore } from './domain/user-settings.js';
 import { startUserSettingsConsumer } from './domain/user-settings-consumer.js';
 import {
+  createMemoryWalletAccessStore,
+  startWalletAccessConsumer,
+} from './domain/wallet-access.js';
+import {
   createMemoryCustomCategoryStore,
   startCustomCategoryConsumer,
 } from './features/categories/custom-categories.js';
@@ -91,6 +95,7 @@ export const analyticsTopics = [
   topics.alerts,
   topics.refUserSettings,
   topics.refCategoryRules,
+  topics.refWallets,
   topics.refBudgets,
   topics.transactionsCorrections,
   topics.deadLetter,
@@ -124,12 +129,14 @@ export async function openAnalyticsRuntime(
     homeCurrency: config.ANALYTICS_DEFAULT_CURRENCY,
   });
   const customCategories = createMemoryCustomCategoryStore();
+  const walletAccess = createMemoryWalletAccessStore();
   const alerts = createSqlAlertStore(sql);
   const alertHub = await createAlertHub(alerts);
   const consumers: Consumer[] = [
     await startAlertConsumer({ log: eventLog, alerts, hub: alertHub, publisher }),
     await startUserSettingsConsumer(eventLog, settings),
     await startCustomCategoryConsumer(eventLog, customCategories),
+    await startWalletAccessConsumer(eventLog, walletAccess),
   ];
   // analytics-api projects its own read model from transactions.enriched on either backend.
   const transactionFeed = createTransactionFeed();
@@ -153,6 +160,7 @@ export async function openAnalyticsRuntime(
       store,
       settings,
       customCategories,
+      walletAccess,
       verifier,
       publisher,
       alerts,

@@ -6,6 +6,7 @@ import type { TokenVerifier } from '@spendstream/core/auth';
 import type { AnalyticsStore } from '../query/analytics-store.js';
 import type { UserSettingsStore } from '../domain/user-settings.js';
 import type { CategoryCatalog } from '../domain/categories.js';
+import type { WalletAccessStore } from '../domain/wallet-access.js';
 import type { CustomCategoryStore } from '../features/categories/custom-categories.js';
 import type { EventPublisher } from '../domain/event-publisher.js';
 import type { BudgetStore } from '../features/budgets/budget-store.js';
@@ -15,7 +16,10 @@ import type { TransactionFeed } from '../features/live/transaction-feed.js';
 import type { SseRegistry } from './sse.js';
 
 export interface FeatureDeps {
+  /** The query port in the user's read scope: own data plus wallets shared with them. */
   store: AnalyticsStore;
+  /** Which other users' wallets each user may read, and with which role (from ref.wallets). */
+  walletAccess: WalletAccessStore;
   settings: UserSettingsStore;
   categories: CategoryCatalog;
   /** Each user's custom categories (from ref.category-rules). */

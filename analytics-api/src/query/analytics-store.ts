@@ -104,8 +104,20 @@ export type FacetField = (typeof facetFields)[number];
 /** The most buckets one facet returns. */
 export const facetBucketsMax = 20;
 
+/**
+ * Another user's wallets a user may read (shared with them): that owner's transactions in these
+ * wallets only.
+ */
+export interface SharedScope {
+  /** The owner of the wallets, whose documents carry the transactions. */
+  userId: string;
+  walletIds: readonly string[];
+}
+
 export interface SearchQuery {
   userId: string;
+  /** Also these owners' transactions in these wallets (wallets shared with the user). */
+  shared?: readonly SharedScope[];
   /** Words that must all occur (as whole words, any case) in merchant, description or note. */
   text?: string;
   from?: string;

@@ -86,3 +86,24 @@ export function aggregateRows(rows: Iterable<BucketRow>, query: AggregateQuery):
   }
   return [...groups.values()].filter((group) => group.count > 0);
 }
+
+/** Merge aggregate answers of the same query shape (one per scope) into one, summing equal keys. */
+export function mergeAggregateRows(
+  groupBy: readonly GroupDimension[],
+  answers: readonly AggregateRow[][],
+): AggregateRow[] {
+  if (answers.length === 1) return answers[0]!;
+  const groups = new Map<string, AggregateRow>();
+  for (const rows of answers) {
+    for (const row of rows) {
+      const id = JSON.stringify(groupBy.map((dimension) => row.key[dimension] ?? null));
+      const group = groups.get(id);
+      if (group) {
+        group.homeMinor += row.homeMinor;
+        group.originalMinor += row.originalMinor;
+        group.count += row.count;
+      } else groups.set(id, { ...row });
+    }
+  }
+  return [...groups.values()];
+}

@@ -132,7 +132,28 @@ const facetIndexFields: Record<FacetField, string> = {
 
 /** The query body for a search: filters, sort with an id tie-breaker, search_after, facets. */
 export function searchBody(query: SearchQuery): Record<string, unknown> {
-  const filter: unknown[] = [{ term: { userId: query.userId } }];
+  const own = { term: { userId: query.userId } };
+  const shared = query.shared?.filter((scope) => scope.walletIds.length > 0) ?? [];
+  const filter: unknown[] = [
+    shared.length === 0
+      ? own
+      : {
+          bool: {
+            should: [
+              own,
+              ...shared.map((scope) => ({
+                bool: {
+                  filter: [
+                    { term: { userId: scope.userId } },
+                    { terms: { walletId: [...scope.walletIds] } },
+                  ],
+                },
+              })),
+            ],
+            minimum_should_match: 1,
+          },
+        },
+  ];
   if (query.from !== undefined || query.to !== undefined) {
     filter.push({
       range: {

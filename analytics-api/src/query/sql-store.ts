@@ -136,7 +136,18 @@ export function createSqlAnalyticsStore(db: Knex): AnalyticsStore {
   }
 
   function applySearchFilters(builder: Knex.QueryBuilder, query: SearchQuery): void {
-    builder.where('t.user_id', query.userId);
+    const shared = query.shared?.filter((scope) => scope.walletIds.length > 0) ?? [];
+    if (shared.length === 0) builder.where('t.user_id', query.userId);
+    else {
+      builder.where((scopes) => {
+        scopes.where('t.user_id', query.userId);
+        for (const scope of shared) {
+          scopes.orWhere((owner) =>
+            owner.where('t.user_id', scope.userId).whereIn('t.wallet_id', [...scope.walletIds]),
+          );
+        }
+      });
+    }
     if (query.from !== undefined) builder.where('t.local_date', '>=', query.from);
     if (query.to !== undefined) builder.where('t.local_date', '<', query.to);
     if (query.minAmountMinor !== undefined) {

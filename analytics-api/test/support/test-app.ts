@@ -20,6 +20,7 @@ import { createSqlAlertStore, type AlertStore } from '../../src/features/alerts/
 import { createAlertHub, type AlertHub } from '../../src/features/alerts/alert-hub.js';
 import { testUsers } from './factories.js';
 import type { CustomCategoryStore } from '../../src/features/categories/custom-categories.js';
+import type { WalletAccessStore } from '../../src/domain/wallet-access.js';
 import {
   createTransactionFeed,
   type TransactionFeed,
@@ -49,6 +50,7 @@ export async function startTestApp(
     /** Where published events go besides the in-memory list (the real event log). */
     publishTo?: EventPublisher;
     customCategories?: CustomCategoryStore;
+    walletAccess?: WalletAccessStore;
   } = {},
 ): Promise<TestApp> {
   const sql = options.sql ?? createSql({}, { sqliteFilename: ':memory:' });
@@ -87,6 +89,7 @@ export async function startTestApp(
     alertHub,
     transactionFeed,
     customCategories: options.customCategories,
+    walletAccess: options.walletAccess,
     clock: now ? () => new Date(now) : undefined,
   });
   const server = createServiceServer(app);

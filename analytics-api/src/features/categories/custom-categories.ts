@@ -1,11 +1,11 @@
 /**
  * A user's custom categories, as the latest `category_rules.snapshot` on the compacted
- * `ref.category-rules` topic lists them (id, name, parent: built-in or custom). Every instance reads
- * the whole topic (its own group, from the start), since every instance may serve every user.
+ * `ref.category-rules` topic lists them (id, name, parent: built-in or custom), kept by
+ * `domain/user-snapshots.ts`.
  */
-import { randomUUID } from 'node:crypto';
-import { decodeEvent, topics } from '@spendstream/core/events';
+import { topics } from '@spendstream/core/events';
 import type { Consumer, EventLog } from '@spendstream/core/event-log';
+import { createLatestPerUser, followSnapshots } from '../../domain/user-snapshots.js';
 
 export interface CustomCategory {
   id: string;
@@ -23,40 +23,22 @@ export interface CustomCategoryStore {
 
 /** An in-memory store: the running service's (fed from the topic at start) and the tests'. */
 export function createMemoryCustomCategoryStore(): CustomCategoryStore {
-  const byUser = new Map<string, { revision: number; categories: readonly CustomCategory[] }>();
+  const latest = createLatestPerUser<readonly CustomCategory[]>();
   return {
-    async list(userId) {
-      return byUser.get(userId)?.categories ?? [];
-    },
-    async put(userId, revision, categories) {
-      const existing = byUser.get(userId);
-      if (existing && existing.revision > revision) return;
-      byUser.set(userId, { revision, categories: Object.freeze([...categories]) });
-    },
+    list: async (userId) => latest.get(userId) ?? [],
+    put: async (userId, revision, categories) =>
+      latest.put(userId, revision, Object.freeze([...categories])),
   };
 }
 
 /** Keep the store current from `ref.category-rules`. */
-export async function startCustomCategoryConsumer(
+export function startCustomCategoryConsumer(
   log: EventLog,
   store: CustomCategoryStore,
 ): Promise<Consumer> {
-  return log.subscribe({
-    groupId: `analytics-api.categories.${randomUUID()}`,
-    topics: [topics.refCategoryRules],
-    from: 'earliest',
-    handler: async (batch) => {
-      for (const message of batch.messages) {
-        let payload;
-        try {
-          ({ payload } = decodeEvent(topics.refCategoryRules, message.value));
-        } catch {
-          // A snapshot this version cannot read is skipped: the producer's dead-letter path owns
-          // it, and the user's next snapshot replaces it.
-          continue;
-        }
-        await store.put(payload.userId, payload.revision, payload.categories);
-      }
-    },
+  return followSnapshots(log, {
+    name: 'categories',
+    topic: topics.refCategoryRules,
+    apply: ({ payload }) => store.put(payload.userId, payload.revision, payload.categories),
   });
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { authScopes, requireAuth } from '@spendstream/core/auth';
 import { parseBody, parseQuery } from '@spendstream/core/http';
-import { NotFoundError } from '@spendstream/core/errors';
+import { ForbiddenError, NotFoundError } from '@spendstream/core/errors';
 import {
   eventTypes,
   idSchema,
@@ -18,6 +18,7 @@ import {
   topics,
 } from '@spendstream/core/events';
 import type { FeatureDeps } from '../../http/deps.js';
+import type { TransactionDoc } from '../../query/analytics-store.js';
 import { targetUserId } from '../../http/request-scope.js';
 import { assertKnownCategories } from '../../http/query-schemas.js';
 import { presentTransaction } from '../../http/present.js';
@@ -89,18 +90,24 @@ export function createSearchRouter(deps: FeatureDeps): Router {
     const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
     const body = parseBody(ctx, recategorizeBody);
     assertKnownCategories(deps.categories, [body.category]);
-    const doc = await deps.store.findTransaction(userId, id);
-    if (!doc) throw new NotFoundError(`no transaction ${id}`, { field: 'id' });
+    const doc = await writableTransaction(deps, userId, id);
+    if (body.scope === 'merchant' && doc.userId !== userId) {
+      // A merchant rule would recategorize the owner's transactions in every wallet.
+      throw new ForbiddenError('only the wallet owner may recategorize a whole merchant', {
+        field: 'scope',
+      });
+    }
     const now = deps.clock().toISOString();
     const correctionId = `cor_${randomUUID().replaceAll('-', '')}`;
     const applyToMerchant = body.scope === 'merchant' && doc.merchant !== null;
+    // Keyed by the transaction's owner: stream-jobs corrects it in the owner's state.
     await deps.publisher.publish(topics.transactionsCorrections, {
-      ...correctionEnvelope(correctionId, userId, now),
+      ...correctionEnvelope(correctionId, doc.userId, now),
       type: eventTypes.transactionRecategorized,
       payload: {
         correctionId,
         transactionId: id,
-        userId,
+        userId: doc.userId,
         category: body.category,
         previousCategory: doc.subcategory ?? doc.category,
         applyToMerchant,
@@ -116,19 +123,17 @@ export function createSearchRouter(deps: FeatureDeps): Router {
     const { id } = transactionParams.parse(ctx.params);
     const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
     const body = parseBody(ctx, annotateBody);
-    // Another user's id answers exactly like an id that does not exist.
-    if (!(await deps.store.findTransaction(userId, id)))
-      throw new NotFoundError(`no transaction ${id}`, { field: 'id' });
+    const doc = await writableTransaction(deps, userId, id);
     const now = deps.clock().toISOString();
     const correctionId = `ann_${randomUUID().replaceAll('-', '')}`;
     const tags = body.tags === undefined ? undefined : [...new Set(body.tags)];
     await deps.publisher.publish(topics.transactionsCorrections, {
-      ...correctionEnvelope(correctionId, userId, now),
+      ...correctionEnvelope(correctionId, doc.userId, now),
       type: eventTypes.transactionAnnotated,
       payload: {
         correctionId,
         transactionId: id,
-        userId,
+        userId: doc.userId,
         ...(tags === undefined ? {} : { tags }),
         ...(body.note === undefined ? {} : { note: body.note }),
         annotatedAt: now,
@@ -144,6 +149,30 @@ export function createSearchRouter(deps: FeatureDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * The transaction `userId` may change: their own, or one in another user's wallet shared with them
+ * as `editor` (a `viewer` gets 403). An id they cannot read answers 404, like one that does not
+ * exist.
+ */
+async function writableTransaction(
+  deps: FeatureDeps,
+  userId: string,
+  id: string,
+): Promise<TransactionDoc> {
+  const doc = await deps.store.findTransaction(userId, id);
+  if (!doc) throw new NotFoundError(`no transaction ${id}`, { field: 'id' });
+  if (doc.userId === userId) return doc;
+  const access = (await deps.walletAccess.sharedWith(userId)).find(
+    (wallet) => wallet.ownerId === doc.userId && wallet.walletId === doc.walletId,
+  );
+  if (access?.role !== 'editor') {
+    throw new ForbiddenError('a viewer of a shared wallet may not change its transactions', {
+      field: 'id',
+    });
+  }
+  return doc;
 }
 
 /** The envelope fields every correction this service publishes shares (keyed by the user). */
