@@ -1,67 +1,57 @@
 /**
- * The category ids the pipeline and analytics-api know (top level; subcategories are
- * `<top>.<child>` and come from the data), their labels, and the suggestion for a merchant typed in
- * the quick-add form: the category of the user's own last transaction at that merchant, else a
- * guess from words in the name, else none (the stream jobs then categorize it).
+ * The category tree as analytics-api serves it (`GET /v1/categories`: ids, names, parents, the
+ * user's custom categories), the labels it gives, and the suggestion for a merchant typed in the
+ * quick-add form: the category of the user's own last transaction at that merchant, else a guess
+ * from words in the name, else none (the stream jobs then categorize it).
  */
+
+/** One category as `GET /v1/categories` lists it. */
+export interface CategoryEntry {
+  id: string;
+  name: string;
+  parentId: string | null;
+  custom: boolean;
+}
+
+/** Top-level categories, each with its subcategories, in the order the API lists them. */
+export interface CategoryTree {
+  tops: readonly { id: string; children: readonly string[] }[];
+  ids: ReadonlySet<string>;
+}
+
+/** The tree before (or without) the API's answer: no options, labels from the ids. */
+export const emptyCategoryTree: CategoryTree = { tops: [], ids: new Set() };
+
+/** Names of the loaded tree, for `categoryLabel` (one tree per signed-in page). */
+let names = new Map<string, string>();
 
 /**
- * The pipeline's category tree: top-level ids and their subcategory (leaf) ids, unique across the
- * tree (analytics-api's `domain/categories.ts`, which equals stream-jobs' tree).
+ * Build the tree from the API's list (a parent comes before its children there; a custom category
+ * under a subcategory, or under an unknown parent, is listed at the top level) and make its names
+ * the labels.
  */
-export const categoryTree: readonly (readonly [string, readonly string[]])[] = [
-  ['food', ['groceries', 'restaurants', 'fast_food', 'coffee', 'food_delivery', 'bars']],
-  [
-    'shopping',
-    [
-      'online_shopping',
-      'clothing',
-      'electronics',
-      'home_garden',
-      'department_stores',
-      'pharmacy',
-      'books',
-      'sporting_goods',
-    ],
-  ],
-  [
-    'transport',
-    ['fuel', 'rideshare', 'public_transport', 'parking_tolls', 'airlines', 'car_rental'],
-  ],
-  ['housing', ['rent', 'mortgage', 'home_maintenance']],
-  ['utilities', ['electricity_gas', 'water', 'internet', 'phone']],
-  ['entertainment', ['streaming', 'music', 'games', 'events', 'cinema']],
-  ['health', ['doctor', 'fitness', 'health_insurance']],
-  ['travel', ['lodging', 'travel_agencies']],
-  ['services', ['software', 'subscriptions', 'insurance', 'education', 'shipping']],
-  ['fees', ['bank_fees', 'atm_fees', 'interest_charged']],
-  ['cash', ['cash_withdrawal']],
-  ['income', ['salary', 'refunds', 'interest_earned', 'other_income']],
-  ['transfers', ['own_transfers', 'people_transfers']],
-  ['gifts', ['charity', 'presents']],
-  ['taxes', ['government']],
-  ['uncategorized', []],
-];
+export function categoryTreeOf(entries: readonly CategoryEntry[]): CategoryTree {
+  names = new Map(entries.map((entry) => [entry.id, entry.name]));
+  const tops: { id: string; children: string[] }[] = [];
+  const byId = new Map<string, { id: string; children: string[] }>();
+  for (const entry of entries) {
+    const parent = entry.parentId === null ? undefined : byId.get(entry.parentId);
+    if (parent) parent.children.push(entry.id);
+    else {
+      const top = { id: entry.id, children: [] };
+      tops.push(top);
+      byId.set(entry.id, top);
+    }
+  }
+  return { tops, ids: new Set(entries.map((entry) => entry.id)) };
+}
 
-/** Labels that are not the id with its first letter raised. */
-const labels: Record<string, string> = {
-  food: 'Food & drink',
-  fast_food: 'Fast food',
-  home_garden: 'Home & garden',
-  parking_tolls: 'Parking & tolls',
-  electricity_gas: 'Electricity & gas',
-  atm_fees: 'ATM fees',
-};
-
-/** Every id, parents first. */
-export const categoryIds: readonly string[] = categoryTree.flatMap(([top, subs]) => [top, ...subs]);
-export const topCategoryIds: readonly string[] = categoryTree.map(([top]) => top);
-
-/** "food" -> "Food & drink", "fast_food" -> "Fast food", an older "food.coffee" -> "Coffee". */
+/** The category's name from the loaded tree; else the id made readable ("fast_food" -> "Fast food"). */
 export function categoryLabel(id: string | null | undefined): string {
   if (!id) return 'Uncategorized';
+  // An older dotted subcategory id ("food.coffee") names its leaf.
   const leaf = id.includes('.') ? id.slice(id.lastIndexOf('.') + 1) : id;
-  const known = labels[leaf];
+  const known = names.get(leaf);
   if (known) return known;
   const words = leaf.replace(/[_-]+/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);

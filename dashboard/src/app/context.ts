@@ -2,6 +2,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { Money } from './format.js';
+import type { CategoryTree } from './categories.js';
 
 export interface Me {
   id: string;
@@ -72,6 +73,8 @@ export interface AppState {
   bump(): void;
   notify(text: string, kind?: Notice['kind']): void;
   openQuickAdd(): void;
+  /** analytics-api's category tree (GET /v1/categories). */
+  categories: CategoryTree;
   /** Which optional API routes the servers offer (read from their OpenAPI documents). */
   features: { tags: boolean; transactionStream: boolean };
 }

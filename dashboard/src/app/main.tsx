@@ -17,6 +17,12 @@ import {
   type Wallet,
 } from './context.js';
 import { alertText, formatMoney } from './format.js';
+import {
+  categoryTreeOf,
+  emptyCategoryTree,
+  type CategoryEntry,
+  type CategoryTree,
+} from './categories.js';
 import { AuthPage } from './pages/auth.js';
 import { BudgetsPage } from './pages/budgets.js';
 import { OverviewPage } from './pages/overview.js';
@@ -53,6 +59,9 @@ function Shell(props: { me: Me }): JSX.Element {
   const [quickAdd, setQuickAdd] = useState(false);
   const [live, setLive] = useState<LiveState>('connecting');
   const [features, setFeatures] = useState({ tags: false, transactionStream: false });
+  // analytics-api's category tree; the screens wait for it (or for its failure) so that forms
+  // open with their options.
+  const [categories, setCategories] = useState<CategoryTree>();
   const nextNotice = useRef(1);
   const locale = navigator.language || undefined;
 
@@ -99,8 +108,20 @@ function Shell(props: { me: Me }): JSX.Element {
     }
   }, []);
 
+  const loadCategories = useCallback(async () => {
+    try {
+      const answer = await json<{ categories: CategoryEntry[] }>('analytics', '/v1/categories');
+      setCategories(categoryTreeOf(answer.categories));
+    } catch (error) {
+      // Without the tree the screens still work (labels from the ids); the next tick asks again.
+      setCategories((current) => current ?? emptyCategoryTree);
+      if (error instanceof ApiError && error.status !== 0) notify(error.message, 'error');
+    }
+  }, []);
+
   useEffect(() => {
     const onHash = () => setRoute(currentRoute());
+    void loadCategories();
     window.addEventListener('hashchange', onHash);
     void reloadWallets();
     // Optional routes other services may add: ask their OpenAPI documents.
@@ -247,13 +268,15 @@ function Shell(props: { me: Me }): JSX.Element {
       notify,
       openQuickAdd: () => setQuickAdd(true),
       features,
+      categories: categories ?? emptyCategoryTree,
     }),
-    [props.me, wallets, tick, features],
+    [props.me, wallets, tick, features, categories],
   );
 
   // Balances move with every transaction: refetch them on each tick.
   useEffect(() => {
     if (tick > 0) void reloadWallets();
+    if (tick > 0 && categories === emptyCategoryTree) void loadCategories();
   }, [tick]);
 
   return (
@@ -295,12 +318,20 @@ function Shell(props: { me: Me }): JSX.Element {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {route === 'overview' && <OverviewPage />}
-        {route === 'transactions' && <TransactionsPage />}
-        {route === 'budgets' && <BudgetsPage />}
-        {route === 'wallets' && <WalletsPage />}
+        {categories === undefined ? (
+          <p class="muted" role="status">
+            Loading…
+          </p>
+        ) : (
+          <>
+            {route === 'overview' && <OverviewPage />}
+            {route === 'transactions' && <TransactionsPage />}
+            {route === 'budgets' && <BudgetsPage />}
+            {route === 'wallets' && <WalletsPage />}
+          </>
+        )}
       </main>
-      {quickAdd && <QuickAdd onClose={() => setQuickAdd(false)} />}
+      {quickAdd && categories !== undefined && <QuickAdd onClose={() => setQuickAdd(false)} />}
       <div class="notices" aria-live="polite" aria-atomic="false">
         {notices.map((n) => (
           <div

@@ -149,9 +149,14 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
                 onInput={(e) => setMerchant((e.currentTarget as HTMLInputElement).value)}
               />
             </label>
-            <label>
-              Category {category && !categoryTouched && <small>(suggested)</small>}
+            {/* Not wrapped in its label: a label's name would include every option's text, and
+                one category is "Between own wallets". */}
+            <div class="field">
+              <label for="quick-add-category">
+                Category {category && !categoryTouched && <small>(suggested)</small>}
+              </label>
               <select
+                id="quick-add-category"
                 name="category"
                 value={category}
                 onChange={(e) => {
@@ -162,7 +167,7 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
                 <option value="">Let Spendstream decide</option>
                 <CategoryOptions />
               </select>
-            </label>
+            </div>
             <div class="row">
               <label>
                 Wallet

@@ -6,7 +6,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, json, newKey, url, accessToken } from '../api.js';
-import { categoryIds, categoryLabel } from '../categories.js';
+import { categoryLabel } from '../categories.js';
 import { CategoryOptions } from '../category-options.js';
 import { useApp, type Transaction } from '../context.js';
 import { formatDate, formatMoney } from '../format.js';
@@ -123,7 +123,7 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
           value={shown}
           onChange={(e) => void recategorize((e.currentTarget as HTMLSelectElement).value)}
         >
-          {!categoryIds.includes(shown) && <option value={shown}>{categoryLabel(shown)}</option>}
+          {!app.categories.ids.has(shown) && <option value={shown}>{categoryLabel(shown)}</option>}
           <CategoryOptions />
         </select>
         <label class="small scope">
