@@ -334,3 +334,34 @@ test('the sums documents hold pre-summed rows and queries read nothing else', as
   await mongo.collection(ledgerCollectionOf(user.userId)).drop();
   t.is(await yearTotal(store, '2026'), docs[0]!.homeAmountMinor + docs[1]!.homeAmountMinor);
 });
+
+test('concurrent reads of one sums document share one server read; a later read asks again', async (t) => {
+  const { mongo, index } = await freshBackend(t);
+  const doc = makeDoc(user, { id: 'tx_shared_read', occurredAt: '2026-08-03T10:00:00Z' });
+  await createMongoReadModelWriter({ mongo, search, index }).apply([{ doc, version: 1 }]);
+  let reads = 0;
+  const counting = new Proxy(mongo, {
+    get(target, property, receiver) {
+      if (property !== 'collection') return Reflect.get(target, property, receiver);
+      return (name: string) =>
+        new Proxy(target.collection(name), {
+          get(inner, key, innerReceiver) {
+            if (key !== 'findOne') return Reflect.get(inner, key, innerReceiver);
+            return (...args: Parameters<typeof inner.findOne>) => {
+              reads += 1;
+              return inner.findOne(...args);
+            };
+          },
+        });
+    },
+  }) as Db;
+  const store = createRemoteAnalyticsStore({ mongo: counting, search, index });
+  const august = { userId: user.userId, from: '2026-08-01', to: '2026-09-01', groupBy: [] };
+  const july = { ...august, from: '2026-07-01', to: '2026-08-01' };
+  const [first, second] = await Promise.all([store.aggregate(august), store.aggregate(july)]);
+  t.is(reads, 1, 'both periods lie in 2026: one read');
+  t.is(first[0]?.homeMinor, doc.homeAmountMinor);
+  t.deepEqual(second, []);
+  await store.aggregate(august);
+  t.is(reads, 2, 'nothing is kept after the read settles');
+});

@@ -178,16 +178,34 @@ export function sumsDocumentOf(
   };
 }
 
+/** Reads of sums documents in flight in this process, by database and `_id`. */
+const readsInFlight = new Map<string, Promise<SumsDocument | null>>();
+
+/**
+ * Read one sums document; a read of the same document already in flight is shared rather than
+ * sent again (a budget status reads the same year for two periods at once). It returns what a
+ * second read sent at the same moment could have returned, so nothing is served stale.
+ */
+function readSums(db: Db, userId: string, year: string): Promise<SumsDocument | null> {
+  const _id = bucketId(userId, year);
+  const key = `${db.databaseName}|${_id}`;
+  const pending = readsInFlight.get(key);
+  if (pending) return pending;
+  const read = db
+    .collection<SumsDocument>(sumsCollectionOf(userId))
+    .findOne({ _id })
+    .finally(() => readsInFlight.delete(key));
+  readsInFlight.set(key, read);
+  return read;
+}
+
 /** Run one aggregate query against the yearly sums documents. */
 export async function aggregateMongo(db: Db, query: AggregateQuery): Promise<AggregateRow[]> {
-  const collection = db.collection<SumsDocument>(sumsCollectionOf(query.userId));
   let documents;
   try {
     // One equality read per year: FerretDB pushes down `_id` equality only, not `$in`.
     documents = await Promise.all(
-      yearsOf(query.from, query.to).map((year) =>
-        collection.findOne({ _id: bucketId(query.userId, year) }),
-      ),
+      yearsOf(query.from, query.to).map((year) => readSums(db, query.userId, year)),
     );
   } catch (error) {
     throw new UnavailableError('the rollup store did not answer', 1, { cause: error });

@@ -172,11 +172,15 @@ export function createBudgetService(deps: BudgetServiceDeps) {
       const { timeZone } = await deps.settings.get(userId);
       const today = todayIn(timeZone, deps.clock());
       const period = budgetPeriodRange(budget.period, today);
-      const spentMinor = await spentIn(userId, budget, period);
+      const previous = budgetPeriodRange(budget.period, addDays(period.from, -1));
+      // Both periods at once: they often share the stored year the backend reads.
+      const [spentMinor, previousSpentMinor] = await Promise.all([
+        spentIn(userId, budget, period),
+        budget.rollover ? spentIn(userId, budget, previous) : Promise.resolve(0n),
+      ]);
       let carriedMinor = 0n;
       if (budget.rollover) {
-        const previous = budgetPeriodRange(budget.period, addDays(period.from, -1));
-        const unspent = budget.limit.amount - (await spentIn(userId, budget, previous));
+        const unspent = budget.limit.amount - previousSpentMinor;
         carriedMinor = unspent > 0n ? unspent : 0n;
       }
       const availableMinor = budget.limit.amount + carriedMinor;
