@@ -121,6 +121,9 @@ try {
     publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
     bodyBytesMax: config.INGEST_BODY_BYTES_MAX,
   });
+  // After the servers drain: acknowledged work (confirms after 202s) finishes and the wallet
+  // view stops, before the event log and the SQL pool close.
+  closeHooks.unshift(() => ingest.close());
   servers.push(await listen(ingest, config.INGEST_API_PORT));
   // analytics-api opens its backends from the same configuration; its SQL handle is the shared
   // one (createSql returns one handle per SQLite file per process).

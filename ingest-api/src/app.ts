@@ -24,7 +24,7 @@ import { createIngestService, type IngestService } from './features/transactions
 import { createRateLimiter } from './features/transactions/rate-limit.js';
 import { transactionsRouter } from './features/transactions/routes.js';
 import { cachingVerifier } from './features/transactions/token-cache.js';
-import { createSqlWalletDirectory } from './features/transactions/sql-wallet-directory.js';
+import { createRefWalletDirectory } from './features/transactions/ref-wallet-directory.js';
 import type { WalletDirectory } from './features/transactions/wallet-directory.js';
 import { ingestOpenApiDocument } from './openapi.js';
 
@@ -45,8 +45,15 @@ export interface IngestAppDeps {
   eventLog: EventLog;
   /** Verifies wallet-api's access tokens (against its JWKS). */
   verifier: TokenVerifier;
-  /** Who may write to which wallet; wallet-api's tables in `sql` by default. */
+  /**
+   * Who may write to which wallet; by default a view of `ref.wallets` on `eventLog`, consumed from
+   * the start (`close()` stops it).
+   */
   wallets?: WalletDirectory;
+  /** Physical topic of wallet snapshots for the default directory; `ref.wallets` by default. */
+  walletsTopic?: string;
+  /** How long a failed wallet check waits for the view to change (walletViewWaitMs by default). */
+  walletWaitMs?: number;
   dedupe?: DedupeStore;
   idempotency?: IdempotencyStore;
   /** Physical topic for raw transactions; `transactions.raw` by default. */
@@ -62,6 +69,19 @@ export interface IngestAppDeps {
 
 export interface IngestApp extends ServiceApp {
   readonly ingest: IngestService;
+  /** Who may write where (the ref.wallets view unless a directory was passed in). */
+  readonly wallets: WalletDirectory;
+  /**
+   * Resolves once the wallet view is consuming (at once with a directory passed in); rejects
+   * when its subscription failed.
+   */
+  readonly started: Promise<void>;
+  /**
+   * For shutdown, after the HTTP server has drained: waits for the work already acknowledged
+   * (confirms running after their 202s) and stops the wallet view's consumer. Call it before the
+   * event log and the SQL pool close.
+   */
+  close(): Promise<void>;
 }
 
 /** Apply ingest-api's migrations (dedupe and idempotency tables). */
@@ -77,7 +97,13 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     labelNames: ['status'],
     registers: [registry],
   });
-  const wallets = deps.wallets ?? createSqlWalletDirectory(deps.sql);
+  const view = deps.wallets ? undefined : createRefWalletDirectory();
+  const wallets = deps.wallets ?? view!;
+  const started = view ? view.start(deps.eventLog, deps.walletsTopic) : Promise.resolve();
+  // Failures surface through `started` (and as 503s while the view stays empty).
+  started.catch((error: unknown) =>
+    deps.log.error('could not subscribe to the wallet snapshots', { err: error }),
+  );
   const idempotency = deps.idempotency ?? createSqlIdempotencyStore(deps.sql);
   const ingest = createIngestService({
     log: deps.eventLog,
@@ -87,6 +113,7 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     ...(deps.topic ? { topic: deps.topic } : {}),
     ...(deps.publishTimeoutMs ? { publishTimeoutMs: deps.publishTimeoutMs } : {}),
     ...(deps.sendsInFlightMax ? { sendsInFlightMax: deps.sendsInFlightMax } : {}),
+    ...(deps.walletWaitMs !== undefined ? { walletWaitMs: deps.walletWaitMs } : {}),
   });
   const rateLimiter = createRateLimiter(
     deps.rateLimit ?? { itemsPerSecond: 50_000, burstItems: 100_000 },
@@ -113,5 +140,14 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     openapi: ingestOpenApiDocument(serviceVersion),
   });
 
-  return Object.assign(app, { ingest });
+  return Object.assign(app, {
+    ingest,
+    wallets,
+    started,
+    async close() {
+      await ingest.settled();
+      await started.catch(() => undefined);
+      await view?.close();
+    },
+  });
 }

@@ -1,8 +1,8 @@
 /**
  * Run ingest-api alone: configuration checked first (a bad value exits naming the variable), then
  * the SQL store (migrated), the event log (Kafka when KAFKA_BROKERS is set, else the embedded log),
- * the token verifier (wallet-api's JWKS), the app and the server; SIGTERM or SIGINT drains it, then
- * closes the log and the pool.
+ * the token verifier (wallet-api's JWKS), the app (its wallet view consuming ref.wallets) and the
+ * server; SIGTERM or SIGINT drains it, waits for acknowledged work, then closes the log and the pool.
  */
 import { createTokenVerifier } from '@spendstream/core/auth';
 import { backendChoice, loadConfig } from '@spendstream/core/config';
@@ -26,6 +26,10 @@ const eventLog = await createEventLog({
 await eventLog.createTopic(config.INGEST_TOPIC, {
   partitions: topicSpecs[topics.transactionsRaw].partitions,
 });
+// The wallet view reads wallet-api's snapshots; the topic may not exist yet on a fresh log.
+await eventLog.createTopic(topics.refWallets, {
+  partitions: topicSpecs[topics.refWallets].partitions,
+});
 const verifier = createTokenVerifier({
   issuer: config.AUTH_ISSUER,
   audience: config.AUTH_AUDIENCE,
@@ -46,12 +50,15 @@ const app = createIngestApp({
   publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
   bodyBytesMax: config.INGEST_BODY_BYTES_MAX,
 });
+// The wallet view must be consuming before requests come in (a failed subscription stops here).
+await app.started;
 const server = await startService(app, {
   port: config.INGEST_API_PORT,
   host: config.HOST,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  // Confirms still running after their answers finish before the pool closes.
-  closeHooks: [() => app.ingest.settled(), () => eventLog.close(), () => sql.destroy()],
+  // Hooks run newest first: the confirms still running after their answers finish and the wallet
+  // view stops, then the log closes, then the pool.
+  closeHooks: [() => sql.destroy(), () => eventLog.close(), () => app.close()],
   logFields: { backends: backendChoice(config), topic: config.INGEST_TOPIC },
 });
 onShutdownSignal(() => server.close(), log);

@@ -29,6 +29,7 @@ import { type Caller, resolveUser, sourceOf } from './caller.js';
 import { parseTransactionInput } from './fast-input.js';
 import { rawTransactionMessage } from './raw-event.js';
 import { contentHash, toRawTransaction } from './to-raw.js';
+import { walletViewWaitMs } from './ref-wallet-directory.js';
 import type { WalletDirectory } from './wallet-directory.js';
 
 /** Most items in one request (batch or one import chunk). */
@@ -88,6 +89,8 @@ export interface IngestServiceDeps {
   onOutcome?: (status: ItemStatus | 'unavailable', count: number) => void;
   /** Sends to the log in flight at once (the publisher's default: 4 on Kafka, 1 embedded). */
   sendsInFlightMax?: number;
+  /** How long a failed wallet check waits for a directory fed from the log to change, in ms. */
+  walletWaitMs?: number;
 }
 
 export interface IngestService {
@@ -156,6 +159,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   const publishTimeoutMs = deps.publishTimeoutMs ?? publishTimeoutMsDefault;
   const claimWaitMs = deps.claimWaitMs ?? claimWaitMsDefault;
   const inFlightItemsMax = deps.inFlightItemsMax ?? inFlightItemsMaxDefault;
+  const walletWaitMs = deps.walletWaitMs ?? walletViewWaitMs;
   const stats = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0, confirmFailed: 0 };
   let inFlight = 0;
   let backoffUntil = 0;
@@ -497,18 +501,41 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
 
     // 2. Wallets: the user must be allowed to write to it. Unknown and foreign look the same.
     const wallets = await deps.wallets.lookup([...new Set(valid.map((p) => p.raw.walletId))]);
-    const writable = valid.filter((p) => {
+    const mayWrite = (p: Pending) => {
       const wallet = wallets.get(p.raw.walletId);
-      if (wallet && !wallet.archived && wallet.writers.includes(p.raw.userId)) return true;
+      return wallet !== undefined && !wallet.archived && wallet.writers.includes(p.raw.userId);
+    };
+    let refused = valid.filter((p) => !mayWrite(p));
+    // A view fed from ref.wallets may not have seen a wallet opened or shared a moment ago: wait
+    // (bounded) for it to change, looking again after each change.
+    if (refused.length > 0 && deps.wallets.nextChange) {
+      const deadline = now() + walletWaitMs;
+      while (refused.length > 0) {
+        const left = deadline - now();
+        if (left <= 0 || !(await deps.wallets.nextChange(left))) break;
+        const again = await deps.wallets.lookup([...new Set(refused.map((p) => p.raw.walletId))]);
+        for (const [id, wallet] of again) wallets.set(id, wallet);
+        refused = refused.filter((p) => !mayWrite(p));
+      }
+    }
+    const loading = refused.length > 0 && deps.wallets.loading?.() === true;
+    for (const p of refused) {
       results[p.index] = rejection(
         p.index,
-        new ForbiddenError('the wallet does not exist or this caller may not write to it', {
-          field: 'walletId',
-        }),
+        loading
+          ? new UnavailableError(
+              'the wallet directory is still loading after a restart; retry shortly',
+              1,
+              { field: 'walletId' },
+            )
+          : new ForbiddenError('the wallet does not exist or this caller may not write to it', {
+              field: 'walletId',
+            }),
         p.raw.externalId,
       );
-      return false;
-    });
+    }
+    const refusedSet = new Set(refused);
+    const writable = valid.filter((p) => !refusedSet.has(p));
 
     // 3. Claim and publish in a cycle shared with the other requests waiting now (group commit:
     // one dedupe read, one insert, one send and one confirm for all of them).

@@ -4,7 +4,7 @@
  */
 import Router from '@koa/router';
 import { authOf, requireAuth, type TokenVerifier } from '@spendstream/core/auth';
-import { DomainError } from '@spendstream/core/errors';
+import { DomainError, UnavailableError } from '@spendstream/core/errors';
 import { respondIdempotently, idempotencyKeyOf, requestHash } from '../dedupe/idempotency.js';
 import type { IdempotencyStore } from '../dedupe/idempotency-store.js';
 import { callerFromAuth, callerKey, ingestScope } from './caller.js';
@@ -45,9 +45,10 @@ export function transactionsRouter(deps: TransactionRouteDeps): Router {
           });
           if (!result) throw new Error('ingest returned no result');
           if (result.status === 'rejected') {
-            throw new DomainError(result.error!.code, result.error!.message, {
-              fields: result.error!.fields,
-            });
+            const { code, message, fields } = result.error!;
+            // 503 with Retry-After, like the log being down.
+            if (code === 'unavailable') throw new UnavailableError(message, 1, { fields });
+            throw new DomainError(code, message, { fields });
           }
           return { status: result.status === 'accepted' ? 202 : 200, body: presentItem(result) };
         },

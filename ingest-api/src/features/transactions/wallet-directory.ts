@@ -1,7 +1,8 @@
 /**
- * Which user owns a wallet, so ingest-api only accepts writes into wallets the caller may write to.
- * wallet-api owns wallets; this port reads them (an in-memory table for tests and the generator, a
- * SQL reader of wallet-api's tables when both share a database).
+ * Which users may write to a wallet, so ingest-api only accepts writes into wallets the caller may
+ * write to. wallet-api owns wallets; this port answers from a view of them: the view materialized
+ * from `ref.wallets` (ref-wallet-directory.ts) in the running service, an in-memory table for tests,
+ * the bench and the generator.
  */
 
 export interface WalletInfo {
@@ -15,6 +16,13 @@ export interface WalletInfo {
 export interface WalletDirectory {
   /** The wallets found among `walletIds`; unknown ids are simply absent. */
   lookup(walletIds: readonly string[]): Promise<Map<string, WalletInfo>>;
+  /**
+   * A view fed from the event log: resolves true when it next changes, false after `timeoutMs`.
+   * Absent for a directory that is always current.
+   */
+  nextChange?(timeoutMs: number): Promise<boolean>;
+  /** A view fed from the event log: true until it has replayed its topic once since start. */
+  loading?(): boolean;
 }
 
 /** An in-memory directory: tests, the bench and the all-in-one demo register wallets here. */
