@@ -24,6 +24,7 @@ import {
   type Collection,
   type Db,
   type Document,
+  type Filter,
 } from 'mongodb';
 import { ValidationError } from '@spendstream/core/errors';
 import {
@@ -55,6 +56,37 @@ const duplicateKeyCode = 11000;
 const inListSizeMax = 1_000;
 /** How long the driver looks for a server before an operation fails (a stuck sink surfaces fast). */
 export const serverSelectionTimeoutMs = 5_000;
+/**
+ * How many collections each of `transactions`, `rollup_state` and `rollups` is split into.
+ * FerretDB 1.24 on SQLite reads the whole collection for every update whose filter is more than a
+ * bare `_id` (all of ours are conditional) and for every `$in` or field query, and even a bare
+ * `_id` goes through a table scan (its `_id` index is on another expression than its lookup), so
+ * one operation costs time in proportion to the collection (measured: 3-4 ms per conditional
+ * update at 1,000 documents, 15-18 ms at 5,000; an `$in` read 37 us per stored document). A batch
+ * makes one such operation per touched cell: over one collection that grew quadratically and
+ * stalled the jobs. Split by key, each operation reads one bucket.
+ */
+export const collectionBucketsCount = 16;
+
+/** The bucket of a key: 0 .. collectionBucketsCount - 1 (FNV-1a of its UTF-16 code units). */
+export function bucketOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % collectionBucketsCount;
+}
+
+/** The user of a rollup cell key (its first part, URI-encoded). */
+function userOfCellKey(cellKey: string): string {
+  return decodeURIComponent(cellKey.slice(0, cellKey.indexOf('|')));
+}
+
+/** The collection name of a bucket: `rollups_07`. */
+export function bucketCollectionName(base: string, bucket: number): string {
+  return `${base}_${String(bucket).padStart(2, '0')}`;
+}
 
 /** Thrown when a concurrent writer changed a transaction's rollup state: retry the batch. */
 export class RollupConflictError extends Error {
@@ -230,18 +262,96 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   const db: Db = client.db(
     options.dbName ?? (new URL(options.url).pathname.replace(/^\//, '') || 'spendstream'),
   );
-  const transactions = db.collection<StringIdDoc>('transactions');
-  const rollups = db.collection<StringIdDoc>('rollups');
-  const states = db.collection<StateDoc>('rollup_state');
+  const buckets = Array.from({ length: collectionBucketsCount }, (_, b) => b);
+  /** Transactions and their rollup states by transaction id; rollup cells by user. */
+  const transactionBuckets = buckets.map((b) =>
+    db.collection<StringIdDoc>(bucketCollectionName('transactions', b)),
+  );
+  const stateBuckets = buckets.map((b) =>
+    db.collection<StateDoc>(bucketCollectionName('rollup_state', b)),
+  );
+  const rollupBuckets = buckets.map((b) =>
+    db.collection<StringIdDoc>(bucketCollectionName('rollups', b)),
+  );
+  const transactionsOf = (id: string) => transactionBuckets[bucketOf(id)]!;
+  const statesOf = (id: string) => stateBuckets[bucketOf(id)]!;
+  const rollupsOfCell = (cellKey: string) => rollupBuckets[bucketOf(userOfCellKey(cellKey))]!;
   const alerts = db.collection<StringIdDoc>('alerts');
   const state = db.collection<StringIdDoc>('state');
 
+  /** Documents by `_id` from bucketed collections: one `$in` per bucket (and per inListSizeMax). */
+  async function findByIds<T extends Document>(
+    ids: Iterable<string>,
+    collectionOf: (id: string) => Collection<T>,
+    projection?: Document,
+  ): Promise<T[]> {
+    const found: T[] = [];
+    const groups = new Map<Collection<T>, string[]>();
+    for (const id of new Set(ids)) {
+      const collection = collectionOf(id);
+      const list = groups.get(collection) ?? [];
+      list.push(id);
+      groups.set(collection, list);
+    }
+    for (const [collection, list] of groups) {
+      for (const part of chunks(list, inListSizeMax)) {
+        const docs = await collection
+          .find({ _id: { $in: part } } as Filter<T>, projection ? { projection } : {})
+          .toArray();
+        found.push(...(docs as T[]));
+      }
+    }
+    return found;
+  }
+
+  /** Bulk writes grouped by the bucket of each operation's key. */
+  async function bulkByBucket<T extends Document>(
+    operations: Array<{ key: string; op: AnyBulkWriteOperation<T> }>,
+    collectionOf: (key: string) => Collection<T>,
+  ): Promise<{ matched: number; upserted: number; duplicates: number }> {
+    const total = { matched: 0, upserted: 0, duplicates: 0 };
+    const groups = new Map<Collection<T>, AnyBulkWriteOperation<T>[]>();
+    for (const { key, op } of operations) {
+      const collection = collectionOf(key);
+      const list = groups.get(collection) ?? [];
+      list.push(op);
+      groups.set(collection, list);
+    }
+    for (const [collection, ops] of groups) {
+      const result = await bulkIgnoringDuplicates(collection, ops);
+      total.matched += result.matched;
+      total.upserted += result.upserted;
+      total.duplicates += result.duplicates;
+    }
+    return total;
+  }
+
+  /** One page in `_id` order over every bucket of a collection (reconcile scans). */
+  async function scanBuckets<T extends StringIdDoc>(
+    collections: Collection<T>[],
+    afterId: string | undefined,
+    limit: number,
+    projection?: Document,
+  ): Promise<T[]> {
+    const size = Math.min(limit, pageSizeMax);
+    const filter = (afterId === undefined ? {} : { _id: { $gt: afterId } }) as Filter<T>;
+    const pages = await Promise.all(
+      collections.map((collection) =>
+        collection
+          .find(filter, projection ? { projection } : {})
+          .sort({ _id: 1 })
+          .limit(size)
+          .toArray(),
+      ),
+    );
+    return (pages.flat() as T[])
+      .sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+      .slice(0, size);
+  }
+
   async function loadStates(ids: string[]): Promise<Map<string, StateDoc>> {
     const result = new Map<string, StateDoc>();
-    for (const part of chunks(ids, inListSizeMax)) {
-      for (const doc of await states.find({ _id: { $in: part } }).toArray())
-        result.set(doc._id, doc);
-    }
+    for (const doc of await findByIds(ids, statesOf)) result.set(doc._id, doc);
     return result;
   }
 
@@ -249,15 +359,18 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   async function rollForward(pendingStates: StateDoc[]): Promise<void> {
     if (pendingStates.length === 0) return;
     const nowIso = new Date().toISOString();
-    await bulkIgnoringDuplicates(
-      transactions,
+    await bulkByBucket(
       pendingStates.map((s) => ({
-        updateOne: {
-          filter: { _id: s._id, version: { $lt: s.pending!.version } },
-          update: { $set: s.pending!.doc },
-          upsert: true,
+        key: s._id,
+        op: {
+          updateOne: {
+            filter: { _id: s._id, version: { $lt: s.pending!.version } },
+            update: { $set: s.pending!.doc },
+            upsert: true,
+          },
         },
       })),
+      transactionsOf,
     );
     options.afterStep?.('document');
     // One conditional update per (transaction, cell), grouped by cell: the transactions of a batch
@@ -331,10 +444,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     };
     const unmet = async (): Promise<Array<[string, CellWrite]>> => {
       const byKey = new Map<string, StringIdDoc>();
-      for (const part of chunks([...writes.keys()], inListSizeMax)) {
-        for (const doc of await rollups.find({ _id: { $in: part } }).toArray())
-          byKey.set(doc._id, doc);
-      }
+      for (const doc of await findByIds(writes.keys(), rollupsOfCell)) byKey.set(doc._id, doc);
       const missing: Array<[string, CellWrite]> = [];
       for (const [cellKey, group] of writes) {
         const applied = byKey.get(cellKey)?.applied as Record<string, unknown> | undefined;
@@ -345,17 +455,20 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       }
       return missing;
     };
-    const combined = [...writes].map(([cellKey, group]) => opOf(cellKey, group));
-    const result = await bulkIgnoringDuplicates(rollups, combined);
+    const combined = [...writes].map(([cellKey, group]) => ({
+      key: cellKey,
+      op: opOf(cellKey, group),
+    }));
+    const result = await bulkByBucket(combined, rollupsOfCell);
     options.afterStep?.('cells');
     if (result.matched + result.upserted !== combined.length) {
       // Some cells did not match: a previous attempt already applied part of them (then the
       // rest goes one transaction at a time), or a concurrent writer moved them (retry later).
       const missing = await unmet();
       if (missing.length > 0) {
-        await bulkIgnoringDuplicates(
-          rollups,
-          missing.map(([cellKey, w]) => opOf(cellKey, [w])),
+        await bulkByBucket(
+          missing.map(([cellKey, w]) => ({ key: cellKey, op: opOf(cellKey, [w]) })),
+          rollupsOfCell,
         );
         const still = await unmet();
         if (still.length > 0) {
@@ -366,16 +479,19 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         }
       }
     }
-    await bulkIgnoringDuplicates(
-      states,
+    await bulkByBucket(
       pendingStates.map((s) => ({
-        updateOne: {
-          filter: { _id: s._id, 'pending.version': s.pending!.version },
-          update: {
-            $set: { version: s.pending!.version, cells: finalCells.get(s._id)!, pending: null },
+        key: s._id,
+        op: {
+          updateOne: {
+            filter: { _id: s._id, 'pending.version': s.pending!.version },
+            update: {
+              $set: { version: s.pending!.version, cells: finalCells.get(s._id)!, pending: null },
+            },
           },
         },
       })),
+      statesOf,
     );
     options.afterStep?.('state');
   }
@@ -406,10 +522,18 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       // Only the missing indexes: FerretDB 1.24 panics (closing the connection) when asked again
       // for an existing index on a dotted key.
       const wanted: Array<[Collection<StringIdDoc>, string, Document]> = [
-        [transactions, 'user_time', { userId: 1, occurredAtUtc: -1 }],
-        [transactions, 'user_category', { userId: 1, 'category.id': 1 }],
-        [transactions, 'user_merchant', { userId: 1, merchantKey: 1 }],
-        [rollups, 'user_grain_dimension_period', { userId: 1, grain: 1, dimension: 1, period: 1 }],
+        ...transactionBuckets.flatMap(
+          (transactions): Array<[Collection<StringIdDoc>, string, Document]> => [
+            [transactions, 'user_time', { userId: 1, occurredAtUtc: -1 }],
+            [transactions, 'user_category', { userId: 1, 'category.id': 1 }],
+            [transactions, 'user_merchant', { userId: 1, merchantKey: 1 }],
+          ],
+        ),
+        ...rollupBuckets.map((rollups): [Collection<StringIdDoc>, string, Document] => [
+          rollups,
+          'user_grain_dimension_period',
+          { userId: 1, grain: 1, dimension: 1, period: 1 },
+        ]),
         [alerts, 'user', { userId: 1 }],
         [state, 'kind_user', { kind: 1, userId: 1 }],
       ];
@@ -444,22 +568,30 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         return (current.get(id)?.version ?? 0) < item.doc.version;
       });
       if (toApply.length === 0) return outcomes;
-      const pendingOps: AnyBulkWriteOperation<StateDoc>[] = toApply.map((id) => {
+      const pendingOps = toApply.map((id): { key: string; op: AnyBulkWriteOperation<StateDoc> } => {
         const item = items[latest.get(id)!]!;
         const existing = current.get(id);
         if (existing === undefined) {
           return {
-            insertOne: { document: { _id: id, version: 0, cells: [], pending: pendingOf(item) } },
+            key: id,
+            op: {
+              insertOne: {
+                document: { _id: id, version: 0, cells: [], pending: pendingOf(item) },
+              },
+            },
           };
         }
         return {
-          updateOne: {
-            filter: { _id: id, version: existing.version, pending: null },
-            update: { $set: { pending: pendingOf(item) } },
+          key: id,
+          op: {
+            updateOne: {
+              filter: { _id: id, version: existing.version, pending: null },
+              update: { $set: { pending: pendingOf(item) } },
+            },
           },
         };
       });
-      await bulkIgnoringDuplicates(states, pendingOps);
+      await bulkByBucket(pendingOps, statesOf);
       options.afterStep?.('pending');
       const written = await loadStates(toApply);
       const mine: StateDoc[] = [];
@@ -478,23 +610,15 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
 
     async getTransactions(ids) {
       const result = new Map<string, TransactionDocument>();
-      for (const part of chunks([...new Set(ids)], inListSizeMax)) {
-        for (const bson of await transactions.find({ _id: { $in: part } }).toArray()) {
-          const doc = docFromBson(bson);
-          result.set(doc.id, doc);
-        }
+      for (const bson of await findByIds(ids, transactionsOf)) {
+        const doc = docFromBson(bson);
+        result.set(doc.id, doc);
       }
       return result;
     },
 
     async scanTransactions({ afterId, limit }) {
-      const filter: Document = afterId === undefined ? {} : { _id: { $gt: afterId } };
-      const docs = await transactions
-        .find(filter)
-        .sort({ _id: 1 })
-        .limit(Math.min(limit, pageSizeMax))
-        .toArray();
-      return docs.map(docFromBson);
+      return (await scanBuckets(transactionBuckets, afterId, limit)).map(docFromBson);
     },
 
     async queryRollups(query) {
@@ -509,8 +633,9 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           ...(query.periodTo !== undefined ? { $lte: query.periodTo } : {}),
         };
       }
-      const docs = await rollups
-        .find(filter, { projection: { applied: 0 } })
+      const docs = await rollupBuckets[bucketOf(query.userId)]!.find(filter, {
+        projection: { applied: 0 },
+      })
         .sort({ _id: 1 })
         .limit(Math.min(query.limit ?? pageSizeMax, pageSizeMax))
         .toArray();
@@ -520,23 +645,15 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     async getRollups(cellKeys) {
       checkRollupKeys(cellKeys);
       const result = new Map<string, RollupRow>();
-      for (const part of chunks([...new Set(cellKeys)], inListSizeMax)) {
-        const docs = await rollups
-          .find({ _id: { $in: part } }, { projection: { applied: 0 } })
-          .toArray();
-        for (const row of docs.map(rollupFromBson)) result.set(row.cellKey, row);
-      }
+      for (const doc of await findByIds(cellKeys, rollupsOfCell, { applied: 0 }))
+        result.set(doc._id, rollupFromBson(doc));
       return result;
     },
 
     async scanRollups({ afterKey, limit }) {
-      const filter: Document = afterKey === undefined ? {} : { _id: { $gt: afterKey } };
-      const docs = await rollups
-        .find(filter, { projection: { applied: 0 } })
-        .sort({ _id: 1 })
-        .limit(Math.min(limit, pageSizeMax))
-        .toArray();
-      return docs.map(rollupFromBson);
+      return (await scanBuckets(rollupBuckets, afterKey, limit, { applied: 0 })).map(
+        rollupFromBson,
+      );
     },
 
     async insertAlert(alert: AlertRecord) {

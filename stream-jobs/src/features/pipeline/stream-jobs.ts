@@ -372,6 +372,33 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     for (const alert of fresh) metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
   }
 
+  /**
+   * The periods the alert rules look back over, per local month and local day: computed once per
+   * batch for all the documents that share them (luxon date arithmetic is a visible share of a
+   * batch's CPU when done per document).
+   */
+  const lookbackCache = new Map<string, string[]>();
+  function lookback(kind: 'months' | 'days', period: string): string[] {
+    const cacheKey = `${kind}|${period}`;
+    let periods = lookbackCache.get(cacheKey);
+    if (!periods) {
+      periods =
+        kind === 'months'
+          ? Array.from({ length: largeHistoryMonths }, (_, i) =>
+              DateTime.fromISO(`${period}-01`, { zone: 'utc' })
+                .minus({ months: i + 1 })
+                .toFormat('yyyy-MM'),
+            )
+          : Array.from({ length: unusualBaselineDays }, (_, i) =>
+              DateTime.fromISO(period, { zone: 'utc' })
+                .minus({ days: i + 1 })
+                .toISODate()!,
+            );
+      lookbackCache.set(cacheKey, periods);
+    }
+    return periods;
+  }
+
   /** The rollup cells the alert rules read for one document (budget, category history, days). */
   function alertCellsOf(doc: TransactionDocument, state: UserState) {
     const cell = (grain: RollupGrain, dimension: Dimension, key: string, period: string) =>
@@ -383,22 +410,13 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         : [];
     });
     const spending = doc.direction === 'out' && !doc.kind.startsWith('transfer');
-    const month = DateTime.fromISO(`${doc.localMonth}-01`);
     const history = spending
-      ? Array.from({ length: largeHistoryMonths }, (_, i) =>
-          cell(
-            'month',
-            'category',
-            doc.category.id,
-            month.minus({ months: i + 1 }).toFormat('yyyy-MM'),
-          ),
+      ? lookback('months', doc.localMonth).map((month) =>
+          cell('month', 'category', doc.category.id, month),
         )
       : [];
-    const day = DateTime.fromISO(doc.localDate);
     const trailingDays = spending
-      ? Array.from({ length: unusualBaselineDays }, (_, i) =>
-          cell('day', 'total', 'all', day.minus({ days: i + 1 }).toISODate()!),
-        )
+      ? lookback('days', doc.localDate).map((day) => cell('day', 'total', 'all', day))
       : [];
     const today = cell('day', 'total', 'all', doc.localDate);
     return { budgets, spending, history, trailingDays, today };
@@ -412,6 +430,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   async function evaluateAlerts(docs: TransactionDocument[]): Promise<AlertRaisedV1[]> {
     const booked = docs.filter((doc) => doc.status === 'booked');
     if (booked.length === 0) return [];
+    lookbackCache.clear();
     const plans = [];
     for (const doc of booked) {
       const state = await userState(doc.userId);

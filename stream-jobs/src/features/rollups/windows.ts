@@ -71,9 +71,30 @@ function window(grain: Grain, period: string, start: DateTime, end: DateTime): W
   return { grain, period, start: start.toUTC().toISO()!, end: end.toUTC().toISO()! };
 }
 
-/** The windows of every grain containing `occurredAt` for a user with these settings. */
-export function windowsOf(occurredAt: string, settings: WindowSettings): Record<Grain, Window> {
+/** Local days whose windows are kept (they depend only on zone, budget start day and local date). */
+export const windowsCacheSizeMax = 20_000;
+const windowsCache = new Map<string, Readonly<Record<Grain, Window>>>();
+
+/**
+ * The windows of every grain containing `occurredAt` for a user with these settings. Every instant
+ * of one local day has the same windows, so they are computed once per zone, budget start day and
+ * local date (time-zone arithmetic in luxon was about a tenth of the jobs' CPU).
+ */
+export function windowsOf(
+  occurredAt: string,
+  settings: WindowSettings,
+): Readonly<Record<Grain, Window>> {
   const local = localTime(occurredAt, settings.timeZone);
+  const cacheKey = `${settings.timeZone}|${settings.budgetStartDay}|${local.toISODate()}`;
+  const cached = windowsCache.get(cacheKey);
+  if (cached) return cached;
+  const windows = Object.freeze(computeWindows(local, settings));
+  if (windowsCache.size >= windowsCacheSizeMax) windowsCache.clear();
+  windowsCache.set(cacheKey, windows);
+  return windows;
+}
+
+function computeWindows(local: DateTime, settings: WindowSettings): Record<Grain, Window> {
   const day = local.startOf('day');
   const week = local.startOf('week'); // luxon weeks are ISO weeks: Monday first.
   const month = local.startOf('month');
