@@ -83,6 +83,18 @@ function userOfCellKey(cellKey: string): string {
   return decodeURIComponent(cellKey.slice(0, cellKey.indexOf('|')));
 }
 
+/** Items grouped by a key, in first-seen order. */
+function groupBy<T, K, V>(items: Iterable<T>, keyOf: (item: T) => K, valueOf: (item: T) => V) {
+  const groups = new Map<K, V[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key) ?? [];
+    list.push(valueOf(item));
+    groups.set(key, list);
+  }
+  return groups;
+}
+
 /** The collection name of a bucket: `rollups_07`. */
 export function bucketCollectionName(base: string, bucket: number): string {
   return `${base}_${String(bucket).padStart(2, '0')}`;
@@ -211,13 +223,15 @@ function rollupFromBson(bson: Document): RollupRow {
  */
 export const bulkOperationsMax = 50;
 
-/** Runs unordered bulk writes in slices; duplicate-key failures are counted, other failures thrown. */
-async function bulkIgnoringDuplicates<T extends Document>(
-  collection: Collection<T>,
-  operations: AnyBulkWriteOperation<T>[],
-): Promise<{ matched: number; upserted: number; duplicates: number }> {
+/** What a run of bulk writes matched, upserted, and refused as duplicate keys. */
+type BulkTotals = { matched: number; upserted: number; duplicates: number };
+
+/** Runs unordered bulk write slices one after another; duplicate-key failures are counted, other failures thrown. */
+async function bulkInSlices<T extends Document>(
+  slices: ReadonlyArray<readonly [Collection<T>, AnyBulkWriteOperation<T>[]]>,
+): Promise<BulkTotals> {
   const total = { matched: 0, upserted: 0, duplicates: 0 };
-  for (const slice of chunks(operations, bulkOperationsMax)) {
+  for (const [collection, slice] of slices) {
     const result = await bulkSlice(collection, slice);
     total.matched += result.matched;
     total.upserted += result.upserted;
@@ -286,13 +300,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     projection?: Document,
   ): Promise<T[]> {
     const found: T[] = [];
-    const groups = new Map<Collection<T>, string[]>();
-    for (const id of new Set(ids)) {
-      const collection = collectionOf(id);
-      const list = groups.get(collection) ?? [];
-      list.push(id);
-      groups.set(collection, list);
-    }
+    const groups = groupBy(new Set(ids), collectionOf, (id) => id);
     for (const [collection, list] of groups) {
       for (const part of chunks(list, inListSizeMax)) {
         const docs = await collection
@@ -308,22 +316,17 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   async function bulkByBucket<T extends Document>(
     operations: Array<{ key: string; op: AnyBulkWriteOperation<T> }>,
     collectionOf: (key: string) => Collection<T>,
-  ): Promise<{ matched: number; upserted: number; duplicates: number }> {
-    const total = { matched: 0, upserted: 0, duplicates: 0 };
-    const groups = new Map<Collection<T>, AnyBulkWriteOperation<T>[]>();
-    for (const { key, op } of operations) {
-      const collection = collectionOf(key);
-      const list = groups.get(collection) ?? [];
-      list.push(op);
-      groups.set(collection, list);
-    }
-    for (const [collection, ops] of groups) {
-      const result = await bulkIgnoringDuplicates(collection, ops);
-      total.matched += result.matched;
-      total.upserted += result.upserted;
-      total.duplicates += result.duplicates;
-    }
-    return total;
+  ): Promise<BulkTotals> {
+    const groups = groupBy(
+      operations,
+      ({ key }) => collectionOf(key),
+      ({ op }) => op,
+    );
+    return bulkInSlices(
+      [...groups].flatMap(([collection, ops]) =>
+        chunks(ops, bulkOperationsMax).map((slice) => [collection, slice] as const),
+      ),
+    );
   }
 
   /** One page in `_id` order over every bucket of a collection (reconcile scans). */
