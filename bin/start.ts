@@ -23,6 +23,7 @@ import { ensureDashboardBuilt, staticDirDefault } from '../dashboard/src/server/
 import { createDashboardApp, type DashboardApp } from '../dashboard/src/server/server.js';
 import { openAnalyticsRuntime } from '../analytics-api/src/runtime.js';
 import { createIngestApp, migrateIngest } from '../ingest-api/src/app.js';
+import { ingestSettings } from '../ingest-api/src/config.js';
 import { createStreamJobsApp } from '../stream-jobs/src/app.js';
 import { startStreamJobs } from '../stream-jobs/src/runtime.js';
 import { createWalletApp } from '../wallet-api/src/app.js';
@@ -113,13 +114,7 @@ try {
     sql,
     eventLog,
     verifier,
-    topic: config.INGEST_TOPIC,
-    rateLimit: {
-      itemsPerSecond: config.INGEST_RATE_ITEMS_PER_SECOND,
-      burstItems: config.INGEST_RATE_BURST_ITEMS,
-    },
-    publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
-    bodyBytesMax: config.INGEST_BODY_BYTES_MAX,
+    ...ingestSettings(config),
   });
   // After the servers drain: acknowledged work (confirms after 202s) finishes and the wallet
   // view stops, before the event log and the SQL pool close.

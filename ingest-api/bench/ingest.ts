@@ -12,6 +12,7 @@
  * Options: --batched=N (transactions sent in batches) --single=N (sent one per request)
  * --batch-concurrency=N --single-concurrency=N --only=kafka,embedded --baseline=N (messages)
  * --lanes=N (Kafka producer lanes) --sends-in-flight=N (the publisher's sends in flight)
+ * --workers=N (server processes behind one port, node:cluster, as INGEST_WORKERS)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
         ? { KAFKA_BROKERS: servers.KAFKA_BROKERS, DATABASE_URL: databaseUrl ?? '' }
         : {}),
       ...(args.has('lanes') ? { BENCH_PRODUCER_LANES: args.get('lanes') } : {}),
+      ...(args.has('workers') ? { BENCH_WORKERS: args.get('workers') } : {}),
       ...(args.has('sends-in-flight')
         ? { BENCH_SENDS_IN_FLIGHT: args.get('sends-in-flight') }
         : {}),

@@ -5,6 +5,7 @@
  * (DATA_DIR). Tokens are verified against the JWKS in BENCH_JWKS; wallets are the generator's users'
  * (BENCH_USERS, BENCH_SEED), registered in the in-memory directory.
  */
+import cluster from 'node:cluster';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createTokenVerifier } from '@spendstream/core/auth';
@@ -13,6 +14,7 @@ import { startService } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
 import { createIngestApp, migrateIngest } from '../src/app.js';
+import { onPrimaryShutdown, reportListening, startWorkers } from '../src/cluster.js';
 import { generateUsers } from '../src/features/generator/generate.js';
 import { createMemoryWalletDirectory } from '../src/features/transactions/wallet-directory.js';
 
@@ -22,7 +24,16 @@ const env = (name: string): string => {
   return value;
 };
 const logKind = env('BENCH_LOG');
-const profilePath = process.env.BENCH_CPU_PROFILE;
+// BENCH_WORKERS > 1: this process is a node:cluster primary forking that many servers (as
+// INGEST_WORKERS does in main.ts); each worker writes its own CPU profile (<path>-<pid>).
+const workers = Number(process.env.BENCH_WORKERS ?? 1);
+const primaryOfWorkers = workers > 1 && cluster.isPrimary;
+const profilePath =
+  process.env.BENCH_CPU_PROFILE && !primaryOfWorkers
+    ? cluster.isWorker
+      ? `${process.env.BENCH_CPU_PROFILE}-${process.pid}`
+      : process.env.BENCH_CPU_PROFILE
+    : undefined;
 const profiler = profilePath ? new Session() : undefined;
 if (profiler) {
   profiler.connect();
@@ -39,7 +50,7 @@ const sql = createSql(
     poolSizeMax: 8,
   },
 );
-await migrateIngest(sql);
+if (!cluster.isWorker) await migrateIngest(sql);
 // BENCH_PRODUCER_LANES and BENCH_SENDS_IN_FLIGHT override the defaults, to compare settings.
 const lanes = process.env.BENCH_PRODUCER_LANES
   ? Number(process.env.BENCH_PRODUCER_LANES)
@@ -55,7 +66,15 @@ const eventLog =
         ...(lanes ? { producerLanes: lanes } : {}),
       })
     : await createEventLog({ dataDir: env('DATA_DIR') });
-await eventLog.createTopic(topic, { partitions: 6 });
+if (!cluster.isWorker) await eventLog.createTopic(topic, { partitions: 6 });
+if (primaryOfWorkers) {
+  await eventLog.close();
+  await sql.destroy();
+  const pool = startWorkers(workers, log);
+  console.log(JSON.stringify({ msg: 'bench-listening', port: await pool.listening }));
+  process.on('SIGTERM', () => void pool.stop().then(() => process.exit(0)));
+  await new Promise(() => undefined);
+}
 const wallets = createMemoryWalletDirectory();
 for (const user of generateUsers({
   seed: env('BENCH_SEED'),
@@ -87,10 +106,16 @@ const app = createIngestApp({
   ...(sendsInFlightMax ? { sendsInFlightMax } : {}),
 });
 const server = await startService(app, { port: 0, host: '127.0.0.1' });
-console.log(JSON.stringify({ msg: 'bench-listening', port: Number(new URL(server.url).port) }));
-process.on('SIGTERM', () => {
+const port = Number(new URL(server.url).port);
+if (cluster.isWorker) reportListening(port);
+else console.log(JSON.stringify({ msg: 'bench-listening', port }));
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
   void (async () => {
     await server.close();
+    await app.close();
     if (profiler && profilePath) {
       const { profile } = await profiler.post('Profiler.stop');
       writeFileSync(profilePath, JSON.stringify(profile));
@@ -99,4 +124,6 @@ process.on('SIGTERM', () => {
     await sql.destroy();
     process.exit(0);
   })();
-});
+};
+process.on('SIGTERM', stop);
+onPrimaryShutdown(async () => stop(), log);

@@ -67,3 +67,36 @@ test('main serves on the embedded default and drains on SIGTERM', async (t) => {
   t.is(code, 0);
   t.truthy(run.records.find((r) => r.msg === 'stopped'));
 });
+
+test('main with INGEST_WORKERS=2 serves from two worker processes on one port and drains both on SIGTERM', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ingest-api-workers-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const run = spawnTsx(mainPath, {
+    INGEST_API_PORT: '0',
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    INGEST_WORKERS: '2',
+  });
+  t.teardown(() => run.stop('SIGKILL'));
+  const primary = await run.waitForRecord((r) => r.msg === 'listening' && r.workers === 2);
+  const workers = run.records.filter((r) => r.msg === 'listening' && r.workers === undefined);
+  t.is(workers.length, 2, 'each worker listens');
+  t.true(
+    workers.every((w) => w.port === primary.port),
+    'on the shared port',
+  );
+  for (let i = 0; i < 4; i++) {
+    const health = await fetch(`http://127.0.0.1:${String(primary.port)}/healthz`);
+    t.is(health.status, 200);
+  }
+  const { code } = await run.stop('SIGTERM');
+  t.is(code, 0);
+  t.is(run.records.filter((r) => r.msg === 'stopped').length, 3, 'both workers and the primary');
+});
+
+test('INGEST_WORKERS outside 1 to workersMax is a configuration error naming it', async (t) => {
+  const run = spawnTsx(mainPath, { INGEST_WORKERS: '0' });
+  const { code } = await run.exited;
+  t.is(code, configExitCode);
+  t.regex(run.stderr(), /^invalid configuration: INGEST_WORKERS: expected a whole number/m);
+});

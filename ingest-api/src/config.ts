@@ -10,6 +10,7 @@ import {
   portSetting,
   serviceConfigShape,
 } from '@spendstream/core/config';
+import { workersMax } from './cluster.js';
 
 const unsetIfEmpty = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -72,9 +73,36 @@ export const ingestConfigShape = {
   INGEST_RATE_BURST_ITEMS: countSetting(100_000, 1, 100_000_000),
   /** How long to wait for the event log to acknowledge before answering 503. */
   INGEST_PUBLISH_TIMEOUT_MS: millisecondsSetting(5_000, 120_000),
+  /**
+   * Processes serving the API (node:cluster on one port); 1 runs it in this process. Each worker
+   * has its own producers, pools and rate limiter, so per-client limits apply per worker.
+   */
+  INGEST_WORKERS: countSetting(1, 1, workersMax),
   /** Largest JSON body in bytes (a full batch of 1,000 transactions fits in about 1 MiB). */
   INGEST_BODY_BYTES_MAX: countSetting(4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
 };
 
 export const ingestConfigSchema = defineConfig(ingestConfigShape);
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;
+
+/** The app settings these keys give (for `createIngestApp`, in main.ts and the all-in-one entry). */
+export function ingestSettings(
+  config: Pick<
+    IngestConfig,
+    | 'INGEST_TOPIC'
+    | 'INGEST_RATE_ITEMS_PER_SECOND'
+    | 'INGEST_RATE_BURST_ITEMS'
+    | 'INGEST_PUBLISH_TIMEOUT_MS'
+    | 'INGEST_BODY_BYTES_MAX'
+  >,
+) {
+  return {
+    topic: config.INGEST_TOPIC,
+    rateLimit: {
+      itemsPerSecond: config.INGEST_RATE_ITEMS_PER_SECOND,
+      burstItems: config.INGEST_RATE_BURST_ITEMS,
+    },
+    publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
+    bodyBytesMax: config.INGEST_BODY_BYTES_MAX,
+  };
+}
