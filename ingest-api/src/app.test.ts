@@ -78,7 +78,9 @@ test('main with INGEST_WORKERS=2 serves from two worker processes on one port an
     INGEST_WORKERS: '2',
   });
   t.teardown(() => run.stop('SIGKILL'));
-  const primary = await run.waitForRecord((r) => r.msg === 'listening' && r.workers === 2);
+  // Three processes each load tsx first: on a busy 2-core box that takes a while.
+  t.timeout(240_000);
+  const primary = await run.waitForRecord((r) => r.msg === 'listening' && r.workers === 2, 180_000);
   const workers = run.records.filter((r) => r.msg === 'listening' && r.workers === undefined);
   t.is(workers.length, 2, 'each worker listens');
   t.true(
@@ -89,7 +91,7 @@ test('main with INGEST_WORKERS=2 serves from two worker processes on one port an
     const health = await fetch(`http://127.0.0.1:${String(primary.port)}/healthz`);
     t.is(health.status, 200);
   }
-  const { code } = await run.stop('SIGTERM');
+  const { code } = await run.stop('SIGTERM', 60_000);
   t.is(code, 0);
   t.is(run.records.filter((r) => r.msg === 'stopped').length, 3, 'both workers and the primary');
 });
