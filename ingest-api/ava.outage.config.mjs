@@ -1,5 +1,5 @@
-// The broker-outage test stops and restarts the shared Kafka broker, so it runs on its own, after
-// the parallel suite (`npm run test:outage -w ingest-api`), never beside other tests that use Kafka.
+// The broker-outage test stops and restarts a private Kafka broker of its own (a JVM, so it runs
+// after the parallel suite, in `npm run test:serial`, rather than beside it).
 export default {
   files: ['test/outage/**/*.outage.ts'],
   extensions: { ts: 'module' },

@@ -1,18 +1,17 @@
 /**
  * Must show: stopping the Kafka broker during a load run. Every 202 ever returned is in the topic
  * once the broker is back, and the requests made during the outage got 503 (never a 2xx for
- * something not stored). Uses the real broker, stopped and started through infra's own CLI, and
- * always restarted, even when an assertion fails.
+ * something not stored). Uses a real broker of its own (a private KRaft node from the jars
+ * infra:up downloaded, stream-jobs' test helper), stopped and started by the test, so the shared
+ * broker and the tests using it are never touched.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createKafkaEventLog } from '@spendstream/core/event-log';
-import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { uniqueName } from '@spendstream/core/testing/servers';
+import { createPrivateKafka } from '../../../stream-jobs/test/private-kafka.js';
 import { postJson, startHarness } from '../../src/testing/harness.js';
 import { readRawTopic } from '../../src/testing/read-topic.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** Concurrent load clients. */
 const clients = 4;
 /** Load before the broker stops, while it is down, and after it is back, in ms. */
@@ -26,25 +25,13 @@ const started = Date.now();
 const progress = (message: string) =>
   console.error(`[outage ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
-function infra(action: 'up' | 'down'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'infra/infra.ts', action, 'kafka'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`infra ${action} kafka exited ${code}: ${output}`)),
-    );
-  });
-}
-
 test('stopping the Kafka broker during load: every 202 is in the topic afterwards, outage requests got 503', async (t) => {
-  const { KAFKA_BROKERS } = realServers(['KAFKA_BROKERS']);
+  const kafka = await createPrivateKafka('ingest-outage');
+  t.teardown(() => kafka.destroy());
+  progress('starting a private kafka');
+  await kafka.start();
   const eventLog = createKafkaEventLog({
-    brokers: KAFKA_BROKERS.split(','),
+    brokers: kafka.brokers.split(','),
     clientId: 'ingest-outage-test',
   });
   const topic = uniqueName('ingest_outage').replace(/_/g, '-');
@@ -54,9 +41,7 @@ test('stopping the Kafka broker during load: every 202 is in the topic afterward
     publishTimeoutMs: 2_000,
     wallets: [{ walletId: 'w_load', writers: ['u_load'], currency: 'EUR', archived: false }],
   });
-  let brokerDown = false;
   t.teardown(async () => {
-    if (brokerDown) await infra('up');
     await h.close();
     await eventLog.close();
   });
@@ -95,17 +80,15 @@ test('stopping the Kafka broker during load: every 202 is in the topic afterward
   await new Promise((resolve) => setTimeout(resolve, loadBeforeMs));
   const acceptedBefore = accepted.size;
   phase = 'outage';
-  brokerDown = true;
   progress('stopping kafka');
-  await infra('down');
+  await kafka.kill('SIGTERM');
   progress('kafka stopped');
   await new Promise((resolve) => setTimeout(resolve, outageMs));
   const acceptedDuringOutageWindow = accepted.size;
   phase = 'restarting';
   progress('starting kafka');
-  await infra('up');
+  await kafka.start();
   progress('kafka started');
-  brokerDown = false;
   phase = 'after';
   const acceptedAtRestart = accepted.size;
   const recoveryStart = Date.now();
