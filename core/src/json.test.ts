@@ -43,11 +43,23 @@ test('parseJson rejects bad input with malformed_json or payload_too_large', (t)
 });
 
 test('parseJson refuses prototype-polluting keys at any depth', (t) => {
-  for (const text of ['{"__proto__":{"admin":true}}', '{"a":{"constructor":{"prototype":{}}}}']) {
+  for (const text of [
+    '{"__proto__":{"admin":true}}',
+    '{"a":{"constructor":{"prototype":{}}}}',
+    // Spelled with escapes, which JSON.parse decodes before a key is set.
+    '{"\\u005f_proto__":{"admin":true}}',
+    '{"a":[{"constructo\\u0072":{}}]}',
+    '{"prototyp\\u0065":1}',
+  ]) {
     const error = t.throws(() => parseJson(text), { instanceOf: DomainError });
     t.is(error.code, 'malformed_json');
   }
   t.is(({} as Record<string, unknown>).admin, undefined);
+  // The words as values, and other escapes, are fine.
+  t.deepEqual(parseJson('{"note":"constructor of __proto__ \\u00e9","a":["prototype"]}'), {
+    note: 'constructor of __proto__ é',
+    a: ['prototype'],
+  });
 });
 
 test('money round-trips through its wire form and the wire form is validated', (t) => {

@@ -73,6 +73,9 @@ export function parseJson(input: string | Uint8Array, bytesMax = jsonBytesMax): 
     throw new DomainError('malformed_json', 'body is not valid UTF-8', { cause: error });
   }
   try {
+    // A text that spells no forbidden key and has no \u escape (which could spell one) cannot
+    // hold one: parse it without the reviver, which makes a large body's parse about 4x slower.
+    if (!mayHoldForbiddenKey(text)) return JSON.parse(text) as unknown;
     return JSON.parse(text, (key, value: unknown) => {
       if (forbiddenKeys.has(key)) throw new ForbiddenKeyError(key);
       return value;
@@ -91,6 +94,12 @@ export function parseJson(input: string | Uint8Array, bytesMax = jsonBytesMax): 
       cause: error,
     });
   }
+}
+
+function mayHoldForbiddenKey(text: string): boolean {
+  if (text.includes('\\u')) return true;
+  for (const key of forbiddenKeys) if (text.includes(key)) return true;
+  return false;
 }
 
 class ForbiddenKeyError extends Error {
