@@ -2,7 +2,8 @@
  * Per-user reference snapshots from a compacted `ref.*` topic: the latest one of each user (the
  * highest `revision`; a compacted topic may replay an older one after a newer), read by every
  * instance from the start of the topic in a group of its own, since every instance may serve every
- * user. Custom categories (`ref.category-rules`) and shared wallets (`ref.wallets`) are kept this way.
+ * user. User settings (`ref.user-settings`), custom categories (`ref.category-rules`) and shared
+ * wallets (`ref.wallets`) are followed this way.
  */
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, type TopicEvent, type TopicName } from '@spendstream/core/events';
