@@ -29,6 +29,7 @@ import {
 } from '../src/query/remote-loader.js';
 import { openSearchTransport } from '../src/query/search-index.js';
 import { makeDoc, type TestUser } from './support/factories.js';
+import { openSse } from './support/sse-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const owner: TestUser = {
@@ -272,6 +273,39 @@ test.serial(
     await walletAccess.put(member.userId, 5, []);
   },
 );
+
+test("the live stream of a member carries the shared wallet, never the owner's other wallets, and stops at removal", async (t) => {
+  const access = createMemoryWalletAccessStore();
+  await access.put(member.userId, 1, [viewer()]);
+  const live = await startTestApp({ walletAccess: access });
+  t.teardown(() => live.close());
+  const open = async (userId: string) =>
+    openSse(`${live.url}/v1/transactions/stream`, {
+      authorization: `Bearer ${await live.issuer.userToken(userId)}`,
+    });
+  const memberStream = await open(member.userId);
+  const outsiderStream = await open(outsider.userId);
+  t.teardown(() => {
+    memberStream.close();
+    outsiderStream.close();
+  });
+  t.is(memberStream.status, 200);
+  const [shared1, shared2, privateOne, own] = [docs[0]!, docs[1]!, docs[2]!, docs[3]!];
+  live.transactionFeed.publish([privateOne, shared1, own]);
+  const first = await memberStream.waitFor(2, 5_000);
+  t.deepEqual(first.map((event) => JSON.parse(event.data).id).sort(), ['tx-member', 'tx-shared-1']);
+  // Removed: the owner's next transaction in the wallet is not sent any more.
+  await access.put(member.userId, 2, []);
+  live.transactionFeed.publish([shared2, { ...own, id: 'tx-member-2' }]);
+  const next = await memberStream.waitFor(3, 5_000);
+  t.is(JSON.parse(next[2]!.data).id, 'tx-member-2');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.is(memberStream.events.length, 3, 'nothing of the owner after the removal');
+  t.is(outsiderStream.events.length, 0, 'a non-member hears nothing');
+  // The owner's stream count is not the member's: the owner can still open all of theirs.
+  t.is(live.transactionFeed.size(owner.userId), 0);
+  t.is(live.transactionFeed.size(member.userId), 1);
+});
 
 test('membership follows ref.wallets: newest revision wins, a removal ends it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'analytics-wallets-'));

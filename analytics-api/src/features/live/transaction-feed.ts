@@ -19,14 +19,23 @@ export const transactionStreamsMax = 10_000;
 export interface TransactionFeed {
   /** Called with the documents a projection batch newly stored. */
   publish(docs: readonly TransactionDoc[]): void;
-  /** Listen to one user's stored transactions; returns the unsubscribe function. */
-  subscribe(userId: string, send: (doc: TransactionDoc) => void): () => void;
+  /**
+   * Listen to one user's stored transactions, and to those of the `owners` given (the owners of
+   * wallets shared with the user; `send` filters those); counted as one subscription of `userId`.
+   * Returns the unsubscribe function.
+   */
+  subscribe(
+    userId: string,
+    send: (doc: TransactionDoc) => void,
+    owners?: readonly string[],
+  ): () => void;
   /** Open subscriptions of one user, or of everyone. */
   size(userId?: string): number;
 }
 
 export function createTransactionFeed(): TransactionFeed {
   const listeners = new Map<string, Set<(doc: TransactionDoc) => void>>();
+  const counts = new Map<string, number>();
   let total = 0;
   return {
     publish(docs) {
@@ -34,22 +43,32 @@ export function createTransactionFeed(): TransactionFeed {
         for (const send of listeners.get(doc.userId) ?? []) send(doc);
       }
     },
-    subscribe(userId, send) {
-      const set = listeners.get(userId) ?? new Set();
-      set.add(send);
-      listeners.set(userId, set);
+    subscribe(userId, send, owners = []) {
+      const keys = [...new Set([userId, ...owners])];
+      for (const key of keys) {
+        const set = listeners.get(key) ?? new Set();
+        set.add(send);
+        listeners.set(key, set);
+      }
+      counts.set(userId, (counts.get(userId) ?? 0) + 1);
       total += 1;
       let open = true;
       return () => {
         if (!open) return;
         open = false;
         total -= 1;
-        set.delete(send);
-        if (set.size === 0) listeners.delete(userId);
+        const left = (counts.get(userId) ?? 1) - 1;
+        if (left === 0) counts.delete(userId);
+        else counts.set(userId, left);
+        for (const key of keys) {
+          const set = listeners.get(key);
+          set?.delete(send);
+          if (set?.size === 0) listeners.delete(key);
+        }
       };
     },
     size(userId) {
-      return userId === undefined ? total : (listeners.get(userId)?.size ?? 0);
+      return userId === undefined ? total : (counts.get(userId) ?? 0);
     },
   };
 }
