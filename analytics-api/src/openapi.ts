@@ -94,7 +94,9 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       'Category ids are the leaf ids of the category tree, unique across it (`food`, and its ' +
       'subcategories `groceries`, `coffee`, ...); a top-level id in a filter includes its ' +
       'subcategories. Changed (breaking): subcategory ids were `<parent>.<child>` (`food.groceries`) ' +
-      'and are now the leaf id alone (`groceries`), which core\u2019s event schemas accept.',
+      'and are now the leaf id alone (`groceries`), which core\u2019s event schemas accept. ' +
+      'Every answer covers the caller\u2019s own transactions and those of wallets other users ' +
+      'shared with them (ref.wallets), summed when the owner has the same home currency.',
   });
   const doc = extendOpenApiDocument(base, {
     tags: [
@@ -178,7 +180,8 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
           ...withBody(
             'Set the tags and/or note of a transaction (each given field replaces the stored ' +
               'value; `tags: []` and `note: null` clear), published to stream-jobs as ' +
-              '`transaction.annotated`; the read model follows within seconds',
+              '`transaction.annotated`; the read model follows within seconds. A transaction of a ' +
+              'wallet shared with the caller needs the editor role (403 for a viewer)',
             'transactions',
             annotateBody,
             '202',
@@ -189,7 +192,9 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       '/v1/transactions/{id}/recategorize': {
         post: {
           ...withBody(
-            'Recategorize a transaction (or its merchant), published to stream-jobs',
+            'Recategorize a transaction (or its merchant), published to stream-jobs; a transaction ' +
+              'of a wallet shared with the caller needs the editor role (403 for a viewer) and ' +
+              'only `scope: transaction`',
             'transactions',
             recategorizeBody,
             '202',
