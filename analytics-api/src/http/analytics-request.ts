@@ -5,6 +5,7 @@
 import type Koa from 'koa';
 import type { FeatureDeps } from './deps.js';
 import { targetUserId } from './request-scope.js';
+import { categoriesOfUser } from '../features/categories/custom-categories.js';
 import { assertKnownCategories, periodSpecOf } from './query-schemas.js';
 import { resolvePeriod, todayIn, type DateRange, type PeriodSpec } from '../domain/periods.js';
 import type { UserSettings } from '../domain/user-settings.js';
@@ -35,7 +36,7 @@ export async function analyticsRequest(
   defaultKind: 'day' | 'week' | 'month' | 'year' = 'month',
 ): Promise<AnalyticsRequest> {
   const userId = targetUserId(ctx, query.userId);
-  assertKnownCategories(deps.categories, query.category);
+  assertKnownCategories(await categoriesOfUser(deps, userId), query.category);
   const settings = await deps.settings.get(userId);
   const today = todayIn(settings.timeZone, deps.clock());
   const spec = periodSpecOf(query, today, defaultKind);

@@ -80,7 +80,7 @@ export function periodSpecOf(
 
 /** Refuse category ids the catalog does not know. */
 export function assertKnownCategories(
-  catalog: CategoryCatalog,
+  catalog: Pick<CategoryCatalog, 'has'>,
   ids: string[] | undefined,
   field = 'category',
 ): void {

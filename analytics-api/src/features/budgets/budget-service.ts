@@ -17,6 +17,7 @@ import type { AnalyticsStore } from '../../query/analytics-store.js';
 import type { EventPublisher } from '../../domain/event-publisher.js';
 import type { UserSettingsStore } from '../../domain/user-settings.js';
 import type { CategoryCatalog } from '../../domain/categories.js';
+import { categoriesOfUser, type CustomCategoryStore } from '../categories/custom-categories.js';
 import { percentOf } from '../../domain/amounts.js';
 import {
   addDays,
@@ -67,14 +68,17 @@ export interface BudgetServiceDeps {
   store: AnalyticsStore;
   settings: UserSettingsStore;
   categories: CategoryCatalog;
+  /** Each user's custom categories, also accepted in a budget's scope. */
+  customCategories?: CustomCategoryStore;
   publisher: EventPublisher;
   clock: () => Date;
 }
 
 export function createBudgetService(deps: BudgetServiceDeps) {
   async function validate(userId: string, draft: BudgetDraft): Promise<void> {
+    const known = await categoriesOfUser(deps, userId);
     for (const id of draft.scope.categories) {
-      if (!deps.categories.has(id)) {
+      if (!known.has(id)) {
         throw new ValidationError(`unknown category ${JSON.stringify(id)}`, {
           field: 'scope.categories',
         });

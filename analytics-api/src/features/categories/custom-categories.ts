@@ -6,6 +6,7 @@
 import { topics } from '@spendstream/core/events';
 import type { Consumer, EventLog } from '@spendstream/core/event-log';
 import { createLatestPerUser, followSnapshots } from '../../domain/user-snapshots.js';
+import type { CategoryCatalog } from '../../domain/categories.js';
 
 export interface CustomCategory {
   id: string;
@@ -19,6 +20,17 @@ export interface CustomCategoryStore {
   list(userId: string): Promise<readonly CustomCategory[]>;
   /** Keeps the snapshot with the highest revision (a compacted topic may replay an older one). */
   put(userId: string, revision: number, categories: readonly CustomCategory[]): Promise<void>;
+}
+
+/** The ids a user may name: the built-in tree's and their own custom categories. */
+export async function categoriesOfUser(
+  deps: { categories: Pick<CategoryCatalog, 'has'>; customCategories?: CustomCategoryStore },
+  userId: string,
+): Promise<Pick<CategoryCatalog, 'has'>> {
+  const custom = new Set(
+    (await deps.customCategories?.list(userId))?.map((category) => category.id) ?? [],
+  );
+  return { has: (id) => deps.categories.has(id) || custom.has(id) };
 }
 
 /** An in-memory store: the running service's (fed from the topic at start) and the tests'. */

@@ -106,7 +106,7 @@ export function createExportRouter(
 
   router.get('/v1/transactions/export', read, async (ctx) => {
     const input = parseQuery(ctx, exportQuery);
-    const query = searchQueryOf(ctx, deps, input);
+    const query = await searchQueryOf(ctx, deps, input);
     // Fetch the first page before answering, so a failing backend is a problem+json, not a cut stream.
     const lines = csvLines(deps.store, query, exponentOf);
     const first = await lines.next();

@@ -21,6 +21,7 @@ import type { FeatureDeps } from '../../http/deps.js';
 import type { TransactionDoc } from '../../query/analytics-store.js';
 import { targetUserId } from '../../http/request-scope.js';
 import { assertKnownCategories } from '../../http/query-schemas.js';
+import { categoriesOfUser } from '../categories/custom-categories.js';
 import { presentTransaction } from '../../http/present.js';
 import {
   decodeSearchCursor,
@@ -61,7 +62,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
 
   router.get('/v1/transactions', read, async (ctx) => {
     const input = parseQuery(ctx, searchQuerySchema);
-    const base = searchQueryOf(ctx, deps, input);
+    const base = await searchQueryOf(ctx, deps, input);
     const page = await deps.store.search({
       ...base,
       limit: input.limit,
@@ -89,7 +90,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
     const { id } = transactionParams.parse(ctx.params);
     const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
     const body = parseBody(ctx, recategorizeBody);
-    assertKnownCategories(deps.categories, [body.category]);
+    assertKnownCategories(await categoriesOfUser(deps, userId), [body.category]);
     const doc = await writableTransaction(deps, userId, id);
     if (body.scope === 'merchant' && doc.userId !== userId) {
       // A merchant rule would recategorize the owner's transactions in every wallet.

@@ -8,6 +8,7 @@ import { idSchema, transactionKinds } from '@spendstream/core/events';
 import { ValidationError } from '@spendstream/core/errors';
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
+import { categoriesOfUser } from '../categories/custom-categories.js';
 import {
   assertKnownCategories,
   booleanParam,
@@ -65,13 +66,13 @@ export function encodeSearchCursor(sort: SearchQuery['sort'], cursor: SearchCurs
 type FilterInput = z.infer<z.ZodObject<typeof searchFilterParams>>;
 
 /** Validate the filters and build the store query (without paging). */
-export function searchQueryOf(
+export async function searchQueryOf(
   ctx: Koa.Context,
   deps: FeatureDeps,
   input: FilterInput,
-): Omit<SearchQuery, 'limit' | 'withFacets'> {
+): Promise<Omit<SearchQuery, 'limit' | 'withFacets'>> {
   const userId = targetUserId(ctx, input.userId);
-  assertKnownCategories(deps.categories, input.category);
+  assertKnownCategories(await categoriesOfUser(deps, userId), input.category);
   if (input.from !== undefined && input.to !== undefined) {
     if (input.to < input.from)
       throw new ValidationError('to must not be before from', { field: 'to' });
