@@ -13,7 +13,6 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import {
   DomainError,
-  ForbiddenError,
   PayloadTooLargeError,
   ValidationError,
   type ErrorCode,
@@ -23,7 +22,12 @@ import { batchItemsMax, type IngestService } from '../transactions/ingest-servic
 import { parseTransactionInput } from '../transactions/fast-input.js';
 import type { TransactionInput } from '../transactions/schema.js';
 import { toRawTransaction } from '../transactions/to-raw.js';
-import type { WalletDirectory } from '../transactions/wallet-directory.js';
+import { walletViewWaitMs } from '../transactions/ref-wallet-directory.js';
+import {
+  refusalError,
+  refusedWrites,
+  type WalletDirectory,
+} from '../transactions/wallet-directory.js';
 import { parseCsv, type CsvMapping } from './csv-mapping.js';
 import { readCsvRecords } from './csv-reader.js';
 import { FileFormatError, isRowProblem, type ImportedRow } from './imported-row.js';
@@ -159,12 +163,13 @@ export function createImportService(deps: {
   async function run(request: ImportRequest): Promise<ImportResult> {
     const { caller, walletId, format } = request;
     const userId = resolveUser(caller, request.userId);
+    const refusal = (
+      await refusedWrites(deps.wallets, [{ userId, walletId }], walletViewWaitMs)
+    ).get(0);
+    if (refusal) throw refusalError(refusal);
+    // Its currency is the file's default; gone since the check (a newer snapshot) is a refusal too.
     const wallet = (await deps.wallets.lookup([walletId])).get(walletId);
-    if (!wallet || wallet.archived || !wallet.writers.includes(userId)) {
-      throw new ForbiddenError('the wallet does not exist or this caller may not write to it', {
-        field: 'walletId',
-      });
-    }
+    if (!wallet) throw refusalError('forbidden');
     if (format === 'csv' && !request.mapping)
       throw new ValidationError('a CSV import needs a mapping', { field: 'mapping' });
 

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   DomainError,
-  ForbiddenError,
   NotFoundError,
   UnavailableError,
   type ErrorCode,
@@ -30,7 +29,7 @@ import { parseTransactionInput } from './fast-input.js';
 import { rawTransactionMessage } from './raw-event.js';
 import { contentHash, toRawTransaction } from './to-raw.js';
 import { walletViewWaitMs } from './ref-wallet-directory.js';
-import type { WalletDirectory } from './wallet-directory.js';
+import { refusalError, refusedWrites, type WalletDirectory } from './wallet-directory.js';
 
 /** Most items in one request (batch or one import chunk). */
 export const batchItemsMax = 1_000;
@@ -500,42 +499,17 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
     });
 
     // 2. Wallets: the user must be allowed to write to it. Unknown and foreign look the same.
-    const wallets = await deps.wallets.lookup([...new Set(valid.map((p) => p.raw.walletId))]);
-    const mayWrite = (p: Pending) => {
-      const wallet = wallets.get(p.raw.walletId);
-      return wallet !== undefined && !wallet.archived && wallet.writers.includes(p.raw.userId);
-    };
-    let refused = valid.filter((p) => !mayWrite(p));
-    // A view fed from ref.wallets may not have seen a wallet opened or shared a moment ago: wait
-    // (bounded) for it to change, looking again after each change.
-    if (refused.length > 0 && deps.wallets.nextChange) {
-      const deadline = now() + walletWaitMs;
-      while (refused.length > 0) {
-        const left = deadline - now();
-        if (left <= 0 || !(await deps.wallets.nextChange(left))) break;
-        const again = await deps.wallets.lookup([...new Set(refused.map((p) => p.raw.walletId))]);
-        for (const [id, wallet] of again) wallets.set(id, wallet);
-        refused = refused.filter((p) => !mayWrite(p));
-      }
+    const refusals = await refusedWrites(
+      deps.wallets,
+      valid.map((p) => p.raw),
+      walletWaitMs,
+      now,
+    );
+    for (const [i, reason] of refusals) {
+      const p = valid[i]!;
+      results[p.index] = rejection(p.index, refusalError(reason), p.raw.externalId);
     }
-    const loading = refused.length > 0 && deps.wallets.loading?.() === true;
-    for (const p of refused) {
-      results[p.index] = rejection(
-        p.index,
-        loading
-          ? new UnavailableError(
-              'the wallet directory is still loading after a restart; retry shortly',
-              1,
-              { field: 'walletId' },
-            )
-          : new ForbiddenError('the wallet does not exist or this caller may not write to it', {
-              field: 'walletId',
-            }),
-        p.raw.externalId,
-      );
-    }
-    const refusedSet = new Set(refused);
-    const writable = valid.filter((p) => !refusedSet.has(p));
+    const writable = valid.filter((_, i) => !refusals.has(i));
 
     // 3. Claim and publish in a cycle shared with the other requests waiting now (group commit:
     // one dedupe read, one insert, one send and one confirm for all of them).

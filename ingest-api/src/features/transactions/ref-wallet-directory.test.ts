@@ -208,6 +208,35 @@ test('a wallet opened a moment ago: the write waits for its snapshot and is acce
   t.true(Date.now() - t0 >= 200, 'it waited walletWaitMs before refusing');
 });
 
+test('a file import into a wallet opened a moment ago waits for its snapshot too; an unknown wallet is 403', async (t) => {
+  const h = await startApp({ walletWaitMs: 3_000 });
+  t.teardown(() => h.close());
+  const base = h.url.replace('/v1/transactions', '');
+  const mapping = JSON.stringify({
+    columns: { date: 'Date', description: 'Description', amount: 'Amount' },
+    dateFormat: 'MM/dd/yyyy',
+  });
+  const upload = (walletId: string) =>
+    fetch(
+      `${base}/v1/wallets/${walletId}/imports?format=csv&userId=u_owner&mapping=${encodeURIComponent(mapping)}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${h.token}` },
+        body: 'Date,Description,Amount\n03/01/2026,Coffee,-3.50\n',
+      },
+    );
+  const pending = upload('w_fresh');
+  setTimeout(
+    () => void publish(h.eventLog, h.walletsTopic, snapshot('u_owner', 1, [wallet('w_fresh')])),
+    300,
+  );
+  const answer = await pending;
+  t.is(answer.status, 202, await answer.clone().text());
+  t.like(await answer.json(), { accepted: 1 });
+  const refused = await upload('w_unknown');
+  t.is(refused.status, 403);
+});
+
 test('while the view has not replayed ref.wallets since start, a wallet it does not know gets 503 with Retry-After, not 403', async (t) => {
   const log = createEmbeddedEventLog({ path: ':memory:' });
   t.teardown(() => log.close());
