@@ -10,7 +10,8 @@
  *
  * Options: --spread=N --hot=N --wallets=N --users=N --concurrency=N --repeat=N --relay=kafka|embedded|off
  * --batch=on|off (group commit of movements, on by default) --lanes=N (batches in flight)
- * --batch-size=N (most movements per batch)
+ * --batch-size=N (most movements per batch) --busy-start=N (writes waiting before a batch starts
+ * beside one in flight)
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     BENCH_BATCH: args.get('batch') ?? 'on',
     ...(args.has('lanes') ? { BENCH_LANES: args.get('lanes')! } : {}),
     ...(args.has('batch-size') ? { BENCH_BATCH_SIZE: args.get('batch-size')! } : {}),
+    ...(args.has('busy-start') ? { BENCH_BUSY_START: args.get('busy-start')! } : {}),
     // BENCH_PROFILE=<file>: the server writes a V8 CPU profile there when it stops.
     ...(process.env.BENCH_PROFILE ? { BENCH_PROFILE: process.env.BENCH_PROFILE } : {}),
     ...(relay === 'kafka' ? { KAFKA_BROKERS: tryKafka() ?? '' } : {}),

@@ -29,6 +29,9 @@ const app = createWalletApp({
   batchWrites: process.env.BENCH_BATCH !== 'off',
   ...(process.env.BENCH_LANES ? { batchLanes: Number(process.env.BENCH_LANES) } : {}),
   ...(process.env.BENCH_BATCH_SIZE ? { batchSizeMax: Number(process.env.BENCH_BATCH_SIZE) } : {}),
+  ...(process.env.BENCH_BUSY_START
+    ? { batchBusyStartMin: Number(process.env.BENCH_BUSY_START) }
+    : {}),
 });
 await app.ready;
 let stopRelay: () => Promise<void> = async () => undefined;

@@ -74,10 +74,12 @@ export interface WalletAppDeps {
   accessTokenTtlSeconds?: number;
   /** Group-commit concurrent movements (default true); false runs each in its own transaction. */
   batchWrites?: boolean;
-  /** Batches in flight at once (group-commit lanes); `batchLanesDefault` when omitted. */
+  /** Batches in flight at once, on disjoint wallets; `batchLanesDefault` when omitted. */
   batchLanes?: number;
   /** Most movements per batch; `batchSizeMax` when omitted. */
   batchSizeMax?: number;
+  /** Writes waiting before a batch starts beside one in flight; `busyStartMinDefault` when omitted. */
+  batchBusyStartMin?: number;
 }
 
 /** What the app holds once migrated and keyed. */
@@ -151,6 +153,7 @@ export function createWalletApp(deps: WalletAppDeps): WalletApp {
       : createMovementBatcher(uow, {
           ...(deps.batchLanes === undefined ? {} : { lanes: deps.batchLanes }),
           ...(deps.batchSizeMax === undefined ? {} : { sizeMax: deps.batchSizeMax }),
+          ...(deps.batchBusyStartMin === undefined ? {} : { busyStartMin: deps.batchBusyStartMin }),
         });
   const app = createServiceApp({
     name: serviceName,

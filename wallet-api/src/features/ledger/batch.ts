@@ -46,17 +46,26 @@ export type BatchMovementOutcome = IdempotentOutcome | { kind: 'error'; error: u
 
 const slot = (principal: string, key: string) => `${principal}\u0000${key}`;
 
+/**
+ * `prefetched`: the keys' records as read by the caller just before this transaction, on another
+ * connection (a plain read either way, READ COMMITTED: a key committed after it is caught by the
+ * insert at the end, as it would be after a read inside); omitted, they are read here.
+ */
 export async function recordMovementBatch(
   stores: Stores,
   items: BatchMovement[],
   now = Date.now(),
+  prefetched?: IdempotencyRecord[],
 ): Promise<BatchMovementOutcome[]> {
   const outcomes: BatchMovementOutcome[] = new Array(items.length);
   // 1. Look the keys up (one plain read). A committed record is a replay (or a 409, decided after
   //    commit by finishIdempotent); an expired one is free again; the first request of the batch
   //    with a free key owns it and later ones with the same key follow it.
   const found = new Map(
-    (await stores.idempotency.findMany(items)).map((r) => [slot(r.principal, r.key), r]),
+    (prefetched ?? (await stores.idempotency.findMany(items))).map((r) => [
+      slot(r.principal, r.key),
+      r,
+    ]),
   );
   const expired = [...found.values()].filter((r) => r.expiresAt <= now);
   if (expired.length > 0) {
