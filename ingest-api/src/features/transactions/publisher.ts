@@ -13,6 +13,12 @@ import { sendBatchSizeMax, type EventLog, type OutgoingMessage } from '@spendstr
 export const coalescedBytesMax = 4 * 1024 * 1024;
 /** Sends in flight at once on Kafka (the embedded log takes one at a time). */
 export const kafkaSendsInFlightMax = 4;
+/**
+ * Messages waiting that start another send while one is in flight. Fewer wait for it and go
+ * together in the next send: small sends from single requests coalesce (fewer produce requests
+ * per transaction), while batches overlap.
+ */
+export const overlapMessagesMin = 500;
 
 interface Waiter {
   messages: OutgoingMessage[];
@@ -47,9 +53,19 @@ export function createPublisher(
     (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) +
     Buffer.byteLength(m.key);
 
-  /** Starts sends while fewer than sendsInFlightMax are in flight and messages wait. */
+  /** Messages in `queue` (abandoned waiters included until they are dropped). */
+  let waiting = 0;
+
+  /**
+   * Starts sends while fewer than sendsInFlightMax are in flight and messages wait: at once when
+   * none is in flight, else only when overlapMessagesMin or more wait.
+   */
   function pump(): void {
-    while (inFlight.length < sendsInFlightMax && queue.length > 0) {
+    while (
+      inFlight.length < sendsInFlightMax &&
+      queue.length > 0 &&
+      (inFlight.length === 0 || waiting >= overlapMessagesMin)
+    ) {
       // Take whole requests up to the bounds; a request is never split across sends.
       const taken: Waiter[] = [];
       let count = 0;
@@ -58,6 +74,7 @@ export function createPublisher(
         const next = queue[0]!;
         if (next.abandoned) {
           queue.shift();
+          waiting -= next.messages.length;
           continue;
         }
         if (
@@ -67,6 +84,7 @@ export function createPublisher(
         )
           break;
         queue.shift();
+        waiting -= next.messages.length;
         taken.push(next);
         count += next.messages.length;
         bytes += next.bytes;
@@ -129,6 +147,7 @@ export function createPublisher(
           );
         }, timeoutMs);
         queue.push(waiter);
+        waiting += messages.length;
         pump();
       });
     },
