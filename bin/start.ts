@@ -26,7 +26,8 @@ import { createIngestApp, migrateIngest } from '../ingest-api/src/app.js';
 import { ingestSettings } from '../ingest-api/src/config.js';
 import { createStreamJobsApp } from '../stream-jobs/src/app.js';
 import { startStreamJobs } from '../stream-jobs/src/runtime.js';
-import { createWalletApp } from '../wallet-api/src/app.js';
+import { createWalletApp, walletEventTopics } from '../wallet-api/src/app.js';
+import { walletSettings } from '../wallet-api/src/config.js';
 import { allInOneConfigSchema } from './all-in-one-config.js';
 
 const config = loadConfig(allInOneConfigSchema);
@@ -76,24 +77,20 @@ try {
   });
   // Before the SQL pool closes: the log goes after everything that writes to it has stopped.
   closeHooks.unshift(() => eventLog.close());
-  for (const topic of new Set([topics.transactionsRaw, topics.walletEvents, config.INGEST_TOPIC])) {
-    await eventLog.createTopic(topic, {
+  // The topics wallet-api's outbox relays to, and ingest-api's (transactions.raw unless renamed).
+  for (const topic of walletEventTopics) {
+    await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
+  }
+  if (config.INGEST_TOPIC !== topics.transactionsRaw) {
+    await eventLog.createTopic(config.INGEST_TOPIC, {
       partitions: topicSpecs[topics.transactionsRaw].partitions,
     });
-  }
-  for (const topic of [topics.refUserSettings, topics.refWallets]) {
-    await eventLog.createTopic(topic, { partitions: topicSpecs[topic].partitions });
   }
 
   const wallet = createWalletApp({
     log: logFor('wallet-api'),
     sql,
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-    adminEmails: config.WALLET_ADMIN_EMAILS,
-    ...(config.AUTH_KEY_ENCRYPTION_SECRET === undefined
-      ? {}
-      : { keyEncryptionSecret: config.AUTH_KEY_ENCRYPTION_SECRET }),
+    ...walletSettings(config),
   });
   const relay = wallet.startRelay(eventLog);
   closeHooks.unshift(() => relay.stop());

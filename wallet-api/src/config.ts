@@ -77,3 +77,20 @@ export const walletConfigSchema = defineConfig(walletConfigShape).superRefine((c
     });
 });
 export type WalletConfig = z.infer<typeof walletConfigSchema>;
+
+/** The app settings these keys give (for `createWalletApp`, in main.ts and the all-in-one entry). */
+export function walletSettings(
+  config: Pick<
+    WalletConfig,
+    'AUTH_ISSUER' | 'AUTH_AUDIENCE' | 'WALLET_ADMIN_EMAILS' | 'AUTH_KEY_ENCRYPTION_SECRET'
+  >,
+) {
+  return {
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    adminEmails: config.WALLET_ADMIN_EMAILS,
+    ...(config.AUTH_KEY_ENCRYPTION_SECRET === undefined
+      ? {}
+      : { keyEncryptionSecret: config.AUTH_KEY_ENCRYPTION_SECRET }),
+  };
+}

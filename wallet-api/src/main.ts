@@ -10,7 +10,7 @@ import { onShutdownSignal, startService } from '@spendstream/core/http';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
 import { createWalletApp, serviceName, walletEventTopics } from './app.js';
-import { walletConfigSchema } from './config.js';
+import { walletConfigSchema, walletSettings } from './config.js';
 
 const config = loadConfig(walletConfigSchema);
 const log = createLogger({ service: serviceName, level: config.LOG_LEVEL });
@@ -27,12 +27,7 @@ for (const topic of walletEventTopics) {
 const app = createWalletApp({
   log,
   sql,
-  issuer: config.AUTH_ISSUER,
-  audience: config.AUTH_AUDIENCE,
-  adminEmails: config.WALLET_ADMIN_EMAILS,
-  ...(config.AUTH_KEY_ENCRYPTION_SECRET === undefined
-    ? {}
-    : { keyEncryptionSecret: config.AUTH_KEY_ENCRYPTION_SECRET }),
+  ...walletSettings(config),
 });
 const relay = app.startRelay(eventLog);
 const server = await startService(app, {
