@@ -77,9 +77,9 @@ if (primaryOfWorkers) {
     port: config.INGEST_API_PORT,
     host: config.HOST,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    // Hooks run newest first: the confirms still running after their answers finish and the
-    // wallet view stops, then the log closes, then the pool.
-    closeHooks: [() => sql.destroy(), () => eventLog.close(), () => app.close()],
+    // In this order: the confirms still running after their answers finish and the wallet view
+    // stops, then the log closes, then the pool.
+    closeHooks: [() => app.close(), () => eventLog.close(), () => sql.destroy()],
     logFields: { backends: backendChoice(config), topic: config.INGEST_TOPIC },
   });
   reportListening(Number(new URL(server.url).port));

@@ -143,7 +143,11 @@ export interface RunOptions {
   port: number;
   host?: string;
   shutdownTimeoutMs?: number;
-  /** Run after the server has drained, newest first (close the SQL pool, stop consumers). */
+  /**
+   * Run after the server has drained, in the order listed: what writes first (stop consumers and
+   * relays, wait for confirms), then the event log, then the SQL pool. (`onClose` on the server
+   * runs hooks newest first; these are registered so that the list's order holds.)
+   */
   closeHooks?: CloseHook[];
   /** Extra fields for the `listening` log line (the backends chosen, say). */
   logFields?: Record<string, unknown>;
@@ -156,7 +160,7 @@ export interface RunOptions {
  */
 export async function startService(app: ServiceApp, options: RunOptions): Promise<ServiceServer> {
   const server = createServiceServer(app, { shutdownTimeoutMs: options.shutdownTimeoutMs });
-  for (const hook of options.closeHooks ?? []) server.onClose(hook);
+  for (const hook of [...(options.closeHooks ?? [])].reverse()) server.onClose(hook);
   const port = await server.listen(options.port, options.host);
   app.log.info('listening', {
     ...options.logFields,

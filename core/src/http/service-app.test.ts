@@ -18,7 +18,7 @@ import {
 } from '../errors.js';
 import { createMemoryLogger } from '../log.js';
 import { createServiceApp, type ServiceAppOptions } from './service-app.js';
-import { createServiceServer } from './server.js';
+import { createServiceServer, startService } from './server.js';
 import { parseBody, parseQuery } from './validate.js';
 
 async function startApp(
@@ -395,6 +395,23 @@ test('graceful close lets an in-flight slow request finish, then runs close hook
   t.true(Date.now() - closeStarted < 1_500, `closed after ${Date.now() - closeStarted} ms`);
   // Hooks run after the drain, newest first.
   t.deepEqual(events, ['handler finished', 'hook 2', 'hook 1', 'closed']);
+});
+
+test('startService runs its closeHooks after the drain in the order listed', async (t) => {
+  const events: string[] = [];
+  const { log } = createMemoryLogger('test-api');
+  const app = createServiceApp({ name: 'test-api', version: '1.2.3', log });
+  const server = await startService(app, {
+    port: 0,
+    host: '127.0.0.1',
+    closeHooks: ['stop consumers', 'close the log', 'close the pool'].map(
+      (name) => () => void events.push(name),
+    ),
+  });
+  t.teardown(() => server.close());
+  t.is((await fetch(`${server.url}/healthz`)).status, 200);
+  await server.close();
+  t.deepEqual(events, ['stop consumers', 'close the log', 'close the pool']);
 });
 
 test('graceful close cuts a request that outlives shutdownTimeoutMs', async (t) => {
