@@ -27,7 +27,9 @@ const stopTimeoutMs = 30_000;
 const defaultPartitions = 4;
 
 const home = join(stateDir, 'kafka');
-const libDir = join(home, 'lib');
+/** The broker's jars, downloaded by infra:up (private test brokers run from them too). */
+export const kafkaLibDir = join(home, 'lib');
+const libDir = kafkaLibDir;
 const dataDir = join(home, 'data');
 const logsDir = join(home, 'logs');
 const propertiesFile = join(home, 'server.properties');
@@ -36,19 +38,27 @@ const pidFile = join(home, 'kafka.pid');
 const stdoutLog = join(logsDir, 'stdout.log');
 const classpath = `${libDir}/*`;
 
-function serverProperties(config: InfraConfig): string {
+/** Where a KRaft node listens and keeps its data: infra:up's broker, or a test's private one. */
+export interface KafkaNodeOptions {
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+}
+
+/** One KRaft node (broker and controller) on loopback, as infra:up and private test brokers run it. */
+export function kafkaServerProperties(node: KafkaNodeOptions): string {
   return [
     '# Written by infra/src/kafka.ts on every start: edit that file, not this one.',
     'process.roles=broker,controller',
     'node.id=1',
     // A static voter set needs no --standalone at format time and lets the ports move later.
-    `controller.quorum.voters=1@127.0.0.1:${config.kafkaControllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort},CONTROLLER://127.0.0.1:${config.kafkaControllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort}`,
+    `controller.quorum.voters=1@127.0.0.1:${node.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    `log.dirs=${dataDir}`,
+    `log.dirs=${node.dataDir}`,
     `num.partitions=${defaultPartitions}`,
     'auto.create.topics.enable=true',
     'delete.topic.enable=true',
@@ -65,6 +75,14 @@ function serverProperties(config: InfraConfig): string {
     'log.segment.bytes=268435456',
     '',
   ].join('\n');
+}
+
+function serverProperties(config: InfraConfig): string {
+  return kafkaServerProperties({
+    port: config.kafkaPort,
+    controllerPort: config.kafkaControllerPort,
+    dataDir,
+  });
 }
 
 const log4jProperties = `# Written by infra/src/kafka.ts: the broker's log, rotated, under .infra/kafka/logs.

@@ -2,13 +2,13 @@
  * Must show: stopping the Kafka broker during a load run. Every 202 ever returned is in the topic
  * once the broker is back, and the requests made during the outage got 503 (never a 2xx for
  * something not stored). Uses a real broker of its own (a private KRaft node from the jars
- * infra:up downloaded, stream-jobs' test helper), stopped and started by the test, so the shared
+ * infra:up downloaded, infra/src/private-kafka.ts), stopped and started by the test, so the shared
  * broker and the tests using it are never touched.
  */
 import test from 'ava';
 import { createKafkaEventLog } from '@spendstream/core/event-log';
 import { uniqueName } from '@spendstream/core/testing/servers';
-import { createPrivateKafka } from '../../../stream-jobs/test/private-kafka.js';
+import { createPrivateKafka } from '../../../infra/src/private-kafka.js';
 import { postJson, startHarness } from '../../src/testing/harness.js';
 import { readRawTopic } from '../../src/testing/read-topic.js';
 

@@ -16,7 +16,7 @@ import {
   waitForFinals,
   workload,
 } from '../real-harness.js';
-import { createPrivateKafka } from '../private-kafka.js';
+import { createPrivateKafka } from '../../../infra/src/private-kafka.js';
 
 /** How long the broker stays down. */
 const outageMs = 8_000;

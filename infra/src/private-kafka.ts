@@ -1,7 +1,7 @@
 /**
  * A private, throwaway Kafka broker for a test that must stop and restart its broker (never the
  * shared one of infra:up). One KRaft node on two free ports, with its data in a temporary folder,
- * run from the jars infra:up already downloaded (`.infra/kafka/lib`). `kill()` ends it with SIGKILL
+ * run from the jars infra:up already downloaded (`.infra/kafka/lib`) with infra:up's server properties. `kill()` ends it with SIGKILL
  * and `start()` brings it back on the same ports and data, as a crashed broker restarting would.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,17 +14,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createEventLog } from '@spendstream/core/event-log';
-import { envFilePath } from '@spendstream/core/testing/servers';
-import { freeLoopbackPort } from '../../infra/src/private-servers.js';
+import { join } from 'node:path';
+import { kafkaLibDir, kafkaServerProperties } from './kafka.js';
+import { freeLoopbackPort } from './private-servers.js';
+import { kafkaTakesWrites } from './probes.js';
 
 /** The private broker's heap: small, it holds a few test topics. */
 export const privateKafkaHeap = '384m';
 /** Longest wait for the broker to take writes after a start. */
 export const privateKafkaStartTimeoutMs = 120_000;
 
-const libDir = join(dirname(envFilePath), 'kafka', 'lib');
+const libDir = kafkaLibDir;
 
 /** A child killed by a signal has `exitCode` null: `signalCode` tells it is gone too. */
 function alive(child: ChildProcess): boolean {
@@ -49,30 +49,7 @@ export async function createPrivateKafka(name: string): Promise<PrivateKafka> {
   mkdirSync(dataDir);
   const [port, controllerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const properties = join(home, 'server.properties');
-  writeFileSync(
-    properties,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      `log.dirs=${dataDir}`,
-      'num.partitions=4',
-      'auto.create.topics.enable=false',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=4',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(properties, kafkaServerProperties({ port, controllerPort, dataDir }));
   writeFileSync(
     join(home, 'log4j2.properties'),
     [
@@ -100,18 +77,8 @@ export async function createPrivateKafka(name: string): Promise<PrivateKafka> {
   let child: ChildProcess | undefined;
   const brokers = `127.0.0.1:${port}`;
 
-  async function takesWrites(): Promise<boolean> {
-    const log = await createEventLog({ kafkaBrokers: brokers, clientId: `${name}-probe` });
-    try {
-      await log.createTopic(`${name}_probe`, { partitions: 1 });
-      await log.send(`${name}_probe`, [{ key: 'probe', value: 'probe' }]);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await log.close().catch(() => undefined);
-    }
-  }
+  /** The probe throws while the broker refuses; a refusal here means "not yet". */
+  const takesWrites = () => kafkaTakesWrites(port).catch(() => false);
 
   const kafka: PrivateKafka = {
     brokers,
