@@ -118,7 +118,12 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
   const rateLimiter = createRateLimiter(
     deps.rateLimit ?? { itemsPerSecond: 50_000, burstItems: 100_000 },
   );
-  const imports = createImportService({ ingest, wallets, log: deps.log });
+  const imports = createImportService({
+    ingest,
+    wallets,
+    log: deps.log,
+    ...(deps.walletWaitMs !== undefined ? { walletWaitMs: deps.walletWaitMs } : {}),
+  });
   const verifier = cachingVerifier(deps.verifier);
   const routeDeps = { service: ingest, idempotency, rateLimiter, verifier };
 

@@ -145,10 +145,13 @@ function lineError(line: number, error: unknown): ImportLineError {
 export function createImportService(deps: {
   ingest: IngestService;
   wallets: WalletDirectory;
+  /** How long a failed wallet check waits for the view to change (walletViewWaitMs by default). */
+  walletWaitMs?: number;
   now?: () => number;
   log?: { info(msg: string, fields?: Record<string, unknown>): void };
 }): ImportService {
   const now = deps.now ?? Date.now;
+  const walletWaitMs = deps.walletWaitMs ?? walletViewWaitMs;
   const progress = new Map<string, { owner: string; progress: ImportProgress }>();
 
   function remember(owner: string, p: ImportProgress): void {
@@ -163,9 +166,9 @@ export function createImportService(deps: {
   async function run(request: ImportRequest): Promise<ImportResult> {
     const { caller, walletId, format } = request;
     const userId = resolveUser(caller, request.userId);
-    const refusal = (
-      await refusedWrites(deps.wallets, [{ userId, walletId }], walletViewWaitMs)
-    ).get(0);
+    const refusal = (await refusedWrites(deps.wallets, [{ userId, walletId }], walletWaitMs)).get(
+      0,
+    );
     if (refusal) throw refusalError(refusal);
     // Its currency is the file's default; gone since the check (a newer snapshot) is a refusal too.
     const wallet = (await deps.wallets.lookup([walletId])).get(walletId);

@@ -233,8 +233,11 @@ test('a file import into a wallet opened a moment ago waits for its snapshot too
   const answer = await pending;
   t.is(answer.status, 202, await answer.clone().text());
   t.like(await answer.json(), { accepted: 1 });
+  const t0 = Date.now();
   const refused = await upload('w_unknown');
   t.is(refused.status, 403);
+  // The app's walletWaitMs (3 s here), not the default walletViewWaitMs (2 s).
+  t.true(Date.now() - t0 >= 3_000, `refused after ${Date.now() - t0} ms`);
 });
 
 test('while the view has not replayed ref.wallets since start, a wallet it does not know gets 503 with Retry-After, not 403', async (t) => {
