@@ -1,9 +1,12 @@
 /**
- * The built-in category tree: top-level categories with subcategories. Ids are unique across the
- * tree and follow the shared `categoryIdSchema` (lower case, no `.`), so they are safe as MongoDB
- * values and field names; a category's place in the tree travels as its path (`['food',
- * 'groceries']`). Users may add custom categories under any of these (ref.category-rules).
+ * Categories by id, from core's built-in tree (shared with analytics-api), and their resolution
+ * against a user's custom categories. A category's place in the tree travels as its path
+ * (`['food', 'groceries']`). Users may add custom categories under any built-in one
+ * (ref.category-rules).
  */
+import { builtInCategoryTree, uncategorizedId } from '@spendstream/core/categories';
+
+export { uncategorizedId };
 
 export interface Category {
   id: string;
@@ -12,151 +15,12 @@ export interface Category {
   parentId?: string | undefined;
 }
 
-/** The category given when nothing else matches. */
-export const uncategorizedId = 'uncategorized';
 /** Deepest path we follow through custom categories before declaring a cycle. */
 export const categoryDepthMax = 5;
 
-const tree: Array<[string, string, Array<[string, string]>]> = [
-  [
-    'food',
-    'Food & Drink',
-    [
-      ['groceries', 'Groceries'],
-      ['restaurants', 'Restaurants'],
-      ['fast_food', 'Fast food'],
-      ['coffee', 'Coffee'],
-      ['food_delivery', 'Food delivery'],
-      ['bars', 'Bars'],
-    ],
-  ],
-  [
-    'shopping',
-    'Shopping',
-    [
-      ['online_shopping', 'Online shopping'],
-      ['clothing', 'Clothing'],
-      ['electronics', 'Electronics'],
-      ['home_garden', 'Home & garden'],
-      ['department_stores', 'Department stores'],
-      ['pharmacy', 'Pharmacy & beauty'],
-      ['books', 'Books'],
-      ['sporting_goods', 'Sporting goods'],
-    ],
-  ],
-  [
-    'transport',
-    'Transport',
-    [
-      ['fuel', 'Fuel'],
-      ['rideshare', 'Rideshare & taxi'],
-      ['public_transport', 'Public transport'],
-      ['parking_tolls', 'Parking & tolls'],
-      ['airlines', 'Airlines'],
-      ['car_rental', 'Car rental'],
-    ],
-  ],
-  [
-    'housing',
-    'Housing',
-    [
-      ['rent', 'Rent'],
-      ['mortgage', 'Mortgage'],
-      ['home_maintenance', 'Maintenance'],
-    ],
-  ],
-  [
-    'utilities',
-    'Utilities',
-    [
-      ['electricity_gas', 'Electricity & gas'],
-      ['water', 'Water'],
-      ['internet', 'Internet'],
-      ['phone', 'Phone'],
-    ],
-  ],
-  [
-    'entertainment',
-    'Entertainment',
-    [
-      ['streaming', 'Streaming'],
-      ['music', 'Music'],
-      ['games', 'Games'],
-      ['events', 'Events & tickets'],
-      ['cinema', 'Cinema'],
-    ],
-  ],
-  [
-    'health',
-    'Health',
-    [
-      ['doctor', 'Doctor'],
-      ['fitness', 'Fitness'],
-      ['health_insurance', 'Health insurance'],
-    ],
-  ],
-  [
-    'travel',
-    'Travel',
-    [
-      ['lodging', 'Lodging'],
-      ['travel_agencies', 'Travel agencies'],
-    ],
-  ],
-  [
-    'services',
-    'Services',
-    [
-      ['software', 'Software & cloud'],
-      ['subscriptions', 'Subscriptions'],
-      ['insurance', 'Insurance'],
-      ['education', 'Education'],
-      ['shipping', 'Shipping'],
-    ],
-  ],
-  [
-    'fees',
-    'Fees & charges',
-    [
-      ['bank_fees', 'Bank fees'],
-      ['atm_fees', 'ATM fees'],
-      ['interest_charged', 'Interest charged'],
-    ],
-  ],
-  ['cash', 'Cash', [['cash_withdrawal', 'Cash withdrawal']]],
-  [
-    'income',
-    'Income',
-    [
-      ['salary', 'Salary'],
-      ['refunds', 'Refunds'],
-      ['interest_earned', 'Interest earned'],
-      ['other_income', 'Other income'],
-    ],
-  ],
-  [
-    'transfers',
-    'Transfers',
-    [
-      ['own_transfers', 'Between own wallets'],
-      ['people_transfers', 'To and from people'],
-    ],
-  ],
-  [
-    'gifts',
-    'Gifts & donations',
-    [
-      ['charity', 'Charity'],
-      ['presents', 'Presents'],
-    ],
-  ],
-  ['taxes', 'Taxes', [['government', 'Government']]],
-  [uncategorizedId, 'Uncategorized', []],
-];
-
 function buildCategories(): Map<string, Category> {
   const categories = new Map<string, Category>();
-  for (const [parentId, name, children] of tree) {
+  for (const [parentId, name, children] of builtInCategoryTree) {
     categories.set(parentId, { id: parentId, name });
     for (const [id, childName] of children) {
       if (categories.has(id)) throw new Error(`category id ${id} is not unique`);
