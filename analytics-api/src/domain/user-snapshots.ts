@@ -5,9 +5,9 @@
  * user. User settings (`ref.user-settings`), custom categories (`ref.category-rules`) and shared
  * wallets (`ref.wallets`) are followed this way.
  */
-import { randomUUID } from 'node:crypto';
-import { decodeEvent, type TopicEvent, type TopicName } from '@spendstream/core/events';
+import type { TopicEvent, TopicName } from '@spendstream/core/events';
 import type { Consumer, EventLog } from '@spendstream/core/event-log';
+import { followSnapshots as followReferenceTopic } from '@spendstream/core/reference-follow';
 
 /** Each user's latest value, in memory. */
 export interface LatestPerUser<T> {
@@ -29,26 +29,13 @@ export function createLatestPerUser<T>(): LatestPerUser<T> {
 }
 
 /** Follow a reference topic from its start, handing each decodable snapshot to `apply`. */
-export async function followSnapshots<T extends TopicName>(
+export function followSnapshots<T extends TopicName>(
   log: EventLog,
   options: { name: string; topic: T; apply(event: TopicEvent<T>): Promise<void> },
 ): Promise<Consumer> {
-  return log.subscribe({
-    groupId: `analytics-api.${options.name}.${randomUUID()}`,
-    topics: [options.topic],
-    from: 'earliest',
-    handler: async (batch) => {
-      for (const message of batch.messages) {
-        let event: TopicEvent<T>;
-        try {
-          event = decodeEvent(options.topic, message.value);
-        } catch {
-          // A snapshot this version cannot read is skipped: the producer's dead-letter path owns
-          // it, and the user's next snapshot replaces it.
-          continue;
-        }
-        await options.apply(event);
-      }
-    },
+  return followReferenceTopic(log, {
+    groupPrefix: `analytics-api.${options.name}`,
+    schema: options.topic,
+    apply: options.apply,
   });
 }

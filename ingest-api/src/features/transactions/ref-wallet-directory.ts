@@ -10,9 +10,9 @@
  * `walletViewWaitMs` for the view to change (see the ingest service), and answers 503 (retry)
  * rather than 403 while the view has not yet replayed the topic since start.
  */
-import { randomUUID } from 'node:crypto';
-import { decodeEvent, topics, type WalletsSnapshotV1 } from '@spendstream/core/events';
+import { topics, type WalletsSnapshotV1 } from '@spendstream/core/events';
 import type { Consumer, EventLog } from '@spendstream/core/event-log';
+import { followSnapshots } from '@spendstream/core/reference-follow';
 import type { WalletDirectory, WalletInfo } from './wallet-directory.js';
 
 /** How long a failed write check waits for the view to learn of a newer snapshot, in ms. */
@@ -100,25 +100,16 @@ export function createRefWalletDirectory(now: () => number = Date.now): RefWalle
       return !loaded;
     },
     async start(log, topic = topics.refWallets) {
-      consumer = await log.subscribe({
-        groupId: `ingest-api.wallets.${randomUUID()}`,
-        topics: [topic],
-        from: 'earliest',
-        handler: async (batch) => {
+      consumer = await followSnapshots(log, {
+        groupPrefix: 'ingest-api.wallets',
+        schema: topics.refWallets,
+        topic,
+        onBatch: () => {
           lastDeliveryAt = now();
-          for (const message of batch.messages) {
-            let snapshot: WalletsSnapshotV1;
-            try {
-              const event = decodeEvent(topics.refWallets, message.value);
-              snapshot = event.payload;
-              latestProducedAt = Math.max(latestProducedAt, Date.parse(event.producedAt));
-            } catch {
-              // A snapshot this version cannot read (or a tombstone) is skipped: wallet-api's
-              // dead-letter path owns it, and the user's next snapshot replaces it.
-              continue;
-            }
-            apply(snapshot);
-          }
+        },
+        apply: (event) => {
+          latestProducedAt = Math.max(latestProducedAt, Date.parse(event.producedAt));
+          apply(event.payload);
         },
       });
       // Only a view that is consuming can ever count as loaded.
