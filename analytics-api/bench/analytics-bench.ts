@@ -8,10 +8,13 @@
  *
  * Flags: --users, --per-user (transactions per user), --backend embedded|remote|both,
  * --queries (per kind), --concurrency, --seed, --keep (leave the remote index and database),
- * --project N (then apply N new versions through the projector's writer and time it).
+ * --project N (then apply N new versions through the projector's writer and time it),
+ * --dataset NAME (remote: load into `analytics_bench_NAME`, database and index, and keep them; a
+ * later run with the same NAME reuses them when they hold this users/per-user/seed and the current
+ * sums layout, else reloads).
  * Every answer is checked for shape (a wrong or empty answer is not counted as fast).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,7 +40,7 @@ import {
 import { createMongoReadModelWriter } from '../src/features/projection/mongo-read-model-writer.js';
 import { revisionSlots, type VersionedDoc } from '../src/features/projection/enriched-to-doc.js';
 import { openSearchTransport, type SearchTransport } from '../src/query/search-index.js';
-import { bucketId, sumsCollectionOf } from '../src/query/mongo-rollups.js';
+import { bucketId, sumsCollectionOf, sumsLayout } from '../src/query/mongo-rollups.js';
 import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
 import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
 import { resolvePeriod } from '../src/domain/periods.js';
@@ -59,6 +62,7 @@ const { values: flags } = parseArgs({
     seed: { type: 'string', default: '42' },
     keep: { type: 'boolean', default: false },
     project: { type: 'string', default: '0' },
+    dataset: { type: 'string' },
   },
 });
 const userCount = Number(flags.users);
@@ -110,7 +114,104 @@ async function loadInChunks(
   return { docs: total, seconds: (performance.now() - started) / 1000 };
 }
 
+/**
+ * Where the CPU goes during one measurement (Linux /proc): milliseconds of CPU per query spent by
+ * this process (the analytics code and the drivers), FerretDB, OpenSearch, and everything else on
+ * the machine (others' work), and the machine's busy share of its cores over the wall time.
+ */
+interface CpuShare {
+  selfMs: number;
+  ferretdbMs: number;
+  opensearchMs: number;
+  otherMs: number;
+  busy: number;
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const ticksPerSecond = 100;
+
+/** The pid of the first process whose command line `matches`, or null. */
+function pidOf(matches: (argv: string[]) => boolean): number | null {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        if (matches(argv)) return Number(entry);
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  } catch {
+    // No /proc (not Linux): no CPU shares.
+  }
+  return null;
+}
+
+const serverPids = {
+  ferretdb: pidOf((argv) => argv[0]?.endsWith('/ferretdb') ?? false),
+  opensearch: pidOf((argv) => argv.includes('OpenSearchLauncher')),
+};
+
+/** User + system CPU of a process in milliseconds (0 when it cannot be read). */
+function cpuMsOf(pid: number | null): number {
+  if (pid === null) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total CPU milliseconds of the whole machine (all cores). */
+function machineMs(): { busy: number; total: number } {
+  try {
+    const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const ticks = values.map(Number);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    const total = ticks.reduce((sum, value) => sum + value, 0);
+    return {
+      busy: ((total - idle) * 1000) / ticksPerSecond,
+      total: (total * 1000) / ticksPerSecond,
+    };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+function cpuSnapshot() {
+  const self = process.cpuUsage();
+  return {
+    self: (self.user + self.system) / 1000,
+    ferretdb: cpuMsOf(serverPids.ferretdb),
+    opensearch: cpuMsOf(serverPids.opensearch),
+    machine: machineMs(),
+  };
+}
+
+function cpuShare(
+  before: ReturnType<typeof cpuSnapshot>,
+  after: ReturnType<typeof cpuSnapshot>,
+  count: number,
+): CpuShare {
+  const self = after.self - before.self;
+  const ferretdb = after.ferretdb - before.ferretdb;
+  const opensearch = after.opensearch - before.opensearch;
+  const busy = after.machine.busy - before.machine.busy;
+  const total = after.machine.total - before.machine.total;
+  return {
+    selfMs: self / count,
+    ferretdbMs: ferretdb / count,
+    opensearchMs: opensearch / count,
+    otherMs: Math.max(0, busy - self - ferretdb - opensearch) / count,
+    busy: total > 0 ? busy / total : 0,
+  };
+}
+
 interface Result {
+  cpu?: CpuShare;
   query: string;
   count: number;
   p50Ms: number;
@@ -125,6 +226,7 @@ function percentile(sorted: number[], p: number): number {
 async function measure(name: string, run: (i: number) => Promise<void>): Promise<Result> {
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -138,8 +240,10 @@ async function measure(name: string, run: (i: number) => Promise<void>): Promise
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuShare(cpuBefore, cpuSnapshot(), latencies.length);
   latencies.sort((a, b) => a - b);
   const result = {
+    cpu,
     query: name,
     count: latencies.length,
     p50Ms: percentile(latencies, 0.5),
@@ -150,7 +254,15 @@ async function measure(name: string, run: (i: number) => Promise<void>): Promise
   console.log(
     `    ${name}: p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, ${result.qps.toFixed(0)}/s`,
   );
+  console.log(`      ${cpuText(cpu)}`);
   return result;
+}
+
+function cpuText(cpu: CpuShare): string {
+  return (
+    `CPU ms per query: bench ${cpu.selfMs.toFixed(2)}, FerretDB ${cpu.ferretdbMs.toFixed(2)}, ` +
+    `OpenSearch ${cpu.opensearchMs.toFixed(2)}, others ${cpu.otherMs.toFixed(2)}; machine ${(cpu.busy * 100).toFixed(0)}% busy`
+  );
 }
 
 function check(condition: boolean, what: string): void {
@@ -265,6 +377,7 @@ async function measureProjection(writer: ReadModelWriter, version: number): Prom
   const random = seededRandom(seed * 13);
   const latencies: number[] = [];
   let applied = 0;
+  const cpuBefore = cpuSnapshot();
   for (let done = 0; done < projectCount; done += projectBatchSize) {
     const batch: VersionedDoc[] = [];
     for (let i = 0; i < Math.min(projectBatchSize, projectCount - done); i += 1) {
@@ -280,9 +393,11 @@ async function measureProjection(writer: ReadModelWriter, version: number): Prom
   }
   // Only the writer's time: generating the versions is the benchmark's own work.
   const seconds = latencies.reduce((sum, ms) => sum + ms, 0) / 1000;
+  const cpu = cpuShare(cpuBefore, cpuSnapshot(), Math.max(1, applied));
   latencies.sort((a, b) => a - b);
   check(applied > 0, 'projected versions applied');
   const result = {
+    cpu,
     query: `projection (batches of ${projectBatchSize}; latency per batch)`,
     count: applied,
     p50Ms: percentile(latencies, 0.5),
@@ -292,6 +407,7 @@ async function measureProjection(writer: ReadModelWriter, version: number): Prom
   console.log(
     `    projection: ${applied} versions, batch p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, ${result.qps.toFixed(0)} versions/s`,
   );
+  console.log(`      ${cpuText(cpu)} (per version; includes generating them)`);
   return result;
 }
 
@@ -331,11 +447,17 @@ function printResults(
   console.log(
     `\n${label}: ${loaded.docs} transactions, ${userCount} users, loaded in ${loaded.seconds.toFixed(1)} s`,
   );
-  console.log('| query | queries | p50 (ms) | p95 (ms) | queries/s |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| query | queries | p50 (ms) | p95 (ms) | queries/s | CPU ms per query: bench / FerretDB / OpenSearch / others | machine busy |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | --- | ---: |');
   for (const result of results) {
+    const cpu = result.cpu;
+    const cpuCells = cpu
+      ? `${cpu.selfMs.toFixed(2)} / ${cpu.ferretdbMs.toFixed(2)} / ${cpu.opensearchMs.toFixed(2)} / ${cpu.otherMs.toFixed(2)} | ${(cpu.busy * 100).toFixed(0)}%`
+      : ' | ';
     console.log(
-      `| ${result.query} | ${result.count} | ${result.p50Ms.toFixed(1)} | ${result.p95Ms.toFixed(1)} | ${result.qps.toFixed(0)} |`,
+      `| ${result.query} | ${result.count} | ${result.p50Ms.toFixed(1)} | ${result.p95Ms.toFixed(1)} | ${result.qps.toFixed(0)} | ${cpuCells} |`,
     );
   }
 }
@@ -356,37 +478,75 @@ async function benchEmbedded(): Promise<void> {
   }
 }
 
+/** What a kept data set was loaded with; a run reuses it only when every field matches. */
+interface DatasetMeta {
+  _id: 'meta';
+  users: number;
+  perUser: number;
+  seed: number;
+  layout: string;
+  /** Projection runs done on it: each run's versions must be newer than the last run's. */
+  projectRuns: number;
+}
+
 async function benchRemote(): Promise<void> {
   const servers = realServers(['MONGODB_URL', 'OPENSEARCH_URL']);
   const client = new MongoClient(servers.MONGODB_URL, { useBigInt64: true });
   await client.connect();
-  const mongo = client.db(uniqueName('analytics_bench'));
+  const name = flags.dataset
+    ? `analytics_bench_${flags.dataset.replace(/[^a-z0-9_]/g, '_')}`
+    : uniqueName('analytics_bench');
+  const keep = flags.keep || flags.dataset !== undefined;
+  const mongo = client.db(name);
   const search = openSearchTransport(servers.OPENSEARCH_URL);
-  const index = uniqueName('analytics_bench');
+  const index = name;
+  const metaCollection = mongo.collection<DatasetMeta>('bench_meta');
   // Budgets live in SQL whatever the document backend is.
   const budgetsDb = createSql({}, { sqliteFilename: ':memory:' });
   try {
     await migrateToLatest(budgetsDb, analyticsMigrations);
-    await ensureSearchIndex(search, index);
-    const loaded = await loadInChunks(async (docs) => {
-      await Promise.all([
-        loadMongoDocuments(mongo, docs),
-        loadSearchDocuments(search, index, docs),
-      ]);
-    });
+    const wanted = { users: userCount, perUser, seed, layout: sumsLayout };
+    const meta = flags.dataset ? await metaCollection.findOne({ _id: 'meta' }) : null;
+    const reusable =
+      meta !== null &&
+      meta.users === wanted.users &&
+      meta.perUser === wanted.perUser &&
+      meta.seed === wanted.seed &&
+      meta.layout === wanted.layout;
+    let loaded = { docs: userCount * perUser, seconds: 0 };
+    if (reusable) {
+      console.log(
+        `  reusing the data set ${name} (loaded earlier, ${meta.projectRuns} projection runs)`,
+      );
+    } else {
+      await mongo.dropDatabase();
+      await search.request('DELETE', `/${index}`).catch(() => undefined);
+      await ensureSearchIndex(search, index);
+      loaded = await loadInChunks(async (docs) => {
+        await Promise.all([
+          loadMongoDocuments(mongo, docs),
+          loadSearchDocuments(search, index, docs),
+        ]);
+      });
+      await metaCollection.insertOne({ _id: 'meta', ...wanted, projectRuns: 0 });
+    }
     const store = createRemoteAnalyticsStore({ mongo, search, index });
     const results = await runQueries('mongodb+opensearch', store, budgetsDb);
     results.push(...(await measureRemoteFloor(mongo, search, index)));
-    if (projectCount > 0)
+    if (projectCount > 0) {
+      // Every run's versions newer than the previous run's on the same data set.
+      const runs = (meta && reusable ? meta.projectRuns : 0) + 1;
       results.push(
         await measureProjection(
           createMongoReadModelWriter({ mongo, search, index }),
-          2 * revisionSlots,
+          (1 + runs) * revisionSlots,
         ),
       );
+      await metaCollection.updateOne({ _id: 'meta' }, { $set: { projectRuns: runs } });
+    }
     printResults('MongoDB (FerretDB 1.24) + OpenSearch 2.19', loaded, results);
   } finally {
-    if (!flags.keep) {
+    if (!keep) {
       await mongo.dropDatabase().catch(() => undefined);
       await search.request('DELETE', `/${index}`).catch(() => undefined);
     }

@@ -73,6 +73,12 @@ export function yearsOf(from: string, to: string): string[] {
   return years;
 }
 
+/**
+ * The name of the sums documents' layout (the `rows` encoding): a kept benchmark data set records
+ * it and is reloaded when it changes.
+ */
+export const sumsLayout = 'json-rows-v1';
+
 /** A yearly sums document: what queries read. */
 export interface SumsDocument {
   _id: string;
