@@ -13,6 +13,7 @@
  * --batch-concurrency=N --single-concurrency=N --only=kafka,embedded --baseline=N (messages)
  * --lanes=N (Kafka producer lanes) --sends-in-flight=N (the publisher's sends in flight)
  * --workers=N (server processes behind one port, node:cluster, as INGEST_WORKERS)
+ * --semi-space=MiB (the server's V8 young-generation semi-space; 64 as in `npm start`, 0: Node's default)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -39,6 +40,8 @@ const singleConcurrency = num('single-concurrency', 64);
 const baselineMessages = num('baseline', 200_000);
 const only = (args.get('only') ?? 'kafka,embedded').split(',');
 const batchSize = 1_000;
+/** The server's --max-semi-space-size in MiB; the same as ingest-api's start script. */
+const semiSpaceMb = num('semi-space', 64);
 const seed = 'ingest-bench';
 const users = 200;
 
@@ -139,6 +142,9 @@ async function main(): Promise<void> {
         : {}),
       ...(args.has('lanes') ? { BENCH_PRODUCER_LANES: args.get('lanes') } : {}),
       ...(args.has('workers') ? { BENCH_WORKERS: args.get('workers') } : {}),
+      // V8's young-generation semi-space for the server, in MiB, as `npm start -w ingest-api` sets
+      // it (--semi-space=0: Node's default, to compare GC costs).
+      ...(semiSpaceMb > 0 ? { NODE_OPTIONS: `--max-semi-space-size=${semiSpaceMb}` } : {}),
       ...(args.has('sends-in-flight')
         ? { BENCH_SENDS_IN_FLIGHT: args.get('sends-in-flight') }
         : {}),

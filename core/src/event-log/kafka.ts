@@ -188,7 +188,7 @@ class KafkaEventLog implements EventLog {
         key: message.key,
         value: message.value,
         partition,
-        headers: new Map(message.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v])),
+        headers: new Map(message.headers.map(([k, v]) => [headerNameBytes(k), v])),
       });
       piece.sizes.push(size);
       piece.bytes += size;
@@ -450,6 +450,20 @@ async function closeLater(client: KafkaConsumer, deadline: number): Promise<void
 }
 
 type ProduceRecord = Parameters<Producer['send']>[0]['messages'][number];
+
+/** Header names kept encoded (a producer sends the same few names on every message). */
+export const headerNamesCachedMax = 256;
+const headerNames = new Map<string, Buffer>();
+
+/** A header name as bytes, from the cache when it was seen before. The client only reads it. */
+function headerNameBytes(name: string): Buffer {
+  let bytes = headerNames.get(name);
+  if (bytes === undefined) {
+    bytes = Buffer.from(name, 'utf8');
+    if (headerNames.size < headerNamesCachedMax) headerNames.set(name, bytes);
+  }
+  return bytes;
+}
 
 /** One idempotent producer, its queue of sends, and whether a request of it is in flight. */
 interface ProducerLane {

@@ -170,10 +170,6 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   /** Cycles taking jobs or claiming keys (not waiting on the log). */
   let claiming = 0;
 
-  function toMessage(raw: RawTransactionV1, correlationId: string | undefined): OutgoingMessage {
-    return rawTransactionMessage(raw, new Date(now()).toISOString(), correlationId);
-  }
-
   /** Confirms still running after their requests were answered. */
   const confirming = new Set<Promise<void>>();
 
@@ -355,8 +351,9 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       }
 
       if (won.length > 0) {
+        const producedAt = new Date(now()).toISOString();
         const messages = won.map(({ p, version }) =>
-          toMessage({ ...p.raw, version }, p.correlationId),
+          rawTransactionMessage({ ...p.raw, version }, producedAt, p.correlationId),
         );
         // From here this cycle waits on the log: another may claim what has queued meanwhile.
         claiming--;

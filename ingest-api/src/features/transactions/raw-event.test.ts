@@ -2,6 +2,7 @@ import test from 'ava';
 import {
   decodeEvent,
   encodeEvent,
+  eventMessage,
   eventHeaders,
   eventTypes,
   topics,
@@ -40,20 +41,26 @@ test('the hand-built message has exactly the bytes encodeEvent writes for the sa
     const producedAt = new Date(nowMs + i).toISOString();
     const correlationId = i % 4 === 0 ? undefined : `req-${i}`;
     const message = rawTransactionMessage(raw, producedAt, correlationId);
-    const expected = encodeEvent(topics.transactionsRaw, {
+    const event = {
       id: `${raw.transactionId}:${raw.version}`,
       type: eventTypes.transactionRaw,
-      version: 1,
+      version: 1 as const,
       key: raw.userId,
       occurredAt: raw.occurredAt,
       producedAt,
       source: rawEventSource,
       ...(correlationId ? { correlationId } : {}),
       payload: raw,
-    });
+    };
+    const expected = encodeEvent(topics.transactionsRaw, event);
     t.is(message.value.toString('utf8'), expected.toString('utf8'));
     t.is(message.key, raw.userId);
     t.is(message.headers?.[eventHeaders.id], `${raw.transactionId}:${raw.version}`);
+    // The same headers as core's eventMessage writes (constant ones are shared Buffers here).
+    const headers = Object.fromEntries(
+      Object.entries(message.headers ?? {}).map(([k, v]) => [k, v.toString()]),
+    );
+    t.deepEqual(headers, eventMessage(topics.transactionsRaw, event).headers);
     // And consumers read back the very same transaction.
     t.deepEqual(decodeEvent(topics.transactionsRaw, message.value).payload, raw);
   });

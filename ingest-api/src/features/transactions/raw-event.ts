@@ -19,6 +19,14 @@ export function rawEventId(raw: RawTransactionV1): string {
   return `${raw.transactionId}:${raw.version}`;
 }
 
+/**
+ * The header values every raw message shares, encoded once: the log takes Buffers as they are, so
+ * only the event id is turned into bytes per message.
+ */
+const typeHeader = Buffer.from(eventTypes.transactionRaw, 'utf8');
+const versionHeader = Buffer.from('1', 'utf8');
+const contentTypeHeader = Buffer.from('application/json', 'utf8');
+
 /** The wire form of the payload: keys in the schema's order, the amount as a decimal string. */
 function wirePayload(raw: RawTransactionV1): Record<string, unknown> {
   return {
@@ -69,9 +77,9 @@ export function rawTransactionMessage(
     value: Buffer.from(value, 'utf8'),
     headers: {
       [eventHeaders.id]: id,
-      [eventHeaders.type]: eventTypes.transactionRaw,
-      [eventHeaders.version]: '1',
-      [eventHeaders.contentType]: 'application/json',
+      [eventHeaders.type]: typeHeader,
+      [eventHeaders.version]: versionHeader,
+      [eventHeaders.contentType]: contentTypeHeader,
     },
   };
 }

@@ -3,7 +3,7 @@
  * the currency's exponent, ISO 4217, `occurredAt` with an offset and within sane bounds, and the
  * resulting `transactions.raw` payload. Pure: the wallet check and dedupe happen in the service.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ValidationError } from '@spendstream/core/errors';
 import type { RawTransactionV1, TransactionKind } from '@spendstream/core/events';
 import { isoDateTimeSchema } from '@spendstream/core/events';
@@ -110,5 +110,5 @@ export function contentHash(raw: RawTransactionV1): string {
     Object.entries(raw.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     raw.status,
   ]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 32);
+  return hash('sha256', canonical, 'base64url').slice(0, 32);
 }
