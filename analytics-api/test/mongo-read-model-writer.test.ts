@@ -327,7 +327,7 @@ test('the sums documents hold pre-summed rows and queries read nothing else', as
   const sums = await mongo
     .collection<{ _id: string; rows: string }>(sumsCollectionOf(user.userId))
     .findOne({ _id: bucketId(user.userId, '2026') });
-  const rows = decodeSumRows(sums!.rows);
+  const rows = decodeSumRows(sums!.rows, '2026');
   t.is(rows.length, 1, 'two transactions with every dimension equal share one row');
   t.like(rows[0], { count: 2, originalMinor: 800n });
   t.is((await bucketOf(mongo, '2026'))?.rows.length, 2, 'the ledger keeps one row each');
@@ -346,10 +346,11 @@ test('concurrent reads of one sums document share one server read; a later read 
       return (name: string) =>
         new Proxy(target.collection(name), {
           get(inner, key, innerReceiver) {
-            if (key !== 'findOne') return Reflect.get(inner, key, innerReceiver);
-            return (...args: Parameters<typeof inner.findOne>) => {
+            if (key !== 'findOne' && key !== 'find') return Reflect.get(inner, key, innerReceiver);
+            const read = Reflect.get(inner, key, innerReceiver) as (...args: unknown[]) => unknown;
+            return (...args: unknown[]) => {
               reads += 1;
-              return inner.findOne(...args);
+              return read.apply(inner, args);
             };
           },
         });
@@ -364,4 +365,9 @@ test('concurrent reads of one sums document share one server read; a later read 
   t.deepEqual(second, []);
   await store.aggregate(august);
   t.is(reads, 2, 'nothing is kept after the read settles');
+  const older = makeDoc(user, { id: 'tx_shared_read_2025', occurredAt: '2025-11-03T10:00:00Z' });
+  await createMongoReadModelWriter({ mongo, search, index }).apply([{ doc: older, version: 1 }]);
+  const twelveMonths = await store.aggregate({ ...august, from: '2025-09-01', to: '2026-09-01' });
+  t.is(reads, 3, 'a range over two years reads both sums documents in one request');
+  t.is(twelveMonths[0]?.homeMinor, doc.homeAmountMinor + older.homeAmountMinor);
 });
