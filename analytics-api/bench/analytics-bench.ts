@@ -41,6 +41,7 @@ import { createMongoReadModelWriter } from '../src/features/projection/mongo-rea
 import { revisionSlots, type VersionedDoc } from '../src/features/projection/enriched-to-doc.js';
 import { openSearchTransport, type SearchTransport } from '../src/query/search-index.js';
 import { bucketId, sumsCollectionOf, sumsLayout } from '../src/query/mongo-rollups.js';
+import { ledgerLayout } from '../src/query/mongo-ledger.js';
 import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
 import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
 import { resolvePeriod } from '../src/domain/periods.js';
@@ -505,7 +506,7 @@ async function benchRemote(): Promise<void> {
   const budgetsDb = createSql({}, { sqliteFilename: ':memory:' });
   try {
     await migrateToLatest(budgetsDb, analyticsMigrations);
-    const wanted = { users: userCount, perUser, seed, layout: sumsLayout };
+    const wanted = { users: userCount, perUser, seed, layout: `${sumsLayout}/${ledgerLayout}` };
     const meta = flags.dataset ? await metaCollection.findOne({ _id: 'meta' }) : null;
     const reusable =
       meta !== null &&

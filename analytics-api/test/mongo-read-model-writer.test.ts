@@ -229,7 +229,7 @@ test('a writer whose bucket changed between its read and its write retries on a 
                 ledger.rows.push(bucketRowOf(foreign, 1));
                 await inner.replaceOne(
                   { _id: found._id, rev: found.rev },
-                  { ...found, rev: found.rev + 1, entries: encodeLedger(ledger) },
+                  { ...found, rev: found.rev + 1, entries: encodeLedger(found.year, ledger) },
                 );
               }
               return found;

@@ -91,7 +91,7 @@ export interface SumsDocument {
   rows: string;
 }
 
-/** A row on the wire: every dimension, then home sum, original sum, count. */
+/** A row as one array (the first sums layout's row; the dimensions of it key `sumRows`). */
 export type EncodedRow = [
   localDate: string,
   walletId: string,
@@ -125,23 +125,6 @@ export function encodeRow(row: BucketRow): EncodedRow {
   ];
 }
 
-export function decodeRow(encoded: EncodedRow): BucketRow {
-  const [localDate, walletId, flow, category, subcategory, merchant, currency, tags] = encoded;
-  return {
-    localDate,
-    walletId,
-    flow: flow as Flow,
-    category,
-    subcategory,
-    merchant,
-    currency,
-    tags,
-    homeMinor: BigInt(encoded[8]),
-    originalMinor: BigInt(encoded[9]),
-    count: encoded[10],
-  };
-}
-
 /** Sum rows sharing every dimension into one row each (the ids and versions are dropped). */
 export function sumRows(rows: Iterable<BucketRow>): BucketRow[] {
   const byKey = new Map<string, BucketRow>();
@@ -161,25 +144,27 @@ export function sumRows(rows: Iterable<BucketRow>): BucketRow[] {
 }
 
 /**
- * The compact form of a year's summed rows (layout `sumsLayout`), one JSON string, so FerretDB
- * converts one value, not thousands, and the bytes it scans and sends stay few:
+ * The compact form of a year's rows, one JSON string, so FerretDB converts one value, not
+ * thousands, and the bytes it scans and sends stay few:
  *
- * `{"s":[strings],"t":[[string index, ...] per tag set],"r":[11 numbers per row, flat]}`
+ * `{"s":[strings],"t":[[string index, ...] per tag set],"r":[numbers, flat]}`
  *
  * Per row: the local date as `MM * 100 + DD` (the year is the document's), then the indexes into
  * `s` of wallet, flow, category, subcategory (-1: none), merchant (-1: none) and currency, the
  * index into `t` of its tag set, the home and original sums (a number while it is a safe integer,
- * else its decimal string) and the count. Rows are in date order. About a third of the bytes of
- * one array of strings per row, and a query decodes only the rows of its own dates.
+ * else its decimal string) and the count; a ledger's rows (`withIds`) lead with the index of the
+ * transaction id in `s` and the version. Rows are in date order. About a third of the bytes of one
+ * array of strings per row, and a query decodes only the rows of its own dates.
  */
-interface CompactSums {
+export interface CompactRows {
   s: string[];
   t: number[][];
   r: Array<number | string>;
 }
 
-/** Numbers per row of `CompactSums.r`. */
+/** Numbers per row of `CompactRows.r`: 11, and 2 more when rows carry their id and version. */
 const compactRowWidth = 11;
+const compactIdFields = 2;
 
 /** A bigint as JSON keeps it exactly: a number while that is exact, else a string. */
 function compactAmount(value: bigint): number | string {
@@ -192,7 +177,8 @@ function dayKey(localDate: string): number {
   return Number(localDate.slice(5, 7)) * 100 + Number(localDate.slice(8, 10));
 }
 
-export function encodeSumRows(rows: readonly BucketRow[]): string {
+/** Rows of one year in the compact form; `withIds` keeps each row's transaction id and version. */
+export function packRows(rows: readonly BucketRow[], withIds: boolean): CompactRows {
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
   const indexOf = (value: string | null): number => {
@@ -217,6 +203,10 @@ export function encodeSumRows(rows: readonly BucketRow[]): string {
       tags = tagSets.push(row.tags.map((tag) => indexOf(tag))) - 1;
       tagSetIndex.set(tagKey, tags);
     }
+    if (withIds) {
+      invariant(row.id !== undefined && row.v !== undefined, 'a ledger row names its transaction');
+      flat.push(indexOf(row.id), row.v);
+    }
     flat.push(
       dayKey(row.localDate),
       indexOf(row.walletId),
@@ -231,32 +221,34 @@ export function encodeSumRows(rows: readonly BucketRow[]): string {
       row.count,
     );
   }
-  const compact: CompactSums = { s: strings, t: tagSets, r: flat };
-  return JSON.stringify(compact);
+  return { s: strings, t: tagSets, r: flat };
 }
 
 /**
- * The rows of a year's sums document (`encodeSumRows`) whose local dates lie in `[from, to)`
- * (default: all of them); the others are skipped before anything is built for them.
+ * The rows of a year (`packRows`) whose local dates lie in `[from, to)` (default: all of them);
+ * the others are skipped before anything is built for them.
  */
-export function decodeSumRows(
-  text: string,
+export function unpackRows(
+  compact: CompactRows,
+  withIds: boolean,
   year: string,
   from = `${year}-01-01`,
   to = `${Number(year) + 1}-01-01`,
 ): BucketRow[] {
-  const compact = JSON.parse(text) as CompactSums;
   invariant(
     Array.isArray(compact.s) && Array.isArray(compact.t) && Array.isArray(compact.r),
-    'a sums document holds strings, tag sets and rows',
+    'a compact document holds strings, tag sets and rows',
   );
   const first = from.slice(0, 4) < year ? 0 : from.slice(0, 4) > year ? 10_000 : dayKey(from);
   const end = to.slice(0, 4) > year ? 10_000 : to.slice(0, 4) < year ? 0 : dayKey(to);
   const { s: strings, t: tagSets, r: flat } = compact;
   const stringAt = (index: number): string | null => (index < 0 ? null : strings[index]!);
+  const lead = withIds ? compactIdFields : 0;
+  const width = compactRowWidth + lead;
   const dates = new Map<number, string>();
   const rows: BucketRow[] = [];
-  for (let at = 0; at < flat.length; at += compactRowWidth) {
+  for (let start = 0; start < flat.length; start += width) {
+    const at = start + lead;
     const day = flat[at] as number;
     if (day < first) continue;
     if (day >= end) break;
@@ -265,7 +257,7 @@ export function decodeSumRows(
       localDate = `${year}-${String(Math.floor(day / 100)).padStart(2, '0')}-${String(day % 100).padStart(2, '0')}`;
       dates.set(day, localDate);
     }
-    rows.push({
+    const row: BucketRow = {
       localDate,
       walletId: strings[flat[at + 1] as number]!,
       flow: strings[flat[at + 2] as number] as Flow,
@@ -277,9 +269,24 @@ export function decodeSumRows(
       homeMinor: BigInt(flat[at + 8]!),
       originalMinor: BigInt(flat[at + 9]!),
       count: flat[at + 10] as number,
-    });
+    };
+    if (withIds) {
+      row.id = strings[flat[start] as number]!;
+      row.v = flat[start + 1] as number;
+    }
+    rows.push(row);
   }
   return rows;
+}
+
+/** A year's summed rows as a sums document stores them (layout `sumsLayout`). */
+export function encodeSumRows(rows: readonly BucketRow[]): string {
+  return JSON.stringify(packRows(rows, false));
+}
+
+/** The rows of a sums document whose local dates lie in `[from, to)` (default: the year). */
+export function decodeSumRows(text: string, year: string, from?: string, to?: string): BucketRow[] {
+  return unpackRows(JSON.parse(text) as CompactRows, false, year, from, to);
 }
 
 /** The sums document of a user's year, summed from its ledger rows at `ledgerRev`. */

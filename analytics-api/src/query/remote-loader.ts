@@ -39,7 +39,7 @@ export async function loadMongoDocuments(mongo: Db, docs: TransactionDoc[]): Pro
       userId,
       year,
       rev: 1,
-      entries: encodeLedger({ rows, gone }),
+      entries: encodeLedger(year, { rows, gone }),
     });
     add(sumsCollectionOf(userId), sumsDocumentOf(userId, year, 1, rows));
   }

@@ -179,7 +179,7 @@ export function createMongoReadModelWriter(options: {
         userId,
         year,
         rev: (stored?.rev ?? 0) + 1,
-        entries: encodeLedger(ledger),
+        entries: encodeLedger(year, ledger),
       };
       let written = false;
       try {
