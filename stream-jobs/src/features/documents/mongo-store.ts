@@ -6,11 +6,13 @@
  * 1. its state document (`rollup_state`, `_id` = transaction id) records the version and every cell
  *    contribution it applied; the new version is first written there as `pending` (with the
  *    document), guarded on the state's current version;
- * 2. the transaction document is upserted, guarded on `version < new`;
- * 3. each cell the transaction touches or touched gets one conditional update: filter
- *    `applied.<h> = old version` (or absent), `$inc` new minus old, `$set applied.<h> = new`, where
- *    `<h>` is a digest of the transaction id. A cell update is atomic on its own document, so it
- *    happens at most once, and a repeat finds `applied.<h>` already at the new version;
+ * 2. the transaction document is inserted (first version) or replaced, guarded on `version < new`;
+ * 3. rollup cells live in one document per user x grain x period (`cells.<dimension|key|currency>`);
+ *    each such document the transaction touches or touched gets one conditional update: filter
+ *    `applied.<h> = old version` (or absent), `$inc` new minus old on each of its cells there,
+ *    `$set applied.<h> = new`, where `<h>` is a digest of the transaction id. The update is atomic
+ *    on its own document, so it happens at most once, and a repeat finds `applied.<h>` already at
+ *    the new version;
  * 4. the state takes the pending version and its contributions, and `pending` is cleared.
  * A crash anywhere leaves `pending` set; the next `apply` of that transaction (the redelivery, or a
  * later version) finishes it first. Older or equal versions change nothing.
@@ -31,6 +33,8 @@ import {
   addAmounts,
   amountFields,
   zeroAmounts,
+  cellKeyOf,
+  type CellId,
   type Contribution,
   type RollupAmounts,
 } from '../rollups/contributions.js';
@@ -67,6 +71,13 @@ export const serverSelectionTimeoutMs = 5_000;
  * stalled the jobs. Split by key, each operation reads one bucket.
  */
 export const collectionBucketsCount = 16;
+
+/**
+ * Rollups are stored one document per user x grain x period (`rollup_periods_NN`), every cell of
+ * that period in its `cells` map: a transaction touches about 4 documents instead of about 17
+ * cells, and each collection holds a fifth of the documents to scan.
+ */
+export const rollupCollectionBase = 'rollup_periods';
 
 /** The bucket of a key: 0 .. collectionBucketsCount - 1 (FNV-1a of its UTF-16 code units). */
 export function bucketOf(key: string): number {
@@ -201,19 +212,47 @@ function docFromBson(bson: Document): TransactionDocument {
   return documentFromJson(bson as Record<string, unknown>);
 }
 
-function rollupFromBson(bson: Document): RollupRow {
-  const row: RollupRow = {
-    cellKey: bson._id as string,
-    userId: bson.userId as string,
-    grain: bson.grain as RollupRow['grain'],
-    period: bson.period as string,
-    dimension: bson.dimension as RollupRow['dimension'],
-    key: bson.key as string,
-    currency: bson.currency as string,
-    amounts: fromStored(bson as Partial<Record<keyof StoredAmounts, unknown>>),
-  };
-  if (bson.periodEnd) row.periodEnd = bson.periodEnd as string;
-  return row;
+/**
+ * A rollup cell's place in its period document: the cell key after `user|grain|period|`
+ * (`dimension|key|currency`, parts URI-encoded) with `.` written `%2E` (a field name holds no dot;
+ * URI encoding never produces `%2E` itself, so the name stays unique).
+ */
+function cellFieldOf(cellKey: string): string {
+  return cellKey.slice(periodDocIdOf(cellKey).length + 1).replaceAll('.', '%2E');
+}
+
+/** The period document a cell belongs to: `user|grain|period` of its key. */
+export function periodDocIdOf(cellKey: string): string {
+  let at = -1;
+  for (let part = 0; part < 3; part += 1) at = cellKey.indexOf('|', at + 1);
+  return cellKey.slice(0, at);
+}
+
+/** Every cell of a period document, in cell key order. */
+function rowsOfPeriodDoc(bson: Document): RollupRow[] {
+  const cells = (bson.cells ?? {}) as Record<string, Document>;
+  const rows = Object.values(cells).map((cell) => {
+    const id: CellId = {
+      userId: bson.userId as string,
+      grain: bson.grain as RollupRow['grain'],
+      period: bson.period as string,
+      dimension: cell.dimension as RollupRow['dimension'],
+      key: cell.key as string,
+      currency: cell.currency as string,
+    };
+    const row: RollupRow = {
+      ...id,
+      cellKey: cellKeyOf(id),
+      amounts: fromStored(cell as Partial<Record<keyof StoredAmounts, unknown>>),
+    };
+    if (cell.periodEnd) row.periodEnd = cell.periodEnd as string;
+    return row;
+  });
+  return rows.sort((a, b) => compareKeys(a.cellKey, b.cellKey));
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -285,11 +324,12 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     db.collection<StateDoc>(bucketCollectionName('rollup_state', b)),
   );
   const rollupBuckets = buckets.map((b) =>
-    db.collection<StringIdDoc>(bucketCollectionName('rollups', b)),
+    db.collection<StringIdDoc>(bucketCollectionName(rollupCollectionBase, b)),
   );
   const transactionsOf = (id: string) => transactionBuckets[bucketOf(id)]!;
   const statesOf = (id: string) => stateBuckets[bucketOf(id)]!;
-  const rollupsOfCell = (cellKey: string) => rollupBuckets[bucketOf(userOfCellKey(cellKey))]!;
+  /** The collection of a period document (or of a cell key): the bucket of its user. */
+  const rollupsOf = (key: string) => rollupBuckets[bucketOf(userOfCellKey(key))]!;
   const alerts = db.collection<StringIdDoc>('alerts');
   const state = db.collection<StringIdDoc>('state');
 
@@ -335,9 +375,12 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     afterId: string | undefined,
     limit: number,
     projection?: Document,
+    inclusive = false,
   ): Promise<T[]> {
     const size = Math.min(limit, pageSizeMax);
-    const filter = (afterId === undefined ? {} : { _id: { $gt: afterId } }) as Filter<T>;
+    const filter = (
+      afterId === undefined ? {} : { _id: { [inclusive ? '$gte' : '$gt']: afterId } }
+    ) as Filter<T>;
     const pages = await Promise.all(
       collections.map((collection) =>
         collection
@@ -362,31 +405,51 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   async function rollForward(pendingStates: StateDoc[]): Promise<void> {
     if (pendingStates.length === 0) return;
     const nowIso = new Date().toISOString();
-    await bulkByBucket(
-      pendingStates.map((s) => ({
-        key: s._id,
-        op: {
-          updateOne: {
-            filter: { _id: s._id, version: { $lt: s.pending!.version } },
-            update: { $set: s.pending!.doc },
-            upsert: true,
-          },
+    // A transaction seen for the first time is inserted (FerretDB checks a new `_id` against its
+    // unique index: fast); a later version, or an insert that found the document already written
+    // (a redelivery after a crash), replaces it conditionally.
+    const replaceOp = (s: StateDoc) => ({
+      key: s._id,
+      op: {
+        updateOne: {
+          filter: { _id: s._id, version: { $lt: s.pending!.version } },
+          update: { $set: s.pending!.doc },
+          upsert: true,
         },
+      },
+    });
+    const firsts = pendingStates.filter((s) => s.version === 0);
+    const inserted = await bulkByBucket(
+      firsts.map((s) => ({
+        key: s._id,
+        op: { insertOne: { document: s.pending!.doc as StringIdDoc } },
       })),
       transactionsOf,
     );
+    await bulkByBucket(
+      [
+        ...(inserted.duplicates > 0 ? firsts : []),
+        ...pendingStates.filter((s) => s.version !== 0),
+      ].map(replaceOp),
+      transactionsOf,
+    );
     options.afterStep?.('document');
-    // One conditional update per (transaction, cell), grouped by cell: the transactions of a batch
-    // that share a cell (one user's month, say) go in one combined update whose filter checks
-    // every one of them; a combined update that fails falls back to one update each.
+    // One conditional update per (transaction, period document), grouped by document: the
+    // transactions of a batch that share a period (one user's month, say) go in one combined
+    // update whose filter checks every one of them; a combined update that fails falls back to
+    // one update each.
     interface CellWrite {
-      field: string;
-      version: number;
-      before: number | undefined;
+      fieldName: string;
       inc: RollupAmounts;
       contribution: PendingContribution | undefined;
     }
-    const writes = new Map<string, CellWrite[]>();
+    interface DocWrite {
+      field: string;
+      version: number;
+      before: number | undefined;
+      cells: CellWrite[];
+    }
+    const writes = new Map<string, DocWrite[]>();
     const finalCells = new Map<string, CellState[]>();
     for (const s of pendingStates) {
       const pending = s.pending!;
@@ -394,90 +457,92 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       const old = new Map(s.cells.map((c) => [c.k, c]));
       const next = new Map(pending.contributions.map((c) => [c.cellKey, c]));
       const merged: CellState[] = [];
+      const mine = new Map<string, DocWrite>();
       for (const cellKey of new Set([...old.keys(), ...next.keys()])) {
         const before = old.get(cellKey);
         const contribution = next.get(cellKey);
         const after = fromStored(contribution?.a);
         merged.push({ k: cellKey, v: pending.version, a: toStored(after) });
-        const list = writes.get(cellKey) ?? [];
-        list.push({
-          field,
-          version: pending.version,
-          before: before?.v,
+        const docId = periodDocIdOf(cellKey);
+        let write = mine.get(docId);
+        if (write === undefined) {
+          write = { field, version: pending.version, before: undefined, cells: [] };
+          mine.set(docId, write);
+          const list = writes.get(docId) ?? [];
+          list.push(write);
+          writes.set(docId, list);
+        }
+        // The transaction's entry in `applied` is per document: any cell of it that the
+        // transaction was in carries the version the document recorded.
+        if (before !== undefined) write.before = before.v;
+        write.cells.push({
+          fieldName: `cells.${cellFieldOf(cellKey)}`,
           inc: addAmounts(after, fromStored(before?.a), -1n),
           contribution,
         });
-        writes.set(cellKey, list);
       }
       finalCells.set(s._id, merged);
     }
-    const opOf = (cellKey: string, group: CellWrite[]): AnyBulkWriteOperation<StringIdDoc> => {
-      const filter: Document = { _id: cellKey };
-      const set: Document = { updatedAt: nowIso };
-      let inc = { ...zeroAmounts };
+    const opOf = (docId: string, group: DocWrite[]): AnyBulkWriteOperation<StringIdDoc> => {
+      const [userId, grain, period] = docId.split('|').map(decodeURIComponent);
+      const filter: Document = { _id: docId };
+      const set: Document = { userId, grain, period, updatedAt: nowIso };
+      const inc: Record<string, bigint> = {};
       for (const w of group) {
         filter[w.field] = w.before === undefined ? { $exists: false } : w.before;
         set[w.field] = w.version;
-        inc = addAmounts(inc, w.inc);
+        for (const cell of w.cells) {
+          for (const name of amountFields) {
+            const path = `${cell.fieldName}.${name}`;
+            inc[path] = (inc[path] ?? 0n) + cell.inc[name];
+          }
+          const c = cell.contribution;
+          if (c) {
+            set[`${cell.fieldName}.dimension`] = c.dimension;
+            set[`${cell.fieldName}.key`] = c.key;
+            set[`${cell.fieldName}.currency`] = c.currency;
+            if (c.periodEnd) set[`${cell.fieldName}.periodEnd`] = c.periodEnd;
+          }
+        }
       }
-      const update: Document = { $set: set };
-      const incFields: Record<string, bigint> = {};
-      const zeroes: Record<string, bigint> = {};
-      for (const name of amountFields) {
-        if (inc[name] !== 0n) incFields[name] = inc[name];
-        else zeroes[name] = 0n;
-      }
-      if (Object.keys(incFields).length > 0) update.$inc = incFields;
-      // Only first contributions may create the cell; it then gets its identity.
+      // Only first contributions may create the document.
       const upsert = group.every((w) => w.before === undefined);
-      const c = group.find((w) => w.contribution)?.contribution;
-      if (upsert && c) {
-        update.$setOnInsert = {
-          userId: c.userId,
-          grain: c.grain,
-          period: c.period,
-          dimension: c.dimension,
-          key: c.key,
-          currency: c.currency,
-          ...(c.periodEnd ? { periodEnd: c.periodEnd } : {}),
-          ...zeroes,
-        };
-      }
-      return { updateOne: { filter, update, upsert: upsert && c !== undefined } };
+      return { updateOne: { filter, update: { $set: set, $inc: inc }, upsert } };
     };
-    const unmet = async (): Promise<Array<[string, CellWrite]>> => {
+    const unmet = async (): Promise<Array<[string, DocWrite]>> => {
       const byKey = new Map<string, StringIdDoc>();
-      for (const doc of await findByIds(writes.keys(), rollupsOfCell)) byKey.set(doc._id, doc);
-      const missing: Array<[string, CellWrite]> = [];
-      for (const [cellKey, group] of writes) {
-        const applied = byKey.get(cellKey)?.applied as Record<string, unknown> | undefined;
+      for (const doc of await findByIds(writes.keys(), rollupsOf, { cells: 0 }))
+        byKey.set(doc._id, doc);
+      const missing: Array<[string, DocWrite]> = [];
+      for (const [docId, group] of writes) {
+        const applied = byKey.get(docId)?.applied as Record<string, unknown> | undefined;
         for (const w of group) {
           if (Number(applied?.[w.field.slice('applied.'.length)]) !== w.version)
-            missing.push([cellKey, w]);
+            missing.push([docId, w]);
         }
       }
       return missing;
     };
-    const combined = [...writes].map(([cellKey, group]) => ({
-      key: cellKey,
-      op: opOf(cellKey, group),
+    const combined = [...writes].map(([docId, group]) => ({
+      key: docId,
+      op: opOf(docId, group),
     }));
-    const result = await bulkByBucket(combined, rollupsOfCell);
+    const result = await bulkByBucket(combined, rollupsOf);
     options.afterStep?.('cells');
     if (result.matched + result.upserted !== combined.length) {
-      // Some cells did not match: a previous attempt already applied part of them (then the
+      // Some documents did not match: a previous attempt already applied part of them (then the
       // rest goes one transaction at a time), or a concurrent writer moved them (retry later).
       const missing = await unmet();
       if (missing.length > 0) {
         await bulkByBucket(
-          missing.map(([cellKey, w]) => ({ key: cellKey, op: opOf(cellKey, [w]) })),
-          rollupsOfCell,
+          missing.map(([docId, w]) => ({ key: docId, op: opOf(docId, [w]) })),
+          rollupsOf,
         );
         const still = await unmet();
         if (still.length > 0) {
-          const [cellKey, w] = still[0]!;
+          const [docId, w] = still[0]!;
           throw new RollupConflictError(
-            `rollup cell ${cellKey}: a transaction could not be set to version ${w.version}`,
+            `rollup document ${docId}: a transaction could not be set to version ${w.version}`,
           );
         }
       }
@@ -534,8 +599,8 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         ),
         ...rollupBuckets.map((rollups): [Collection<StringIdDoc>, string, Document] => [
           rollups,
-          'user_grain_dimension_period',
-          { userId: 1, grain: 1, dimension: 1, period: 1 },
+          'user_grain_period',
+          { userId: 1, grain: 1, period: 1 },
         ]),
         [alerts, 'user', { userId: 1 }],
         [state, 'kind_user', { kind: 1, userId: 1 }],
@@ -627,8 +692,6 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     async queryRollups(query) {
       const filter: Document = { userId: query.userId };
       if (query.grain) filter.grain = query.grain;
-      if (query.dimension) filter.dimension = query.dimension;
-      if (query.key !== undefined) filter.key = query.key;
       if (query.period !== undefined) filter.period = query.period;
       if (query.periodFrom !== undefined || query.periodTo !== undefined) {
         filter.period = {
@@ -636,27 +699,58 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           ...(query.periodTo !== undefined ? { $lte: query.periodTo } : {}),
         };
       }
-      const docs = await rollupBuckets[bucketOf(query.userId)]!.find(filter, {
-        projection: { applied: 0 },
-      })
-        .sort({ _id: 1 })
-        .limit(Math.min(query.limit ?? pageSizeMax, pageSizeMax))
-        .toArray();
-      return docs.map(rollupFromBson);
+      const limit = Math.min(query.limit ?? pageSizeMax, pageSizeMax);
+      const rows: RollupRow[] = [];
+      const collection = rollupBuckets[bucketOf(query.userId)]!;
+      let afterId: string | undefined;
+      // Period documents in `_id` order hold their cells in cell key order.
+      while (rows.length < limit) {
+        const page = await collection
+          .find(afterId === undefined ? filter : { ...filter, _id: { $gt: afterId } }, {
+            projection: { applied: 0 },
+          })
+          .sort({ _id: 1 })
+          .limit(pageSizeMax)
+          .toArray();
+        for (const doc of page)
+          for (const row of rowsOfPeriodDoc(doc)) {
+            if (query.dimension !== undefined && row.dimension !== query.dimension) continue;
+            if (query.key !== undefined && row.key !== query.key) continue;
+            rows.push(row);
+          }
+        if (page.length < pageSizeMax) break;
+        afterId = page[page.length - 1]!._id;
+      }
+      return rows.slice(0, limit);
     },
 
     async getRollups(cellKeys) {
       checkRollupKeys(cellKeys);
+      const wanted = new Set(cellKeys);
       const result = new Map<string, RollupRow>();
-      for (const doc of await findByIds(cellKeys, rollupsOfCell, { applied: 0 }))
-        result.set(doc._id, rollupFromBson(doc));
+      const docIds = new Set(cellKeys.map(periodDocIdOf));
+      for (const doc of await findByIds(docIds, rollupsOf, { applied: 0 }))
+        for (const row of rowsOfPeriodDoc(doc))
+          if (wanted.has(row.cellKey)) result.set(row.cellKey, row);
       return result;
     },
 
     async scanRollups({ afterKey, limit }) {
-      return (await scanBuckets(rollupBuckets, afterKey, limit, { applied: 0 })).map(
-        rollupFromBson,
-      );
+      const size = Math.min(limit, pageSizeMax);
+      const rows: RollupRow[] = [];
+      // The document holding `afterKey` may hold later cells too: start at it.
+      let afterId = afterKey === undefined ? undefined : periodDocIdOf(afterKey);
+      let inclusive = afterKey !== undefined;
+      while (rows.length < size) {
+        const page = await scanBuckets(rollupBuckets, afterId, size, { applied: 0 }, inclusive);
+        for (const doc of page)
+          for (const row of rowsOfPeriodDoc(doc))
+            if (afterKey === undefined || row.cellKey > afterKey) rows.push(row);
+        if (page.length < size) break;
+        afterId = page[page.length - 1]!._id;
+        inclusive = false;
+      }
+      return rows.sort((a, b) => compareKeys(a.cellKey, b.cellKey)).slice(0, size);
     },
 
     async insertAlert(alert: AlertRecord) {

@@ -247,6 +247,68 @@ export function documentStoreContract(
   );
 
   withStore(
+    'scans in pages of any size (a page may end inside a period) return every cell once, in key order',
+    async (t, store) => {
+      await store.apply([
+        applyItemOf(rawTransaction()),
+        applyItemOf(rawTransaction({ transactionId: 'tx-2', userId: 'user-2' })),
+        applyItemOf(
+          rawTransaction({ transactionId: 'tx-3', occurredAt: '2026-10-02T09:00:00+13:00' }),
+        ),
+      ]);
+      const all = await store.scanRollups({ limit: 5_000 });
+      t.true(all.length > 40);
+      t.deepEqual(
+        all.map((r) => r.cellKey),
+        all.map((r) => r.cellKey).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+      for (const size of [1, 3, 7]) {
+        const paged: RollupRow[] = [];
+        let afterKey: string | undefined;
+        for (;;) {
+          const page = await store.scanRollups({ afterKey, limit: size });
+          t.true(page.length <= size);
+          paged.push(...page);
+          if (page.length < size) break;
+          afterKey = page[page.length - 1]!.cellKey;
+        }
+        t.deepEqual(
+          paged.map((r) => [r.cellKey, r.amounts]),
+          all.map((r) => [r.cellKey, r.amounts]),
+          `pages of ${size}`,
+        );
+      }
+      t.is((await store.queryRollups({ userId: 'user-1', limit: 4 })).length, 4);
+    },
+  );
+
+  withStore(
+    'tags, merchants and wallets with dots, dollars, bars and percent signs are cells like any other',
+    async (t, store) => {
+      const tags = ['a.b', '$set', 'x|y', '%2E', 'v1.0.$'];
+      const item = applyItemOf(rawTransaction({ tags, walletId: 'w.1' }));
+      await store.apply([item]);
+      const rows = await store.queryRollups({ userId: 'user-1', grain: 'day', dimension: 'tag' });
+      t.deepEqual(rows.map((r) => r.key).sort(), [...tags].sort());
+      for (const row of rows) t.is(row.amounts.expense, 1250n);
+      const wallet = await store.queryRollups({
+        userId: 'user-1',
+        grain: 'month',
+        dimension: 'wallet',
+      });
+      t.deepEqual(
+        wallet.map((r) => r.key),
+        ['w.1'],
+      );
+      t.is(
+        (await store.getRollups(item.contributions.map((c) => c.cellKey))).size,
+        item.contributions.length,
+      );
+      t.deepEqual(await rollupDifferences(store), []);
+    },
+  );
+
+  withStore(
     'cells are read by key, a key given twice once; a key with no cell is left out; too many keys are refused',
     async (t, store) => {
       const item = applyItemOf(rawTransaction());
