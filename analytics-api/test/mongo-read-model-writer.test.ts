@@ -289,7 +289,8 @@ test('a crash between the ledger write and the sums write is repaired by the red
         if (name !== sumsCollectionOf(user.userId)) return collection;
         return new Proxy(collection, {
           get(inner, key, innerReceiver) {
-            if (key !== 'replaceOne' || !failSums) return Reflect.get(inner, key, innerReceiver);
+            if ((key !== 'replaceOne' && key !== 'insertOne') || !failSums)
+              return Reflect.get(inner, key, innerReceiver);
             return () => {
               failSums = false;
               return Promise.reject(new Error('simulated crash before the sums write'));
@@ -333,6 +334,23 @@ test('the sums documents hold pre-summed rows and queries read nothing else', as
   t.is((await bucketOf(mongo, '2026'))?.rows.length, 2, 'the ledger keeps one row each');
   await mongo.collection(ledgerCollectionOf(user.userId)).drop();
   t.is(await yearTotal(store, '2026'), docs[0]!.homeAmountMinor + docs[1]!.homeAmountMinor);
+});
+
+test('a new ledger inserts its sums document, and replaces one that is there without its ledger', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const writer = createMongoReadModelWriter({ mongo, search, index });
+  const first = makeDoc(user, { id: 'tx_fresh_1', occurredAt: '2026-09-04T10:00:00Z' });
+  await writer.apply([{ doc: first, version: 1 }]);
+  t.is(await yearTotal(store, '2026'), first.homeAmountMinor, 'inserted with the new ledger');
+  // The ledger is lost while its sums stay: the next new ledger's sums insert is refused.
+  await mongo.collection(ledgerCollectionOf(user.userId)).drop();
+  const second = makeDoc(user, {
+    id: 'tx_fresh_2',
+    occurredAt: '2026-09-05T10:00:00Z',
+    amountMinor: 777n,
+  });
+  await writer.apply([{ doc: second, version: 1 }]);
+  t.is(await yearTotal(store, '2026'), second.homeAmountMinor, 'replaced by the new ledger sums');
 });
 
 test('concurrent reads of one sums document share one server read; a later read asks again', async (t) => {

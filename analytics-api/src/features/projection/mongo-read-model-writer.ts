@@ -194,7 +194,7 @@ export function createMongoReadModelWriter(options: {
         if ((error as MongoServerError).code !== duplicateKeyCode) throw error;
       }
       if (written) {
-        await writeSums(userId, year, next.rev, ledger);
+        await writeSums(userId, year, next.rev, ledger, stored === null);
         return;
       }
       // Another writer got there first: read again.
@@ -202,17 +202,30 @@ export function createMongoReadModelWriter(options: {
     throw new UnavailableError(`bucket ${_id} kept changing under its writes`, 1);
   }
 
-  /** Replace the year's sums document with the sums of the ledger at `ledgerRev`. */
+  /**
+   * Replace the year's sums document with the sums of the ledger at `ledgerRev`. When the ledger
+   * was new (`fresh`), so is the sums document as a rule: it is inserted, which FerretDB does
+   * without first scanning the collection for it; if one is there after all (a ledger lost while
+   * its sums stayed), the insert is refused and the document replaced.
+   */
   async function writeSums(
     userId: string,
     year: string,
     ledgerRev: number,
     ledger: Ledger,
+    fresh = false,
   ): Promise<void> {
     const sums = sumsDocumentOf(userId, year, ledgerRev, ledger.rows);
-    await mongo
-      .collection<SumsDocument>(sumsCollectionOf(userId))
-      .replaceOne({ _id: sums._id }, sums, { upsert: true });
+    const collection = mongo.collection<SumsDocument>(sumsCollectionOf(userId));
+    if (fresh) {
+      try {
+        await collection.insertOne(sums);
+        return;
+      } catch (error) {
+        if ((error as MongoServerError).code !== duplicateKeyCode) throw error;
+      }
+    }
+    await collection.replaceOne({ _id: sums._id }, sums, { upsert: true });
   }
 
   async function ensureSums(stored: LedgerDocument, ledger: Ledger): Promise<void> {
