@@ -9,6 +9,9 @@
  * - Transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, so two processes
  *   sharing the file queue on `busy_timeout` instead of failing mid-transaction when a reader tries
  *   to become a writer.
+ * - Prepared statements are kept per connection (the last `preparedStatementsMax` SQL texts), so a
+ *   statement run again is not prepared again (preparing was 8% of the stream jobs' CPU profile).
+ *   Any schema statement (CREATE, DROP, ALTER) empties the connection's cache.
  */
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -32,6 +35,47 @@ const BaseTransaction =
   require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as new (
     ...args: unknown[]
   ) => { query(conn: unknown, sql: string): Promise<unknown> };
+
+/** Prepared statements kept per connection, most recently used last. */
+export const preparedStatementsMax = 256;
+
+interface Prepared {
+  statement: BetterSqlite3.Statement;
+  /** For readers: the columns declared BIGINT. */
+  bigintColumns: Set<string>;
+}
+
+const schemaStatement = /^\s*(create|drop|alter)\b/i;
+const preparedByConnection = new WeakMap<BetterSqlite3.Database, Map<string, Prepared>>();
+
+/** The connection's prepared statement for `sql`, prepared on first use. */
+function preparedStatement(connection: BetterSqlite3.Database, sql: string): Prepared {
+  let cache = preparedByConnection.get(connection);
+  if (cache === undefined) {
+    cache = new Map();
+    preparedByConnection.set(connection, cache);
+  }
+  const known = cache.get(sql);
+  if (known !== undefined) {
+    cache.delete(sql);
+    cache.set(sql, known);
+    return known;
+  }
+  const statement = connection.prepare(sql);
+  const prepared: Prepared = { statement, bigintColumns: new Set() };
+  if (statement.reader) {
+    statement.safeIntegers(true);
+    for (const c of statement.columns())
+      if (c.type !== null && bigintDeclaredType.test(c.type)) prepared.bigintColumns.add(c.name);
+  }
+  if (schemaStatement.test(sql)) {
+    cache.clear();
+    return prepared;
+  }
+  cache.set(sql, prepared);
+  if (cache.size > preparedStatementsMax) cache.delete(cache.keys().next().value!);
+  return prepared;
+}
 
 /** Declared column types whose values are read back as decimal strings. */
 const bigintDeclaredType = /^(UNSIGNED\s+)?BIG\s*INT|^BIGINT/i;
@@ -64,7 +108,7 @@ export class SpendstreamSqliteClient extends BaseClient {
 
   async _query(connection: BetterSqlite3.Database, obj: KnexQueryObject): Promise<KnexQueryObject> {
     if (!obj.sql) throw new Error('The query is empty');
-    const statement = connection.prepare(obj.sql);
+    const { statement, bigintColumns } = preparedStatement(connection, obj.sql);
     const bindings = this._formatBindings(obj.bindings);
     if (!statement.reader) {
       const result = statement.run(bindings);
@@ -72,13 +116,6 @@ export class SpendstreamSqliteClient extends BaseClient {
       obj.context = { lastID: result.lastInsertRowid, changes: result.changes };
       return obj;
     }
-    statement.safeIntegers(true);
-    const bigintColumns = new Set(
-      statement
-        .columns()
-        .filter((c) => c.type !== null && bigintDeclaredType.test(c.type))
-        .map((c) => c.name),
-    );
     const rows = statement.all(bindings) as Record<string, unknown>[];
     for (const row of rows) {
       for (const key in row) {
