@@ -401,8 +401,14 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     return result;
   }
 
-  /** Steps 2 to 4 for every state with a pending version. */
-  async function rollForward(pendingStates: StateDoc[]): Promise<void> {
+  /**
+   * Steps 2 and 3 for every state with a pending version; step 4 only when `recovering` (the
+   * states were found pending when a batch started). A version just written is left pending: the
+   * next `apply` of that transaction (a later version or a redelivery, rare next to new
+   * transactions) finishes it first, which saves one conditional update, a collection pass on
+   * FerretDB, per transaction.
+   */
+  async function rollForward(pendingStates: StateDoc[], recovering: boolean): Promise<void> {
     if (pendingStates.length === 0) return;
     const nowIso = new Date().toISOString();
     // A transaction seen for the first time is inserted (FerretDB checks a new `_id` against its
@@ -418,7 +424,22 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         },
       },
     });
-    const firsts = pendingStates.filter((s) => s.version === 0);
+    let firsts = pendingStates.filter((s) => s.version === 0);
+    let replaced = pendingStates.filter((s) => s.version !== 0);
+    if (recovering) {
+      // What is stored decides: absent is inserted, older replaced, the same version left alone.
+      const stored = new Map<string, number>();
+      for (const doc of await findByIds(
+        pendingStates.map((s) => s._id),
+        transactionsOf,
+        { version: 1 },
+      ))
+        stored.set(doc._id, Number(doc.version));
+      firsts = pendingStates.filter((s) => !stored.has(s._id));
+      replaced = pendingStates.filter(
+        (s) => stored.has(s._id) && stored.get(s._id)! < s.pending!.version,
+      );
+    }
     const inserted = await bulkByBucket(
       firsts.map((s) => ({
         key: s._id,
@@ -427,10 +448,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       transactionsOf,
     );
     await bulkByBucket(
-      [
-        ...(inserted.duplicates > 0 ? firsts : []),
-        ...pendingStates.filter((s) => s.version !== 0),
-      ].map(replaceOp),
+      [...(inserted.duplicates > 0 ? firsts : []), ...replaced].map(replaceOp),
       transactionsOf,
     );
     options.afterStep?.('document');
@@ -527,7 +545,11 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       key: docId,
       op: opOf(docId, group),
     }));
-    const result = await bulkByBucket(combined, rollupsOf);
+    // A recovery reads first: what a crashed or concurrent attempt already wrote is not written
+    // again (a conditional update that cannot match still costs a collection pass on FerretDB).
+    const result = recovering
+      ? { matched: 0, upserted: 0, duplicates: 0 }
+      : await bulkByBucket(combined, rollupsOf);
     options.afterStep?.('cells');
     if (result.matched + result.upserted !== combined.length) {
       // Some documents did not match: a previous attempt already applied part of them (then the
@@ -547,6 +569,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         }
       }
     }
+    if (!recovering) return;
     await bulkByBucket(
       pendingStates.map((s) => ({
         key: s._id,
@@ -628,7 +651,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         (s) => s.pending !== null && s.pending !== undefined,
       );
       if (unfinished.length > 0) {
-        await rollForward(unfinished);
+        await rollForward(unfinished, true);
         current = await loadStates(ids);
       }
       const toApply = ids.filter((id) => {
@@ -671,7 +694,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           throw new RollupConflictError(`transaction ${id}: another writer holds its rollup state`);
         }
       }
-      await rollForward(mine);
+      await rollForward(mine, false);
       for (const s of mine) outcomes[latest.get(s._id)!] = 'applied';
       return outcomes;
     },
