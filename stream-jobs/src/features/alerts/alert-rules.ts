@@ -6,7 +6,7 @@
  * crossing arrived is marked `late`.
  */
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import {
   alertIdentity,
   type AlertRaisedV1,
@@ -16,7 +16,7 @@ import type { Budget, UserSettingsV1, WalletRef } from '@spendstream/core/events
 import type { CurrencyCode } from '@spendstream/core/money';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import type { RollupAmounts } from '../rollups/contributions.js';
-import { localTime } from '../rollups/windows.js';
+import { localTime, nextLocalDate } from '../rollups/windows.js';
 
 /** A transaction this many times the user's average for its category is "large". */
 export const largeTransactionFactorDefault = 3n;
@@ -94,11 +94,10 @@ export function budgetAlerts(input: {
 }
 
 function dayPeriod(doc: TransactionDocument): AlertRaisedV1['period'] {
-  const day = DateTime.fromISO(doc.localDate, { zone: doc.timeZone });
   return {
     kind: 'day',
     start: doc.localDate,
-    end: day.plus({ days: 1 }).toISODate()!,
+    end: nextLocalDate(doc.localDate),
     timeZone: doc.timeZone,
   };
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { windowsOf, budgetPeriodStart } from './windows.js';
+import { windowsOf, budgetPeriodStart, nextLocalDate } from './windows.js';
 import { DateTime } from 'luxon';
 
 const auckland = { timeZone: 'Pacific/Auckland', budgetStartDay: 25 };
@@ -88,4 +88,17 @@ test('it rejects an unknown zone and a malformed instant with a validation error
   t.throws(() => windowsOf('2026-11-30T10:00:00Z', { timeZone: 'UTC', budgetStartDay: 0 }), {
     message: /budgetStartDay/,
   });
+});
+
+test('the next local date is the calendar day after, across month, year and leap-day ends', (t) => {
+  t.is(nextLocalDate('2028-02-28'), '2028-02-29');
+  t.is(nextLocalDate('2026-02-28'), '2026-03-01');
+  t.is(nextLocalDate('2026-12-31'), '2027-01-01');
+  // Every day of four years, leap year included, against luxon's calendar.
+  let day = DateTime.fromISO('2026-01-01', { zone: 'UTC' });
+  for (let i = 0; i < 4 * 366; i += 1) {
+    const next = day.plus({ days: 1 });
+    t.is(nextLocalDate(day.toISODate()!), next.toISODate()!);
+    day = next;
+  }
 });

@@ -43,6 +43,16 @@ export function localTime(occurredAt: string, zone: string): DateTime {
 }
 
 /** Whether `zone` is an IANA zone luxon knows. */
+/**
+ * The calendar day after a local date (`2026-02-28` -> `2026-03-01`): plain date arithmetic, the
+ * same in every zone (a local day always has a next local day), without a luxon object per call.
+ */
+export function nextLocalDate(date: string): string {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const next = new Date(Date.UTC(year, month - 1, day + 1));
+  return next.toISOString().slice(0, 10);
+}
+
 export function isValidZone(zone: string): boolean {
   return DateTime.now().setZone(zone).isValid;
 }
