@@ -110,6 +110,49 @@ for (const [name, open] of backends) {
     );
   });
 
+  test(`dedupe store (${name}): a chain of versions, each confirmed, reads durable after every confirm`, async (t) => {
+    const { dedupe, close } = await open();
+    t.teardown(close);
+    t.is((await dedupe.claimNew('bank', [claim('x', 1, 'v1')], 'c1', 1_000)).size, 1);
+    await dedupe.confirm('c1');
+    await dedupe.confirm('c1'); // a repeated confirm changes nothing
+    for (let version = 2; version <= 4; version++) {
+      const before = (await dedupe.read('bank', ['x'])).get('x')!;
+      t.like(before, { version: version - 1, contentHash: `v${version - 1}`, pending: undefined });
+      // Only one claim of the next version wins; the loser changes nothing.
+      t.true(
+        await dedupe.claimExisting(
+          'bank',
+          claim('x', version, `v${version}`),
+          version - 1,
+          `c${version}`,
+          1_000 * version,
+          0,
+        ),
+      );
+      t.false(
+        await dedupe.claimExisting(
+          'bank',
+          claim('x', version, 'other'),
+          version - 1,
+          'loser',
+          1_000 * version,
+          0,
+        ),
+      );
+      t.like((await dedupe.read('bank', ['x'])).get('x'), {
+        version: version - 1,
+        pending: { version, token: `c${version}`, contentHash: `v${version}` },
+      });
+      await dedupe.confirm(`c${version}`);
+    }
+    const last = (await dedupe.read('bank', ['x'])).get('x')!;
+    t.like(last, { version: 4, contentHash: 'v4', status: 'booked', pending: undefined });
+    t.deepEqual(last.history, ['v1', 'v2', 'v3', 'v4']);
+    // A version claimed on a stale view (the durable version moved on) is refused.
+    t.false(await dedupe.claimExisting('bank', claim('x', 4, 'late'), 3, 'late', 9_000, 0));
+  });
+
   test(`idempotency store contract (${name}): new, pending, done, conflict hash, abandon, expiry`, async (t) => {
     const { idempotency, close } = await open();
     t.teardown(close);
