@@ -1,8 +1,10 @@
 /**
  * The embedded adapter of the documents-and-rollups port: SQL tables through knex, on SQLite by
  * default and on MySQL/MariaDB when DATABASE_URL is set. SQL has transactions, so one `apply` is one
- * transaction: the per-(transaction, cell) contributions live in `<prefix>rollup_cells`, and a new
- * version adds (new - old) to each cell it touches or touched.
+ * transaction: each transaction's contributions live in one row of `<prefix>rollup_txs` (its cells
+ * and their amounts as JSON), and a new version adds (new - old) to each cell it touches or touched.
+ * One row per transaction, not one per (transaction, cell): about 17 times fewer rows and index
+ * entries written per transaction (the earlier `<prefix>rollup_cells` is converted by `init`).
  */
 import type { Knex } from 'knex';
 import { sqlDialect, toBigInt } from '@spendstream/core/sql/create-sql';
@@ -80,7 +82,9 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
   const t = {
     transactions: `${prefix}transactions`,
     rollups: `${prefix}rollups`,
-    cells: `${prefix}rollup_cells`,
+    txCells: `${prefix}rollup_txs`,
+    /** Before `rollup_txs`: one row per (transaction, cell); `init` converts it. */
+    oldCells: `${prefix}rollup_cells`,
     alerts: `${prefix}alerts`,
     state: `${prefix}state`,
   };
@@ -139,29 +143,28 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
 
     const freshIds = fresh.map((item) => item.doc.id);
     const deltas = new Map<string, RollupAmounts>();
-    for (const part of chunks(freshIds, inListSizeMax)) {
-      const oldRows = (await trx(t.cells).whereIn('tx_id', part)) as Record<string, unknown>[];
+    // Only a transaction already stored can have contributions to take back.
+    const known = freshIds.filter((id) => existing.has(id));
+    for (const part of chunks(known, inListSizeMax)) {
+      const oldRows = (await trx(t.txCells).whereIn('tx_id', part).select('cells')) as {
+        cells: string;
+      }[];
       for (const row of oldRows) {
-        const key = row.cell_key as string;
-        deltas.set(key, addAmounts(deltas.get(key) ?? zeroAmounts, amountsFromRow(row), -1n));
+        for (const [key, amounts] of cellsFromJson(row.cells))
+          deltas.set(key, addAmounts(deltas.get(key) ?? zeroAmounts, amounts, -1n));
       }
-      await trx(t.cells).whereIn('tx_id', part).delete();
+      if (oldRows.length > 0) await trx(t.txCells).whereIn('tx_id', part).delete();
     }
     const identities = new Map<string, Contribution>();
-    const cellRows: Record<string, unknown>[] = [];
+    const txRows: Record<string, unknown>[] = [];
     for (const { doc, contributions } of fresh) {
       for (const c of contributions) {
         deltas.set(c.cellKey, addAmounts(deltas.get(c.cellKey) ?? zeroAmounts, c.amounts));
         identities.set(c.cellKey, c);
-        cellRows.push({
-          tx_id: doc.id,
-          cell_key: c.cellKey,
-          version: doc.version,
-          ...amountColumns(c.amounts),
-        });
       }
+      txRows.push({ tx_id: doc.id, version: doc.version, cells: cellsToJson(contributions) });
     }
-    for (const rows of chunks(cellRows, insertChunkRowsMax)) await trx(t.cells).insert(rows);
+    for (const rows of chunks(txRows, insertChunkRowsMax)) await trx(t.txCells).insert(rows);
     // One multi-row upsert adds every cell's summed delta: INSERT the delta as the row, or on a
     // conflict add it to the stored sums (SQLite `excluded`, MySQL `VALUES()`).
     const dialect = sqlDialect(trx);
@@ -192,6 +195,43 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       await trx(t.rollups).insert(part).onConflict('cell_key').merge(merge);
     }
     return new Set(freshIds);
+  }
+
+  /**
+   * Moves the rows of the earlier per-(transaction, cell) table into `rollup_txs`, a page of
+   * transactions at a time, then drops it. Safe to run again after a crash: a transaction already
+   * moved is skipped.
+   */
+  async function convertOldCells(): Promise<void> {
+    let afterId = '';
+    for (;;) {
+      const ids = (
+        (await knex(t.oldCells)
+          .distinct('tx_id')
+          .where('tx_id', '>', afterId)
+          .orderBy('tx_id')
+          .limit(inListSizeMax)) as { tx_id: string }[]
+      ).map((row) => row.tx_id);
+      if (ids.length === 0) break;
+      const rows = (await knex(t.oldCells).whereIn('tx_id', ids)) as Record<string, unknown>[];
+      const byTx = new Map<string, { version: number; cells: Contribution[] }>();
+      for (const row of rows) {
+        const id = row.tx_id as string;
+        const entry = byTx.get(id) ?? { version: Number(row.version), cells: [] };
+        const cellKey = row.cell_key as string;
+        entry.cells.push({ ...cellOfKey(cellKey), cellKey, amounts: amountsFromRow(row) });
+        byTx.set(id, entry);
+      }
+      const converted = [...byTx].map(([id, entry]) => ({
+        tx_id: id,
+        version: entry.version,
+        cells: cellsToJson(entry.cells),
+      }));
+      for (const part of chunks(converted, insertChunkRowsMax))
+        await knex(t.txCells).insert(part).onConflict('tx_id').ignore();
+      afterId = ids[ids.length - 1]!;
+    }
+    await knex.schema.dropTable(t.oldCells);
   }
 
   const store: DocumentStore = {
@@ -227,15 +267,14 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           table.index(['user_id', 'grain', 'dimension', 'period'], `${prefix}ru_user_grain`);
         });
       }
-      if (!(await knex.schema.hasTable(t.cells))) {
-        await knex.schema.createTable(t.cells, (table) => {
-          table.string('tx_id', 128).notNullable();
-          table.string('cell_key', 512).notNullable();
+      if (!(await knex.schema.hasTable(t.txCells))) {
+        await knex.schema.createTable(t.txCells, (table) => {
+          table.string('tx_id', 128).primary();
           table.bigInteger('version').notNullable();
-          bigintColumns(table);
-          table.primary(['tx_id', 'cell_key']);
+          table.text('cells', 'mediumtext').notNullable();
         });
       }
+      if (await knex.schema.hasTable(t.oldCells)) await convertOldCells();
       if (!(await knex.schema.hasTable(t.alerts))) {
         await knex.schema.createTable(t.alerts, (table) => {
           table.string('alert_id', 128).primary();
@@ -494,6 +533,27 @@ function isUniqueViolation(error: unknown): boolean {
     code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
     code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
+}
+
+/**
+ * A transaction's contributions as stored in `rollup_txs.cells`: one array per cell, its key then
+ * its amounts as decimal strings in `amountFields` order.
+ */
+function cellsToJson(contributions: Contribution[]): string {
+  return JSON.stringify(
+    contributions.map((c) => [
+      c.cellKey,
+      ...amountFields.map((field) => c.amounts[field].toString()),
+    ]),
+  );
+}
+
+function cellsFromJson(text: string): Array<[string, RollupAmounts]> {
+  return (JSON.parse(text) as string[][]).map(([cellKey, ...values]) => {
+    const amounts = { ...zeroAmounts };
+    amountFields.forEach((field, i) => (amounts[field] = BigInt(values[i]!)));
+    return [cellKey!, amounts];
+  });
 }
 
 /** The identity of a cell from its key (the inverse of `cellKeyOf`). */
