@@ -15,7 +15,7 @@
  * --workers=N (server processes behind one port, node:cluster, as INGEST_WORKERS)
  * --semi-space=MiB (the server's V8 young-generation semi-space; 64 as in `npm start`, 0: Node's default)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,65 @@ const semiSpaceMb = num('semi-space', 64);
 const seed = 'ingest-bench';
 const users = 200;
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const clockTicksPerSecond = 100;
+
+/** CPU seconds a process has used so far (Linux /proc), or undefined where it cannot be read. */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidFrom(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the CPU of a phase went, in microseconds per accepted transaction: the ingest server, this
+ * driver, MariaDB and the Kafka broker (the shared servers: other users' work counts too, so read
+ * these on a quiet box), and how busy the whole box was.
+ */
+function cpuMeter(serverPid: number | undefined) {
+  const pids: Record<string, number | undefined> = {
+    server: serverPid,
+    driver: process.pid,
+    mariadb: pidFrom('/run/mysqld/mysqld.pid'),
+    kafka: pidFrom(new URL('../../.infra/kafka/kafka.pid', import.meta.url).pathname),
+  };
+  const boxTicks = () => {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1);
+    const all = fields.map(Number);
+    return { idle: all[3]! + all[4]!, total: all.reduce((a, b) => a + b, 0) };
+  };
+  const sample = () => ({
+    box: boxTicks(),
+    cpu: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)])),
+  });
+  const start = sample();
+  return (transactions: number) => {
+    const end = sample();
+    const usPerTransaction: Record<string, number> = {};
+    for (const [name, seconds] of Object.entries(end.cpu)) {
+      const before = start.cpu[name];
+      if (seconds !== undefined && before !== undefined)
+        usPerTransaction[name] = Math.round(((seconds - before) * 1e6) / transactions);
+    }
+    const total = end.box.total - start.box.total;
+    const boxBusyPercent = Math.round(100 * (1 - (end.box.idle - start.box.idle) / total));
+    return { usPerTransaction, boxBusyPercent };
+  };
+}
+
 interface Figure {
   name: string;
   transactions: number;
@@ -53,6 +112,7 @@ interface Figure {
   ratePerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  cpu: ReturnType<ReturnType<typeof cpuMeter>>;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -199,6 +259,7 @@ async function main(): Promise<void> {
       ) => {
         const latencies: number[] = [];
         let accepted = 0;
+        const meter = cpuMeter(server.child.pid);
         const started = performance.now();
         await inParallel(bodies.length, concurrency, async (i) => {
           const t0 = performance.now();
@@ -212,6 +273,7 @@ async function main(): Promise<void> {
               : (JSON.parse(r.text) as { summary: { accepted: number } }).summary.accepted;
         });
         const durationMs = performance.now() - started;
+        const cpu = meter(accepted);
         latencies.sort((a, b) => a - b);
         return {
           name,
@@ -221,6 +283,7 @@ async function main(): Promise<void> {
           ratePerSecond: (accepted * 1000) / durationMs,
           p50Ms: percentile(latencies, 50),
           p99Ms: percentile(latencies, 99),
+          cpu,
         };
       };
       // A short warm-up (JIT, connections, topic metadata), not counted.
@@ -300,18 +363,18 @@ async function main(): Promise<void> {
     messages: baselineMessages,
   });
   const lines = [
-    '| backend | mode | transactions | rate (/s) | p50 (ms) | p99 (ms) | vs raw Kafka produce |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| backend | mode | transactions | rate (/s) | p50 (ms) | p99 (ms) | vs raw Kafka produce | CPU us/tx: server / MariaDB / broker / driver | box busy |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const { backend, figures } of results) {
     for (const f of figures) {
       lines.push(
-        `| ${backend === 'kafka' ? 'Kafka + MariaDB' : 'embedded log + SQLite'} | ${f.name} | ${f.transactions} | ${Math.round(f.ratePerSecond).toLocaleString('en-US')} | ${f.p50Ms.toFixed(1)} | ${f.p99Ms.toFixed(1)} | ${((f.ratePerSecond / produce!.ratePerSecond) * 100).toFixed(0)}% |`,
+        `| ${backend === 'kafka' ? 'Kafka + MariaDB' : 'embedded log + SQLite'} | ${f.name} | ${f.transactions} | ${Math.round(f.ratePerSecond).toLocaleString('en-US')} | ${f.p50Ms.toFixed(1)} | ${f.p99Ms.toFixed(1)} | ${((f.ratePerSecond / produce!.ratePerSecond) * 100).toFixed(0)}% | ${['server', 'mariadb', 'kafka', 'driver'].map((k) => f.cpu.usPerTransaction[k] ?? '-').join(' / ')} | ${f.cpu.boxBusyPercent}% |`,
       );
     }
   }
   lines.push(
-    `| raw Kafka produce (kafkajs, batches of 1,000, acks=all) | baseline | ${produce!.count} | ${Math.round(produce!.ratePerSecond).toLocaleString('en-US')} | | | 100% |`,
+    `| raw Kafka produce (kafkajs, batches of 1,000, acks=all) | baseline | ${produce!.count} | ${Math.round(produce!.ratePerSecond).toLocaleString('en-US')} | | | 100% | | |`,
   );
   console.log(lines.join('\n'));
 }

@@ -42,6 +42,10 @@ export function requestHash(...parts: unknown[]): string {
  * Run `handler` at most once per (caller, key); render its response or the kept one. Without a key
  * it just runs. Errors (4xx and 5xx) are not kept: the key is released, so a corrected or later
  * retry runs again, and what was durably ingested is still deduplicated on (source, externalId).
+ *
+ * The body is serialized here, once, with plain JSON.stringify (ingest answers hold no bigints):
+ * the same text is kept for a replay and sent, and core's bigint-aware serializer (a replacer
+ * call per value, twice the cost on a 1,000-item batch answer) is not needed.
  */
 export async function respondIdempotently(
   ctx: Koa.Context,
@@ -54,8 +58,7 @@ export async function respondIdempotently(
 ): Promise<void> {
   if (key === undefined) {
     const response = await handler();
-    ctx.status = response.status;
-    ctx.body = response.body;
+    sendJson(ctx, response.status, JSON.stringify(response.body));
     return;
   }
   const begun = await store.begin(caller, key, hash, now());
@@ -66,8 +69,7 @@ export async function respondIdempotently(
         field: idempotencyHeader,
       });
     }
-    ctx.status = begun.statusCode;
-    ctx.body = JSON.parse(begun.response) as unknown;
+    sendJson(ctx, begun.statusCode, begun.response);
     ctx.set('Idempotent-Replayed', 'true');
     return;
   }
@@ -78,11 +80,18 @@ export async function respondIdempotently(
     await store.abandon(caller, key);
     throw error;
   }
+  const text = JSON.stringify(response.body);
   if (response.status >= 200 && response.status < 300) {
-    await store.complete(caller, key, response.status, JSON.stringify(response.body));
+    await store.complete(caller, key, response.status, text);
   } else {
     await store.abandon(caller, key);
   }
-  ctx.status = response.status;
-  ctx.body = response.body;
+  sendJson(ctx, response.status, text);
+}
+
+/** A JSON answer whose body is already serialized. */
+function sendJson(ctx: Koa.Context, status: number, text: string): void {
+  ctx.status = status;
+  ctx.type = 'application/json';
+  ctx.body = text;
 }
