@@ -353,6 +353,44 @@ test('a new ledger inserts its sums document, and replaces one that is there wit
   t.is(await yearTotal(store, '2026'), second.homeAmountMinor, 'replaced by the new ledger sums');
 });
 
+test('a batch costs one ledger read, one ledger write and one sums write per user and year, however many transactions it holds there', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const calls: string[] = [];
+  const counting = new Proxy(mongo, {
+    get(target, property, receiver) {
+      if (property !== 'collection') return Reflect.get(target, property, receiver);
+      return (name: string) =>
+        new Proxy(target.collection(name), {
+          get(inner, key, innerReceiver) {
+            const value = Reflect.get(inner, key, innerReceiver) as unknown;
+            if (typeof value !== 'function' || typeof key !== 'string') return value;
+            return (...args: unknown[]) => {
+              calls.push(`${name.startsWith('analytics_ledger') ? 'ledger' : 'sums'}.${key}`);
+              return (value as (...a: unknown[]) => unknown).apply(inner, args);
+            };
+          },
+        });
+    },
+  }) as Db;
+  const writer = createMongoReadModelWriter({ mongo: counting, search, index });
+  const batch = (version: number) =>
+    Array.from({ length: 40 }, (_, day) => ({
+      doc: makeDoc(user, {
+        id: `tx_grouped_${day}`,
+        occurredAt: `2026-0${1 + (day % 9)}-1${day % 10}T10:00:00Z`,
+        amountMinor: BigInt(100 + day),
+      }),
+      version,
+    }));
+  await writer.apply(batch(1));
+  t.deepEqual(calls.sort(), ['ledger.findOne', 'ledger.insertOne', 'sums.insertOne']);
+  calls.length = 0;
+  await writer.apply(batch(2));
+  t.deepEqual(calls.sort(), ['ledger.findOne', 'ledger.replaceOne', 'sums.replaceOne']);
+  const expected = batch(2).reduce((sum, { doc }) => sum + doc.homeAmountMinor, 0n);
+  t.is(await yearTotal(store, '2026'), expected);
+});
+
 test('concurrent reads of one sums document share one server read; a later read asks again', async (t) => {
   const { mongo, index } = await freshBackend(t);
   const doc = makeDoc(user, { id: 'tx_shared_read', occurredAt: '2026-08-03T10:00:00Z' });
