@@ -153,6 +153,19 @@ for (const [name, open] of backends) {
     t.false(await dedupe.claimExisting('bank', claim('x', 4, 'late'), 3, 'late', 9_000, 0));
   });
 
+  test(`dedupe store (${name}): a token with quotes, a backslash and ? is bound, not written into the statement`, async (t) => {
+    const { dedupe, close } = await open();
+    t.teardown(close);
+    const odd = 't\'ok?\\ "x';
+    t.is((await dedupe.claimNew('bank', [claim('q1'), claim('q2')], odd, 1_000)).size, 2);
+    t.like((await dedupe.read('bank', ['q1'])).get('q1')?.pending, { token: odd, sinceMs: 1_000 });
+    await dedupe.confirm(odd);
+    t.like((await dedupe.read('bank', ['q2'])).get('q2'), { version: 1, pending: undefined });
+    // A plain token and a fractional time (not an integer): bound as well.
+    t.is((await dedupe.claimNew('bank', [claim('q3')], 'plain-1', 1_000.5)).size, 1);
+    t.like((await dedupe.read('bank', ['q3'])).get('q3')?.pending, { token: 'plain-1' });
+  });
+
   test(`idempotency store contract (${name}): new, pending, done, conflict hash, abandon, expiry`, async (t) => {
     const { idempotency, close } = await open();
     t.teardown(close);
