@@ -124,6 +124,43 @@ async function realBackend(): Promise<Backend> {
   };
 }
 
+/** Time and calls per store method, so a run shows where the store's time went. */
+const storeCalls = new Map<string, { calls: number; ms: number }>();
+
+/** The store with every method timed into `storeCalls`. */
+function timedStore(store: DocumentStore): DocumentStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...callArgs: unknown[]) => {
+        const started = performance.now();
+        try {
+          return (await (value as (...a: unknown[]) => Promise<unknown>).apply(
+            target,
+            callArgs,
+          )) as unknown;
+        } finally {
+          const entry = storeCalls.get(String(name)) ?? { calls: 0, ms: 0 };
+          entry.calls += 1;
+          entry.ms += performance.now() - started;
+          storeCalls.set(String(name), entry);
+        }
+      };
+    },
+  });
+}
+
+function printStoreCalls(backend: string, phase: string): void {
+  console.error(
+    `[${backend}] store calls (${phase}): ${[...storeCalls]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .map(([name, e]) => `${name} ${(e.ms / 1000).toFixed(1)} s / ${e.calls}`)
+      .join(', ')}`,
+  );
+  storeCalls.clear();
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -224,7 +261,7 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
   const log = createLogger({ service: 'bench', level: 'error' });
   const jobs = createStreamJobs({
     eventLog: backend.eventLog,
-    store: backend.store,
+    store: timedStore(backend.store),
     index: backend.index,
     log,
     registry,
@@ -232,8 +269,17 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     groupId: `${backend.prefix}bench-jobs`,
     batchSizeMax: 500,
   });
+  storeCalls.clear();
   const started = performance.now();
   await jobs.start();
+  // When the first batch was done (the consumer joined and handled one): the rate after it
+  // leaves out the start-up (on Kafka, joining the group).
+  let firstDone: { at: number; count: number } | undefined;
+  const watchFirst = setInterval(() => {
+    void processedCount(registry).then((count) => {
+      if (firstDone === undefined && count > 0) firstDone = { at: performance.now(), count };
+    });
+  }, 100);
   // Progress on stderr every 10 s, so a stall shows (and whether the counter or the store stops).
   const progress = setInterval(() => {
     void processedCount(registry).then((count) =>
@@ -247,6 +293,7 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     drainTimeoutMs,
   );
   clearInterval(progress);
+  clearInterval(watchFirst);
   // Where the time of the throughput phase went, per step of a batch.
   const steps = await registry.getSingleMetric('stream_jobs_step_duration_seconds')!.get();
   console.error(
@@ -258,6 +305,13 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
   const seconds = (performance.now() - started) / 1000;
   if (!drained) console.error(`throughput phase did not drain within ${drainTimeoutMs} ms`);
   const throughputPerSecond = (await processedCount(registry)) / seconds;
+  if (firstDone !== undefined) {
+    const after = (performance.now() - firstDone.at) / 1000;
+    console.error(
+      `[${backend.name}] first batch done after ${((firstDone.at - started) / 1000).toFixed(1)} s (${firstDone.count} tx); after it ${((throughputCount - firstDone.count) / after).toFixed(1)} tx/s`,
+    );
+  }
+  printStoreCalls(backend.name, 'throughput phase');
 
   // Latency at a fixed rate.
   const sentAt = new Map<string, number>();
@@ -319,6 +373,7 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
   }
   const offered = sent / ((performance.now() - phaseStart) / 1000);
   await waitFor(async () => alertLatency.length >= sent && indexedLatency.length >= sent, 60_000);
+  printStoreCalls(backend.name, 'latency phase');
   await alertsConsumer.close();
   await enrichedConsumer.close();
   await jobs.stop(5_000);

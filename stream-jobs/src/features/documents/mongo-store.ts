@@ -43,6 +43,7 @@ import {
   checkRollupKeys,
   documentFromJson,
   firstOfEachId,
+  greatestStatePerKey,
   documentToJson,
   latestPerTransaction,
   pageSizeMax,
@@ -871,6 +872,64 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         if (error instanceof MongoServerError && error.code === duplicateKeyCode) return false;
         throw error;
       }
+    },
+
+    async putStates(entries) {
+      const stored = entries.map(() => false);
+      const greatest = greatestStatePerKey(entries);
+      const idOf = (entry: StateEntry) => `${entry.kind}|${entry.key}`;
+      const docOf = (entry: StateEntry) => ({
+        kind: entry.kind,
+        key: entry.key,
+        userId: entry.userId,
+        order: entry.order,
+        value: JSON.stringify(entry.value),
+      });
+      // The current orders in one read; an absent entry is inserted (FerretDB: no collection pass),
+      // a present one replaced on the condition that its order is still smaller.
+      const current = new Map<string, string>();
+      for (const part of chunks([...greatest.keys()], inListSizeMax)) {
+        const docs = await state
+          .find({ _id: { $in: part } }, { projection: { order: 1 } })
+          .toArray();
+        for (const doc of docs) current.set(doc._id, doc.order as string);
+      }
+      const fresh: number[] = [];
+      const newer: number[] = [];
+      for (const index of greatest.values()) {
+        const entry = entries[index]!;
+        const order = current.get(idOf(entry));
+        if (order === undefined) fresh.push(index);
+        else if (order < entry.order) newer.push(index);
+      }
+      const raced: number[] = [];
+      for (const part of chunks(fresh, bulkOperationsMax)) {
+        try {
+          await state.insertMany(
+            part.map((index) => ({ _id: idOf(entries[index]!), ...docOf(entries[index]!) })),
+            { ordered: false },
+          );
+          for (const index of part) stored[index] = true;
+        } catch (error) {
+          if (!(error instanceof MongoBulkWriteError)) throw error;
+          const writeErrors = Array.isArray(error.writeErrors)
+            ? error.writeErrors
+            : [error.writeErrors];
+          const failed = new Set<number>();
+          for (const writeError of writeErrors) {
+            if (writeError.code !== duplicateKeyCode) throw error;
+            failed.add(writeError.index);
+          }
+          // Inserted meanwhile by another writer: decided by the conditional update below.
+          part.forEach((index, i) => {
+            if (failed.has(i)) raced.push(index);
+            else stored[index] = true;
+          });
+        }
+      }
+      for (const index of [...newer, ...raced])
+        stored[index] = await store.putState(entries[index]!);
+      return stored;
     },
 
     async getState(kind, key) {

@@ -22,6 +22,7 @@ import {
   checkRollupKeys,
   documentFromJson,
   firstOfEachId,
+  greatestStatePerKey,
   documentToJson,
   latestPerTransaction,
   pageSizeMax,
@@ -449,21 +450,32 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     },
 
     async putState(entry: StateEntry) {
-      return knex.transaction(async (trx) => {
-        const current = await trx(t.state)
-          .where({ kind: entry.kind, state_key: entry.key })
-          .first('order_key');
-        if (current && (current.order_key as string) >= entry.order) return false;
-        const row = {
-          user_id: entry.userId,
-          order_key: entry.order,
-          value: JSON.stringify(entry.value),
-        };
-        if (current)
-          await trx(t.state).where({ kind: entry.kind, state_key: entry.key }).update(row);
-        else await trx(t.state).insert({ kind: entry.kind, state_key: entry.key, ...row });
-        return true;
+      return (await store.putStates([entry]))[0]!;
+    },
+
+    async putStates(entries) {
+      const stored = entries.map(() => false);
+      const greatest = greatestStatePerKey(entries);
+      // One transaction: each entry's current order, then the inserts and updates.
+      await knex.transaction(async (trx) => {
+        for (const index of greatest.values()) {
+          const entry = entries[index]!;
+          const current = await trx(t.state)
+            .where({ kind: entry.kind, state_key: entry.key })
+            .first('order_key');
+          if (current && (current.order_key as string) >= entry.order) continue;
+          const row = {
+            user_id: entry.userId,
+            order_key: entry.order,
+            value: JSON.stringify(entry.value),
+          };
+          if (current)
+            await trx(t.state).where({ kind: entry.kind, state_key: entry.key }).update(row);
+          else await trx(t.state).insert({ kind: entry.kind, state_key: entry.key, ...row });
+          stored[index] = true;
+        }
       });
+      return stored;
     },
 
     async getState(kind, key) {

@@ -374,6 +374,41 @@ export function documentStoreContract(
     },
   );
 
+  withStore(
+    'reference states stored together: per key only the greatest order, and only over a smaller stored one',
+    async (t, store) => {
+      const entry = (key: string, order: string, timeZone: string) => ({
+        kind: 'settings',
+        key,
+        userId: key,
+        order,
+        value: { timeZone },
+      });
+      t.true(await store.putState(entry('u1', '0000000005', 'UTC')));
+      t.true(await store.putState(entry('u2', '0000000005', 'UTC')));
+      t.deepEqual(
+        await store.putStates([
+          entry('u1', '0000000004', 'Asia/Tokyo'),
+          entry('u2', '0000000006', 'Asia/Tokyo'),
+          entry('u3', '0000000002', 'Europe/Paris'),
+          entry('u3', '0000000003', 'Europe/Berlin'),
+          entry('u3', '0000000003', 'Europe/Rome'),
+          entry('u4', '0000000001', 'Pacific/Auckland'),
+        ]),
+        [false, true, false, true, false, true],
+      );
+      const stored = await store.getStates('settings', ['u1', 'u2', 'u3', 'u4']);
+      t.deepEqual(
+        ['u1', 'u2', 'u3', 'u4'].map(
+          (key) => (stored.get(key)?.value as { timeZone: string }).timeZone,
+        ),
+        ['UTC', 'Asia/Tokyo', 'Europe/Berlin', 'Pacific/Auckland'],
+      );
+      t.deepEqual(await store.putStates([entry('u4', '0000000001', 'UTC')]), [false]);
+      t.deepEqual(await store.putStates([]), []);
+    },
+  );
+
   withStore('reference state is replaced only by a greater order', async (t, store) => {
     const entry = {
       kind: 'settings',

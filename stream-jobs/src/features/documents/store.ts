@@ -107,6 +107,11 @@ export interface DocumentStore {
   }): Promise<AlertRecord[]>;
   /** Stores the entry unless one with an equal or greater order is there; true when stored. */
   putState(entry: StateEntry): Promise<boolean>;
+  /**
+   * `putState` for several entries at once (a batch of reference snapshots): per entry, true when
+   * stored. Of entries with the same kind and key only the greatest order can be stored.
+   */
+  putStates(entries: StateEntry[]): Promise<boolean[]>;
   getState(kind: string, key: string): Promise<StateEntry | null>;
   /** Several entries of one kind at once; absent keys are left out. */
   getStates(kind: string, keys: string[]): Promise<Map<string, StateEntry>>;
@@ -163,6 +168,20 @@ export function latestPerTransaction(items: ApplyItem[]): {
   });
   const outcomes: ApplyOutcome[] = items.map(() => 'stale');
   return { latest, outcomes };
+}
+
+/**
+ * Of entries with the same kind and key, the index of the one with the greatest order (the first
+ * of equals): only those can be stored by `putStates`.
+ */
+export function greatestStatePerKey(entries: StateEntry[]): Map<string, number> {
+  const greatest = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const id = `${entry.kind}|${entry.key}`;
+    const seen = greatest.get(id);
+    if (seen === undefined || entries[seen]!.order < entry.order) greatest.set(id, index);
+  });
+  return greatest;
 }
 
 /** Per alert, whether it is the first of its id in the list (the later ones are repeats). */

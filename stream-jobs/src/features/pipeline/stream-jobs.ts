@@ -681,10 +681,13 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     await writeDocuments([{ doc, contributions: contributionsOf(doc) }]);
   }
 
-  async function handleReference(
+  /**
+   * Stores a batch of reference snapshots in one `putStates` call (on FerretDB one read and one
+   * insert for users seen for the first time, instead of a conditional update per snapshot).
+   */
+  async function handleReferences(
     topic: TopicName,
-    event: { payload: unknown },
-    message: IncomingMessage,
+    decoded: Array<{ message: IncomingMessage; event: { payload: unknown } }>,
   ): Promise<void> {
     const kinds: Partial<Record<TopicName, string>> = {
       [topics.refUserSettings]: stateKinds.settings,
@@ -693,19 +696,21 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       [topics.refWallets]: stateKinds.wallets,
     };
     const kind = kinds[topic]!;
-    const payload = event.payload as { userId: string; revision: number };
-    // Stored in wire form (amounts as strings), decoded again on read.
-    const wire = (JSON.parse(message.value.toString('utf8')) as { payload: unknown }).payload;
-    await untilWritten('documents', () =>
-      store.putState({
+    const entries = decoded.map(({ message, event }): StateEntry => {
+      const payload = event.payload as { userId: string; revision: number };
+      // Stored in wire form (amounts as strings), decoded again on read.
+      const wire = (JSON.parse(message.value.toString('utf8')) as { payload: unknown }).payload;
+      return {
         kind,
         key: payload.userId,
         userId: payload.userId,
         order: revisionOrder(payload.revision),
         value: wire,
-      }),
-    );
-    userCache.delete(payload.userId);
+      };
+    });
+    if (entries.length > 0) await untilWritten('documents', () => store.putStates(entries));
+    for (const entry of entries) userCache.delete(entry.userId);
+    metrics.messages.inc({ topic, outcome: 'processed' }, entries.length);
   }
 
   async function handleWalletEvent(event: TopicEvent<typeof topics.walletEvents>): Promise<void> {
@@ -747,12 +752,13 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     }
     if (topic === topics.transactionsRaw) {
       await handleRaw(decoded as never);
+    } else if (topic !== topics.transactionsCorrections && topic !== topics.walletEvents) {
+      await handleReferences(topic, decoded);
     } else {
       for (const { message, event } of decoded) {
         try {
           if (topic === topics.transactionsCorrections) await handleCorrection(event as never);
-          else if (topic === topics.walletEvents) await handleWalletEvent(event as never);
-          else await handleReference(topic, event, message);
+          else await handleWalletEvent(event as never);
           metrics.messages.inc({ topic, outcome: 'processed' });
         } catch (error) {
           if (!isPoison(error)) throw error;
