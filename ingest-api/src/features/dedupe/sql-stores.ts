@@ -278,11 +278,13 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
       return won;
     },
     async claimExisting(source, c, expectedVersion, token, nowMs, staleBeforeMs) {
-      // A confirmed claim still pending on the row becomes its durable version first.
+      // A confirmed claim still pending on the row becomes its durable version first. The update
+      // below never takes over a confirmed claim, however old (one confirmed after the fold).
       await retryingDeadlocks(() => knex.raw(foldSql, [source, c.externalId]));
       const result: unknown = await knex.raw(
         `UPDATE ${dedupeTable} SET pending_version = ?, pending_hash = ?, pending_status = ?, pending_token = ?, pending_since = ?
-         WHERE source = ? AND external_id = ? AND version = ? AND (pending_token IS NULL OR pending_since < ?)`,
+         WHERE source = ? AND external_id = ? AND version = ?
+           AND (pending_token IS NULL OR (pending_since < ? AND pending_token NOT IN (SELECT token FROM ${confirmedTable})))`,
         [
           c.version,
           c.contentHash,

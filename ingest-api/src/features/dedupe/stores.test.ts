@@ -149,6 +149,16 @@ for (const [name, open] of backends) {
     const last = (await dedupe.read('bank', ['x'])).get('x')!;
     t.like(last, { version: 4, contentHash: 'v4', status: 'booked', pending: undefined });
     t.deepEqual(last.history, ['v1', 'v2', 'v3', 'v4']);
+    // A claim confirmed long after it was made is durable: an old claim time does not make it
+    // stale, and a takeover from the version before it is refused.
+    t.is((await dedupe.claimNew('bank', [claim('y', 1, 'y1')], 'slow', 1_000)).size, 1);
+    await dedupe.confirm('slow');
+    t.false(await dedupe.claimExisting('bank', claim('y', 1, 'y2'), 0, 'taker', 90_000, 60_000));
+    t.like((await dedupe.read('bank', ['y'])).get('y'), {
+      version: 1,
+      contentHash: 'y1',
+      pending: undefined,
+    });
     // A version claimed on a stale view (the durable version moved on) is refused.
     t.false(await dedupe.claimExisting('bank', claim('x', 4, 'late'), 3, 'late', 9_000, 0));
   });
