@@ -9,6 +9,7 @@
  * Flags: --users, --per-user (transactions per user), --backend embedded|remote|both,
  * --queries (per kind), --concurrency, --seed, --keep (leave the remote index and database),
  * --project N (then apply N new versions through the projector's writer and time it),
+ * --project-parallel N (user-years the writer writes at once, default its own),
  * --dataset NAME (remote: load into `analytics_bench_NAME`, database and index, and keep them; a
  * later run with the same NAME reuses them when they hold this users/per-user/seed and the current
  * sums layout, else reloads).
@@ -64,6 +65,7 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     project: { type: 'string', default: '0' },
     dataset: { type: 'string' },
+    'project-parallel': { type: 'string' },
   },
 });
 const userCount = Number(flags.users);
@@ -539,7 +541,14 @@ async function benchRemote(): Promise<void> {
       const runs = (meta && reusable ? meta.projectRuns : 0) + 1;
       results.push(
         await measureProjection(
-          createMongoReadModelWriter({ mongo, search, index }),
+          createMongoReadModelWriter({
+            mongo,
+            search,
+            index,
+            bucketWritesParallel: flags['project-parallel']
+              ? Number(flags['project-parallel'])
+              : undefined,
+          }),
           (1 + runs) * revisionSlots,
         ),
       );

@@ -58,7 +58,7 @@ import type { ReadModelWriter } from './sql-read-model-writer.js';
 export const bucketWriteAttemptsMax = 8;
 /** Rows plus gone entries one bucket may hold (a document stays well under 16 MiB). */
 export const bucketEntriesMax = 40_000;
-/** Buckets written at once. */
+/** Buckets (user-years) written at once by default. */
 export const bucketWritesParallelMax = 8;
 
 /** One change to a bucket: transaction `id` at version `v`, counted as `row` or (null) not at all. */
@@ -133,8 +133,12 @@ export function createMongoReadModelWriter(options: {
   mongo: Db;
   search: SearchTransport;
   index: string;
+  /** Buckets written at once (default `bucketWritesParallelMax`). */
+  bucketWritesParallel?: number;
 }): ReadModelWriter {
   const { mongo, search, index } = options;
+  const parallel = options.bucketWritesParallel ?? bucketWritesParallelMax;
+  invariant(parallel >= 1, 'at least one bucket write at a time');
   const indexPath = `/${encodeURIComponent(index)}`;
 
   async function indexedStates(ids: string[]): Promise<Map<string, IndexedState>> {
@@ -244,7 +248,7 @@ export function createMongoReadModelWriter(options: {
       for (let next = pending.shift(); next; next = pending.shift())
         await updateBucket(next.userId, next.year, next.ops);
     };
-    await Promise.all(Array.from({ length: bucketWritesParallelMax }, worker));
+    await Promise.all(Array.from({ length: parallel }, worker));
   }
 
   async function indexDocuments(docs: VersionedDoc[]): Promise<void> {
