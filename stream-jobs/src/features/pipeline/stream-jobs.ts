@@ -582,13 +582,15 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
           now: now(),
         });
         items.push({ doc, contributions: contributionsOf(doc) });
-        metrics.messages.inc({ topic: logical(message.topic), outcome: 'processed' });
       } catch (error) {
         if (!isPoison(error)) throw error;
         await untilWritten('event-log', () => deadLetter(message, error));
       }
     }
     await writeDocuments(items);
+    // Counted once written (documents, rollups, index, enriched event, alerts), not when enriched.
+    if (items.length > 0)
+      metrics.messages.inc({ topic: topics.transactionsRaw, outcome: 'processed' }, items.length);
   }
 
   /** Per transaction id, its stored recategorization and annotation, if any. */
