@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey, publicJwks, signAccessToken } from '@spendstream/core/auth';
 import { createEventLog } from '@spendstream/core/event-log';
+import { keepAliveTimeoutMs } from '@spendstream/core/http';
 import { spawnTsx } from '@spendstream/core/http/test-process';
 import { createSql } from '@spendstream/core/sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
@@ -184,7 +185,14 @@ async function main(): Promise<void> {
       url.pathname = `/${database}`;
       databaseUrl = url.toString();
     }
-    const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+    // Idle sockets are dropped a second before the server's keep-alive timeout would close them:
+    // otherwise a request sent on a socket the server is closing fails with ECONNRESET (seen
+    // when the 64 sockets of the single-request warm-up idled through a 6 s batched phase).
+    const agent = new Agent({
+      keepAlive: true,
+      maxSockets: 128,
+      timeout: keepAliveTimeoutMs - 1_000,
+    });
     const server = spawnTsx(new URL('./server.ts', import.meta.url).pathname, {
       BENCH_LOG: backend,
       BENCH_TOPIC: topic,
