@@ -62,16 +62,17 @@ const inListSizeMax = 1_000;
 /** How long the driver looks for a server before an operation fails (a stuck sink surfaces fast). */
 export const serverSelectionTimeoutMs = 5_000;
 /**
- * How many collections each of `transactions`, `rollup_state` and `rollups` is split into.
+ * How many collections each of `transactions`, `rollup_state` and `rollup_periods` is split into.
  * FerretDB 1.24 on SQLite reads the whole collection for every update whose filter is more than a
  * bare `_id` (all of ours are conditional) and for every `$in` or field query, and even a bare
  * `_id` goes through a table scan (its `_id` index is on another expression than its lookup), so
  * one operation costs time in proportion to the collection (measured: 3-4 ms per conditional
  * update at 1,000 documents, 15-18 ms at 5,000; an `$in` read 37 us per stored document). A batch
  * makes one such operation per touched cell: over one collection that grew quadratically and
- * stalled the jobs. Split by key, each operation reads one bucket.
+ * stalled the jobs. Split by key, each operation reads one bucket. 64 rather than 16: the write
+ * step of 1,000 transactions took 32 s instead of 111 s (docs/benchmarks.md).
  */
-export const collectionBucketsCount = 16;
+export const collectionBucketsCount = 64;
 
 /**
  * Rollups are stored one document per user x grain x period (`rollup_periods_NN`), every cell of
