@@ -151,9 +151,28 @@ function pidOf(matches: (argv: string[]) => boolean): number | null {
   return null;
 }
 
-const serverPids = {
-  ferretdb: pidOf((argv) => argv[0]?.endsWith('/ferretdb') ?? false),
-  opensearch: pidOf((argv) => argv.includes('OpenSearchLauncher')),
+/**
+ * The servers the benchmark talks to, by the port they listen on (other FerretDB and OpenSearch
+ * processes may run beside them: a CI clone's, tests' private ones).
+ */
+function serverPidsFor(mongoUrl: string, searchUrl: string) {
+  const mongoPort = new URL(mongoUrl).port || '27017';
+  const searchPort = new URL(searchUrl).port || '9200';
+  return {
+    ferretdb: pidOf(
+      (argv) =>
+        (argv[0]?.endsWith('/ferretdb') ?? false) &&
+        argv.some((arg) => arg.startsWith('--listen-addr=') && arg.endsWith(`:${mongoPort}`)),
+    ),
+    opensearch: pidOf(
+      (argv) => argv.includes('OpenSearchLauncher') && argv.includes(`http.port=${searchPort}`),
+    ),
+  };
+}
+
+let serverPids: { ferretdb: number | null; opensearch: number | null } = {
+  ferretdb: null,
+  opensearch: null,
 };
 
 /** User + system CPU of a process in milliseconds (0 when it cannot be read). */
@@ -494,6 +513,7 @@ interface DatasetMeta {
 
 async function benchRemote(): Promise<void> {
   const servers = realServers(['MONGODB_URL', 'OPENSEARCH_URL']);
+  serverPids = serverPidsFor(servers.MONGODB_URL, servers.OPENSEARCH_URL);
   const client = new MongoClient(servers.MONGODB_URL, { useBigInt64: true });
   await client.connect();
   const name = flags.dataset
