@@ -5,6 +5,7 @@
  * bucket rules in isolation.
  */
 import test from 'ava';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient, type Db } from 'mongodb';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import {
@@ -31,6 +32,13 @@ import {
   type LedgerDocument,
 } from '../src/query/mongo-ledger.js';
 import { makeDoc, testUsers } from './support/factories.js';
+import { createSql, migrateToLatest } from '@spendstream/core/sql';
+import { createBudgetService } from '../src/features/budgets/budget-service.js';
+import { createSqlBudgetStore } from '../src/features/budgets/budget-store.js';
+import { analyticsMigrations } from '../src/migrations.js';
+import { createMemoryPublisher } from '../src/domain/event-publisher.js';
+import { createMemoryUserSettingsStore } from '../src/domain/user-settings.js';
+import { createDefaultCategoryCatalog } from '../src/domain/categories.js';
 
 const user = testUsers[3]!; // u-paris
 
@@ -353,8 +361,11 @@ test('a new ledger inserts its sums document, and replaces one that is there wit
   t.is(await yearTotal(store, '2026'), second.homeAmountMinor, 'replaced by the new ledger sums');
 });
 
-/** The database, recording each collection method called as `ledger.<method>` or `sums.<method>`. */
-function countingCalls(mongo: Db): { db: Db; calls: string[] } {
+/**
+ * The database, recording each collection method called as `ledger.<method>` or `sums.<method>`;
+ * `readDelayMs` holds each `findOne` that long before it is sent.
+ */
+function countingCalls(mongo: Db, readDelayMs = 0): { db: Db; calls: string[] } {
   const calls: string[] = [];
   const db = new Proxy(mongo, {
     get(target, property, receiver) {
@@ -364,9 +375,12 @@ function countingCalls(mongo: Db): { db: Db; calls: string[] } {
           get(inner, key, innerReceiver) {
             const value = Reflect.get(inner, key, innerReceiver) as unknown;
             if (typeof value !== 'function' || typeof key !== 'string') return value;
+            const call = (...args: unknown[]) =>
+              (value as (...a: unknown[]) => unknown).apply(inner, args);
             return (...args: unknown[]) => {
               calls.push(`${name.startsWith('analytics_ledger') ? 'ledger' : 'sums'}.${key}`);
-              return (value as (...a: unknown[]) => unknown).apply(inner, args);
+              if (readDelayMs === 0 || key !== 'findOne') return call(...args);
+              return delay(readDelayMs).then(() => call(...args));
             };
           },
         });
@@ -417,4 +431,63 @@ test('concurrent reads of one sums document share one server read; a later read 
   const twelveMonths = await store.aggregate({ ...august, from: '2025-09-01', to: '2026-09-01' });
   t.is(reads(), 3, 'a range over two years reads both sums documents in one request');
   t.is(twelveMonths[0]?.homeMinor, doc.homeAmountMinor + older.homeAmountMinor);
+});
+
+test("a budget status by id reads the budget beside the sums of today's year: one sums read for both periods", async (t) => {
+  const { mongo, index } = await freshBackend(t);
+  const june = makeDoc(user, { id: 'tx_budget_june', occurredAt: '2026-06-10T10:00:00Z' });
+  const may = makeDoc(user, {
+    id: 'tx_budget_may',
+    occurredAt: '2026-05-10T10:00:00Z',
+    amountMinor: 30_000n,
+  });
+  await createMongoReadModelWriter({ mongo, search, index }).apply([
+    { doc: june, version: 1 },
+    { doc: may, version: 1 },
+  ]);
+  const budgetsDb = createSql({}, { sqliteFilename: ':memory:' });
+  t.teardown(() => budgetsDb.destroy());
+  await migrateToLatest(budgetsDb, analyticsMigrations);
+  const settings = createMemoryUserSettingsStore({ timeZone: 'UTC', homeCurrency: 'EUR' });
+  await settings.put(user.userId, { ...user, revision: 1 });
+  // Each sums read takes at least 200 ms, and a budget read 100 ms: the budget is back while the
+  // sums read sent beside it is still under way.
+  const { db: counting, calls } = countingCalls(mongo, 200);
+  const reads = () => calls.filter((call) => /\.find(One)?$/.test(call)).length;
+  const events: string[] = [];
+  const sqlBudgets = createSqlBudgetStore(budgetsDb);
+  const slowBudgets: typeof sqlBudgets = {
+    ...sqlBudgets,
+    async get(userId, budgetId) {
+      await delay(100);
+      const found = await sqlBudgets.get(userId, budgetId);
+      events.push(`budget read, ${reads()} sums read(s) sent`);
+      return found;
+    },
+  };
+  const service = createBudgetService({
+    budgets: slowBudgets,
+    store: createRemoteAnalyticsStore({ mongo: counting, search, index }),
+    settings,
+    categories: createDefaultCategoryCatalog(),
+    publisher: createMemoryPublisher(),
+    clock: () => new Date('2026-06-20T12:00:00Z'),
+  });
+  const budget = await service.create(user.userId, {
+    name: 'All spend',
+    limit: { amount: 50_000n, currency: 'EUR' },
+    period: { kind: 'month', startDay: 1 },
+    scope: { categories: [], walletIds: [], tags: [], merchantKeys: [] },
+    thresholds: [80, 100],
+    rollover: true,
+    active: true,
+  });
+  const [byId] = await service.statusesOf(user.userId, budget.budgetId);
+  t.deepEqual(events, ['budget read, 1 sums read(s) sent'], 'the sums read went out beside it');
+  t.is(reads(), 1, "today's year read once for the warm read and both periods");
+  t.like(byId, { spentMinor: june.homeAmountMinor, carriedMinor: 50_000n - may.homeAmountMinor });
+  t.deepEqual(byId, await service.status(user.userId, budget), 'the same as the status read alone');
+  const all = await service.statusesOf(user.userId);
+  t.deepEqual(all, [byId]);
+  await t.throwsAsync(service.statusesOf(user.userId, 'bud_unknown'), { message: /no budget/ });
 });

@@ -172,6 +172,30 @@ export function createBudgetService(deps: BudgetServiceDeps) {
       await publish(userId, change);
     },
 
+    /**
+     * The status of a user's budget by id (or, without one, of every active budget). The current
+     * period always contains today, so today's year of sums is asked beside the budget read: a
+     * backend that shares a read in flight (MongoDB: the same sums document asked while a read of
+     * it is under way) then answers the status from that one read, which returns what any read
+     * sent at that moment would (nothing kept, nothing stale). When the budget read is the slower
+     * one, the status reads again.
+     */
+    async statusesOf(userId: string, budgetId?: string): Promise<BudgetStatus[]> {
+      const { timeZone } = await deps.settings.get(userId);
+      const today = todayIn(timeZone, deps.clock());
+      const warm = deps.store
+        .aggregate({ userId, from: today, to: addDays(today, 1), groupBy: [] })
+        .catch(() => []);
+      try {
+        const budgets = budgetId
+          ? [await this.get(userId, budgetId)]
+          : (await deps.budgets.list(userId)).filter((budget) => budget.active);
+        return await Promise.all(budgets.map((budget) => this.status(userId, budget)));
+      } finally {
+        await warm;
+      }
+    },
+
     async status(userId: string, budget: Budget): Promise<BudgetStatus> {
       const { timeZone } = await deps.settings.get(userId);
       const today = todayIn(timeZone, deps.clock());

@@ -65,9 +65,7 @@ export function createBudgetRouter(deps: FeatureDeps): Router {
   });
 
   router.get('/v1/budgets/status', read, async (ctx) => {
-    const userId = userOf(ctx);
-    const budgets = (await service.list(userId)).filter((budget) => budget.active);
-    const statuses = await Promise.all(budgets.map((budget) => service.status(userId, budget)));
+    const statuses = await service.statusesOf(userOf(ctx));
     ctx.body = { items: statuses.map(presentStatus) };
   });
 
@@ -78,8 +76,8 @@ export function createBudgetRouter(deps: FeatureDeps): Router {
 
   router.get('/v1/budgets/:id/status', read, async (ctx) => {
     const { id } = budgetParams.parse(ctx.params);
-    const userId = userOf(ctx);
-    ctx.body = presentStatus(await service.status(userId, await service.get(userId, id)));
+    const [status] = await service.statusesOf(userOf(ctx), id);
+    ctx.body = presentStatus(status!);
   });
 
   router.patch('/v1/budgets/:id', write, async (ctx) => {
