@@ -11,6 +11,7 @@ import { createServiceApp, type ServiceApp } from '@spendstream/core/http';
 import type { Logger } from '@spendstream/core/log';
 import { migrateToLatest, sqlReadiness, type Knex } from '@spendstream/core/sql';
 import { batchRouter } from './features/batch/routes.js';
+import { startConfirmedFold } from './features/dedupe/confirmed-fold.js';
 import type { DedupeStore } from './features/dedupe/dedupe-store.js';
 import type { IdempotencyStore } from './features/dedupe/idempotency-store.js';
 import {
@@ -55,6 +56,10 @@ export interface IngestAppDeps {
   /** How long a failed wallet check waits for the view to change (walletViewWaitMs by default). */
   walletWaitMs?: number;
   dedupe?: DedupeStore;
+  /** Period of the background fold of confirmed dedupe tokens (confirmedFoldIntervalMs by default). */
+  confirmedFoldIntervalMs?: number;
+  /** Age a confirmed token reaches before it is folded (confirmedFoldAgeMs by default). */
+  confirmedFoldAgeMs?: number;
   idempotency?: IdempotencyStore;
   /** Physical topic for raw transactions; `transactions.raw` by default. */
   topic?: string;
@@ -78,8 +83,8 @@ export interface IngestApp extends ServiceApp {
   readonly started: Promise<void>;
   /**
    * For shutdown, after the HTTP server has drained: waits for the work already acknowledged
-   * (confirms running after their 202s) and stops the wallet view's consumer. Call it before the
-   * event log and the SQL pool close.
+   * (confirms running after their 202s), stops the background fold of confirmed dedupe tokens and
+   * the wallet view's consumer. Call it before the event log and the SQL pool close.
    */
   close(): Promise<void>;
 }
@@ -105,10 +110,19 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     deps.log.error('could not subscribe to the wallet snapshots', { err: error }),
   );
   const idempotency = deps.idempotency ?? createSqlIdempotencyStore(deps.sql);
+  const dedupe = deps.dedupe ?? createSqlDedupeStore(deps.sql);
+  const fold = startConfirmedFold({
+    dedupe,
+    log: deps.log,
+    ...(deps.confirmedFoldIntervalMs !== undefined
+      ? { intervalMs: deps.confirmedFoldIntervalMs }
+      : {}),
+    ...(deps.confirmedFoldAgeMs !== undefined ? { ageMs: deps.confirmedFoldAgeMs } : {}),
+  });
   const ingest = createIngestService({
     log: deps.eventLog,
     onOutcome: (status, count) => items.inc({ status }, count),
-    dedupe: deps.dedupe ?? createSqlDedupeStore(deps.sql),
+    dedupe,
     wallets,
     ...(deps.topic ? { topic: deps.topic } : {}),
     ...(deps.publishTimeoutMs ? { publishTimeoutMs: deps.publishTimeoutMs } : {}),
@@ -151,6 +165,7 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
     started,
     async close() {
       await ingest.settled();
+      await fold.stop(); // after the last confirms; before the SQL pool closes
       await started.catch(() => undefined);
       await view?.close();
     },

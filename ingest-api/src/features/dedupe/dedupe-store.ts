@@ -61,6 +61,12 @@ export interface DedupeStore {
   confirm(token: string): Promise<void>;
   /** The log refused: drop every claim of `token` (new keys disappear again). */
   release(token: string): Promise<void>;
+  /**
+   * Background upkeep: fold up to `tokensMax` tokens confirmed before `confirmedBeforeMs` into the
+   * rows still pending on them (they become durable, as a fold on the next claim makes them), then
+   * forget those tokens. Returns how many tokens were forgotten (0 on a store that folds at confirm).
+   */
+  foldConfirmed(confirmedBeforeMs: number, tokensMax: number): Promise<number>;
 }
 
 /** Most version hashes remembered per transaction. */
@@ -140,6 +146,9 @@ export function createMemoryDedupeStore(): DedupeStore {
         if (row.version === 0) rows.delete(key);
         else row.pending = undefined;
       }
+    },
+    async foldConfirmed() {
+      return 0; // confirm already folds every claimed row: no token is kept
     },
   };
 }

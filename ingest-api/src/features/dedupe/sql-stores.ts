@@ -207,10 +207,12 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
     dialect === 'mysql'
       ? "CONCAT(COALESCE(content_history, ''), pending_hash, ',')"
       : "COALESCE(content_history, '') || pending_hash || ','";
-  const foldSql = `UPDATE ${dedupeTable} SET
+  /** Moves a confirmed claim into the durable columns (the state a per-row confirm produced). */
+  const foldUpdate = `UPDATE ${dedupeTable} SET
       content_history = CASE WHEN LENGTH(COALESCE(content_history, '')) < ${historyCharsMax} THEN ${appended} ELSE content_history END,
       version = pending_version, content_hash = pending_hash, status = pending_status,
-      pending_version = NULL, pending_hash = NULL, pending_status = NULL, pending_token = NULL, pending_since = NULL
+      pending_version = NULL, pending_hash = NULL, pending_status = NULL, pending_token = NULL, pending_since = NULL`;
+  const foldSql = `${foldUpdate}
     WHERE source = ? AND external_id = ? AND pending_version IS NOT NULL
       AND pending_token IN (SELECT token FROM ${confirmedTable})`;
   const placeholders = (n: number) => new Array<string>(n).fill('?').join(', ');
@@ -313,6 +315,32 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
         pending_status: null,
         pending_token: null,
         pending_since: null,
+      });
+    },
+    async foldConfirmed(confirmedBeforeMs, tokensMax) {
+      const limit = Math.max(1, Math.floor(tokensMax));
+      const tokens = rowsOf<{ token: string }>(
+        await knex.raw(
+          `SELECT token FROM ${confirmedTable} WHERE confirmed_at < ? LIMIT ${limit}`,
+          [confirmedBeforeMs],
+        ),
+      ).map((row) => row.token);
+      if (tokens.length === 0) return 0;
+      const list = placeholders(tokens.length);
+      return withTransaction(knex, async (trx) => {
+        // Only rows still pending on a confirmed token: a release or takeover already moved others.
+        await trx.raw(
+          `${foldUpdate} WHERE pending_token IN (${list}) AND pending_version IS NOT NULL`,
+          tokens,
+        );
+        // A token some row is still pending on is kept (so that row never reads as unconfirmed
+        // and stale-takeable); none should be, as nothing claims with a token after its confirm.
+        const result: unknown = await trx.raw(
+          `DELETE FROM ${confirmedTable} WHERE token IN (${list})
+             AND NOT EXISTS (SELECT 1 FROM ${dedupeTable} d WHERE d.pending_token = ${confirmedTable}.token)`,
+          tokens,
+        );
+        return changesOf(result);
       });
     },
   };

@@ -9,7 +9,13 @@ import {
 } from './idempotency-store.js';
 import { createSqlDedupeStore, createSqlIdempotencyStore, ingestMigrations } from './sql-stores.js';
 
-type Stores = { dedupe: DedupeStore; idempotency: IdempotencyStore; close: () => Promise<void> };
+type Stores = {
+  dedupe: DedupeStore;
+  idempotency: IdempotencyStore;
+  close: () => Promise<void>;
+  /** Tokens kept in the confirmed table (SQL stores only; the memory store keeps none). */
+  confirmedTokens?: () => Promise<number>;
+};
 
 const backends: [string, () => Promise<Stores>][] = [
   [
@@ -29,6 +35,14 @@ const backends: [string, () => Promise<Stores>][] = [
         dedupe: createSqlDedupeStore(db.knex),
         idempotency: createSqlIdempotencyStore(db.knex),
         close: () => db.destroy(),
+        confirmedTokens: async () =>
+          Number(
+            (
+              (await db.knex('ingest_dedupe_confirmed').count({ n: '*' }).first()) as {
+                n: number | string;
+              }
+            ).n,
+          ),
       };
     },
   ]),
@@ -161,6 +175,58 @@ for (const [name, open] of backends) {
     });
     // A version claimed on a stale view (the durable version moved on) is refused.
     t.false(await dedupe.claimExisting('bank', claim('x', 4, 'late'), 3, 'late', 9_000, 0));
+  });
+
+  test(`dedupe store (${name}): the background fold forgets old confirmed tokens, rows stay durable, corrections and stale takeovers still work`, async (t) => {
+    const { dedupe, confirmedTokens, close } = await open();
+    t.teardown(close);
+    const sql = confirmedTokens !== undefined;
+    const tokens = async () => (confirmedTokens ? confirmedTokens() : 0);
+    t.is((await dedupe.claimNew('bank', [claim('a'), claim('b')], 't1', 1_000)).size, 2);
+    await dedupe.confirm('t1');
+    t.is((await dedupe.claimNew('bank', [claim('n1', 1, 'n')], 't2', 1_000)).size, 1);
+    await dedupe.confirm('t2');
+    // Claimed, never confirmed (its process died): stays a pending claim.
+    t.is((await dedupe.claimNew('bank', [claim('dead')], 'gone', 1_000)).size, 1);
+    t.is(await tokens(), sql ? 2 : 0);
+    // Tokens younger than the age are kept.
+    t.is(await dedupe.foldConfirmed(Date.now() - 60_000, 500), 0);
+    t.is(await tokens(), sql ? 2 : 0);
+    // One batch at a time, then the rest: the table shrinks back to nothing.
+    t.is(await dedupe.foldConfirmed(Date.now() + 1, 1), sql ? 1 : 0);
+    t.is(await tokens(), sql ? 1 : 0);
+    t.is(await dedupe.foldConfirmed(Date.now() + 1, 500), sql ? 1 : 0);
+    t.is(await tokens(), 0);
+    t.is(await dedupe.foldConfirmed(Date.now() + 1, 500), 0);
+    // The rows are durable, as a fold on the next claim makes them.
+    const records = await dedupe.read('bank', ['a', 'b', 'n1', 'dead']);
+    t.like(records.get('a'), {
+      version: 1,
+      contentHash: 'h1',
+      status: 'booked',
+      pending: undefined,
+    });
+    t.deepEqual(records.get('a')?.history, ['h1']);
+    t.like(records.get('n1'), { version: 1, contentHash: 'n', pending: undefined });
+    t.like(records.get('dead'), { version: 0, pending: { token: 'gone', sinceMs: 1_000 } });
+    // A folded row is never taken over as stale (it has no claim), from the version before it.
+    t.false(await dedupe.claimExisting('bank', claim('a', 1, 'x'), 0, 'taker', 90_000, 60_000));
+    // A correction after the purge: the next version, confirmed, folded in turn.
+    t.true(await dedupe.claimExisting('bank', claim('a', 2, 'h2'), 1, 't3', 2_000, 0));
+    t.false(await dedupe.claimExisting('bank', claim('a', 2, 'h9'), 1, 'rival', 2_001, 0));
+    await dedupe.confirm('t3');
+    t.like((await dedupe.read('bank', ['a'])).get('a'), { version: 2, contentHash: 'h2' });
+    t.is(await dedupe.foldConfirmed(Date.now() + 1, 500), sql ? 1 : 0);
+    const a = (await dedupe.read('bank', ['a'])).get('a')!;
+    t.like(a, { version: 2, contentHash: 'h2', pending: undefined });
+    t.deepEqual(a.history, ['h1', 'h2']);
+    // A stale claim that was never confirmed is still taken over, and the taker's confirm counts.
+    t.true(await dedupe.claimExisting('bank', claim('dead'), 0, 'taker2', 40_000, 35_000));
+    await dedupe.confirm('taker2');
+    await dedupe.confirm('gone'); // the dead owner's late confirm no longer matches a row
+    t.is(await dedupe.foldConfirmed(Date.now() + 1, 500), sql ? 2 : 0);
+    t.like((await dedupe.read('bank', ['dead'])).get('dead'), { version: 1, pending: undefined });
+    t.is(await tokens(), 0);
   });
 
   test(`dedupe store (${name}): a token with quotes, a backslash and ? is bound, not written into the statement`, async (t) => {
