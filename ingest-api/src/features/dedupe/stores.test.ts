@@ -229,6 +229,74 @@ for (const [name, open] of backends) {
     t.is(await tokens(), 0);
   });
 
+  test(`dedupe store (${name}): folds running all the time beside corrections never let a confirmed claim be taken over`, async (t) => {
+    const { dedupe, confirmedTokens, close } = await open();
+    t.teardown(close);
+    const keys = Array.from({ length: 12 }, (_, i) => `r${i}`);
+    t.is(
+      (
+        await dedupe.claimNew(
+          'bank',
+          keys.map((k) => claim(k, 1, `${k}v1`)),
+          'base',
+          1,
+        )
+      ).size,
+      12,
+    );
+    await dedupe.confirm('base');
+    let chainsDone = false;
+    let folded = 0;
+    const folding = (async () => {
+      while (!chainsDone) folded += await dedupe.foldConfirmed(Date.now() + 1, 2);
+    })();
+    const takenOver: string[] = [];
+    await Promise.all(
+      keys.map(async (k) => {
+        for (let version = 2; version <= 5; version++) {
+          const token = `${k}-${version}`;
+          const won = await dedupe.claimExisting(
+            'bank',
+            claim(k, version, `${k}v${version}`),
+            version - 1,
+            token,
+            version * 10,
+            0,
+          );
+          if (!won) takenOver.push(`${token} not claimed`);
+          await dedupe.confirm(token);
+          // However old the claim, once confirmed nobody takes it over from the version before.
+          if (
+            await dedupe.claimExisting(
+              'bank',
+              claim(k, version, 'x'),
+              version - 1,
+              'taker',
+              1e12,
+              1e12,
+            )
+          )
+            takenOver.push(`${token} taken over`);
+        }
+      }),
+    );
+    chainsDone = true;
+    await folding;
+    t.deepEqual(takenOver, []);
+    while ((await dedupe.foldConfirmed(Date.now() + 1, 500)) > 0);
+    t.is(confirmedTokens ? await confirmedTokens() : 0, 0);
+    if (confirmedTokens) t.true(folded > 0, 'the folds ran during the chains');
+    const records = await dedupe.read('bank', keys);
+    for (const k of keys) {
+      t.like(records.get(k), { version: 5, contentHash: `${k}v5`, pending: undefined }, k);
+      t.deepEqual(
+        records.get(k)?.history,
+        [1, 2, 3, 4, 5].map((v) => `${k}v${v}`),
+        k,
+      );
+    }
+  });
+
   test(`dedupe store (${name}): a token with quotes, a backslash and ? is bound, not written into the statement`, async (t) => {
     const { dedupe, close } = await open();
     t.teardown(close);
