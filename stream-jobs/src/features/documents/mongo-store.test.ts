@@ -2,23 +2,17 @@ import test, { type ExecutionContext } from 'ava';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { createMongoDocumentStore, dropMongoDatabase, type MongoApplyStep } from './mongo-store.js';
 import { documentStoreContract, rollupDifferences } from './store-contract.js';
-import { applyItemOf, rawTransaction, userContext } from './test-documents.js';
+import {
+  applyItemOf,
+  freshMongoDocumentStore,
+  rawTransaction,
+  userContext,
+} from './test-documents.js';
 
 documentStoreContract(
   test,
   'MongoDB store on FerretDB',
-  async () => {
-    const url = realServers(['MONGODB_URL']).MONGODB_URL;
-    const dbName = uniqueName('sj');
-    const store = createMongoDocumentStore({ url, dbName });
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        await dropMongoDatabase(url, dbName);
-      },
-    };
-  },
+  async () => freshMongoDocumentStore('sj'),
   { historySize: 12 },
 );
 

@@ -8,7 +8,9 @@ import type { Budget } from '@spendstream/core/events/reference';
 import { enrich, type UserContext } from '../enrich/enrich.js';
 import { createRatesTable } from '../enrich/rates.js';
 import { contributionsOf } from '../rollups/contributions.js';
-import type { ApplyItem } from './store.js';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { createMongoDocumentStore, dropMongoDatabase } from './mongo-store.js';
+import type { ApplyItem, DocumentStore } from './store.js';
 import type { TransactionDocument } from './transaction-document.js';
 
 const rates = createRatesTable();
@@ -101,4 +103,21 @@ export function shuffled<T>(items: T[], random: () => number): T[] {
     [copy[i], copy[j]] = [copy[j]!, copy[i]!];
   }
   return copy;
+}
+
+/** A MongoDB store on a fresh database of the real server; `cleanup` closes it and drops the database. */
+export function freshMongoDocumentStore(prefix: string): {
+  store: DocumentStore;
+  cleanup(): Promise<void>;
+} {
+  const url = realServers(['MONGODB_URL']).MONGODB_URL;
+  const dbName = uniqueName(prefix);
+  const store = createMongoDocumentStore({ url, dbName });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await dropMongoDatabase(url, dbName);
+    },
+  };
 }

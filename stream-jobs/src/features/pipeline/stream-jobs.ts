@@ -198,6 +198,13 @@ function createMetrics(registry: Registry | undefined): Metrics {
 }
 
 /** An error that a retry of the same message cannot fix: the message goes to the dead-letter topic. */
+/** The first document of each transaction id (a batch may hold several deliveries of one). */
+function uniqueById(docs: TransactionDocument[]): TransactionDocument[] {
+  const first = new Map<string, TransactionDocument>();
+  for (const doc of docs) if (!first.has(doc.id)) first.set(doc.id, doc);
+  return [...first.values()];
+}
+
 function isPoison(error: unknown): boolean {
   return (
     error instanceof EventDecodeError ||
@@ -503,9 +510,16 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     const docs = [...latest.values()];
     await timed('index', () => untilWritten('search', () => index.index(docs)));
     await timed('publish', () => untilWritten('event-log', () => publishEnriched(docs)));
-    const applied = items.filter((_, i) => outcomes[i] === 'applied').map((item) => item.doc);
+    // The rules run for every version written now and for every redelivered one that is the
+    // stored version: an attempt that crashed after writing it may not have run them. An alert it
+    // did record is not recorded (nor published) again: its id is the alert's identity.
+    const toCheck = items.flatMap((item, i) => {
+      if (outcomes[i] === 'applied') return [item.doc];
+      const doc = stored.get(item.doc.id);
+      return doc && doc.version === item.doc.version ? [doc] : [];
+    });
     const candidates = await timed('alert_rules', () =>
-      untilWritten('documents', () => evaluateAlerts(applied)),
+      untilWritten('documents', () => evaluateAlerts(uniqueById(toCheck))),
     );
     await timed('alert_record', () => untilWritten('alerts', () => publishAlerts(candidates)));
   }
