@@ -327,21 +327,26 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
       ).map((row) => row.token);
       if (tokens.length === 0) return 0;
       const list = placeholders(tokens.length);
-      return withTransaction(knex, async (trx) => {
-        // Only rows still pending on a confirmed token: a release or takeover already moved others.
-        await trx.raw(
+      // Two statements, each atomic on its own, no transaction around them (its locks on thousands
+      // of rows would be held across both): the update folds the rows still pending on these
+      // tokens (a release or takeover already moved others; a concurrent correction's fold leaves
+      // nothing to do), then the delete forgets a token only when no row is still pending on it,
+      // so a confirmed claim never reads as unconfirmed and stale-takeable. A crash in between
+      // leaves folded rows and their tokens, which the next run deletes.
+      await retryingDeadlocks(() =>
+        knex.raw(
           `${foldUpdate} WHERE pending_token IN (${list}) AND pending_version IS NOT NULL`,
           tokens,
-        );
-        // A token some row is still pending on is kept (so that row never reads as unconfirmed
-        // and stale-takeable); none should be, as nothing claims with a token after its confirm.
-        const result: unknown = await trx.raw(
+        ),
+      );
+      const result: unknown = await retryingDeadlocks(() =>
+        knex.raw(
           `DELETE FROM ${confirmedTable} WHERE token IN (${list})
              AND NOT EXISTS (SELECT 1 FROM ${dedupeTable} d WHERE d.pending_token = ${confirmedTable}.token)`,
           tokens,
-        );
-        return changesOf(result);
-      });
+        ),
+      );
+      return changesOf(result);
     },
   };
 }
