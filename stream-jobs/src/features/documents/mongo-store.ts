@@ -335,6 +335,29 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   const alerts = db.collection<StringIdDoc>('alerts');
   const state = db.collection<StringIdDoc>('state');
 
+  /**
+   * State entries by `_id`. Calls made in the same tick (a batch's `getStates` per kind, started
+   * together) share one `$in` read: on FerretDB each read is a pass over the `state` collection.
+   */
+  let stateRead: { ids: Set<string>; result: Promise<Map<string, StateEntry>> } | undefined;
+  function statesById(ids: string[]): Promise<Map<string, StateEntry>> {
+    if (!stateRead) {
+      const wanted = new Set<string>();
+      const result = Promise.resolve().then(async () => {
+        stateRead = undefined;
+        const found = new Map<string, StateEntry>();
+        for (const part of chunks([...wanted], inListSizeMax)) {
+          const docs = await state.find({ _id: { $in: part } }).toArray();
+          for (const doc of docs) found.set(doc._id, stateFromBson(doc));
+        }
+        return found;
+      });
+      stateRead = { ids: wanted, result };
+    }
+    for (const id of ids) stateRead.ids.add(id);
+    return stateRead.result;
+  }
+
   /** Documents by `_id` from bucketed collections: one `$in` per bucket (and per inListSizeMax). */
   async function findByIds<T extends Document>(
     ids: Iterable<string>,
@@ -939,12 +962,12 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     },
 
     async getStates(kind, keys) {
+      const ids = [...new Set(keys)].map((key) => `${kind}|${key}`);
+      const found = await statesById(ids);
       const result = new Map<string, StateEntry>();
-      for (const part of chunks([...new Set(keys)], inListSizeMax)) {
-        const docs = await state
-          .find({ _id: { $in: part.map((key) => `${kind}|${key}`) } })
-          .toArray();
-        for (const doc of docs) result.set(doc.key as string, stateFromBson(doc));
+      for (const id of ids) {
+        const entry = found.get(id);
+        if (entry) result.set(entry.key, entry);
       }
       return result;
     },
