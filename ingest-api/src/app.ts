@@ -113,6 +113,7 @@ export function createIngestApp(deps: IngestAppDeps): IngestApp {
   const dedupe = deps.dedupe ?? createSqlDedupeStore(deps.sql);
   const fold = startConfirmedFold({
     dedupe,
+    idempotency,
     log: deps.log,
     ...(deps.confirmedFoldIntervalMs !== undefined
       ? { intervalMs: deps.confirmedFoldIntervalMs }

@@ -1,11 +1,14 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import { createMemoryLogger } from '@spendstream/core/log';
 import { createSql, type Knex } from '@spendstream/core/sql';
 import { createTestIssuer } from '@spendstream/core/testing/tokens';
 import { createIngestApp, migrateIngest } from '../../app.js';
-import { createSqlDedupeStore } from './sql-stores.js';
+import { idempotencyKeepMs } from './idempotency-store.js';
+import { createSqlDedupeStore, createSqlIdempotencyStore } from './sql-stores.js';
+
+const idempotencyTable = 'ingest_idempotency';
 
 const confirmedCount = async (sql: Knex): Promise<number> =>
   Number(
@@ -21,7 +24,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   return check();
 }
 
-test('the app folds confirmed tokens in the background, keeps the rows durable, and stops folding on close', async (t) => {
+/** SQLite in memory (migrated), an embedded log, a verifier and a silent logger for one test. */
+async function appDeps(t: ExecutionContext) {
   const sql = createSql({}, { sqliteFilename: ':memory:' });
   t.teardown(() => sql.destroy());
   await migrateIngest(sql);
@@ -29,6 +33,11 @@ test('the app folds confirmed tokens in the background, keeps the rows durable, 
   t.teardown(() => eventLog.close());
   const { verifier } = await createTestIssuer();
   const { log } = createMemoryLogger('ingest-api', 'silent');
+  return { sql, eventLog, verifier, log };
+}
+
+test('the app folds confirmed tokens in the background, keeps the rows durable, and stops folding on close', async (t) => {
+  const { sql, eventLog, verifier, log } = await appDeps(t);
   const app = createIngestApp({
     log,
     sql,
@@ -61,4 +70,23 @@ test('the app folds confirmed tokens in the background, keeps the rows durable, 
   await sleep(200); // ten intervals
   t.is(await confirmedCount(sql), 1, 'no fold runs after close');
   t.like((await dedupe.read('bank', ['late'])).get('late'), { version: 1, pending: undefined });
+});
+
+test('the background run deletes Idempotency-Key records past their keep time and keeps the others', async (t) => {
+  const { sql, eventLog, verifier, log } = await appDeps(t);
+  const idempotency = createSqlIdempotencyStore(sql);
+  const now = Date.now();
+  t.deepEqual(await idempotency.begin('client-a', 'old', 'h1', now - idempotencyKeepMs - 1), {
+    state: 'new',
+  });
+  t.deepEqual(await idempotency.begin('client-a', 'fresh', 'h2', now), { state: 'new' });
+  const keys = async () =>
+    (
+      (await sql(idempotencyTable).select('idem_key').orderBy('idem_key')) as { idem_key: string }[]
+    ).map((row) => row.idem_key);
+  t.deepEqual(await keys(), ['fresh', 'old']);
+  const app = createIngestApp({ log, sql, eventLog, verifier, confirmedFoldIntervalMs: 20 });
+  t.teardown(() => app.close());
+  t.true(await waitFor(async () => (await keys()).length === 1, 5_000), 'expired key purged');
+  t.deepEqual(await keys(), ['fresh']);
 });

@@ -1,10 +1,13 @@
 /**
  * The background fold of confirmed tokens: on the SQL store a confirm only records its token
  * (`ingest_dedupe_confirmed`); this loop folds the claims of tokens older than `foldAgeMs` into
- * their rows and forgets the tokens, so the table stays about `foldAgeMs` of confirms long.
+ * their rows and forgets the tokens, so the table stays about `foldAgeMs` of confirms long. Each
+ * run also deletes the Idempotency-Key records past their keep time (`idempotencyKeepMs`), which
+ * nothing else removes.
  */
 import type { Logger } from '@spendstream/core/log';
 import type { DedupeStore } from './dedupe-store.js';
+import type { IdempotencyStore } from './idempotency-store.js';
 
 /** How often the fold runs, in ms. */
 export const confirmedFoldIntervalMs = 5_000;
@@ -20,6 +23,8 @@ export const confirmedFoldBatchesPerRunMax = 100;
 
 export interface ConfirmedFoldOptions {
   dedupe: DedupeStore;
+  /** When given, each run also purges its expired records. */
+  idempotency?: Pick<IdempotencyStore, 'purgeExpired'>;
   log: Logger;
   intervalMs?: number;
   ageMs?: number;
@@ -28,7 +33,7 @@ export interface ConfirmedFoldOptions {
 }
 
 export interface ConfirmedFold {
-  /** Fold once now (what each tick does); returns the tokens forgotten. */
+  /** Fold once now and purge expired Idempotency-Keys (what each tick does); returns the tokens forgotten. */
   runOnce(): Promise<number>;
   /** No further runs; waits for one in progress. */
   stop(): Promise<void>;
@@ -49,6 +54,7 @@ export function startConfirmedFold(options: ConfirmedFoldOptions): ConfirmedFold
       total += folded;
       if (folded < batchTokens) break;
     }
+    if (options.idempotency && !stopped) await options.idempotency.purgeExpired(now());
     return total;
   };
   const runOnce = (): Promise<number> => {
