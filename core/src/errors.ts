@@ -16,6 +16,7 @@ export const errorCodes = [
   'method_not_allowed',
   'conflict',
   'idempotency_conflict',
+  'precondition_failed',
   'insufficient_funds',
   'rate_limited',
   'unavailable',
@@ -36,6 +37,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   conflict: 409,
   idempotency_conflict: 409,
+  precondition_failed: 412,
   insufficient_funds: 422,
   rate_limited: 429,
   unavailable: 503,
@@ -121,6 +123,13 @@ export class IdempotencyConflictError extends DomainError {
     options: DomainErrorOptions = {},
   ) {
     super('idempotency_conflict', message, { field: 'Idempotency-Key', ...options });
+  }
+}
+
+/** An `If-Match` that names another version than the current one (optimistic concurrency). */
+export class PreconditionFailedError extends DomainError {
+  constructor(message: string, options: DomainErrorOptions = {}) {
+    super('precondition_failed', message, { field: 'If-Match', ...options });
   }
 }
 

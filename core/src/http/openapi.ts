@@ -24,12 +24,12 @@ const problemContent = { [problemContentType]: { schema: problemRef } };
 
 /** `$ref` to one of the shared error responses (`Problem400`, `Problem404`, ...). */
 export function problemResponseRef(
-  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
+  status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 429 | 500 | 503,
 ) {
   return { $ref: `#/components/responses/Problem${status}` };
 }
 
-const sharedProblemStatuses = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] as const;
+const sharedProblemStatuses = [400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 500, 503] as const;
 
 /** The base document with the shared problem schema and the operational endpoints. */
 export function baseOpenApiDocument(info: {

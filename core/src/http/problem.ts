@@ -34,6 +34,7 @@ export const problemTitles: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   idempotency_conflict: 'Idempotency key reused',
+  precondition_failed: 'Precondition failed',
   insufficient_funds: 'Insufficient funds',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
