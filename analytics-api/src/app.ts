@@ -21,6 +21,8 @@ import { createMemoryWalletAccessStore, type WalletAccessStore } from './domain/
 import { createSharedScopeStore } from './query/shared-scope-store.js';
 import type { FeatureDeps } from './http/deps.js';
 import { createSqlBudgetStore } from './features/budgets/budget-store.js';
+import { createSqlCategoryRuleStore } from './features/category-rules/category-rule-store.js';
+import { createCategoryRuleRouter } from './features/category-rules/routes.js';
 import type { AlertStore } from './features/alerts/alert-store.js';
 import type { AlertHub } from './features/alerts/alert-hub.js';
 import { createBreakdownRouter } from './features/breakdowns/routes.js';
@@ -81,6 +83,7 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
     customCategories: deps.customCategories ?? createMemoryCustomCategoryStore(),
     verifier: deps.verifier,
     budgets: createSqlBudgetStore(deps.sql),
+    categoryRules: createSqlCategoryRuleStore(deps.sql),
     alerts: deps.alerts,
     alertHub: deps.alertHub,
     publisher: deps.publisher,
@@ -99,6 +102,7 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
       createComparisonRouter(features),
       createCashFlowRouter(features),
       createCategoryRouter(features),
+      createCategoryRuleRouter(features),
       // Before the search router, so /v1/transactions/export and /stream are not taken for ids.
       createExportRouter(features, exponentOf),
       createLiveRouter(features),

@@ -1,9 +1,13 @@
-/** analytics-api's SQL migrations: the embedded read model, budgets and the alert history. */
+/**
+ * analytics-api's SQL migrations: the embedded read model, budgets, the alert history, and the
+ * users' categorization rules and custom categories.
+ */
 import type { MigrationSet } from '@spendstream/core/sql';
 import { ensureAnalyticsTables } from './query/sql-tables.js';
 import { createBudgetTables } from './features/budgets/budget-store.js';
 import { createAlertTable } from './features/alerts/alert-store.js';
 import { addDocumentVersionColumn } from './features/projection/sql-read-model-writer.js';
+import { createCategoryRuleTables } from './features/category-rules/category-rule-store.js';
 
 export const analyticsMigrations: MigrationSet = {
   scope: 'analytics-api',
@@ -12,5 +16,6 @@ export const analyticsMigrations: MigrationSet = {
     { name: '0002-budgets', up: (knex) => createBudgetTables(knex) },
     { name: '0003-alerts', up: (knex) => createAlertTable(knex) },
     { name: '0004-document-version', up: (knex) => addDocumentVersionColumn(knex) },
+    { name: '0005-category-rules', up: (knex) => createCategoryRuleTables(knex) },
   ],
 };

@@ -10,6 +10,7 @@ import type { WalletAccessStore } from '../domain/wallet-access.js';
 import type { CustomCategoryStore } from '../features/categories/custom-categories.js';
 import type { EventPublisher } from '../domain/event-publisher.js';
 import type { BudgetStore } from '../features/budgets/budget-store.js';
+import type { CategoryRuleStore } from '../features/category-rules/category-rule-store.js';
 import type { AlertStore } from '../features/alerts/alert-store.js';
 import type { AlertHub } from '../features/alerts/alert-hub.js';
 import type { TransactionFeed } from '../features/live/transaction-feed.js';
@@ -26,6 +27,8 @@ export interface FeatureDeps {
   customCategories: CustomCategoryStore;
   verifier: TokenVerifier;
   budgets: BudgetStore;
+  /** Each user's rules and custom categories as edited here (published on ref.category-rules). */
+  categoryRules: CategoryRuleStore;
   alerts: AlertStore;
   alertHub: AlertHub;
   publisher: EventPublisher;

@@ -1,0 +1,184 @@
+/**
+ * Where each user's categorization rules and custom categories live: SQL (MySQL or the embedded
+ * SQLite), one row per rule and per custom category holding its JSON (amounts as decimal strings),
+ * plus a per-user revision that grows with every change and numbers the `ref.category-rules`
+ * snapshots. Rules and categories share the revision because one snapshot carries both.
+ */
+import type { Knex } from 'knex';
+import { isUniqueViolation, withTransaction } from '@spendstream/core/sql';
+import { invariant } from '@spendstream/core/errors';
+import {
+  categoryRuleSchema,
+  customCategorySchema,
+  type CategoryRule,
+} from '@spendstream/core/events';
+import { parseJson, stringifyJson } from '@spendstream/core/json';
+import type { CustomCategory } from '../categories/custom-categories.js';
+
+export const categoryRuleTables = {
+  rules: 'analytics_category_rules',
+  categories: 'analytics_custom_categories',
+  revisions: 'analytics_category_rule_revisions',
+} as const;
+
+/** A user's whole set at one revision (0: the user never changed anything). */
+export interface CategoryRuleSet {
+  revision: number;
+  /** Oldest first. */
+  rules: CategoryRule[];
+  /** Oldest first. */
+  categories: CustomCategory[];
+}
+
+/** The one edit a change makes to a user's set. */
+export type CategoryRuleEdit =
+  | { kind: 'put_rule'; rule: CategoryRule }
+  | { kind: 'delete_rule'; ruleId: string }
+  /** `createdAt` is used only when the category is new. */
+  | { kind: 'put_category'; category: CustomCategory; createdAt: string }
+  | { kind: 'delete_category'; categoryId: string };
+
+export interface CategoryRuleStore {
+  read(userId: string): Promise<CategoryRuleSet>;
+  /**
+   * One change in one transaction: the user's revision is bumped first (which holds their set
+   * against concurrent changes until the commit), then `plan` sees the set as it was and names the
+   * edit (or throws, which rolls everything back), the edit is applied, and the set after it is
+   * returned with the new revision.
+   */
+  change(
+    userId: string,
+    plan: (current: CategoryRuleSet) => CategoryRuleEdit,
+  ): Promise<CategoryRuleSet>;
+}
+
+/** Create the rule, custom category and revision tables (a migration of analytics-api). */
+export async function createCategoryRuleTables(db: Knex): Promise<void> {
+  await db.schema.createTable(categoryRuleTables.rules, (table) => {
+    table.string('rule_id', 128).primary();
+    table.string('user_id', 128).notNullable();
+    table.text('body').notNullable();
+    table.string('created_at', 32).notNullable();
+    table.index(['user_id']);
+  });
+  await db.schema.createTable(categoryRuleTables.categories, (table) => {
+    // Custom category ids are the user's own: two users may both have `pets`.
+    table.string('user_id', 128).notNullable();
+    table.string('category_id', 64).notNullable();
+    table.text('body').notNullable();
+    table.string('created_at', 32).notNullable();
+    table.primary(['user_id', 'category_id']);
+  });
+  await db.schema.createTable(categoryRuleTables.revisions, (table) => {
+    table.string('user_id', 128).primary();
+    table.integer('revision').notNullable();
+  });
+}
+
+type BodyRow = { body: string };
+
+async function readSet(db: Knex | Knex.Transaction, userId: string, revision: number) {
+  // One after the other: a transaction is one connection.
+  const rules = (await db(categoryRuleTables.rules)
+    .where({ user_id: userId })
+    .orderBy('created_at')
+    .orderBy('rule_id')) as BodyRow[];
+  const categories = (await db(categoryRuleTables.categories)
+    .where({ user_id: userId })
+    .orderBy('created_at')
+    .orderBy('category_id')) as BodyRow[];
+  return {
+    revision,
+    rules: rules.map((row) => categoryRuleSchema.parse(parseJson(row.body))),
+    categories: categories.map((row) => customCategorySchema.parse(parseJson(row.body))),
+  };
+}
+
+async function revisionOf(db: Knex | Knex.Transaction, userId: string): Promise<number> {
+  const row = (await db(categoryRuleTables.revisions).where({ user_id: userId }).first()) as
+    { revision: number | bigint } | undefined;
+  return row ? Number(row.revision) : 0;
+}
+
+type RowKey = Record<string, string>;
+
+/** Replace a row's body, or insert the row with `createdAt` when there is none. */
+async function upsert(
+  trx: Knex.Transaction,
+  table: string,
+  key: RowKey,
+  body: string,
+  createdAt: string,
+) {
+  if ((await trx(table).where(key).update({ body })) === 0) {
+    await trx(table).insert({ ...key, body, created_at: createdAt });
+  }
+}
+
+/** Delete the row `plan` found in the set it read (under the revision lock, so it is there). */
+async function removeRow(trx: Knex.Transaction, table: string, key: RowKey) {
+  const deleted = await trx(table).where(key).delete();
+  invariant(deleted === 1, `the planned row ${JSON.stringify(key)} of ${table} exists`);
+}
+
+async function applyEdit(trx: Knex.Transaction, userId: string, edit: CategoryRuleEdit) {
+  const { rules, categories } = categoryRuleTables;
+  switch (edit.kind) {
+    case 'put_rule': {
+      const body = stringifyJson(categoryRuleSchema.encode(edit.rule));
+      const key = { user_id: userId, rule_id: edit.rule.ruleId };
+      return upsert(trx, rules, key, body, edit.rule.createdAt);
+    }
+    case 'delete_rule':
+      return removeRow(trx, rules, { user_id: userId, rule_id: edit.ruleId });
+    case 'put_category': {
+      const body = stringifyJson(customCategorySchema.encode(edit.category));
+      const key = { user_id: userId, category_id: edit.category.id };
+      return upsert(trx, categories, key, body, edit.createdAt);
+    }
+    case 'delete_category':
+      return removeRow(trx, categories, { user_id: userId, category_id: edit.categoryId });
+  }
+}
+
+/**
+ * The user's first change: insert revision 1. Two first changes at once: the later insert waits
+ * for the earlier one's commit and finds the key taken (MySQL keeps the transaction open after a
+ * duplicate key), so it bumps the committed row instead.
+ */
+async function firstRevision(trx: Knex.Transaction, userId: string): Promise<void> {
+  try {
+    await trx(categoryRuleTables.revisions).insert({ user_id: userId, revision: 1 });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await trx(categoryRuleTables.revisions)
+      .where({ user_id: userId })
+      .update({ revision: trx.raw('revision + 1') });
+  }
+}
+
+/** The SQL store. */
+export function createSqlCategoryRuleStore(db: Knex): CategoryRuleStore {
+  return {
+    async read(userId) {
+      // One transaction, so the rows and the revision are of the same moment.
+      return withTransaction(db, async (trx) =>
+        readSet(trx, userId, await revisionOf(trx, userId)),
+      );
+    },
+    async change(userId, plan) {
+      return withTransaction(db, async (trx) => {
+        // Bump first: the row lock (MySQL) or the write lock (SQLite) queues concurrent changes
+        // of this user behind this one, so `plan` decides on the set as it really is.
+        const bumped = await trx(categoryRuleTables.revisions)
+          .where({ user_id: userId })
+          .update({ revision: trx.raw('revision + 1') });
+        if (bumped === 0) await firstRevision(trx, userId);
+        const revision = await revisionOf(trx, userId);
+        const edit = plan(await readSet(trx, userId, revision - 1));
+        await applyEdit(trx, userId, edit);
+        return readSet(trx, userId, revision);
+      });
+    },
+  };
+}
