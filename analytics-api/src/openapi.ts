@@ -21,6 +21,13 @@ import { searchQuerySchema } from './features/search/search-params.js';
 import { exportQuery } from './features/export/routes.js';
 import { changesSchema, draftSchema, userQuery } from './features/budgets/routes.js';
 import { historyQuery, streamQuery } from './features/alerts/routes.js';
+import {
+  categoryRulesUserQuery,
+  customCategoryChangesSchema,
+  customCategoryDraftSchema,
+  ruleChangesSchema,
+  ruleDraftSchema,
+} from './features/category-rules/routes.js';
 
 type ObjectSchema = z.ZodObject | z.ZodType;
 
@@ -83,6 +90,55 @@ function withBody(
   };
 }
 
+const ifMatchParameter = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description:
+    'The ETag of the user\u2019s rules and categories as last read (`"<revision>"`, a list, or `*`); ' +
+    'the change is refused with 412 unless their revision is still one it names. Without it the ' +
+    'change is unconditional',
+  schema: { type: 'string' },
+};
+const etagHeader = {
+  ETag: {
+    description: 'The revision of the user\u2019s whole set of rules and custom categories',
+    schema: { type: 'string' },
+  },
+};
+
+/** A read or change of a user's rules or custom categories: ETag on success, If-Match on changes. */
+function revisioned(
+  operation: { responses: Record<string, unknown>; parameters?: unknown[] },
+  options: { change: boolean; pathId: boolean },
+) {
+  const [status, success] = Object.entries(operation.responses)[0]!;
+  const parameters = [
+    ...(options.pathId ? [idParameter] : []),
+    ...queryParameters(categoryRulesUserQuery),
+    ...(options.change ? [ifMatchParameter] : []),
+  ];
+  return {
+    ...operation,
+    parameters,
+    responses: {
+      ...operation.responses,
+      [status]: { ...(success as object), headers: etagHeader },
+      ...(options.pathId ? { '404': problemResponseRef(404) } : {}),
+      ...(options.change ? { '409': problemResponseRef(409), '412': problemResponseRef(412) } : {}),
+    },
+  };
+}
+
+function deletion(summary: string, tag: string) {
+  return {
+    summary,
+    tags: [tag],
+    security: [{ bearer: [] }],
+    responses: { '204': { description: 'deleted' }, ...errors },
+  };
+}
+
 export function analyticsOpenApi(version: string): OpenApiDocument {
   const base = baseOpenApiDocument({
     title: 'Spendstream analytics API',
@@ -103,6 +159,7 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       { name: 'analytics' },
       { name: 'transactions' },
       { name: 'budgets' },
+      { name: 'categories' },
       { name: 'alerts' },
     ],
     paths: {
@@ -230,6 +287,96 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
           ...get('Spent, remaining, percent, projected, days left', 'budgets', userQuery),
           parameters: [idParameter],
         },
+      },
+      '/v1/categories/custom': {
+        get: revisioned(
+          get(
+            'The user\u2019s custom categories (`id`, `name`, `parentId` null for a top-level ' +
+              'one), oldest first, with the `revision` of their set',
+            'categories',
+            categoryRulesUserQuery,
+          ),
+          { change: false, pathId: false },
+        ),
+        post: revisioned(
+          withBody(
+            'Create a custom category under a built-in or custom parent (or top-level); without ' +
+              '`id` one is generated. An id of a built-in or existing category, or more than ' +
+              '500 per user, is 409; an unknown parent, a cycle or a path deeper than 5 ' +
+              'categories is 400. Publishes the user\u2019s whole set on ref.category-rules',
+            'categories',
+            customCategoryDraftSchema,
+            '201',
+          ),
+          { change: true, pathId: false },
+        ),
+      },
+      '/v1/categories/custom/{id}': {
+        get: revisioned(get('One custom category', 'categories', categoryRulesUserQuery), {
+          change: false,
+          pathId: true,
+        }),
+        patch: revisioned(
+          withBody(
+            'Rename or move a custom category (`parentId: null`: top-level); no cycles, at most ' +
+              '5 categories deep. Publishes the whole set',
+            'categories',
+            customCategoryChangesSchema,
+            '200',
+          ),
+          { change: true, pathId: true },
+        ),
+        delete: revisioned(
+          deletion(
+            'Delete a custom category; 409 while a rule names it or it is the parent of another. ' +
+              'Publishes the whole set',
+            'categories',
+          ),
+          { change: true, pathId: true },
+        ),
+      },
+      '/v1/category-rules': {
+        get: revisioned(
+          get(
+            'The user\u2019s categorization rules, oldest first, with the `revision` of their ' +
+              'set; stream-jobs applies them by ascending `priority` (ties by rule id), before ' +
+              'past corrections, the merchant dictionary, MCC, bank category and keywords',
+            'categories',
+            categoryRulesUserQuery,
+          ),
+          { change: false, pathId: false },
+        ),
+        post: revisioned(
+          withBody(
+            'Create a rule: every given `match` condition must hold; `category` is a built-in ' +
+              'or the user\u2019s custom id; more than 1,000 rules per user is 409. Publishes the ' +
+              'user\u2019s whole set on ref.category-rules',
+            'categories',
+            ruleDraftSchema,
+            '201',
+          ),
+          { change: true, pathId: false },
+        ),
+      },
+      '/v1/category-rules/{id}': {
+        get: revisioned(get('One rule', 'categories', categoryRulesUserQuery), {
+          change: false,
+          pathId: true,
+        }),
+        patch: revisioned(
+          withBody(
+            'Change a rule: each given field replaces the rule\u2019s (`match` whole). ' +
+              'Publishes the whole set',
+            'categories',
+            ruleChangesSchema,
+            '200',
+          ),
+          { change: true, pathId: true },
+        ),
+        delete: revisioned(deletion('Delete a rule. Publishes the whole set', 'categories'), {
+          change: true,
+          pathId: true,
+        }),
       },
       '/v1/alerts': { get: get('Alert history, newest first', 'alerts', historyQuery) },
       '/v1/alerts/{id}/read': {
