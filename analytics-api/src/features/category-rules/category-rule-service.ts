@@ -111,10 +111,9 @@ export function assertCategoryTree(
     let parentId = category.parentId;
     while (parentId !== undefined) {
       if (path.includes(parentId)) {
-        throw new ValidationError(
-          `category ${category.id} under ${parentId} would make a cycle (${[...path, parentId].join(' > ')})`,
-          { field: 'parentId' },
-        );
+        throw new ValidationError(`a cycle of categories: ${[...path, parentId].join(' under ')}`, {
+          field: 'parentId',
+        });
       }
       path.push(parentId);
       const custom = byId.get(parentId);
