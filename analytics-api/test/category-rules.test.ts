@@ -623,3 +623,39 @@ test('changes need the transactions:write scope; reads analytics:read', async (t
   t.is(read.status, 403);
   t.is((await fetch(`${app.url}/v1/category-rules`)).status, 401);
 });
+
+test('concurrent changes of one user: snapshots leave in revision order and the last is the whole newest set', async (t) => {
+  const user = 'u-cr-concurrent';
+  const changes = 10;
+  const responses = await Promise.all(
+    Array.from({ length: changes }, (_, index) =>
+      send(user, 'POST', '/v1/category-rules', { ...coffeeRule, priority: index }),
+    ),
+  );
+  t.deepEqual(
+    responses.map((response) => response.status),
+    Array.from({ length: changes }, () => 201),
+  );
+  t.deepEqual(
+    responses
+      .map((response) => Number(response.headers.get('etag')!.slice(1, -1)))
+      .sort((a, b) => a - b),
+    Array.from({ length: changes }, (_, index) => index + 1),
+  );
+  const deadline = Date.now() + 5_000;
+  const mine = () => received.filter((entry) => entry.key === user);
+  while (mine().at(-1)?.payload.revision !== changes && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const revisions = mine().map((entry) => entry.payload.revision);
+  t.deepEqual(
+    revisions,
+    [...revisions].sort((a, b) => a - b),
+    'never an older set after a newer one',
+  );
+  const last = mine().at(-1)!.payload;
+  t.is(last.revision, changes);
+  t.deepEqual(
+    last.rules.map((rule) => rule.priority).sort((a, b) => a - b),
+    Array.from({ length: changes }, (_, index) => index),
+  );
+});
