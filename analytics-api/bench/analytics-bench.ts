@@ -10,9 +10,10 @@
  * --queries (per kind), --concurrency, --seed, --keep (leave the remote index and database),
  * --project N (then apply N new versions through the projector's writer and time it),
  * --project-parallel N (user-years the writer writes at once, default its own),
- * --dataset NAME (remote: load into `analytics_bench_NAME`, database and index, and keep them; a
- * later run with the same NAME reuses them when they hold this users/per-user/seed and the current
- * sums layout, else reloads).
+ * --dataset NAME (remote: load into `analytics_bench_NAME`, database (with its read-model databases
+ * `analytics_bench_NAME_r<k>`) and index, and keep them; a later run with the same NAME reuses them
+ * when they hold this users/per-user/seed and the current document layouts and spread, else
+ * reloads).
  * Every answer is checked for shape (a wrong or empty answer is not counted as fast).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -41,7 +42,8 @@ import {
 import { createMongoReadModelWriter } from '../src/features/projection/mongo-read-model-writer.js';
 import { revisionSlots, type VersionedDoc } from '../src/features/projection/enriched-to-doc.js';
 import { openSearchTransport, type SearchTransport } from '../src/query/search-index.js';
-import { bucketId, sumsCollectionOf, sumsLayout } from '../src/query/mongo-rollups.js';
+import { bucketId, sumsLayout } from '../src/query/mongo-rollups.js';
+import { dropReadModel, spreadLayout, sumsCollectionOf } from '../src/query/mongo-spread.js';
 import { ledgerLayout } from '../src/query/mongo-ledger.js';
 import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
 import { getTimeSeries } from '../src/features/time-series/time-series-service.js';
@@ -445,9 +447,9 @@ async function measureRemoteFloor(mongo: Db, search: SearchTransport, index: str
   return [
     await measure('baseline: FerretDB sums document read by _id', async () => {
       const user = userAt();
-      const bucket = await mongo
-        .collection<{ _id: string }>(sumsCollectionOf(user.userId))
-        .findOne({ _id: bucketId(user.userId, random() < 0.5 ? '2025' : '2026') });
+      const bucket = await sumsCollectionOf<{ _id: string }>(mongo, user.userId).findOne({
+        _id: bucketId(user.userId, random() < 0.5 ? '2025' : '2026'),
+      });
       check(bucket !== null, 'bucket found');
     }),
     await measure('baseline: OpenSearch user filter, 25 hits', async () => {
@@ -528,7 +530,12 @@ async function benchRemote(): Promise<void> {
   const budgetsDb = createSql({}, { sqliteFilename: ':memory:' });
   try {
     await migrateToLatest(budgetsDb, analyticsMigrations);
-    const wanted = { users: userCount, perUser, seed, layout: `${sumsLayout}/${ledgerLayout}` };
+    const wanted = {
+      users: userCount,
+      perUser,
+      seed,
+      layout: `${sumsLayout}/${ledgerLayout}/${spreadLayout}`,
+    };
     const meta = flags.dataset ? await metaCollection.findOne({ _id: 'meta' }) : null;
     const reusable =
       meta !== null &&
@@ -542,7 +549,7 @@ async function benchRemote(): Promise<void> {
         `  reusing the data set ${name} (loaded earlier, ${meta.projectRuns} projection runs)`,
       );
     } else {
-      await mongo.dropDatabase();
+      await dropReadModel(mongo);
       await search.request('DELETE', `/${index}`).catch(() => undefined);
       await ensureSearchIndex(search, index);
       loaded = await loadInChunks(async (docs) => {
@@ -577,7 +584,7 @@ async function benchRemote(): Promise<void> {
     printResults('MongoDB (FerretDB 1.24) + OpenSearch 2.19', loaded, results);
   } finally {
     if (!keep) {
-      await mongo.dropDatabase().catch(() => undefined);
+      await dropReadModel(mongo).catch(() => undefined);
       await search.request('DELETE', `/${index}`).catch(() => undefined);
     }
     await budgetsDb.destroy();

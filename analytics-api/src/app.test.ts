@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configExitCode } from '@spendstream/core/config';
+import { baseDatabaseNameLengthMax } from './query/mongo-spread.js';
 import { spawnTsx } from '@spendstream/core/http/test-process';
 import { startTestApp } from '../test/support/test-app.js';
 
@@ -67,6 +68,33 @@ test('main exits naming the variable when MongoDB is set without a search index'
   t.regex(
     run.stderr(),
     /^invalid configuration: OPENSEARCH_URL: analytics reads rollups from MongoDB/m,
+  );
+});
+
+test('main exits naming the variable when the MongoDB database name leaves no room for the read-model databases', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'analytics-api-main-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const tooLong = 'd'.repeat(baseDatabaseNameLengthMax + 1);
+  const inUrl = spawnTsx(mainPath, {
+    ANALYTICS_API_PORT: '0',
+    DATA_DIR: dataDir,
+    MONGODB_URL: `mongodb://127.0.0.1:1/${tooLong}`,
+    OPENSEARCH_URL: 'http://127.0.0.1:1',
+  });
+  t.is((await inUrl.exited).code, configExitCode);
+  t.regex(inUrl.stderr(), /^invalid configuration: MONGODB_URL: the database name is longer/m);
+  const inSetting = spawnTsx(mainPath, {
+    ANALYTICS_API_PORT: '0',
+    DATA_DIR: dataDir,
+    ANALYTICS_MONGODB_DATABASE: tooLong,
+  });
+  t.is((await inSetting.exited).code, configExitCode);
+  t.regex(
+    inSetting.stderr(),
+    new RegExp(
+      `^invalid configuration: ANALYTICS_MONGODB_DATABASE: expected a database name of at most ${baseDatabaseNameLengthMax}`,
+      'm',
+    ),
   );
 });
 

@@ -12,6 +12,7 @@ import {
   textSetting,
   urlSetting,
 } from '@spendstream/core/config';
+import { baseDatabaseNameLengthMax } from './query/mongo-spread.js';
 
 /** The keys analytics-api reads; the all-in-one entry merges this shape with the other services'. */
 export const analyticsConfigShape = {
@@ -37,11 +38,14 @@ export const analyticsConfigShape = {
     /^[a-z0-9][a-z0-9_.-]{0,199}$/,
     'expected a lower-case index name',
   ),
-  /** MongoDB database holding the yearly buckets (when MONGODB_URL names none). */
+  /**
+   * MongoDB database of the read model (when MONGODB_URL names none): the yearly sums and ledgers
+   * go to the databases `<name>_r<k>` beside it, so the name leaves room for that suffix.
+   */
   ANALYTICS_MONGODB_DATABASE: textSetting(
     'spendstream',
-    /^[A-Za-z0-9_-]{1,63}$/,
-    'expected a database name',
+    new RegExp(`^[A-Za-z0-9_-]{1,${baseDatabaseNameLengthMax}}$`),
+    `expected a database name of at most ${baseDatabaseNameLengthMax} characters`,
   ),
   /** Time zone for a user whose settings have not arrived on ref.user-settings yet. */
   ANALYTICS_DEFAULT_TIME_ZONE: textSetting(

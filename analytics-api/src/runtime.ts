@@ -16,6 +16,7 @@ import type { AnalyticsAppDeps } from './app.js';
 import { analyticsMigrations } from './migrations.js';
 import { createSqlAnalyticsStore } from './query/sql-store.js';
 import { createRemoteAnalyticsStore } from './query/remote-store.js';
+import { assertReadModelLayout, baseDatabaseNameLengthMax } from './query/mongo-spread.js';
 import {
   elasticsearchTransport,
   ensureSearchIndex,
@@ -66,11 +67,25 @@ async function openRemote(config: AnalyticsConfig): Promise<RemoteBackends | nul
       },
     ]);
   }
+  const databaseName =
+    new URL(config.MONGODB_URL).pathname.slice(1) || config.ANALYTICS_MONGODB_DATABASE;
+  if (databaseName.length > baseDatabaseNameLengthMax) {
+    throw new ConfigError([
+      {
+        variable: 'MONGODB_URL',
+        message: `the database name is longer than ${baseDatabaseNameLengthMax} characters (the read model adds _r<k> to it)`,
+      },
+    ]);
+  }
   const client = new MongoClient(config.MONGODB_URL, { useBigInt64: true });
   await client.connect();
-  const mongo = client.db(
-    new URL(config.MONGODB_URL).pathname.slice(1) || config.ANALYTICS_MONGODB_DATABASE,
-  );
+  const mongo = client.db(databaseName);
+  try {
+    await assertReadModelLayout(mongo);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
   const search = config.OPENSEARCH_URL
     ? openSearchTransport(config.OPENSEARCH_URL)
     : elasticsearchTransport(searchUrl);

@@ -12,6 +12,7 @@ import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { contractDocs, registerAnalyticsContract } from './support/analytics-contract.js';
 import { enrichedOf, noisyHistory } from './support/enriched-events.js';
 import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
+import { dropReadModel } from '../src/query/mongo-spread.js';
 import { ensureSearchIndex, openSearchTransport } from '../src/query/search-index.js';
 import { ensureAnalyticsTables } from '../src/query/sql-tables.js';
 import { loadSqlDocuments } from '../src/query/sql-loader.js';
@@ -47,7 +48,7 @@ registerAnalyticsContract(test, 'mongodb+opensearch via the projector', async (d
   return {
     store: remote,
     async close() {
-      await mongo.dropDatabase().catch(() => undefined);
+      await dropReadModel(mongo).catch(() => undefined);
       await search.request('DELETE', `/${index}`).catch(() => undefined);
       await search.close();
       await mongoClient.close();

@@ -21,6 +21,7 @@ import { createStreamJobs } from '../../stream-jobs/src/features/pipeline/stream
 import { rawEvent, settingsEvent } from '../../stream-jobs/src/features/pipeline/test-harness.js';
 import { rawTransaction } from '../../stream-jobs/src/features/documents/test-documents.js';
 import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
+import { dropReadModel } from '../src/query/mongo-spread.js';
 import { ensureSearchIndex, openSearchTransport } from '../src/query/search-index.js';
 import { createMongoReadModelWriter } from '../src/features/projection/mongo-read-model-writer.js';
 import { startProjector } from '../src/features/projection/projector.js';
@@ -94,7 +95,7 @@ test('a raw transaction goes through stream-jobs on Kafka and analytics on Ferre
     await index.drop();
     await index.close();
     await dropMongoDatabase(servers.MONGODB_URL, jobsDb);
-    await mongo.dropDatabase().catch(() => undefined);
+    await dropReadModel(mongo).catch(() => undefined);
     await search.request('DELETE', `/${analyticsIndex}`).catch(() => undefined);
     await search.close();
     await mongoClient.close();

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { setTimeout as delay } from 'node:timers/promises';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Collection, type Db } from 'mongodb';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import {
   applyBucketOps,
@@ -19,12 +19,14 @@ import {
   type SearchTransport,
 } from '../src/query/search-index.js';
 import { bucketRowOf } from '../src/query/rollups.js';
+import { bucketId, decodeSumRows } from '../src/query/mongo-rollups.js';
 import {
-  bucketId,
-  decodeSumRows,
+  assertReadModelLayout,
+  dropReadModel,
   ledgerCollectionOf,
+  readModelDatabasesOf,
   sumsCollectionOf,
-} from '../src/query/mongo-rollups.js';
+} from '../src/query/mongo-spread.js';
 import {
   decodeLedger,
   encodeLedger,
@@ -61,7 +63,7 @@ async function freshBackend(t: { teardown(fn: () => unknown): void }) {
   const index = uniqueName('analytics_writer');
   await ensureSearchIndex(search, index);
   t.teardown(async () => {
-    await mongo.dropDatabase().catch(() => undefined);
+    await dropReadModel(mongo).catch(() => undefined);
     await search.request('DELETE', `/${index}`).catch(() => undefined);
   });
   return { mongo, index, store: createRemoteAnalyticsStore({ mongo, search, index }) };
@@ -82,11 +84,87 @@ const yearTotal = async (
 
 /** The user's ledger of a year, decoded, with its `rev`. */
 async function bucketOf(mongo: Db, year: string): Promise<(Ledger & { rev: number }) | null> {
-  const stored = await mongo
-    .collection<LedgerDocument>(ledgerCollectionOf(user.userId))
-    .findOne({ _id: bucketId(user.userId, year) });
+  const stored = await ledgerCollectionOf<LedgerDocument>(mongo, user.userId).findOne({
+    _id: bucketId(user.userId, year),
+  });
   return stored ? { ...decodeLedger(stored.entries), rev: stored.rev } : null;
 }
+
+/**
+ * `mongo` as the writer and the store see it, except that every collection they take from the
+ * read-model databases (through `mongo.client.db(...)`) passes through `wrap` first.
+ */
+function wrapCollections(
+  mongo: Db,
+  wrap: (collection: Collection, name: string) => Collection,
+): Db {
+  const wrapDb = (db: Db) =>
+    new Proxy(db, {
+      get(target, property, receiver) {
+        if (property !== 'collection') return Reflect.get(target, property, receiver);
+        return (name: string) => wrap(target.collection(name), name);
+      },
+    });
+  const client = new Proxy(mongo.client, {
+    get(target, property, receiver) {
+      if (property !== 'db') return Reflect.get(target, property, receiver);
+      return (name: string) => wrapDb(target.db(name));
+    },
+  });
+  return new Proxy(mongo, {
+    get(target, property, receiver) {
+      return property === 'client' ? client : Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+test('the read model lives in the read-model databases, and dropReadModel removes every one', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const writer = createMongoReadModelWriter({ mongo, search, index });
+  const others = testUsers.filter((other) => other.userId !== user.userId);
+  const docs = [user, ...others].map((owner, n) =>
+    makeDoc(owner, { id: `tx_spread_${n}`, occurredAt: '2026-03-04T10:00:00Z' }),
+  );
+  await writer.apply(docs.map((doc) => ({ doc, version: 1 })));
+  const holding = new Set(docs.map((doc) => sumsCollectionOf(mongo, doc.userId).dbName));
+  t.true(
+    [...holding].every((name) => name.startsWith(`${mongo.databaseName}_r`)),
+    'only <db>_r<k> databases hold them',
+  );
+  for (const doc of docs) {
+    t.is(
+      sumsCollectionOf(mongo, doc.userId).dbName,
+      ledgerCollectionOf(mongo, doc.userId).dbName,
+      "a user's sums and ledger share a database",
+    );
+    t.truthy(
+      await ledgerCollectionOf<LedgerDocument>(mongo, doc.userId).findOne({
+        _id: bucketId(doc.userId, '2026'),
+      }),
+    );
+  }
+  t.deepEqual(await mongo.listCollections().toArray(), [], 'the configured database holds none');
+  t.is(await yearTotal(store, '2026'), docs[0]!.homeAmountMinor);
+  await assertReadModelLayout(mongo);
+  const holdingNow = async () => {
+    const names: string[] = [];
+    for (const database of [mongo, ...readModelDatabasesOf(mongo)]) {
+      if ((await database.listCollections({}, { nameOnly: true }).toArray()).length > 0)
+        names.push(database.databaseName);
+    }
+    return names;
+  };
+  t.deepEqual((await holdingNow()).sort(), [...holding].sort());
+  await dropReadModel(mongo);
+  t.deepEqual(await holdingNow(), [], 'every database the writer wrote to is gone');
+});
+
+test('a configured database holding collections of the layout before the spread is refused', async (t) => {
+  const { mongo } = await freshBackend(t);
+  await assertReadModelLayout(mongo);
+  await mongo.collection('analytics_sums_7').insertOne({ _id: 'u|2026' } as never);
+  await t.throwsAsync(assertReadModelLayout(mongo), { message: /analytics_sums_7.*reproject/ });
+});
 
 test('a correction moving a transaction to another year converges after a crash before indexing', async (t) => {
   const { mongo, index, store } = await freshBackend(t);
@@ -221,32 +299,27 @@ test('a writer whose bucket changed between its read and its write retries on a 
   // The real database, except that right after the writer's first bucket read, another process
   // writes the bucket (rev 1 -> 2, one more row) behind its back.
   let reads = 0;
-  const racing = new Proxy(mongo, {
-    get(target, property, receiver) {
-      if (property !== 'collection') return Reflect.get(target, property, receiver);
-      return (name: string) => {
-        const collection = target.collection<LedgerDocument>(name);
-        return new Proxy(collection, {
-          get(inner, key, innerReceiver) {
-            if (key !== 'findOne') return Reflect.get(inner, key, innerReceiver);
-            return async (filter: { _id: string }) => {
-              const found = await inner.findOne(filter);
-              reads += 1;
-              if (reads === 1 && found) {
-                const ledger = decodeLedger(found.entries);
-                ledger.rows.push(bucketRowOf(foreign, 1));
-                await inner.replaceOne(
-                  { _id: found._id, rev: found.rev },
-                  { ...found, rev: found.rev + 1, entries: encodeLedger(found.year, ledger) },
-                );
-              }
-              return found;
-            };
-          },
-        });
-      };
-    },
-  }) as Db;
+  const racing = wrapCollections(mongo, (plain) => {
+    const collection = plain as unknown as Collection<LedgerDocument>;
+    return new Proxy(collection, {
+      get(inner, key, innerReceiver) {
+        if (key !== 'findOne') return Reflect.get(inner, key, innerReceiver);
+        return async (filter: { _id: string }) => {
+          const found = await inner.findOne(filter);
+          reads += 1;
+          if (reads === 1 && found) {
+            const ledger = decodeLedger(found.entries);
+            ledger.rows.push(bucketRowOf(foreign, 1));
+            await inner.replaceOne(
+              { _id: found._id, rev: found.rev },
+              { ...found, rev: found.rev + 1, entries: encodeLedger(found.year, ledger) },
+            );
+          }
+          return found;
+        };
+      },
+    }) as unknown as Collection;
+  });
   await createMongoReadModelWriter({ mongo: racing, search, index }).apply([
     { doc: second, version: 1 },
   ]);
@@ -287,27 +360,22 @@ test('a crash between the ledger write and the sums write is repaired by the red
     occurredAt: '2026-05-02T10:00:00Z',
     amountMinor: 4200n,
   });
-  // The real database, except that the first write of a sums document fails.
+  // The real databases, except that the first write of a sums document fails.
   let failSums = true;
-  const crashing = new Proxy(mongo, {
-    get(target, property, receiver) {
-      if (property !== 'collection') return Reflect.get(target, property, receiver);
-      return (name: string) => {
-        const collection = target.collection(name);
-        if (name !== sumsCollectionOf(user.userId)) return collection;
-        return new Proxy(collection, {
-          get(inner, key, innerReceiver) {
-            if ((key !== 'replaceOne' && key !== 'insertOne') || !failSums)
-              return Reflect.get(inner, key, innerReceiver);
-            return () => {
-              failSums = false;
-              return Promise.reject(new Error('simulated crash before the sums write'));
-            };
-          },
-        });
-      };
-    },
-  }) as Db;
+  const sumsName = sumsCollectionOf(mongo, user.userId).collectionName;
+  const crashing = wrapCollections(mongo, (collection, name) => {
+    if (name !== sumsName) return collection;
+    return new Proxy(collection, {
+      get(inner, key, innerReceiver) {
+        if ((key !== 'replaceOne' && key !== 'insertOne') || !failSums)
+          return Reflect.get(inner, key, innerReceiver);
+        return () => {
+          failSums = false;
+          return Promise.reject(new Error('simulated crash before the sums write'));
+        };
+      },
+    });
+  });
   await t.throwsAsync(
     createMongoReadModelWriter({ mongo: crashing, search, index }).apply([{ doc, version: 1 }]),
     { message: /simulated crash/ },
@@ -320,9 +388,10 @@ test('a crash between the ledger write and the sums write is repaired by the red
     [doc],
   );
   t.is(await yearTotal(store, '2026'), 4200n);
-  const sums = await mongo
-    .collection<{ _id: string; ledgerRev: number }>(sumsCollectionOf(user.userId))
-    .findOne({ _id: bucketId(user.userId, '2026') });
+  const sums = await sumsCollectionOf<{ _id: string; ledgerRev: number }>(
+    mongo,
+    user.userId,
+  ).findOne({ _id: bucketId(user.userId, '2026') });
   t.is(sums?.ledgerRev, 1);
 });
 
@@ -333,14 +402,14 @@ test('the sums documents hold pre-summed rows and queries read nothing else', as
     makeDoc(user, { id, occurredAt: '2026-07-04T10:00:00Z', amountMinor });
   const docs = [twin('tx_twin_1', 300n), twin('tx_twin_2', 500n)];
   await writer.apply(docs.map((doc) => ({ doc, version: 1 })));
-  const sums = await mongo
-    .collection<{ _id: string; rows: string }>(sumsCollectionOf(user.userId))
-    .findOne({ _id: bucketId(user.userId, '2026') });
+  const sums = await sumsCollectionOf<{ _id: string; rows: string }>(mongo, user.userId).findOne({
+    _id: bucketId(user.userId, '2026'),
+  });
   const rows = decodeSumRows(sums!.rows, '2026');
   t.is(rows.length, 1, 'two transactions with every dimension equal share one row');
   t.like(rows[0], { count: 2, originalMinor: 800n });
   t.is((await bucketOf(mongo, '2026'))?.rows.length, 2, 'the ledger keeps one row each');
-  await mongo.collection(ledgerCollectionOf(user.userId)).drop();
+  await ledgerCollectionOf(mongo, user.userId).drop();
   t.is(await yearTotal(store, '2026'), docs[0]!.homeAmountMinor + docs[1]!.homeAmountMinor);
 });
 
@@ -351,7 +420,7 @@ test('a new ledger inserts its sums document, and replaces one that is there wit
   await writer.apply([{ doc: first, version: 1 }]);
   t.is(await yearTotal(store, '2026'), first.homeAmountMinor, 'inserted with the new ledger');
   // The ledger is lost while its sums stay: the next new ledger's sums insert is refused.
-  await mongo.collection(ledgerCollectionOf(user.userId)).drop();
+  await ledgerCollectionOf(mongo, user.userId).drop();
   const second = makeDoc(user, {
     id: 'tx_fresh_2',
     occurredAt: '2026-09-05T10:00:00Z',
@@ -367,25 +436,23 @@ test('a new ledger inserts its sums document, and replaces one that is there wit
  */
 function countingCalls(mongo: Db, readDelayMs = 0): { db: Db; calls: string[] } {
   const calls: string[] = [];
-  const db = new Proxy(mongo, {
-    get(target, property, receiver) {
-      if (property !== 'collection') return Reflect.get(target, property, receiver);
-      return (name: string) =>
-        new Proxy(target.collection(name), {
-          get(inner, key, innerReceiver) {
-            const value = Reflect.get(inner, key, innerReceiver) as unknown;
-            if (typeof value !== 'function' || typeof key !== 'string') return value;
-            const call = (...args: unknown[]) =>
-              (value as (...a: unknown[]) => unknown).apply(inner, args);
-            return (...args: unknown[]) => {
-              calls.push(`${name.startsWith('analytics_ledger') ? 'ledger' : 'sums'}.${key}`);
-              if (readDelayMs === 0 || key !== 'findOne') return call(...args);
-              return delay(readDelayMs).then(() => call(...args));
-            };
-          },
-        });
-    },
-  }) as Db;
+  const db = wrapCollections(
+    mongo,
+    (collection, name) =>
+      new Proxy(collection, {
+        get(inner, key, innerReceiver) {
+          const value = Reflect.get(inner, key, innerReceiver) as unknown;
+          if (typeof value !== 'function' || typeof key !== 'string') return value;
+          const call = (...args: unknown[]) =>
+            (value as (...a: unknown[]) => unknown).apply(inner, args);
+          return (...args: unknown[]) => {
+            calls.push(`${name.startsWith('analytics_ledger') ? 'ledger' : 'sums'}.${key}`);
+            if (readDelayMs === 0 || key !== 'findOne') return call(...args);
+            return delay(readDelayMs).then(() => call(...args));
+          };
+        },
+      }),
+  );
   return { db, calls };
 }
 

@@ -21,6 +21,7 @@ import {
 } from '../src/domain/wallet-access.js';
 import { createMemoryUserSettingsStore } from '../src/domain/user-settings.js';
 import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
+import { dropReadModel } from '../src/query/mongo-spread.js';
 import { createSharedScopeStore } from '../src/query/shared-scope-store.js';
 import {
   ensureSearchIndex,
@@ -370,7 +371,7 @@ test('on FerretDB + OpenSearch the scope is the same: the shared wallet summed a
   const search = openSearchTransport(servers.OPENSEARCH_URL);
   const index = uniqueName('analytics_shared');
   t.teardown(async () => {
-    await mongo.dropDatabase().catch(() => undefined);
+    await dropReadModel(mongo).catch(() => undefined);
     await search.request('DELETE', `/${index}`).catch(() => undefined);
     await search.close();
     await client.close();

@@ -1,6 +1,7 @@
 /**
  * Aggregates over MongoDB from pre-summed yearly documents: one **sums** document per user and
- * local calendar year, `_id` = `<userId>|<YYYY>`, in a collection chosen by the user id, holding
+ * local calendar year, `_id` = `<userId>|<YYYY>`, in a database and collection chosen by the user
+ * id (`mongo-spread.ts`), holding
  * that year's rows summed by every dimension (local date, wallet, flow, category, subcategory,
  * merchant, currency, tag set) as one compact JSON string (`encodeSumRows`). A query reads the
  * years it spans in one request (`_id` for one year, `$in` for the two of a 12-month series, at
@@ -8,7 +9,8 @@
  * (`aggregateRows`).
  *
  * The projector's per-transaction **ledger** (which version of each transaction a year counts, and
- * the row it counted) lives in other documents and collections (`analytics_ledger_*`), which no
+ * the row it counted) lives in other documents and collections (`analytics_ledger_*`, in the same
+ * database as the user's sums), which no
  * query reads; the sums document of a year is rewritten from its ledger after each ledger write
  * and records the ledger `rev` it was summed from (`mongo-read-model-writer.ts`).
  *
@@ -25,41 +27,7 @@ import type { Db } from 'mongodb';
 import { invariant, UnavailableError } from '@spendstream/core/errors';
 import type { AggregateQuery, AggregateRow, Flow } from './analytics-store.js';
 import { aggregateRows, type BucketRow } from './row-aggregate.js';
-
-export const mongoCollections = {
-  /** Prefix of the sums collections queries read: `analytics_sums_<0..bucketCollections-1>`. */
-  sums: 'analytics_sums',
-  /** Prefix of the projector's ledger collections: `analytics_ledger_<0..bucketCollections-1>`. */
-  ledgers: 'analytics_ledger',
-} as const;
-
-/**
- * How many collections the sums (and, apart, the ledgers) are spread over, by a hash of the user
- * id. FerretDB v1 (SQLite) answers even an `_id` equality by scanning the collection until it
- * finds the document, so small collections are what make a read cheap; genuine MongoDB does not
- * care. At 10,000 users (20,000 yearly documents) 4,096 leaves ~5 per collection.
- */
-export const bucketCollections = 4096;
-
-/** FNV-1a of the user id: a stable spread over the collections. */
-function collectionNumberOf(userId: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < userId.length; index += 1) {
-    hash ^= userId.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % bucketCollections;
-}
-
-/** The sums collection of a user (what queries read). */
-export function sumsCollectionOf(userId: string): string {
-  return `${mongoCollections.sums}_${collectionNumberOf(userId)}`;
-}
-
-/** The ledger collection of a user (the projector's per-transaction versions). */
-export function ledgerCollectionOf(userId: string): string {
-  return `${mongoCollections.ledgers}_${collectionNumberOf(userId)}`;
-}
+import { sumsCollectionOf } from './mongo-spread.js';
 
 /** The `_id` of a user's yearly sums or ledger document (`YYYY`). */
 export function bucketId(userId: string, year: string): string {
@@ -321,7 +289,7 @@ function readSums(db: Db, userId: string, years: readonly string[]): Promise<Sum
   const key = `${db.databaseName}|${ids.join('|')}`;
   const pending = readsInFlight.get(key);
   if (pending) return pending;
-  const collection = db.collection<SumsDocument>(sumsCollectionOf(userId));
+  const collection = sumsCollectionOf<SumsDocument>(db, userId);
   const read = (
     ids.length === 1
       ? collection.findOne({ _id: ids[0]! }).then((document) => (document ? [document] : []))

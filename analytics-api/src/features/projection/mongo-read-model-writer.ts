@@ -35,13 +35,8 @@
 import type { Db, MongoServerError } from 'mongodb';
 import { invariant, UnavailableError } from '@spendstream/core/errors';
 import type { TransactionDoc } from '../../query/analytics-store.js';
-import {
-  bucketId,
-  ledgerCollectionOf,
-  sumsCollectionOf,
-  sumsDocumentOf,
-  type SumsDocument,
-} from '../../query/mongo-rollups.js';
+import { bucketId, sumsDocumentOf, type SumsDocument } from '../../query/mongo-rollups.js';
+import { ledgerCollectionOf, sumsCollectionOf } from '../../query/mongo-spread.js';
 import {
   decodeLedger,
   encodeLedger,
@@ -163,7 +158,7 @@ export function createMongoReadModelWriter(options: {
   }
 
   async function writeBucket(userId: string, year: string, ops: BucketOp[]): Promise<void> {
-    const ledgers = mongo.collection<LedgerDocument>(ledgerCollectionOf(userId));
+    const ledgers = ledgerCollectionOf<LedgerDocument>(mongo, userId);
     const _id = bucketId(userId, year);
     for (let attempt = 1; attempt <= bucketWriteAttemptsMax; attempt += 1) {
       const stored = await ledgers.findOne({ _id });
@@ -220,7 +215,7 @@ export function createMongoReadModelWriter(options: {
     fresh = false,
   ): Promise<void> {
     const sums = sumsDocumentOf(userId, year, ledgerRev, ledger.rows);
-    const collection = mongo.collection<SumsDocument>(sumsCollectionOf(userId));
+    const collection = sumsCollectionOf<SumsDocument>(mongo, userId);
     if (fresh) {
       try {
         await collection.insertOne(sums);
@@ -233,9 +228,10 @@ export function createMongoReadModelWriter(options: {
   }
 
   async function ensureSums(stored: LedgerDocument, ledger: Ledger): Promise<void> {
-    const sums = await mongo
-      .collection<SumsDocument>(sumsCollectionOf(stored.userId))
-      .findOne({ _id: stored._id }, { projection: { ledgerRev: 1 } });
+    const sums = await sumsCollectionOf<SumsDocument>(mongo, stored.userId).findOne(
+      { _id: stored._id },
+      { projection: { ledgerRev: 1 } },
+    );
     if ((sums?.ledgerRev ?? -1) < stored.rev)
       await writeSums(stored.userId, stored.year, stored.rev, ledger);
   }
