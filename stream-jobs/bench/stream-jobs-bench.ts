@@ -14,7 +14,8 @@
  *
  * Flags: --only embedded|real, --throughput N, --real-throughput N, --rate R, --real-rate R,
  * --seconds S, --baseline N, --append (writes
- * the "stream-jobs" section of docs/benchmarks.md).
+ * the "stream-jobs" section of docs/benchmarks.md). `MONGODB_URL` in the environment points the
+ * real-server run at another FerretDB/MongoDB than the one infra:up started (a private, profiled one).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,10 +101,12 @@ async function embeddedBackend(): Promise<Backend> {
 
 async function realBackend(): Promise<Backend> {
   const servers = realServers(['KAFKA_BROKERS', 'MONGODB_URL', 'OPENSEARCH_URL']);
+  // A private FerretDB (one started with a profiling endpoint, say) when MONGODB_URL is set.
+  const mongoUrl = process.env.MONGODB_URL ?? servers.MONGODB_URL;
   const prefix = `${uniqueName('bench_sj')}_`;
   const dbName = uniqueName('bench_sj_db');
   const eventLog = await createEventLog({ kafkaBrokers: servers.KAFKA_BROKERS, clientId: prefix });
-  const store = createMongoDocumentStore({ url: servers.MONGODB_URL, dbName });
+  const store = createMongoDocumentStore({ url: mongoUrl, dbName });
   const index = createOpenSearchIndex({
     url: servers.OPENSEARCH_URL,
     index: uniqueName('bench_sj_ix'),
@@ -119,7 +122,7 @@ async function realBackend(): Promise<Backend> {
       await store.close();
       await index.drop();
       await index.close();
-      await dropMongoDatabase(servers.MONGODB_URL, dbName);
+      await dropMongoDatabase(mongoUrl, dbName);
     },
   };
 }

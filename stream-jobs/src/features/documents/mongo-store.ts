@@ -62,6 +62,16 @@ const inListSizeMax = 1_000;
 /** How long the driver looks for a server before an operation fails (a stuck sink surfaces fast). */
 export const serverSelectionTimeoutMs = 5_000;
 /**
+ * How many databases the bucketed collections are spread over (besides the main database, which
+ * keeps `state` and `alerts`). FerretDB 1.24 on SQLite keeps each database in its own SQLite file
+ * with its own collection list, and every `find` lists (deep-copies and sorts) the collections of
+ * its database before it reads: many collections in one database cost every read. Each database
+ * holds `bucketsPerDatabase` buckets of each kind, so tens of collections.
+ */
+export const bucketDatabasesCount = 16;
+/** Buckets of each bucketed collection kind per bucket database. */
+export const bucketsPerDatabase = 8;
+/**
  * How many collections each of `transactions`, `rollup_state` and `rollup_periods` is split into.
  * FerretDB 1.24 on SQLite reads the whole collection for every update whose filter is more than a
  * bare `_id` (all of ours are conditional) and for every `$in` or field query, and even a bare
@@ -69,10 +79,13 @@ export const serverSelectionTimeoutMs = 5_000;
  * one operation costs time in proportion to the collection (measured: 3-4 ms per conditional
  * update at 1,000 documents, 15-18 ms at 5,000; an `$in` read 37 us per stored document). A batch
  * makes one such operation per touched cell: over one collection that grew quadratically and
- * stalled the jobs. Split by key, each operation reads one bucket. 64 rather than 16: the write
- * step of 1,000 transactions took 32 s instead of 111 s (docs/benchmarks.md).
+ * stalled the jobs. Split by key, each operation reads one bucket (docs/benchmarks.md: 16 -> 64
+ * took the write step of 1,000 transactions from 111 s to 32 s; 64 -> 128 over 16 databases:
+ * docs/stream-jobs.md, "Split collections").
  */
-export const collectionBucketsCount = 64;
+export const collectionBucketsCount = bucketDatabasesCount * bucketsPerDatabase;
+/** At most this many operations of one batch (reads or bulk writes, each on its own bucket) in flight at once. */
+export const bucketOperationsInFlightMax = 4;
 
 /**
  * Rollups are stored one document per user x grain x period (`rollup_periods_NN`), every cell of
@@ -108,9 +121,42 @@ function groupBy<T, K, V>(items: Iterable<T>, keyOf: (item: T) => K, valueOf: (i
   return groups;
 }
 
-/** The collection name of a bucket: `rollups_07`. */
+/** The collection name of a bucket: `rollup_periods_007`. */
 export function bucketCollectionName(base: string, bucket: number): string {
-  return `${base}_${String(bucket).padStart(2, '0')}`;
+  return `${base}_${String(bucket).padStart(String(collectionBucketsCount - 1).length, '0')}`;
+}
+
+/** FerretDB's longest database name. */
+const databaseNameLengthMax = 63;
+
+/**
+ * The name of bucket database `index` of the store database `dbName`: `<dbName>_b07`, or, when
+ * that is too long, `dbName` cut short with a digest of the whole name before `_b07`.
+ */
+export function bucketDatabaseName(dbName: string, index: number): string {
+  const suffix = `_b${String(index).padStart(String(bucketDatabasesCount - 1).length, '0')}`;
+  if (dbName.length + suffix.length <= databaseNameLengthMax) return `${dbName}${suffix}`;
+  const digest = createHash('sha256').update(dbName).digest('hex').slice(0, 8);
+  return `${dbName.slice(0, databaseNameLengthMax - suffix.length - digest.length - 1)}_${digest}${suffix}`;
+}
+
+/** Runs `task` on every item, at most `limit` at once; results in item order. */
+async function mapInFlight<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Thrown when a concurrent writer changed a transaction's rollup state: retry the batch. */
@@ -264,16 +310,23 @@ function compareKeys(a: string, b: string): number {
  */
 export const bulkOperationsMax = 50;
 
-/** What a run of bulk writes matched, upserted, and refused as duplicate keys. */
-type BulkTotals = { matched: number; upserted: number; duplicates: number };
+/** What a run of bulk writes inserted, matched, upserted, and refused as duplicate keys. */
+type BulkTotals = { inserted: number; matched: number; upserted: number; duplicates: number };
 
-/** Runs unordered bulk write slices one after another; duplicate-key failures are counted, other failures thrown. */
+/**
+ * Runs unordered bulk write slices, up to bucketOperationsInFlightMax at once (each slice is on
+ * one bucket collection, so they are independent); duplicate-key failures are counted, other
+ * failures thrown.
+ */
 async function bulkInSlices<T extends Document>(
   slices: ReadonlyArray<readonly [Collection<T>, AnyBulkWriteOperation<T>[]]>,
 ): Promise<BulkTotals> {
-  const total = { matched: 0, upserted: 0, duplicates: 0 };
-  for (const [collection, slice] of slices) {
-    const result = await bulkSlice(collection, slice);
+  const total = { inserted: 0, matched: 0, upserted: 0, duplicates: 0 };
+  const results = await mapInFlight(slices, bucketOperationsInFlightMax, ([collection, slice]) =>
+    bulkSlice(collection, slice),
+  );
+  for (const result of results) {
+    total.inserted += result.inserted;
     total.matched += result.matched;
     total.upserted += result.upserted;
     total.duplicates += result.duplicates;
@@ -284,16 +337,22 @@ async function bulkInSlices<T extends Document>(
 async function bulkSlice<T extends Document>(
   collection: Collection<T>,
   operations: AnyBulkWriteOperation<T>[],
-): Promise<{ matched: number; upserted: number; duplicates: number }> {
-  if (operations.length === 0) return { matched: 0, upserted: 0, duplicates: 0 };
+): Promise<BulkTotals> {
+  if (operations.length === 0) return { inserted: 0, matched: 0, upserted: 0, duplicates: 0 };
   try {
     const result = await collection.bulkWrite(operations, { ordered: false });
-    return { matched: result.matchedCount, upserted: result.upsertedCount, duplicates: 0 };
+    return {
+      inserted: result.insertedCount,
+      matched: result.matchedCount,
+      upserted: result.upsertedCount,
+      duplicates: 0,
+    };
   } catch (error) {
     if (error instanceof MongoBulkWriteError) {
       const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
       if (errors.every((e) => e.code === duplicateKeyCode)) {
         return {
+          inserted: error.result.insertedCount,
           matched: error.result.matchedCount,
           upserted: error.result.upsertedCount,
           duplicates: errors.length,
@@ -317,16 +376,21 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   const db: Db = client.db(
     options.dbName ?? (new URL(options.url).pathname.replace(/^\//, '') || 'spendstream'),
   );
+  /** Bucket `b` of every kind lives in bucket database `b % bucketDatabasesCount`. */
+  const bucketDbs = Array.from({ length: bucketDatabasesCount }, (_, d) =>
+    client.db(bucketDatabaseName(db.databaseName, d)),
+  );
   const buckets = Array.from({ length: collectionBucketsCount }, (_, b) => b);
+  const bucketDbOf = (b: number) => bucketDbs[b % bucketDatabasesCount]!;
   /** Transactions and their rollup states by transaction id; rollup cells by user. */
   const transactionBuckets = buckets.map((b) =>
-    db.collection<StringIdDoc>(bucketCollectionName('transactions', b)),
+    bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName('transactions', b)),
   );
   const stateBuckets = buckets.map((b) =>
-    db.collection<StateDoc>(bucketCollectionName('rollup_state', b)),
+    bucketDbOf(b).collection<StateDoc>(bucketCollectionName('rollup_state', b)),
   );
   const rollupBuckets = buckets.map((b) =>
-    db.collection<StringIdDoc>(bucketCollectionName(rollupCollectionBase, b)),
+    bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName(rollupCollectionBase, b)),
   );
   const transactionsOf = (id: string) => transactionBuckets[bucketOf(id)]!;
   const statesOf = (id: string) => stateBuckets[bucketOf(id)]!;
@@ -358,23 +422,25 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     return stateRead.result;
   }
 
-  /** Documents by `_id` from bucketed collections: one `$in` per bucket (and per inListSizeMax). */
+  /**
+   * Documents by `_id` from bucketed collections: one `$in` per bucket (and per inListSizeMax), up
+   * to bucketOperationsInFlightMax at once.
+   */
   async function findByIds<T extends Document>(
     ids: Iterable<string>,
     collectionOf: (id: string) => Collection<T>,
     projection?: Document,
   ): Promise<T[]> {
-    const found: T[] = [];
     const groups = groupBy(new Set(ids), collectionOf, (id) => id);
-    for (const [collection, list] of groups) {
-      for (const part of chunks(list, inListSizeMax)) {
-        const docs = await collection
-          .find({ _id: { $in: part } } as Filter<T>, projection ? { projection } : {})
-          .toArray();
-        found.push(...(docs as T[]));
-      }
-    }
-    return found;
+    const reads = [...groups].flatMap(([collection, list]) =>
+      chunks(list, inListSizeMax).map((part) => [collection, part] as const),
+    );
+    const pages = await mapInFlight(reads, bucketOperationsInFlightMax, ([collection, part]) =>
+      collection
+        .find({ _id: { $in: part } } as Filter<T>, projection ? { projection } : {})
+        .toArray(),
+    );
+    return pages.flat() as T[];
   }
 
   /** Bulk writes grouped by the bucket of each operation's key. */
@@ -406,14 +472,12 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     const filter = (
       afterId === undefined ? {} : { _id: { [inclusive ? '$gte' : '$gt']: afterId } }
     ) as Filter<T>;
-    const pages = await Promise.all(
-      collections.map((collection) =>
-        collection
-          .find(filter, projection ? { projection } : {})
-          .sort({ _id: 1 })
-          .limit(size)
-          .toArray(),
-      ),
+    const pages = await mapInFlight(collections, bucketOperationsInFlightMax, (collection) =>
+      collection
+        .find(filter, projection ? { projection } : {})
+        .sort({ _id: 1 })
+        .limit(size)
+        .toArray(),
     );
     return (pages.flat() as T[])
       .sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
@@ -573,7 +637,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     // A recovery reads first: what a crashed or concurrent attempt already wrote is not written
     // again (a conditional update that cannot match still costs a collection pass on FerretDB).
     const result = recovering
-      ? { matched: 0, upserted: 0, duplicates: 0 }
+      ? { inserted: 0, matched: 0, upserted: 0, duplicates: 0 }
       : await bulkByBucket(combined, rollupsOf);
     options.afterStep?.('cells');
     if (result.matched + result.upserted !== combined.length) {
@@ -653,14 +717,14 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         [alerts, 'user', { userId: 1 }],
         [state, 'kind_user', { kind: 1, userId: 1 }],
       ];
-      for (const [collection, name, key] of wanted) {
+      await mapInFlight(wanted, bucketOperationsInFlightMax, async ([collection, name, key]) => {
         const existing = await collection
           .listIndexes()
           .toArray()
           .catch(() => [] as Document[]);
-        if (existing.some((index) => index.name === name)) continue;
+        if (existing.some((index) => index.name === name)) return;
         await collection.createIndex(key, { name });
-      }
+      });
     },
 
     async apply(items) {
@@ -707,16 +771,33 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           },
         };
       });
-      await bulkByBucket(pendingOps, statesOf);
+      const pendingResult = await bulkByBucket(pendingOps, statesOf);
       options.afterStep?.('pending');
-      const written = await loadStates(toApply);
       const mine: StateDoc[] = [];
-      for (const id of toApply) {
-        const item = items[latest.get(id)!]!;
-        const s = written.get(id);
-        if (s?.pending?.version === item.doc.version) mine.push(s);
-        else if ((s?.version ?? 0) < item.doc.version) {
-          throw new RollupConflictError(`transaction ${id}: another writer holds its rollup state`);
+      if (pendingResult.inserted + pendingResult.matched === pendingOps.length) {
+        // Every insert and conditional update took: each state now holds this batch's pending
+        // version (no need to read them back, a pass over each bucket on FerretDB).
+        for (const id of toApply) {
+          const existing = current.get(id);
+          mine.push({
+            _id: id,
+            version: existing?.version ?? 0,
+            cells: existing?.cells ?? [],
+            pending: pendingOf(items[latest.get(id)!]!),
+          });
+        }
+      } else {
+        // Another writer got some of them first: read back which are this batch's.
+        const written = await loadStates(toApply);
+        for (const id of toApply) {
+          const item = items[latest.get(id)!]!;
+          const s = written.get(id);
+          if (s?.pending?.version === item.doc.version) mine.push(s);
+          else if ((s?.version ?? 0) < item.doc.version) {
+            throw new RollupConflictError(
+              `transaction ${id}: another writer holds its rollup state`,
+            );
+          }
         }
       }
       await rollForward(mine, false);
@@ -1010,11 +1091,13 @@ function stateFromBson(doc: Document): StateEntry {
   };
 }
 
-/** Drops the store's database: tests only. */
+/** Drops the store's database and its bucket databases: tests only. */
 export async function dropMongoDatabase(url: string, dbName: string): Promise<void> {
   const client = new MongoClient(url);
   try {
     await client.db(dbName).dropDatabase();
+    for (let d = 0; d < bucketDatabasesCount; d += 1)
+      await client.db(bucketDatabaseName(dbName, d)).dropDatabase();
   } finally {
     await client.close();
   }
