@@ -202,3 +202,40 @@ test.serial(
     );
   },
 );
+
+test.serial('a PATCH keeps every field it does not name (no defaults filled in)', async (t) => {
+  const { budgetId } = await createBudget({
+    name: 'Dining',
+    limit: { amount: '20000', currency: 'EUR' },
+    period: { kind: 'month', startDay: 25 },
+    scope: { categories: ['food'], tags: ['eat-out'] },
+    thresholds: [25, 60],
+    rollover: true,
+    active: false,
+  });
+  const patched = await app.as(paris.userId, `/v1/budgets/${budgetId}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ name: 'Dining out' }),
+  });
+  t.is(patched.status, 200);
+  const read = await (await app.as(paris.userId, `/v1/budgets/${budgetId}`)).json();
+  t.like(read, {
+    name: 'Dining out',
+    limit: { amount: '20000', currency: 'EUR' },
+    period: { kind: 'month', startDay: 25 },
+    scope: { categories: ['food'], tags: ['eat-out'] },
+    thresholds: [25, 60],
+    rollover: true,
+    active: false,
+  });
+  // A scope given replaces the old one whole; what it leaves out is empty.
+  const rescoped = await app.as(paris.userId, `/v1/budgets/${budgetId}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ scope: { categories: ['travel'] } }),
+  });
+  t.like(await rescoped.json(), {
+    scope: { categories: ['travel'], tags: [] },
+    thresholds: [25, 60],
+    rollover: true,
+  });
+});

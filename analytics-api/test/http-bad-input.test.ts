@@ -158,3 +158,31 @@ test('recategorizing to an unknown category is a 400 and publishes nothing', asy
     0,
   );
 });
+
+test('a malformed id in the path is a 400 naming it, on every route with an id', async (t) => {
+  const bad = 'x'.repeat(300);
+  const routes: Array<[string, string, unknown?]> = [
+    ['GET', `/v1/budgets/${bad}`],
+    ['GET', `/v1/budgets/${bad}/status`],
+    ['PATCH', `/v1/budgets/${bad}`, { name: 'x' }],
+    ['DELETE', `/v1/budgets/${bad}`],
+    ['GET', `/v1/transactions/${bad}`],
+    ['POST', `/v1/transactions/${bad}/recategorize`, { category: 'food' }],
+    ['PATCH', `/v1/transactions/${bad}`, { note: 'x' }],
+    ['POST', `/v1/alerts/${bad}/read`],
+  ];
+  for (const [method, path, body] of routes) {
+    const response = await app.as('u-paris', path, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const what = `${method} ${path.replace(bad, '<bad>')}`;
+    t.is(response.status, 400, what);
+    const problem = (await response.json()) as { code: string; errors: Array<{ path: string }> };
+    t.is(problem.code, 'validation_failed', what);
+    t.true(
+      problem.errors.some((error) => error.path === 'id'),
+      what,
+    );
+  }
+});

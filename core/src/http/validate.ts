@@ -33,6 +33,14 @@ export function parseWith<Schema extends z.ZodType>(
   throw new ValidationError(`invalid ${what}: ${first.path}: ${first.message}`, { fields });
 }
 
+/** Parse the route's path parameters (`ctx.params`): a malformed id is a 400 naming it, not a 500. */
+export function parseParams<Schema extends z.ZodType>(
+  ctx: Koa.Context,
+  schema: Schema,
+): z.infer<Schema> {
+  return parseWith(schema, ctx.params, 'path');
+}
+
 /**
  * Parse the query string. Values arrive as strings (or arrays when repeated), so use
  * `z.coerce.number()` and friends in the schema.

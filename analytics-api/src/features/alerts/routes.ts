@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import { authScopes, requireAuth } from '@spendstream/core/auth';
-import { decodeCursor, encodeCursor, parseQuery } from '@spendstream/core/http';
+import { decodeCursor, encodeCursor, parseParams, parseQuery } from '@spendstream/core/http';
 import { alertRaisedV1Schema, alertRules, idSchema } from '@spendstream/core/events';
 import { NotFoundError, RateLimitedError, ValidationError } from '@spendstream/core/errors';
 import type { FeatureDeps } from '../../http/deps.js';
@@ -94,7 +94,7 @@ export function createAlertRouter(deps: FeatureDeps): Router {
   });
 
   router.post('/v1/alerts/:id/read', read, async (ctx) => {
-    const { id } = alertParams.parse(ctx.params);
+    const { id } = parseParams(ctx, alertParams);
     const userId = targetUserId(ctx, parseQuery(ctx, userQuery).userId);
     if (!(await deps.alerts.markRead(userId, id, deps.clock().toISOString()))) {
       throw new NotFoundError(`no alert ${id}`, { field: 'id' });

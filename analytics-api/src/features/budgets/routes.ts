@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import { authScopes, requireAuth } from '@spendstream/core/auth';
-import { parseBody, parseQuery } from '@spendstream/core/http';
+import { parseBody, parseParams, parseQuery } from '@spendstream/core/http';
 import { budgetSchema, budgetScopeSchema, idSchema, type Budget } from '@spendstream/core/events';
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
@@ -18,7 +18,20 @@ export const draftSchema = budgetSchema
   // No scope means every outgoing transaction counts.
   .extend({ scope: budgetScopeSchema.prefault({}) })
   .strict();
-export const changesSchema = draftSchema.partial().strict();
+/**
+ * A change names only what it changes: without defaults (a `.partial()` of the draft would fill
+ * `thresholds`, `rollover`, `active` and `scope` back to their defaults when left out). A `scope`
+ * given replaces the old one whole.
+ */
+export const changesSchema = draftSchema
+  .extend({
+    thresholds: budgetSchema.shape.thresholds.unwrap(),
+    rollover: budgetSchema.shape.rollover.unwrap(),
+    active: budgetSchema.shape.active.unwrap(),
+    scope: budgetScopeSchema,
+  })
+  .partial()
+  .strict();
 const budgetParams = z.object({ id: idSchema });
 export const userQuery = z.object({ userId: idSchema.optional() }).strict();
 
@@ -70,24 +83,24 @@ export function createBudgetRouter(deps: FeatureDeps): Router {
   });
 
   router.get('/v1/budgets/:id', read, async (ctx) => {
-    const { id } = budgetParams.parse(ctx.params);
+    const { id } = parseParams(ctx, budgetParams);
     ctx.body = presentBudget(await service.get(userOf(ctx), id));
   });
 
   router.get('/v1/budgets/:id/status', read, async (ctx) => {
-    const { id } = budgetParams.parse(ctx.params);
+    const { id } = parseParams(ctx, budgetParams);
     const [status] = await service.statusesOf(userOf(ctx), id);
     ctx.body = presentStatus(status!);
   });
 
   router.patch('/v1/budgets/:id', write, async (ctx) => {
-    const { id } = budgetParams.parse(ctx.params);
+    const { id } = parseParams(ctx, budgetParams);
     const userId = userOf(ctx);
     ctx.body = presentBudget(await service.update(userId, id, parseBody(ctx, changesSchema)));
   });
 
   router.delete('/v1/budgets/:id', write, async (ctx) => {
-    const { id } = budgetParams.parse(ctx.params);
+    const { id } = parseParams(ctx, budgetParams);
     await service.remove(userOf(ctx), id);
     ctx.status = 204;
   });

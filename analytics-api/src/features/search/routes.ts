@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { authScopes, requireAuth } from '@spendstream/core/auth';
-import { parseBody, parseQuery } from '@spendstream/core/http';
+import { parseBody, parseParams, parseQuery } from '@spendstream/core/http';
 import { ForbiddenError, NotFoundError } from '@spendstream/core/errors';
 import {
   eventTypes,
@@ -78,7 +78,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
   });
 
   router.get('/v1/transactions/:id', read, async (ctx) => {
-    const { id } = transactionParams.parse(ctx.params);
+    const { id } = parseParams(ctx, transactionParams);
     const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
     const doc = await deps.store.findTransaction(userId, id);
     // Another user's id answers exactly like an id that does not exist.
@@ -87,7 +87,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
   });
 
   router.post('/v1/transactions/:id/recategorize', write, async (ctx) => {
-    const { id } = transactionParams.parse(ctx.params);
+    const { id } = parseParams(ctx, transactionParams);
     const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
     const body = parseBody(ctx, recategorizeBody);
     assertKnownCategories(await categoriesOfUser(deps, userId), [body.category]);
@@ -121,7 +121,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
   });
 
   router.patch('/v1/transactions/:id', write, async (ctx) => {
-    const { id } = transactionParams.parse(ctx.params);
+    const { id } = parseParams(ctx, transactionParams);
     const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
     const body = parseBody(ctx, annotateBody);
     const doc = await writableTransaction(deps, userId, id);
