@@ -52,6 +52,8 @@ import { createBudgetService } from '../src/features/budgets/budget-service.js';
 import { createSqlBudgetStore } from '../src/features/budgets/budget-store.js';
 import { analyticsMigrations } from '../src/migrations.js';
 import { createMemoryPublisher } from '../src/domain/event-publisher.js';
+import { createSnapshotOutboxes } from '../src/snapshots.js';
+import { createMemoryLogger } from '@spendstream/core/log';
 import { createMemoryUserSettingsStore } from '../src/domain/user-settings.js';
 import { createDefaultCategoryCatalog } from '../src/domain/categories.js';
 import { seededRandom } from '../test/support/factories.js';
@@ -312,7 +314,12 @@ async function runQueries(
     store,
     settings,
     categories: createDefaultCategoryCatalog(),
-    publisher: createMemoryPublisher(),
+    snapshots: createSnapshotOutboxes({
+      sql: budgetsDb,
+      publisher: createMemoryPublisher(),
+      log: createMemoryLogger('analytics-api').log,
+      clock: () => new Date('2026-06-20T12:00:00Z'),
+    }),
     clock: () => new Date('2026-06-20T12:00:00Z'),
   });
   const budgetUsers = usersOf(0, Math.min(userCount, 200));

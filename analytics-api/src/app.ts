@@ -37,6 +37,7 @@ import { createLiveRouter } from './features/live/routes.js';
 import { createTransactionFeed, type TransactionFeed } from './features/live/transaction-feed.js';
 import { createSseRegistry } from './http/sse.js';
 import { analyticsOpenApi } from './openapi.js';
+import { createSnapshotOutboxes, type SnapshotOutboxes } from './snapshots.js';
 
 export const serviceName = 'analytics-api';
 export const serviceVersion = (
@@ -65,6 +66,11 @@ export interface AnalyticsAppDeps {
   walletAccess?: WalletAccessStore;
   /** The current instant; tests pin it. */
   clock?: () => Date;
+  /**
+   * The outboxes of ref.budgets and ref.category-rules; when omitted, ones without a background
+   * sweep (the runtime passes its own, swept, and stops them on close).
+   */
+  snapshots?: SnapshotOutboxes;
   /** Metrics registry; a fresh one when omitted. */
   registry?: Registry;
 }
@@ -75,6 +81,7 @@ function exponentOf(currency: string): number {
 
 export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
   const walletAccess = deps.walletAccess ?? createMemoryWalletAccessStore();
+  const clock = deps.clock ?? (() => new Date());
   const features: FeatureDeps = {
     store: createSharedScopeStore({ store: deps.store, walletAccess, settings: deps.settings }),
     walletAccess,
@@ -87,9 +94,10 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
     alerts: deps.alerts,
     alertHub: deps.alertHub,
     publisher: deps.publisher,
+    snapshots: deps.snapshots ?? createSnapshotOutboxes({ ...deps, clock }),
     transactionFeed: deps.transactionFeed ?? createTransactionFeed(),
     sse: createSseRegistry(),
-    clock: deps.clock ?? (() => new Date()),
+    clock,
   };
   const app = createServiceApp({
     name: serviceName,

@@ -1,13 +1,18 @@
 /**
  * analytics-api's SQL migrations: the embedded read model, budgets, the alert history, and the
- * users' categorization rules and custom categories.
+ * users' categorization rules and custom categories, and which revision of each user's budgets
+ * and rules was last published.
  */
 import type { MigrationSet } from '@spendstream/core/sql';
 import { ensureAnalyticsTables } from './query/sql-tables.js';
-import { createBudgetTables } from './features/budgets/budget-store.js';
+import { budgetTables, createBudgetTables } from './features/budgets/budget-store.js';
 import { createAlertTable } from './features/alerts/alert-store.js';
 import { addDocumentVersionColumn } from './features/projection/sql-read-model-writer.js';
-import { createCategoryRuleTables } from './features/category-rules/category-rule-store.js';
+import {
+  categoryRuleTables,
+  createCategoryRuleTables,
+} from './features/category-rules/category-rule-store.js';
+import { addPublishedRevisionColumn } from './domain/snapshot-outbox.js';
 
 export const analyticsMigrations: MigrationSet = {
   scope: 'analytics-api',
@@ -17,5 +22,12 @@ export const analyticsMigrations: MigrationSet = {
     { name: '0003-alerts', up: (knex) => createAlertTable(knex) },
     { name: '0004-document-version', up: (knex) => addDocumentVersionColumn(knex) },
     { name: '0005-category-rules', up: (knex) => createCategoryRuleTables(knex) },
+    {
+      name: '0006-snapshot-outbox',
+      up: async (knex) => {
+        await addPublishedRevisionColumn(knex, budgetTables.revisions);
+        await addPublishedRevisionColumn(knex, categoryRuleTables.revisions);
+      },
+    },
   ],
 };

@@ -24,6 +24,7 @@ import {
 } from './query/search-index.js';
 import type { AnalyticsStore } from './query/analytics-store.js';
 import { createEventLogPublisher } from './domain/event-publisher.js';
+import { createSnapshotOutboxes } from './snapshots.js';
 import { createMemoryUserSettingsStore } from './domain/user-settings.js';
 import { startUserSettingsConsumer } from './domain/user-settings-consumer.js';
 import {
@@ -168,6 +169,11 @@ export async function openAnalyticsRuntime(
     audience: config.AUTH_AUDIENCE,
     jwks: { url: config.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', config.AUTH_ISSUER) },
   });
+  // Owed budget and rule snapshots (a send that failed, or one a previous run never made) are
+  // published at start and then by a background sweep.
+  const snapshots = createSnapshotOutboxes({ sql, publisher, log, clock: () => new Date() });
+  snapshots.budgets.start();
+  snapshots.categoryRules.start();
   return {
     deps: {
       log,
@@ -181,8 +187,11 @@ export async function openAnalyticsRuntime(
       alerts,
       alertHub,
       transactionFeed,
+      snapshots,
     },
     async close() {
+      await snapshots.budgets.stop();
+      await snapshots.categoryRules.stop();
       alertHub.close();
       for (const consumer of consumers) await consumer.close();
       await eventLog.close();

@@ -39,6 +39,8 @@ import { createBudgetService } from '../src/features/budgets/budget-service.js';
 import { createSqlBudgetStore } from '../src/features/budgets/budget-store.js';
 import { analyticsMigrations } from '../src/migrations.js';
 import { createMemoryPublisher } from '../src/domain/event-publisher.js';
+import { createSnapshotOutboxes } from '../src/snapshots.js';
+import { createMemoryLogger } from '@spendstream/core/log';
 import { createMemoryUserSettingsStore } from '../src/domain/user-settings.js';
 import { createDefaultCategoryCatalog } from '../src/domain/categories.js';
 
@@ -537,7 +539,12 @@ test("a budget status by id reads the budget beside the sums of today's year: on
     store: createRemoteAnalyticsStore({ mongo: counting, search, index }),
     settings,
     categories: createDefaultCategoryCatalog(),
-    publisher: createMemoryPublisher(),
+    snapshots: createSnapshotOutboxes({
+      sql: budgetsDb,
+      publisher: createMemoryPublisher(),
+      log: createMemoryLogger('analytics-api').log,
+      clock: () => new Date('2026-06-20T12:00:00Z'),
+    }),
     clock: () => new Date('2026-06-20T12:00:00Z'),
   });
   const budget = await service.create(user.userId, {

@@ -15,6 +15,7 @@ import type { AlertStore } from '../features/alerts/alert-store.js';
 import type { AlertHub } from '../features/alerts/alert-hub.js';
 import type { TransactionFeed } from '../features/live/transaction-feed.js';
 import type { SseRegistry } from './sse.js';
+import type { SnapshotOutboxes } from '../snapshots.js';
 
 export interface FeatureDeps {
   /** The query port in the user's read scope: own data plus wallets shared with them. */
@@ -32,6 +33,8 @@ export interface FeatureDeps {
   alerts: AlertStore;
   alertHub: AlertHub;
   publisher: EventPublisher;
+  /** Publish budgets and category rules after a change (and sweep up failed sends). */
+  snapshots: SnapshotOutboxes;
   /** Transactions as the projector stores them, for the live stream. */
   transactionFeed: TransactionFeed;
   /** Open Server-Sent Events streams, ended when the server drains. */

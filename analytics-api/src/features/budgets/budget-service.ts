@@ -1,20 +1,14 @@
 /**
- * Budgets: create, update, delete (each change publishes the user's whole set to the compacted
- * `ref.budgets` topic that stream-jobs reads), and status for the period containing today:
+ * Budgets: create, update, delete (after each change the user's whole set is published to the
+ * compacted `ref.budgets` topic that stream-jobs reads, through its outbox: a send that fails is
+ * retried by the sweep, the change itself is stored and answered), and status for the period containing today:
  * spent, remaining, percent, projected, days left, with optional rollover of the previous
  * period's unspent amount.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  budgetsPerUserMax,
-  eventTypes,
-  topics,
-  type Budget,
-  type BudgetPeriod,
-} from '@spendstream/core/events';
+import { budgetsPerUserMax, type Budget, type BudgetPeriod } from '@spendstream/core/events';
 import { ConflictError, NotFoundError, ValidationError } from '@spendstream/core/errors';
 import type { AnalyticsStore } from '../../query/analytics-store.js';
-import type { EventPublisher } from '../../domain/event-publisher.js';
 import type { UserSettingsStore } from '../../domain/user-settings.js';
 import type { CategoryCatalog } from '../../domain/categories.js';
 import { categoriesOfUser, type CustomCategoryStore } from '../categories/custom-categories.js';
@@ -27,7 +21,8 @@ import {
   type DateRange,
 } from '../../domain/periods.js';
 import { spendPace } from '../cash-flow/cash-flow-service.js';
-import type { BudgetChange, BudgetStore } from './budget-store.js';
+import type { SnapshotOutboxes } from '../../snapshots.js';
+import type { BudgetStore } from './budget-store.js';
 
 /** What a caller gives to create a budget (defaults as in core's schema). */
 export type BudgetDraft = Omit<Budget, 'budgetId' | 'createdAt' | 'updatedAt'>;
@@ -70,7 +65,8 @@ export interface BudgetServiceDeps {
   categories: CategoryCatalog;
   /** Each user's custom categories, also accepted in a budget's scope. */
   customCategories?: CustomCategoryStore;
-  publisher: EventPublisher;
+  /** Publishes each user's budgets to ref.budgets after a change. */
+  snapshots: Pick<SnapshotOutboxes, 'budgets'>;
   clock: () => Date;
 }
 
@@ -96,18 +92,9 @@ export function createBudgetService(deps: BudgetServiceDeps) {
     }
   }
 
-  async function publish(userId: string, change: BudgetChange): Promise<void> {
-    const now = deps.clock().toISOString();
-    await deps.publisher.publish(topics.refBudgets, {
-      id: `budgets_${userId}_${change.revision}`.slice(0, 128),
-      type: eventTypes.budgetsSnapshot,
-      version: 1,
-      key: userId,
-      occurredAt: now,
-      producedAt: now,
-      source: 'analytics-api',
-      payload: { userId, revision: change.revision, budgets: change.budgets },
-    });
+  /** Publish the user's budgets after a committed change (the outbox retries a failed send). */
+  async function publish(userId: string): Promise<void> {
+    await deps.snapshots.budgets.publish(userId);
   }
 
   async function spentIn(userId: string, budget: Budget, range: DateRange): Promise<bigint> {
@@ -147,7 +134,8 @@ export function createBudgetService(deps: BudgetServiceDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      await publish(userId, await deps.budgets.save(userId, budget));
+      await deps.budgets.save(userId, budget);
+      await publish(userId);
       return budget;
     },
 
@@ -162,14 +150,15 @@ export function createBudgetService(deps: BudgetServiceDeps) {
         createdAt,
         updatedAt: deps.clock().toISOString(),
       };
-      await publish(userId, await deps.budgets.save(userId, budget));
+      await deps.budgets.save(userId, budget);
+      await publish(userId);
       return budget;
     },
 
     async remove(userId: string, budgetId: string): Promise<void> {
       const change = await deps.budgets.remove(userId, budgetId);
       if (!change) throw new NotFoundError(`no budget ${budgetId}`, { field: 'budgetId' });
-      await publish(userId, change);
+      await publish(userId);
     },
 
     /**

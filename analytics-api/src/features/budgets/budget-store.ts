@@ -5,6 +5,8 @@
  */
 import type { Knex } from 'knex';
 import { withTransaction } from '@spendstream/core/sql';
+import { invariant } from '@spendstream/core/errors';
+import { bumpRevision } from '../../domain/snapshot-outbox.js';
 import { budgetSchema, type Budget } from '@spendstream/core/events';
 import { parseJson, stringifyJson } from '@spendstream/core/json';
 
@@ -47,29 +49,41 @@ function decode(body: string): Budget {
   return budgetSchema.parse(parseJson(body));
 }
 
+/** A user's budgets, oldest first (inside a transaction when given one). */
+export async function listBudgets(db: Knex | Knex.Transaction, userId: string): Promise<Budget[]> {
+  const rows = (await db(budgetTables.budgets)
+    .where({ user_id: userId })
+    .orderBy('created_at')
+    .orderBy('budget_id')) as Array<{ body: string }>;
+  return rows.map((row) => decode(row.body));
+}
+
 /** The SQL budget store. */
 export function createSqlBudgetStore(db: Knex): BudgetStore {
-  async function bumpAndList(trx: Knex.Transaction, userId: string): Promise<BudgetChange> {
-    const row = (await trx(budgetTables.revisions).where({ user_id: userId }).first()) as
-      { revision: number | bigint } | undefined;
-    const revision = row ? Number(row.revision) + 1 : 1;
-    if (row) await trx(budgetTables.revisions).where({ user_id: userId }).update({ revision });
-    else await trx(budgetTables.revisions).insert({ user_id: userId, revision });
-    const rows = (await trx(budgetTables.budgets)
-      .where({ user_id: userId })
-      .orderBy('created_at')
-      .orderBy('budget_id')) as Array<{ body: string }>;
-    return { budgets: rows.map((r) => decode(r.body)), revision };
+  /**
+   * One change of a user's budgets in one transaction: the revision is bumped first, which queues
+   * other changes of this user behind this one (`bumpRevision`), then `edit` runs; null when it
+   * found nothing to change (and the bump is rolled back).
+   */
+  async function change(
+    userId: string,
+    edit: (trx: Knex.Transaction) => Promise<boolean>,
+  ): Promise<BudgetChange | null> {
+    const nothing = new Error('nothing to change');
+    try {
+      return await withTransaction(db, async (trx) => {
+        const revision = await bumpRevision(trx, budgetTables.revisions, userId);
+        if (!(await edit(trx))) throw nothing;
+        return { budgets: await listBudgets(trx, userId), revision };
+      });
+    } catch (error) {
+      if (error === nothing) return null;
+      throw error;
+    }
   }
 
   return {
-    async list(userId) {
-      const rows = (await db(budgetTables.budgets)
-        .where({ user_id: userId })
-        .orderBy('created_at')
-        .orderBy('budget_id')) as Array<{ body: string }>;
-      return rows.map((row) => decode(row.body));
-    },
+    list: (userId) => listBudgets(db, userId),
     async get(userId, budgetId) {
       const row = (await db(budgetTables.budgets)
         .where({ user_id: userId, budget_id: budgetId })
@@ -77,7 +91,7 @@ export function createSqlBudgetStore(db: Knex): BudgetStore {
       return row ? decode(row.body) : null;
     },
     async save(userId, budget) {
-      return withTransaction(db, async (trx) => {
+      const saved = await change(userId, async (trx) => {
         const body = stringifyJson(budgetSchema.encode(budget));
         const updated = await trx(budgetTables.budgets)
           .where({ user_id: userId, budget_id: budget.budgetId })
@@ -90,17 +104,17 @@ export function createSqlBudgetStore(db: Knex): BudgetStore {
             created_at: budget.createdAt,
           });
         }
-        return bumpAndList(trx, userId);
+        return true;
       });
+      invariant(saved !== null, 'a save always changes the set');
+      return saved;
     },
-    async remove(userId, budgetId) {
-      return withTransaction(db, async (trx) => {
+    remove: (userId, budgetId) =>
+      change(userId, async (trx) => {
         const deleted = await trx(budgetTables.budgets)
           .where({ user_id: userId, budget_id: budgetId })
           .delete();
-        if (deleted === 0) return null;
-        return bumpAndList(trx, userId);
-      });
-    },
+        return deleted > 0;
+      }),
   };
 }

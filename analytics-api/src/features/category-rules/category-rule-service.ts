@@ -2,17 +2,16 @@
  * A user's categorization rules and custom categories: list, read, create, change, delete. Each
  * change is one SQL transaction that bumps the user's revision and checks the change against the
  * set as it is at that moment (limits, known categories, no cycles, nothing deleted that is still
- * used); then the user's whole set is published as `category_rules.snapshot` on the compacted
- * `ref.category-rules` (stream-jobs categorizes with it) and handed to the in-memory view the
- * other features read, so a new custom category is accepted by filters, budgets and
- * recategorizations as soon as the change answers.
+ * used); then the user's whole set is handed to the in-memory view the other features read, so a
+ * new custom category is accepted by filters, budgets and recategorizations as soon as the change
+ * answers, and published as `category_rules.snapshot` on the compacted `ref.category-rules`
+ * (stream-jobs categorizes with it) through its outbox (`snapshots.ts`): a send that fails is
+ * retried by the sweep, the change itself is stored and answered.
  */
 import { randomUUID } from 'node:crypto';
 import {
   categoryRulesPerUserMax,
   customCategoriesPerUserMax,
-  eventTypes,
-  topics,
   type CategoryRule,
 } from '@spendstream/core/events';
 import {
@@ -21,7 +20,7 @@ import {
   PreconditionFailedError,
   ValidationError,
 } from '@spendstream/core/errors';
-import type { EventPublisher } from '../../domain/event-publisher.js';
+import type { SnapshotOutboxes } from '../../snapshots.js';
 import type { CategoryCatalog } from '../../domain/categories.js';
 import type { CustomCategory, CustomCategoryStore } from '../categories/custom-categories.js';
 import type {
@@ -66,7 +65,8 @@ export interface CategoryRuleServiceDeps {
   categories: CategoryCatalog;
   /** The view of custom categories the other features read (also fed from the topic). */
   customCategories: CustomCategoryStore;
-  publisher: EventPublisher;
+  /** Publishes each user's set to ref.category-rules after a change. */
+  snapshots: Pick<SnapshotOutboxes, 'categoryRules'>;
   clock: () => Date;
 }
 
@@ -157,46 +157,6 @@ function listIds(ids: readonly string[]): string {
 }
 
 export function createCategoryRuleService(deps: CategoryRuleServiceDeps) {
-  /** Publishes in flight per user: one at a time, so the last one sent carries the newest set. */
-  const publishing = new Map<string, Promise<void>>();
-
-  async function publishLatest(userId: string): Promise<void> {
-    const set = await deps.categoryRules.read(userId);
-    const now = deps.clock().toISOString();
-    await deps.publisher.publish(topics.refCategoryRules, {
-      id: `category_rules_${userId}_${set.revision}`.slice(0, 128),
-      type: eventTypes.categoryRulesSnapshot,
-      version: 1,
-      key: userId,
-      occurredAt: now,
-      producedAt: now,
-      source: 'analytics-api',
-      payload: {
-        userId,
-        revision: set.revision,
-        rules: set.rules,
-        categories: set.categories,
-      },
-    });
-    await deps.customCategories.put(userId, set.revision, set.categories);
-  }
-
-  /**
-   * Publish the user's set as it is now, after the ones already queued for them. Two changes
-   * committing close together may publish in either order from their own results; reading the
-   * set inside the queue makes the last message the newest set, which is the one compaction keeps.
-   */
-  function publish(userId: string): Promise<void> {
-    const previous = publishing.get(userId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => publishLatest(userId));
-    publishing.set(userId, next);
-    const forget = () => {
-      if (publishing.get(userId) === next) publishing.delete(userId);
-    };
-    next.then(forget, forget);
-    return next;
-  }
-
   async function change<T>(
     userId: string,
     expected: ExpectedRevisions,
@@ -209,7 +169,9 @@ export function createCategoryRuleService(deps: CategoryRuleServiceDeps) {
       item = planned.item;
       return planned.edit;
     });
-    await publish(userId);
+    // Visible to this instance's routes at once, whether or not the send below succeeds.
+    await deps.customCategories.put(userId, after.revision, after.categories);
+    await deps.snapshots.categoryRules.publish(userId);
     return { revision: after.revision, item: item as T };
   }
 

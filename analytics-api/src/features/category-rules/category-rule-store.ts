@@ -5,7 +5,8 @@
  * snapshots. Rules and categories share the revision because one snapshot carries both.
  */
 import type { Knex } from 'knex';
-import { isUniqueViolation, withTransaction } from '@spendstream/core/sql';
+import { withTransaction } from '@spendstream/core/sql';
+import { bumpRevision } from '../../domain/snapshot-outbox.js';
 import { invariant } from '@spendstream/core/errors';
 import {
   categoryRuleSchema,
@@ -77,7 +78,12 @@ export async function createCategoryRuleTables(db: Knex): Promise<void> {
 
 type BodyRow = { body: string };
 
-async function readSet(db: Knex | Knex.Transaction, userId: string, revision: number) {
+/** A user's set, labelled `revision` (inside a transaction when given one). */
+export async function readCategoryRuleSet(
+  db: Knex | Knex.Transaction,
+  userId: string,
+  revision: number,
+): Promise<CategoryRuleSet> {
   // One after the other: a transaction is one connection.
   const rules = (await db(categoryRuleTables.rules)
     .where({ user_id: userId })
@@ -141,43 +147,22 @@ async function applyEdit(trx: Knex.Transaction, userId: string, edit: CategoryRu
   }
 }
 
-/**
- * The user's first change: insert revision 1. Two first changes at once: the later insert waits
- * for the earlier one's commit and finds the key taken (MySQL keeps the transaction open after a
- * duplicate key), so it bumps the committed row instead.
- */
-async function firstRevision(trx: Knex.Transaction, userId: string): Promise<void> {
-  try {
-    await trx(categoryRuleTables.revisions).insert({ user_id: userId, revision: 1 });
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    await trx(categoryRuleTables.revisions)
-      .where({ user_id: userId })
-      .update({ revision: trx.raw('revision + 1') });
-  }
-}
-
 /** The SQL store. */
 export function createSqlCategoryRuleStore(db: Knex): CategoryRuleStore {
   return {
     async read(userId) {
       // One transaction, so the rows and the revision are of the same moment.
       return withTransaction(db, async (trx) =>
-        readSet(trx, userId, await revisionOf(trx, userId)),
+        readCategoryRuleSet(trx, userId, await revisionOf(trx, userId)),
       );
     },
     async change(userId, plan) {
       return withTransaction(db, async (trx) => {
-        // Bump first: the row lock (MySQL) or the write lock (SQLite) queues concurrent changes
-        // of this user behind this one, so `plan` decides on the set as it really is.
-        const bumped = await trx(categoryRuleTables.revisions)
-          .where({ user_id: userId })
-          .update({ revision: trx.raw('revision + 1') });
-        if (bumped === 0) await firstRevision(trx, userId);
-        const revision = await revisionOf(trx, userId);
-        const edit = plan(await readSet(trx, userId, revision - 1));
+        // Bump first, so `plan` decides on the set as it really is (`bumpRevision`).
+        const revision = await bumpRevision(trx, categoryRuleTables.revisions, userId);
+        const edit = plan(await readCategoryRuleSet(trx, userId, revision - 1));
         await applyEdit(trx, userId, edit);
-        return readSet(trx, userId, revision);
+        return readCategoryRuleSet(trx, userId, revision);
       });
     },
   };
