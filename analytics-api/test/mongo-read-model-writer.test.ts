@@ -497,8 +497,14 @@ test('concurrent reads of one sums document share one server read; a later read 
   t.is(reads(), 2, 'nothing is kept after the read settles');
   const older = makeDoc(user, { id: 'tx_shared_read_2025', occurredAt: '2025-11-03T10:00:00Z' });
   await createMongoReadModelWriter({ mongo, search, index }).apply([{ doc: older, version: 1 }]);
-  const twelveMonths = await store.aggregate({ ...august, from: '2025-09-01', to: '2026-09-01' });
-  t.is(reads(), 3, 'a range over two years reads both sums documents in one request');
+  // A range over two years: one `_id` read per year, both sent before either answers.
+  const { db: slow, calls: slowCalls } = countingCalls(mongo, 300);
+  const slowStore = createRemoteAnalyticsStore({ mongo: slow, search, index });
+  const pending = slowStore.aggregate({ ...august, from: '2025-09-01', to: '2026-09-01' });
+  await delay(100);
+  t.deepEqual(slowCalls, ['sums.findOne', 'sums.findOne'], 'both years asked at once, by _id');
+  const twelveMonths = await pending;
+  t.deepEqual(slowCalls, ['sums.findOne', 'sums.findOne'], 'and nothing else');
   t.is(twelveMonths[0]?.homeMinor, doc.homeAmountMinor + older.homeAmountMinor);
 });
 
