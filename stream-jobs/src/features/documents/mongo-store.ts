@@ -5,10 +5,11 @@
  * How a new version of a transaction reaches the rollups exactly once:
  * 1. its state document (`rollup_state`, `_id` = transaction id) records the version and every cell
  *    contribution it applied; the new version is first written there as `pending` (with the
- *    document), guarded on the state's current version;
+ *    document): inserted for a transaction seen for the first time, else guarded on the state's
+ *    current version;
  * 2. the transaction document is inserted (first version) or replaced, guarded on `version < new`;
- * 3. rollup cells live in one document per user x grain x period (`cells.<dimension|key|currency>`);
- *    each such document the transaction touches or touched gets one conditional update: filter
+ * 3. rollup cells live in one document per user x month (`cells.<grain|period|dimension|key|currency>`,
+ *    see `rollupMonthOf`); each such document the transaction touches or touched gets one conditional update: filter
  *    `applied.<h> = old version` (or absent), `$inc` new minus old on each of its cells there,
  *    `$set applied.<h> = new`, where `<h>` is a digest of the transaction id. The update is atomic
  *    on its own document, so it happens at most once, and a repeat finds `applied.<h>` already at
@@ -27,6 +28,7 @@ import {
   type Db,
   type Document,
   type Filter,
+  type OptionalUnlessRequiredId,
 } from 'mongodb';
 import { ValidationError } from '@spendstream/core/errors';
 import {
@@ -88,11 +90,13 @@ export const collectionBucketsCount = bucketDatabasesCount * bucketsPerDatabase;
 export const bucketOperationsInFlightMax = 4;
 
 /**
- * Rollups are stored one document per user x grain x period (`rollup_periods_NN`), every cell of
- * that period in its `cells` map: a transaction touches about 4 documents instead of about 17
- * cells, and each collection holds a fifth of the documents to scan.
+ * Rollups are stored one document per user x month (`rollup_months_NNN`), holding in its `cells`
+ * map every cell of the days and the month of that month, of the weeks whose Monday is in it and
+ * of the budget periods that start in it (`rollupMonthOf`): a transaction touches one document
+ * (two or three at a month's edge) instead of one per grain, each a conditional update and so a
+ * pass over its collection on FerretDB.
  */
-export const rollupCollectionBase = 'rollup_periods';
+export const rollupCollectionBase = 'rollup_months';
 
 /** The bucket of a key: 0 .. collectionBucketsCount - 1 (FNV-1a of its UTF-16 code units). */
 export function bucketOf(key: string): number {
@@ -260,30 +264,69 @@ function docFromBson(bson: Document): TransactionDocument {
   return documentFromJson(bson as Record<string, unknown>);
 }
 
+/** Milliseconds in a day. */
+const dayMs = 86_400_000;
+
+/** The month (`YYYY-MM`) of the Monday of an ISO week (`YYYY-Www`): week 1 holds 4 January. */
+function mondayMonthOfWeek(week: string): string {
+  const match = /^(\d{4})-W(\d{2})$/.exec(week);
+  if (!match) throw new Error(`rollup week period ${week} is not YYYY-Www`);
+  const jan4 = Date.UTC(Number(match[1]), 0, 4);
+  const fromMonday = (new Date(jan4).getUTCDay() + 6) % 7;
+  const monday = jan4 - fromMonday * dayMs + (Number(match[2]) - 1) * 7 * dayMs;
+  return new Date(monday).toISOString().slice(0, 7);
+}
+
 /**
- * A rollup cell's place in its period document: the cell key after `user|grain|period|`
- * (`dimension|key|currency`, parts URI-encoded) with `.` written `%2E` (a field name holds no dot;
- * URI encoding never produces `%2E` itself, so the name stays unique).
+ * The month document a period's cells live in: the month of a day, of a budget period's first
+ * day and of a week's Monday, the month itself. Monotone in the period within a grain.
+ */
+export function rollupMonthOf(grain: string, period: string): string {
+  switch (grain) {
+    case 'day':
+    case 'budget':
+    case 'month':
+      return period.slice(0, 7);
+    case 'week':
+      return mondayMonthOfWeek(period);
+    default:
+      throw new Error(`unknown rollup grain ${grain}`);
+  }
+}
+
+/** The parts of a cell key, URI-decoded. */
+function cellKeyParts(cellKey: string): string[] {
+  return cellKey.split('|').map(decodeURIComponent);
+}
+
+/** The month document a cell belongs to: `user|month` (URI-encoded parts). */
+export function rollupDocIdOf(cellKey: string): string {
+  const [userId, grain, period] = cellKeyParts(cellKey);
+  return `${encodeURIComponent(userId!)}|${encodeURIComponent(rollupMonthOf(grain!, period!))}`;
+}
+
+/**
+ * A rollup cell's place in its month document: the cell key after `user|`
+ * (`grain|period|dimension|key|currency`, parts URI-encoded) with `.` written `%2E` (a field name
+ * holds no dot; URI encoding never produces `%2E` itself, so the name stays unique).
  */
 function cellFieldOf(cellKey: string): string {
-  return cellKey.slice(periodDocIdOf(cellKey).length + 1).replaceAll('.', '%2E');
+  return cellKey.slice(cellKey.indexOf('|') + 1).replaceAll('.', '%2E');
 }
 
-/** The period document a cell belongs to: `user|grain|period` of its key. */
-export function periodDocIdOf(cellKey: string): string {
-  let at = -1;
-  for (let part = 0; part < 3; part += 1) at = cellKey.indexOf('|', at + 1);
-  return cellKey.slice(0, at);
+/** The URI-encoded user part of a key with the `|` after it: every key of a user starts with it. */
+function userPrefixOf(key: string): string {
+  return key.slice(0, key.indexOf('|') + 1);
 }
 
-/** Every cell of a period document, in cell key order. */
-function rowsOfPeriodDoc(bson: Document): RollupRow[] {
+/** Every cell of a month document, in cell key order. */
+function rowsOfRollupDoc(bson: Document): RollupRow[] {
   const cells = (bson.cells ?? {}) as Record<string, Document>;
   const rows = Object.values(cells).map((cell) => {
     const id: CellId = {
       userId: bson.userId as string,
-      grain: bson.grain as RollupRow['grain'],
-      period: bson.period as string,
+      grain: cell.grain as RollupRow['grain'],
+      period: cell.period as string,
       dimension: cell.dimension as RollupRow['dimension'],
       key: cell.key as string,
       currency: cell.currency as string,
@@ -570,7 +613,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         const contribution = next.get(cellKey);
         const after = fromStored(contribution?.a);
         merged.push({ k: cellKey, v: pending.version, a: toStored(after) });
-        const docId = periodDocIdOf(cellKey);
+        const docId = rollupDocIdOf(cellKey);
         let write = mine.get(docId);
         if (write === undefined) {
           write = { field, version: pending.version, before: undefined, cells: [] };
@@ -591,9 +634,9 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       finalCells.set(s._id, merged);
     }
     const opOf = (docId: string, group: DocWrite[]): AnyBulkWriteOperation<StringIdDoc> => {
-      const [userId, grain, period] = docId.split('|').map(decodeURIComponent);
+      const [userId, month] = docId.split('|').map(decodeURIComponent);
       const filter: Document = { _id: docId };
-      const set: Document = { userId, grain, period, updatedAt: nowIso };
+      const set: Document = { userId, month, updatedAt: nowIso };
       const inc: Record<string, bigint> = {};
       for (const w of group) {
         filter[w.field] = w.before === undefined ? { $exists: false } : w.before;
@@ -605,6 +648,8 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           }
           const c = cell.contribution;
           if (c) {
+            set[`${cell.fieldName}.grain`] = c.grain;
+            set[`${cell.fieldName}.period`] = c.period;
             set[`${cell.fieldName}.dimension`] = c.dimension;
             set[`${cell.fieldName}.key`] = c.key;
             set[`${cell.fieldName}.currency`] = c.currency;
@@ -676,6 +721,104 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     options.afterStep?.('state');
   }
 
+  /**
+   * The pending step for transactions whose state exists: a pending version left by a crash is
+   * finished first, then each state older than its item takes the item as pending, on the
+   * condition that no other writer changed it. Returns the states this call holds.
+   */
+  async function claimKnown(ids: string[], itemOf: (id: string) => ApplyItem): Promise<StateDoc[]> {
+    let current = await loadStates(ids);
+    const unfinished = [...current.values()].filter(
+      (s) => s.pending !== null && s.pending !== undefined,
+    );
+    if (unfinished.length > 0) {
+      await rollForward(unfinished, true);
+      current = await loadStates(ids);
+    }
+    const toApply = ids.filter((id) => (current.get(id)?.version ?? 0) < itemOf(id).doc.version);
+    if (toApply.length === 0) return [];
+    const pendingOps = toApply.map((id): { key: string; op: AnyBulkWriteOperation<StateDoc> } => {
+      const item = itemOf(id);
+      const existing = current.get(id);
+      if (existing === undefined) {
+        return {
+          key: id,
+          op: {
+            insertOne: {
+              document: { _id: id, version: 0, cells: [], pending: pendingOf(item) },
+            },
+          },
+        };
+      }
+      return {
+        key: id,
+        op: {
+          updateOne: {
+            filter: { _id: id, version: existing.version, pending: null },
+            update: { $set: { pending: pendingOf(item) } },
+          },
+        },
+      };
+    });
+    const pendingResult = await bulkByBucket(pendingOps, statesOf);
+    if (pendingResult.inserted + pendingResult.matched === pendingOps.length) {
+      // Every insert and conditional update took: each state now holds its pending version.
+      return toApply.map((id) => ({
+        _id: id,
+        version: current.get(id)?.version ?? 0,
+        cells: current.get(id)?.cells ?? [],
+        pending: pendingOf(itemOf(id)),
+      }));
+    }
+    // Another writer got some of them first: read back which are this call's.
+    const written = await loadStates(toApply);
+    const mine: StateDoc[] = [];
+    for (const id of toApply) {
+      const version = itemOf(id).doc.version;
+      const s = written.get(id);
+      if (s?.pending?.version === version) mine.push(s);
+      else if ((s?.version ?? 0) < version) {
+        throw new RollupConflictError(`transaction ${id}: another writer holds its rollup state`);
+      }
+    }
+    return mine;
+  }
+
+  /**
+   * Inserts documents grouped by bucket (unordered, bulkOperationsMax at a time, up to
+   * bucketOperationsInFlightMax buckets at once); returns the ids refused as duplicates.
+   */
+  async function insertNew<T extends StringIdDoc>(
+    docs: T[],
+    collectionOf: (id: string) => Collection<T>,
+  ): Promise<Set<string>> {
+    const slices = [
+      ...groupBy(
+        docs,
+        (doc) => collectionOf(doc._id),
+        (doc) => doc,
+      ),
+    ].flatMap(([collection, list]) =>
+      chunks(list, bulkOperationsMax).map((part) => [collection, part] as const),
+    );
+    const duplicates = new Set<string>();
+    await mapInFlight(slices, bucketOperationsInFlightMax, async ([collection, part]) => {
+      try {
+        await collection.insertMany(part as OptionalUnlessRequiredId<T>[], { ordered: false });
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const writeErrors = Array.isArray(error.writeErrors)
+          ? error.writeErrors
+          : [error.writeErrors];
+        for (const writeError of writeErrors) {
+          if (writeError.code !== duplicateKeyCode) throw error;
+          duplicates.add(part[writeError.index]!._id);
+        }
+      }
+    });
+    return duplicates;
+  }
+
   function pendingOf(item: ApplyItem): StateDoc['pending'] {
     return {
       version: item.doc.version,
@@ -711,8 +854,8 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         ),
         ...rollupBuckets.map((rollups): [Collection<StringIdDoc>, string, Document] => [
           rollups,
-          'user_grain_period',
-          { userId: 1, grain: 1, period: 1 },
+          'user_month',
+          { userId: 1, month: 1 },
         ]),
         [alerts, 'user', { userId: 1 }],
         [state, 'kind_user', { kind: 1, userId: 1 }],
@@ -734,72 +877,21 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         });
       }
       const { latest, outcomes } = latestPerTransaction(items);
-      const ids = [...latest.keys()];
-      let current = await loadStates(ids);
-      const unfinished = [...current.values()].filter(
-        (s) => s.pending !== null && s.pending !== undefined,
-      );
-      if (unfinished.length > 0) {
-        await rollForward(unfinished, true);
-        current = await loadStates(ids);
-      }
-      const toApply = ids.filter((id) => {
-        const item = items[latest.get(id)!]!;
-        return (current.get(id)?.version ?? 0) < item.doc.version;
-      });
-      if (toApply.length === 0) return outcomes;
-      const pendingOps = toApply.map((id): { key: string; op: AnyBulkWriteOperation<StateDoc> } => {
-        const item = items[latest.get(id)!]!;
-        const existing = current.get(id);
-        if (existing === undefined) {
-          return {
-            key: id,
-            op: {
-              insertOne: {
-                document: { _id: id, version: 0, cells: [], pending: pendingOf(item) },
-              },
-            },
-          };
-        }
-        return {
-          key: id,
-          op: {
-            updateOne: {
-              filter: { _id: id, version: existing.version, pending: null },
-              update: { $set: { pending: pendingOf(item) } },
-            },
-          },
-        };
-      });
-      const pendingResult = await bulkByBucket(pendingOps, statesOf);
+      const itemOf = (id: string) => items[latest.get(id)!]!;
+      // A transaction seen for the first time gets its state inserted with the pending version
+      // (checked by the unique `_id` index: no read, and no collection pass on FerretDB); only
+      // the states already there are read and claimed conditionally.
+      const fresh = [...latest.keys()].map((id): StateDoc => ({
+        _id: id,
+        version: 0,
+        cells: [],
+        pending: pendingOf(itemOf(id)),
+      }));
+      const known = await insertNew(fresh, statesOf);
+      const mine = fresh.filter((s) => !known.has(s._id));
+      if (known.size > 0) mine.push(...(await claimKnown([...known], itemOf)));
       options.afterStep?.('pending');
-      const mine: StateDoc[] = [];
-      if (pendingResult.inserted + pendingResult.matched === pendingOps.length) {
-        // Every insert and conditional update took: each state now holds this batch's pending
-        // version (no need to read them back, a pass over each bucket on FerretDB).
-        for (const id of toApply) {
-          const existing = current.get(id);
-          mine.push({
-            _id: id,
-            version: existing?.version ?? 0,
-            cells: existing?.cells ?? [],
-            pending: pendingOf(items[latest.get(id)!]!),
-          });
-        }
-      } else {
-        // Another writer got some of them first: read back which are this batch's.
-        const written = await loadStates(toApply);
-        for (const id of toApply) {
-          const item = items[latest.get(id)!]!;
-          const s = written.get(id);
-          if (s?.pending?.version === item.doc.version) mine.push(s);
-          else if ((s?.version ?? 0) < item.doc.version) {
-            throw new RollupConflictError(
-              `transaction ${id}: another writer holds its rollup state`,
-            );
-          }
-        }
-      }
+      if (mine.length === 0) return outcomes;
       await rollForward(mine, false);
       for (const s of mine) outcomes[latest.get(s._id)!] = 'applied';
       return outcomes;
@@ -820,20 +912,23 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
 
     async queryRollups(query) {
       const filter: Document = { userId: query.userId };
-      if (query.grain) filter.grain = query.grain;
-      if (query.period !== undefined) filter.period = query.period;
-      if (query.periodFrom !== undefined || query.periodTo !== undefined) {
-        filter.period = {
-          ...(query.periodFrom !== undefined ? { $gte: query.periodFrom } : {}),
-          ...(query.periodTo !== undefined ? { $lte: query.periodTo } : {}),
-        };
+      // Within a grain the month document of a period grows with the period: narrow to its months.
+      if (query.grain !== undefined) {
+        const from = query.period ?? query.periodFrom;
+        const to = query.period ?? query.periodTo;
+        if (from !== undefined || to !== undefined) {
+          filter.month = {
+            ...(from !== undefined ? { $gte: rollupMonthOf(query.grain, from) } : {}),
+            ...(to !== undefined ? { $lte: rollupMonthOf(query.grain, to) } : {}),
+          };
+        }
       }
       const limit = Math.min(query.limit ?? pageSizeMax, pageSizeMax);
       const rows: RollupRow[] = [];
       const collection = rollupBuckets[bucketOf(query.userId)]!;
       let afterId: string | undefined;
-      // Period documents in `_id` order hold their cells in cell key order.
-      while (rows.length < limit) {
+      // A user's cells are spread over its month documents: read them all, then order the cells.
+      for (;;) {
         const page = await collection
           .find(afterId === undefined ? filter : { ...filter, _id: { $gt: afterId } }, {
             projection: { applied: 0 },
@@ -842,7 +937,11 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           .limit(pageSizeMax)
           .toArray();
         for (const doc of page)
-          for (const row of rowsOfPeriodDoc(doc)) {
+          for (const row of rowsOfRollupDoc(doc)) {
+            if (query.grain !== undefined && row.grain !== query.grain) continue;
+            if (query.period !== undefined && row.period !== query.period) continue;
+            if (query.periodFrom !== undefined && row.period < query.periodFrom) continue;
+            if (query.periodTo !== undefined && row.period > query.periodTo) continue;
             if (query.dimension !== undefined && row.dimension !== query.dimension) continue;
             if (query.key !== undefined && row.key !== query.key) continue;
             rows.push(row);
@@ -850,36 +949,47 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         if (page.length < pageSizeMax) break;
         afterId = page[page.length - 1]!._id;
       }
-      return rows.slice(0, limit);
+      return rows.sort((a, b) => compareKeys(a.cellKey, b.cellKey)).slice(0, limit);
     },
 
     async getRollups(cellKeys) {
       checkRollupKeys(cellKeys);
       const wanted = new Set(cellKeys);
       const result = new Map<string, RollupRow>();
-      const docIds = new Set(cellKeys.map(periodDocIdOf));
+      const docIds = new Set(cellKeys.map(rollupDocIdOf));
       for (const doc of await findByIds(docIds, rollupsOf, { applied: 0 }))
-        for (const row of rowsOfPeriodDoc(doc))
+        for (const row of rowsOfRollupDoc(doc))
           if (wanted.has(row.cellKey)) result.set(row.cellKey, row);
       return result;
     },
 
     async scanRollups({ afterKey, limit }) {
       const size = Math.min(limit, pageSizeMax);
+      // Documents come in `_id` order, so by user; a user's cells are spread over its month
+      // documents, so only the users before the last document's user are known whole. Start at
+      // the first document of `afterKey`'s user.
       const rows: RollupRow[] = [];
-      // The document holding `afterKey` may hold later cells too: start at it.
-      let afterId = afterKey === undefined ? undefined : periodDocIdOf(afterKey);
+      let afterId = afterKey === undefined ? undefined : userPrefixOf(afterKey);
       let inclusive = afterKey !== undefined;
-      while (rows.length < size) {
+      let lastUser: string | undefined;
+      for (;;) {
         const page = await scanBuckets(rollupBuckets, afterId, size, { applied: 0 }, inclusive);
         for (const doc of page)
-          for (const row of rowsOfPeriodDoc(doc))
+          for (const row of rowsOfRollupDoc(doc))
             if (afterKey === undefined || row.cellKey > afterKey) rows.push(row);
-        if (page.length < size) break;
+        if (page.length < size) {
+          lastUser = undefined;
+          break;
+        }
         afterId = page[page.length - 1]!._id;
         inclusive = false;
+        lastUser = userPrefixOf(afterId);
+        const whole = rows.filter((row) => !row.cellKey.startsWith(lastUser!)).length;
+        if (whole >= size) break;
       }
-      return rows.sort((a, b) => compareKeys(a.cellKey, b.cellKey)).slice(0, size);
+      const known =
+        lastUser === undefined ? rows : rows.filter((row) => !row.cellKey.startsWith(lastUser));
+      return known.sort((a, b) => compareKeys(a.cellKey, b.cellKey)).slice(0, size);
     },
 
     async insertAlert(alert: AlertRecord) {
@@ -911,21 +1021,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           createdAt: alert.createdAt,
           publishedAt: alert.publishedAt,
         }));
-      const duplicates = new Set<string>();
-      for (const part of chunks(docs, bulkOperationsMax)) {
-        try {
-          await alerts.insertMany(part, { ordered: false });
-        } catch (error) {
-          if (!(error instanceof MongoBulkWriteError)) throw error;
-          const writeErrors = Array.isArray(error.writeErrors)
-            ? error.writeErrors
-            : [error.writeErrors];
-          for (const writeError of writeErrors) {
-            if (writeError.code !== duplicateKeyCode) throw error;
-            duplicates.add(part[writeError.index]!._id);
-          }
-        }
-      }
+      const duplicates = await insertNew(docs, () => alerts);
       return records.map((alert, i) => first[i]! && !duplicates.has(alert.alertId));
     },
 
@@ -1007,32 +1103,14 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         if (order === undefined) fresh.push(index);
         else if (order < entry.order) newer.push(index);
       }
-      const raced: number[] = [];
-      for (const part of chunks(fresh, bulkOperationsMax)) {
-        try {
-          await state.insertMany(
-            part.map((index) => ({ _id: idOf(entries[index]!), ...docOf(entries[index]!) })),
-            { ordered: false },
-          );
-          for (const index of part) stored[index] = true;
-        } catch (error) {
-          if (!(error instanceof MongoBulkWriteError)) throw error;
-          const writeErrors = Array.isArray(error.writeErrors)
-            ? error.writeErrors
-            : [error.writeErrors];
-          const failed = new Set<number>();
-          for (const writeError of writeErrors) {
-            if (writeError.code !== duplicateKeyCode) throw error;
-            failed.add(writeError.index);
-          }
-          // Inserted meanwhile by another writer: decided by the conditional update below.
-          part.forEach((index, i) => {
-            if (failed.has(i)) raced.push(index);
-            else stored[index] = true;
-          });
-        }
-      }
-      for (const index of [...newer, ...raced])
+      // Inserted meanwhile by another writer: decided by the conditional update below.
+      const raced = await insertNew(
+        fresh.map((index) => ({ _id: idOf(entries[index]!), ...docOf(entries[index]!) })),
+        () => state,
+      );
+      for (const index of fresh) stored[index] = !raced.has(idOf(entries[index]!));
+      const racedIndexes = fresh.filter((index) => raced.has(idOf(entries[index]!)));
+      for (const index of [...newer, ...racedIndexes])
         stored[index] = await store.putState(entries[index]!);
       return stored;
     },
