@@ -65,7 +65,7 @@ const inListSizeMax = 1_000;
 export const serverSelectionTimeoutMs = 5_000;
 /**
  * How many databases the bucketed collections are spread over (besides the main database, which
- * keeps `state` and `alerts`). FerretDB 1.24 on SQLite keeps each database in its own SQLite file
+ * keeps `state`). FerretDB 1.24 on SQLite keeps each database in its own SQLite file
  * with its own collection list, and every `find` lists (deep-copies and sorts) the collections of
  * its database before it reads: many collections in one database cost every read. Each database
  * holds `bucketsPerDatabase` buckets of each kind, so tens of collections.
@@ -74,7 +74,8 @@ export const bucketDatabasesCount = 16;
 /** Buckets of each bucketed collection kind per bucket database. */
 export const bucketsPerDatabase = 8;
 /**
- * How many collections each of `transactions`, `rollup_state` and `rollup_periods` is split into.
+ * How many collections each of `transactions`, `rollup_state`, `rollup_months` and `alerts` is
+ * split into.
  * FerretDB 1.24 on SQLite reads the whole collection for every update whose filter is more than a
  * bare `_id` (all of ours are conditional) and for every `$in` or field query, and even a bare
  * `_id` goes through a table scan (its `_id` index is on another expression than its lookup), so
@@ -439,7 +440,11 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   const statesOf = (id: string) => stateBuckets[bucketOf(id)]!;
   /** The collection of a period document (or of a cell key): the bucket of its user. */
   const rollupsOf = (key: string) => rollupBuckets[bucketOf(userOfCellKey(key))]!;
-  const alerts = db.collection<StringIdDoc>('alerts');
+  /** Alerts by alert id (`alerts_NNN`): marking a batch's alerts published reads small buckets. */
+  const alertBuckets = buckets.map((b) =>
+    bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName('alerts', b)),
+  );
+  const alertsOf = (id: string) => alertBuckets[bucketOf(id)]!;
   const state = db.collection<StringIdDoc>('state');
 
   /**
@@ -510,10 +515,11 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     limit: number,
     projection?: Document,
     inclusive = false,
+    where: Document = {},
   ): Promise<T[]> {
     const size = Math.min(limit, pageSizeMax);
     const filter = (
-      afterId === undefined ? {} : { _id: { [inclusive ? '$gte' : '$gt']: afterId } }
+      afterId === undefined ? where : { ...where, _id: { [inclusive ? '$gte' : '$gt']: afterId } }
     ) as Filter<T>;
     const pages = await mapInFlight(collections, bucketOperationsInFlightMax, (collection) =>
       collection
@@ -857,7 +863,11 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           'user_month',
           { userId: 1, month: 1 },
         ]),
-        [alerts, 'user', { userId: 1 }],
+        ...alertBuckets.map((alerts): [Collection<StringIdDoc>, string, Document] => [
+          alerts,
+          'user',
+          { userId: 1 },
+        ]),
         [state, 'kind_user', { kind: 1, userId: 1 }],
       ];
       await mapInFlight(wanted, bucketOperationsInFlightMax, async ([collection, name, key]) => {
@@ -994,7 +1004,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
 
     async insertAlert(alert: AlertRecord) {
       try {
-        await alerts.insertOne({
+        await alertsOf(alert.alertId).insertOne({
           _id: alert.alertId,
           identity: alert.identity,
           userId: alert.userId,
@@ -1021,28 +1031,27 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           createdAt: alert.createdAt,
           publishedAt: alert.publishedAt,
         }));
-      const duplicates = await insertNew(docs, () => alerts);
+      const duplicates = await insertNew(docs, alertsOf);
       return records.map((alert, i) => first[i]! && !duplicates.has(alert.alertId));
     },
 
     async markAlertsPublished(alertIds, publishedAt) {
-      for (const part of chunks(alertIds, inListSizeMax)) {
-        await alerts.updateMany({ _id: { $in: part }, publishedAt: null } as Document, {
+      const groups = groupBy(new Set(alertIds), alertsOf, (id) => id);
+      const writes = [...groups].flatMap(([collection, list]) =>
+        chunks(list, inListSizeMax).map((part) => [collection, part] as const),
+      );
+      await mapInFlight(writes, bucketOperationsInFlightMax, ([collection, part]) =>
+        collection.updateMany({ _id: { $in: part }, publishedAt: null } as Document, {
           $set: { publishedAt },
-        });
-      }
+        }),
+      );
     },
 
     async listAlerts({ userId, unpublishedOnly, afterId, limit }) {
-      const filter: Document = {};
-      if (userId !== undefined) filter.userId = userId;
-      if (unpublishedOnly) filter.publishedAt = null;
-      if (afterId !== undefined) filter._id = { $gt: afterId };
-      const docs = await alerts
-        .find(filter)
-        .sort({ _id: 1 })
-        .limit(Math.min(limit, pageSizeMax))
-        .toArray();
+      const where: Document = {};
+      if (userId !== undefined) where.userId = userId;
+      if (unpublishedOnly) where.publishedAt = null;
+      const docs = await scanBuckets(alertBuckets, afterId, limit, undefined, false, where);
       return docs.map((doc) => ({
         alertId: doc._id,
         identity: doc.identity as string,
