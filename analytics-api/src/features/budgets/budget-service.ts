@@ -1,9 +1,9 @@
 /**
  * Budgets: create, update, delete (after each change the user's whole set is published to the
  * compacted `ref.budgets` topic that stream-jobs reads, through its outbox: a send that fails is
- * retried by the sweep, the change itself is stored and answered), and status for the period containing today:
- * spent, remaining, percent, projected, days left, with optional rollover of the previous
- * period's unspent amount.
+ * retried by the sweep, the change itself is stored and answered), and status for the period
+ * containing today: spent, remaining, percent, projected, days left, with optional rollover of the
+ * previous period's unspent amount.
  */
 import { randomUUID } from 'node:crypto';
 import { budgetsPerUserMax, type Budget, type BudgetPeriod } from '@spendstream/core/events';
@@ -156,8 +156,9 @@ export function createBudgetService(deps: BudgetServiceDeps) {
     },
 
     async remove(userId: string, budgetId: string): Promise<void> {
-      const change = await deps.budgets.remove(userId, budgetId);
-      if (!change) throw new NotFoundError(`no budget ${budgetId}`, { field: 'budgetId' });
+      const revision = await deps.budgets.remove(userId, budgetId);
+      if (revision === null)
+        throw new NotFoundError(`no budget ${budgetId}`, { field: 'budgetId' });
       await publish(userId);
     },
 

@@ -15,19 +15,16 @@ export const budgetTables = {
   revisions: 'analytics_budget_revisions',
 } as const;
 
-export interface BudgetChange {
-  /** The user's budgets after the change, and the revision it got. */
-  budgets: Budget[];
-  revision: number;
-}
-
 export interface BudgetStore {
   list(userId: string): Promise<Budget[]>;
   get(userId: string, budgetId: string): Promise<Budget | null>;
-  /** Insert or replace one budget and bump the user's revision, atomically. */
-  save(userId: string, budget: Budget): Promise<BudgetChange>;
-  /** Delete one budget; null when the user has no such budget. */
-  remove(userId: string, budgetId: string): Promise<BudgetChange | null>;
+  /**
+   * Insert or replace one budget and bump the user's revision, atomically; the new revision (the
+   * snapshot outbox reads the set it publishes itself).
+   */
+  save(userId: string, budget: Budget): Promise<number>;
+  /** Delete one budget; the new revision, or null when the user has no such budget. */
+  remove(userId: string, budgetId: string): Promise<number | null>;
 }
 
 /** Create the budget tables (a migration of analytics-api). */
@@ -63,18 +60,18 @@ export function createSqlBudgetStore(db: Knex): BudgetStore {
   /**
    * One change of a user's budgets in one transaction: the revision is bumped first, which queues
    * other changes of this user behind this one (`bumpRevision`), then `edit` runs; null when it
-   * found nothing to change (and the bump is rolled back).
+   * found nothing to change (and the bump is rolled back), else the new revision.
    */
   async function change(
     userId: string,
     edit: (trx: Knex.Transaction) => Promise<boolean>,
-  ): Promise<BudgetChange | null> {
+  ): Promise<number | null> {
     const nothing = new Error('nothing to change');
     try {
       return await withTransaction(db, async (trx) => {
         const revision = await bumpRevision(trx, budgetTables.revisions, userId);
         if (!(await edit(trx))) throw nothing;
-        return { budgets: await listBudgets(trx, userId), revision };
+        return revision;
       });
     } catch (error) {
       if (error === nothing) return null;
