@@ -382,6 +382,7 @@ test.serial('exports the search as CSV', async (t) => {
 });
 
 test.serial('screenshots of the main screens, desktop and phone', async (t) => {
+  // Categories is audited and shot in its own step below, once the user has categories and rules.
   const ready: Record<string, () => Promise<void>> = {
     Overview: () =>
       page.getByRole('article', { name: 'Top merchants' }).getByText('Whole Foods').waitFor(),
@@ -486,6 +487,129 @@ test.serial('transfers between the two wallets and shares one with another perso
   await assertClean(t);
 });
 
+/** The user's own token, as another of their devices would hold it. */
+async function apiToken(): Promise<string> {
+  const login = await fetch(new URL('api/wallet/v1/auth/login', system.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+  return ((await login.json()) as { accessToken: string }).accessToken;
+}
+
+test.serial(
+  'creates a custom category and a rule, and a new transaction lands in that category',
+  async (t) => {
+    await go('Categories');
+    const newCategory = page.getByRole('form', { name: 'New category' });
+    await newCategory.getByLabel('Name').fill('Pet care');
+    await newCategory.getByLabel('Under').selectOption('health');
+    await newCategory.getByRole('button', { name: 'Create category' }).click();
+    // Under Health in the tree, and focused there.
+    const created = page.locator('[data-category="health"] #category-pet-care');
+    await created.waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'category-pet-care');
+
+    const newRule = page.getByRole('form', { name: 'New rule' });
+    await newRule.getByLabel('Merchant contains').fill('paws');
+    await newRule.getByLabel('Amount up to (EUR)').fill('100');
+    // The new category is offered at once by every category select.
+    await newRule.getByLabel('Put in category').selectOption('pet-care');
+    await newRule.getByRole('button', { name: 'Create rule' }).click();
+    const rules = page.getByRole('article', { name: 'Rules' });
+    const rule = rules.locator('[data-rule]');
+    await rule
+      .filter({ hasText: 'If merchant contains “paws” and amount at most €100.00: Pet care' })
+      .waitFor();
+    t.is(await rule.count(), 1);
+    await page.waitForFunction(() => document.activeElement?.matches('[data-rule]') === true);
+
+    await go('Budgets');
+    t.is(
+      await page
+        .getByRole('form', { name: 'New budget' })
+        .getByLabel('Category')
+        .locator('option[value="pet-care"]')
+        .textContent(),
+      'Pet care',
+    );
+    // No category typed or suggested: the stream jobs categorize it, by the rule.
+    await quickAdd('Expense', '18.90', 'Happy Paws Grooming', 'Everyday card');
+    await go('Transactions');
+    await page.getByRole('searchbox', { name: 'Search transactions' }).fill('paws');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('1 transaction', { exact: true }).waitFor();
+    const category = page.getByLabel('Category of Happy Paws Grooming');
+    t.is(await category.inputValue(), 'pet-care');
+    t.is(await category.locator('option:checked').textContent(), 'Pet care');
+    await assertClean(t);
+  },
+);
+
+test.serial(
+  'a refused delete shows why, a stale edit is said and reloaded, a recategorization makes a rule',
+  async (t) => {
+    await go('Categories');
+    await page.getByRole('button', { name: 'Delete Pet care' }).click();
+    const refusal = page.locator('[data-category="pet-care"]').getByRole('alert');
+    await refusal.waitFor();
+    t.regex(
+      (await refusal.textContent()) ?? '',
+      /^category pet-care is used by 1 rule\(s\) \(rule_/,
+    );
+    t.is(await page.locator('#category-pet-care').count(), 1);
+
+    // The phone changes the rule meanwhile (no If-Match): this screen's edit is then stale.
+    const token = await apiToken();
+    const analytics = (path: string) => new URL(`api/analytics${path}`, system.url);
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const list = (await (
+      await fetch(analytics('/v1/category-rules'), { headers: auth })
+    ).json()) as {
+      items: { ruleId: string }[];
+    };
+    const changed = await fetch(analytics(`/v1/category-rules/${list.items[0]!.ruleId}`), {
+      method: 'PATCH',
+      headers: auth,
+      body: JSON.stringify({ priority: 5 }),
+    });
+    t.is(changed.status, 200);
+    const rules = page.getByRole('article', { name: 'Rules' });
+    await rules.getByRole('button', { name: 'Edit rule 1' }).click();
+    const edit = page.getByRole('form', { name: 'Edit rule' });
+    await edit.getByLabel('Merchant contains').fill('paw');
+    await edit.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByText(/^Someone else changed your categories or rules meanwhile/).waitFor();
+    // Read again: the phone's priority, the edit not applied.
+    await rules.locator('[data-rule]').filter({ hasText: '1. priority 5' }).waitFor();
+    t.regex((await rules.locator('[data-rule]').textContent()) ?? '', /“paws”/);
+
+    // "As a rule for this merchant" in the transactions list lands in this list.
+    await go('Transactions');
+    await page.getByRole('searchbox', { name: 'Search transactions' }).fill('blue bottle');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('1 transaction', { exact: true }).waitFor();
+    const row = page.locator('tr', { hasText: 'Blue Bottle Coffee' });
+    await row.getByLabel('as a rule for this merchant').check();
+    await row.getByLabel('Category of Blue Bottle Coffee').selectOption('coffee');
+    await page.getByText(/^Blue Bottle Coffee moved to Coffee, and a rule/).waitFor();
+    await go('Categories');
+    await rules
+      .locator('[data-rule]')
+      .filter({ hasText: '2. priority 15' })
+      .filter({ hasText: 'If merchant contains “Blue Bottle Coffee”: Coffee' })
+      .waitFor();
+
+    // The screen with the user's own category and rules, and a form open.
+    await rules.getByRole('button', { name: 'Edit rule 2' }).click();
+    await page.getByRole('form', { name: 'Edit rule' }).waitFor();
+    t.deepEqual(await accessibilityProblems(), [], 'Categories: accessibility');
+    await screenshot('categories');
+    // The refused delete (409) and the stale edit (412) are the browser's expected messages.
+    await assertClean(t, [/status of 409/, /status of 412/]);
+  },
+);
+
 test.serial('a budget for one category is created and deleted', async (t) => {
   await go('Budgets');
   const form = page.getByRole('form', { name: 'New budget' });
@@ -497,10 +621,11 @@ test.serial('a budget for one category is created and deleted', async (t) => {
   const coffee = page.locator('[data-budget="Coffee"]');
   await coffee.getByText('Coffee · every week').waitFor();
   await coffee.getByRole('button', { name: 'Edit Coffee' }).click();
-  await page
-    .getByRole('form', { name: 'Edit Coffee' })
-    .getByRole('button', { name: 'Delete' })
-    .click();
+  const edit = page.getByRole('form', { name: 'Edit Coffee' });
+  // The edit form opens on the budget's own period and category, not the first options.
+  t.is(await edit.getByLabel('Every').inputValue(), 'week');
+  t.is(await edit.getByLabel('Category').inputValue(), 'coffee');
+  await edit.getByRole('button', { name: 'Delete' }).click();
   await page.getByText('Budget Coffee deleted').waitFor();
   // The list, reloaded from the server, has the first budget only.
   await page.waitForFunction(() => document.querySelectorAll('[data-budget]').length === 1);

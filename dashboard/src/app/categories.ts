@@ -17,10 +17,12 @@ export interface CategoryEntry {
 export interface CategoryTree {
   tops: readonly { id: string; children: readonly string[] }[];
   ids: ReadonlySet<string>;
+  /** The API's list as it came (the Categories screen shows the whole tree, any depth). */
+  entries: readonly CategoryEntry[];
 }
 
 /** The tree before (or without) the API's answer: no options, labels from the ids. */
-export const emptyCategoryTree: CategoryTree = { tops: [], ids: new Set() };
+export const emptyCategoryTree: CategoryTree = { tops: [], ids: new Set(), entries: [] };
 
 /** Names of the loaded tree, for `categoryLabel` (one tree per signed-in page). */
 let names = new Map<string, string>();
@@ -43,7 +45,7 @@ export function categoryTreeOf(entries: readonly CategoryEntry[]): CategoryTree 
       byId.set(entry.id, top);
     }
   }
-  return { tops, ids: new Set(entries.map((entry) => entry.id)) };
+  return { tops, ids: new Set(entries.map((entry) => entry.id)), entries };
 }
 
 /** The category's name from the loaded tree; else the id made readable ("fast_food" -> "Fast food"). */

@@ -75,6 +75,8 @@ export interface AppState {
   openQuickAdd(): void;
   /** analytics-api's category tree (GET /v1/categories). */
   categories: CategoryTree;
+  /** Reads the tree again (after a custom category changed), so every select offers it at once. */
+  reloadCategories(): Promise<void>;
   /** Which optional API routes the servers offer (read from their OpenAPI documents). */
   features: { tags: boolean; transactionStream: boolean };
 }

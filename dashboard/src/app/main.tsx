@@ -25,6 +25,7 @@ import {
 } from './categories.js';
 import { AuthPage } from './pages/auth.js';
 import { BudgetsPage } from './pages/budgets.js';
+import { CategoriesPage } from './pages/categories.js';
 import { OverviewPage } from './pages/overview.js';
 import { TransactionsPage } from './pages/transactions.js';
 import { WalletsPage } from './pages/wallets.js';
@@ -43,7 +44,7 @@ const bumpIntervalMs = 1_000;
 /** At most this many notifications at once. */
 const noticesMax = 4;
 
-const routes = ['overview', 'transactions', 'budgets', 'wallets'] as const;
+const routes = ['overview', 'transactions', 'budgets', 'categories', 'wallets'] as const;
 type Route = (typeof routes)[number];
 
 function currentRoute(): Route {
@@ -269,6 +270,7 @@ function Shell(props: { me: Me }): JSX.Element {
       openQuickAdd: () => setQuickAdd(true),
       features,
       categories: categories ?? emptyCategoryTree,
+      reloadCategories: loadCategories,
     }),
     [props.me, wallets, tick, features, categories],
   );
@@ -327,6 +329,7 @@ function Shell(props: { me: Me }): JSX.Element {
             {route === 'overview' && <OverviewPage />}
             {route === 'transactions' && <TransactionsPage />}
             {route === 'budgets' && <BudgetsPage />}
+            {route === 'categories' && <CategoriesPage />}
             {route === 'wallets' && <WalletsPage />}
           </>
         )}

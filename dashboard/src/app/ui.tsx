@@ -1,5 +1,6 @@
 /** Small pieces every screen uses. */
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { Wallet } from './context.js';
 
 /** An error said next to what failed, announced to screen readers. */
@@ -32,5 +33,31 @@ export function WalletSelect(props: {
         ))}
       </select>
     </label>
+  );
+}
+
+/**
+ * A <select> that opens on `initial` and is then the user's. Preact sets a select's `defaultValue`
+ * before its options exist, where it is no property of the element (the first option showed and
+ * was saved: an edited weekly budget became monthly), and `value` would be put back on every
+ * render; so the choice is set once, when the options are there.
+ */
+export function InitialSelect(props: {
+  name: string;
+  initial: string;
+  required?: boolean;
+  'aria-invalid'?: boolean | undefined;
+  onChange?: (event: Event & { currentTarget: HTMLSelectElement }) => void;
+  children: ComponentChildren;
+}): JSX.Element {
+  const { initial, children, ...rest } = props;
+  const ref = useRef<HTMLSelectElement>(null);
+  useLayoutEffect(() => {
+    if (ref.current) ref.current.value = initial;
+  }, []);
+  return (
+    <select ref={ref} {...rest}>
+      {children}
+    </select>
   );
 }

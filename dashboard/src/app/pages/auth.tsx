@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, login, register } from '../api.js';
-import { ErrorText } from '../ui.js';
+import { ErrorText, InitialSelect } from '../ui.js';
 
 const currencies = ['EUR', 'USD', 'GBP', 'JPY', 'CHF', 'INR', 'AUD', 'BRL', 'KWD'];
 
@@ -116,13 +116,13 @@ export function AuthPage(props: { onSignedIn(): void }): JSX.Element {
           <div class="row">
             <label>
               Currency
-              <select name="homeCurrency" defaultValue={guessCurrency()}>
+              <InitialSelect name="homeCurrency" initial={guessCurrency()}>
                 {currencies.map((c) => (
                   <option key={c} value={c}>
                     {c}
                   </option>
                 ))}
-              </select>
+              </InitialSelect>
             </label>
             <label>
               Time zone

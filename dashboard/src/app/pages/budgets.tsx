@@ -15,7 +15,7 @@ import {
   shiftDate,
   type Money,
 } from '../format.js';
-import { ErrorText } from '../ui.js';
+import { ErrorText, InitialSelect } from '../ui.js';
 
 interface Budget {
   budgetId: string;
@@ -110,11 +110,11 @@ function BudgetForm(props: {
         </label>
         <label>
           Every
-          <select name="kind" defaultValue={budget?.period.kind ?? 'month'}>
+          <InitialSelect name="kind" initial={budget?.period.kind ?? 'month'}>
             <option value="month">month</option>
             <option value="week">week</option>
             <option value="day">day</option>
-          </select>
+          </InitialSelect>
         </label>
         <label>
           Month starts on day
@@ -130,10 +130,10 @@ function BudgetForm(props: {
       <div class="row">
         <label>
           Category
-          <select name="category" defaultValue={budget?.scope.categories[0] ?? ''}>
+          <InitialSelect name="category" initial={budget?.scope.categories[0] ?? ''}>
             <option value="">All spending</option>
             <CategoryOptions />
-          </select>
+          </InitialSelect>
         </label>
         <label>
           Alert at (%)

@@ -1,5 +1,6 @@
 /**
- * Search with filters and facets, recategorize (one transaction or every one at that merchant),
+ * Search with filters and facets, recategorize (one transaction, and when asked every later one at
+ * that merchant through a rule the Categories screen lists),
  * tags (when analytics-api offers them), CSV export of the current filters, and a bank file import
  * with a progress bar (the upload's bytes, then the rows ingest-api has published).
  */
@@ -8,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, json, newKey, url, accessToken } from '../api.js';
 import { categoryLabel } from '../categories.js';
 import { CategoryOptions } from '../category-options.js';
+import { saveMerchantRule } from '../category-rules.js';
 import { useApp, type Transaction } from '../context.js';
 import { formatDate, formatMoney } from '../format.js';
 import { ErrorText, WalletSelect } from '../ui.js';
@@ -67,7 +69,8 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
   const { tx } = props;
   const [pending, setPending] = useState<string>();
   const [error, setError] = useState<string>();
-  const [scope, setScope] = useState<'transaction' | 'merchant'>('transaction');
+  // "As a rule for this merchant": the transaction now, and the merchant's later ones by a rule.
+  const [asRule, setAsRule] = useState(false);
   const wallet = app.wallets.find((w) => w.id === tx.walletId);
   const negative = tx.flow === 'spend';
 
@@ -76,14 +79,26 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
     setPending(category);
     try {
       await json('analytics', `/v1/transactions/${encodeURIComponent(tx.id)}/recategorize`, {
-        body: { category, scope },
+        body: { category, scope: 'transaction' },
       });
-      app.notify(`${tx.merchant} moved to ${categoryLabel(category)}`);
-      props.onChanged();
     } catch (e) {
       setPending(undefined);
       setError(e instanceof ApiError ? e.message : 'Could not recategorize.');
+      return;
     }
+    try {
+      if (asRule) await saveMerchantRule(tx.merchant, category);
+      app.notify(
+        asRule
+          ? `${tx.merchant} moved to ${categoryLabel(category)}, and a rule (Categories) sends its next ones there`
+          : `${tx.merchant} moved to ${categoryLabel(category)}`,
+      );
+    } catch (e) {
+      setError(
+        `Moved, but the rule was not saved: ${e instanceof ApiError ? e.message : 'try again.'}`,
+      );
+    }
+    props.onChanged();
   }
 
   async function saveTags(text: string) {
@@ -129,12 +144,11 @@ function Row(props: { tx: Transaction; onChanged(): void }): JSX.Element {
         <label class="small scope">
           <input
             type="checkbox"
-            checked={scope === 'merchant'}
-            onChange={(e) =>
-              setScope((e.currentTarget as HTMLInputElement).checked ? 'merchant' : 'transaction')
-            }
+            checked={asRule}
+            disabled={!tx.merchant}
+            onChange={(e) => setAsRule((e.currentTarget as HTMLInputElement).checked)}
           />
-          all at this merchant
+          as a rule for this merchant
         </label>
         {pending && pending !== tx.category && pending !== tx.subcategory && (
           <span class="muted small"> updating…</span>

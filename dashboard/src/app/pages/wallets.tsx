@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, json, newKey } from '../api.js';
 import { useApp, type Wallet } from '../context.js';
 import { AmountError, formatMoney, parseAmount } from '../format.js';
-import { ErrorText, WalletSelect } from '../ui.js';
+import { ErrorText, InitialSelect, WalletSelect } from '../ui.js';
 
 const walletTypes = ['cash', 'bank', 'card', 'savings'];
 
@@ -130,9 +130,9 @@ function Transfer(): JSX.Element {
         <WalletSelect name="from" label="From" wallets={wallets} />
         <label>
           To
-          <select
+          <InitialSelect
             name="to"
-            defaultValue={wallets[1]?.id ?? ''}
+            initial={wallets[1]?.id ?? ''}
             onChange={(e) => setToPerson((e.currentTarget as HTMLSelectElement).value === '')}
           >
             {app.wallets
@@ -143,7 +143,7 @@ function Transfer(): JSX.Element {
                 </option>
               ))}
             <option value="">Another person…</option>
-          </select>
+          </InitialSelect>
         </label>
         {toPerson && (
           <label>
