@@ -7,7 +7,7 @@
  * entries written per transaction (the earlier `<prefix>rollup_cells` is converted by `init`).
  */
 import type { Knex } from 'knex';
-import { sqlDialect, toBigInt } from '@spendstream/core/sql/create-sql';
+import { toBigInt } from '@spendstream/core/sql/create-sql';
 import {
   addAmounts,
   amountFields,
@@ -17,6 +17,7 @@ import {
   type Contribution,
   type RollupAmounts,
 } from '../rollups/contributions.js';
+import { insertRows, type OnConflict } from './sql-rows.js';
 import {
   applyBatchSizeMax,
   checkRollupKeys,
@@ -70,10 +71,62 @@ function amountsFromRow(row: Record<string, unknown>): RollupAmounts {
   return amounts;
 }
 
-function amountColumns(amounts: RollupAmounts): Record<string, bigint> {
-  const columns: Record<string, bigint> = {};
-  for (const field of amountFields) columns[columnOf[field]] = amounts[field];
-  return columns;
+const transactionColumns = ['id', 'version', 'user_id', 'occurred_at_utc', 'doc'] as const;
+const txCellColumns = ['tx_id', 'version', 'cells'] as const;
+const alertColumns = [
+  'alert_id',
+  'identity',
+  'user_id',
+  'payload',
+  'created_at',
+  'published_at',
+] as const;
+const rollupColumns = [
+  'cell_key',
+  'user_id',
+  'grain',
+  'period',
+  'period_end',
+  'dimension',
+  'dim_key',
+  'currency',
+  ...amountFields.map((field) => columnOf[field]),
+  'updated_at',
+];
+/** A cell already stored gets the delta added to its sums. */
+const rollupConflict: OnConflict = {
+  key: 'cell_key',
+  columns: {
+    ...Object.fromEntries(amountFields.map((field) => [columnOf[field], 'add' as const])),
+    updated_at: 'replace',
+  },
+};
+
+/**
+ * The summed change of each rollup cell in one batch. Most cells get one contribution per batch,
+ * so a cell keeps the contribution's own amounts (a transaction's cells share one object) and a
+ * new object is made only when a second change adds to it.
+ */
+class CellDeltas {
+  readonly #cells = new Map<string, { amounts: RollupAmounts; cell: Contribution | undefined }>();
+
+  /** Adds `amounts` (`sign` -1: subtracts) to the cell; `cell` names it when it is contributed to. */
+  add(cellKey: string, amounts: RollupAmounts, sign: 1n | -1n, cell?: Contribution): void {
+    const entry = this.#cells.get(cellKey);
+    if (entry === undefined) {
+      this.#cells.set(cellKey, {
+        amounts: sign === 1n ? amounts : addAmounts(zeroAmounts, amounts, sign),
+        cell,
+      });
+      return;
+    }
+    entry.amounts = addAmounts(entry.amounts, amounts, sign);
+    if (cell !== undefined) entry.cell = cell;
+  }
+
+  entries() {
+    return this.#cells.entries();
+  }
 }
 
 /** Creates the embedded documents-and-rollups store on a knex connection. */
@@ -128,22 +181,22 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     }
     const fresh = chosen.filter((item) => (existing.get(item.doc.id) ?? -1) < item.doc.version);
     if (fresh.length === 0) return new Set();
-    const newDocs: Record<string, unknown>[] = [];
+    const newDocs: unknown[][] = [];
     for (const { doc } of fresh) {
-      const row = {
-        version: doc.version,
-        user_id: doc.userId,
-        occurred_at_utc: doc.occurredAtUtc,
-        doc: JSON.stringify(documentToJson(doc)),
-      };
-      if (existing.has(doc.id)) await trx(t.transactions).where({ id: doc.id }).update(row);
-      else newDocs.push({ id: doc.id, ...row });
+      const json = JSON.stringify(documentToJson(doc));
+      if (existing.has(doc.id)) {
+        await trx(t.transactions).where({ id: doc.id }).update({
+          version: doc.version,
+          user_id: doc.userId,
+          occurred_at_utc: doc.occurredAtUtc,
+          doc: json,
+        });
+      } else newDocs.push([doc.id, doc.version, doc.userId, doc.occurredAtUtc, json]);
     }
-    for (const rows of chunks(newDocs, insertChunkRowsMax / 5))
-      await trx(t.transactions).insert(rows);
+    await insertRows(trx, t.transactions, transactionColumns, newDocs);
 
     const freshIds = fresh.map((item) => item.doc.id);
-    const deltas = new Map<string, RollupAmounts>();
+    const deltas = new CellDeltas();
     // Only a transaction already stored can have contributions to take back.
     const known = freshIds.filter((id) => existing.has(id));
     for (const part of chunks(known, inListSizeMax)) {
@@ -151,50 +204,41 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
         cells: string;
       }[];
       for (const row of oldRows) {
-        for (const [key, amounts] of cellsFromJson(row.cells))
-          deltas.set(key, addAmounts(deltas.get(key) ?? zeroAmounts, amounts, -1n));
+        for (const [key, amounts] of cellsFromJson(row.cells)) deltas.add(key, amounts, -1n);
       }
       if (oldRows.length > 0) await trx(t.txCells).whereIn('tx_id', part).delete();
     }
-    const identities = new Map<string, Contribution>();
-    const txRows: Record<string, unknown>[] = [];
+    const txRows: unknown[][] = [];
     for (const { doc, contributions } of fresh) {
-      for (const c of contributions) {
-        deltas.set(c.cellKey, addAmounts(deltas.get(c.cellKey) ?? zeroAmounts, c.amounts));
-        identities.set(c.cellKey, c);
-      }
-      txRows.push({ tx_id: doc.id, version: doc.version, cells: cellsToJson(contributions) });
+      for (const c of contributions) deltas.add(c.cellKey, c.amounts, 1n, c);
+      txRows.push([doc.id, doc.version, cellsToJson(contributions)]);
     }
-    for (const rows of chunks(txRows, insertChunkRowsMax)) await trx(t.txCells).insert(rows);
-    // One multi-row upsert adds every cell's summed delta: INSERT the delta as the row, or on a
-    // conflict add it to the stored sums (SQLite `excluded`, MySQL `VALUES()`).
-    const dialect = sqlDialect(trx);
-    const added = (column: string) =>
-      dialect === 'mysql'
-        ? trx.raw('?? + VALUES(??)', [column, column])
-        : trx.raw('??.?? + excluded.??', [t.rollups, column, column]);
-    const merge: Record<string, unknown> = { updated_at: nowIso };
-    for (const field of amountFields) merge[columnOf[field]] = added(columnOf[field]);
-    const rows: Record<string, unknown>[] = [];
-    for (const [cellKey, delta] of deltas) {
-      if (isZero(delta) && !identities.has(cellKey)) continue;
-      const c = identities.get(cellKey) ?? cellOfKey(cellKey);
-      rows.push({
-        cell_key: cellKey,
-        user_id: c.userId,
-        grain: c.grain,
-        period: c.period,
-        period_end: c.periodEnd ?? null,
-        dimension: c.dimension,
-        dim_key: c.key,
-        currency: c.currency,
-        ...amountColumns(delta),
-        updated_at: nowIso,
-      });
+    await insertRows(trx, t.txCells, txCellColumns, txRows);
+    // Multi-row upserts add every cell's summed delta: INSERT the delta as the row, or on a
+    // conflict add it to the stored sums.
+    const rows: unknown[][] = [];
+    for (const [cellKey, { amounts: a, cell }] of deltas.entries()) {
+      if (cell === undefined && isZero(a)) continue;
+      const c = cell ?? cellOfKey(cellKey);
+      rows.push([
+        cellKey,
+        c.userId,
+        c.grain,
+        c.period,
+        c.periodEnd ?? null,
+        c.dimension,
+        c.key,
+        c.currency,
+        a.expense,
+        a.refund,
+        a.income,
+        a.transferIn,
+        a.transferOut,
+        a.count,
+        nowIso,
+      ]);
     }
-    for (const part of chunks(rows, insertChunkRowsMax / 2)) {
-      await trx(t.rollups).insert(part).onConflict('cell_key').merge(merge);
-    }
+    await insertRows(trx, t.rollups, rollupColumns, rows, rollupConflict);
     return new Set(freshIds);
   }
 
@@ -411,15 +455,15 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
         const fresh = alerts.map((a, i) => first[i]! && !existing.has(a.alertId));
         const rows = alerts
           .filter((_, i) => fresh[i])
-          .map((alert) => ({
-            alert_id: alert.alertId,
-            identity: alert.identity,
-            user_id: alert.userId,
-            payload: JSON.stringify(alert.payload),
-            created_at: alert.createdAt,
-            published_at: alert.publishedAt,
-          }));
-        for (const part of chunks(rows, insertChunkRowsMax / 2)) await trx(t.alerts).insert(part);
+          .map((alert) => [
+            alert.alertId,
+            alert.identity,
+            alert.userId,
+            JSON.stringify(alert.payload),
+            alert.createdAt,
+            alert.publishedAt,
+          ]);
+        await insertRows(trx, t.alerts, alertColumns, rows);
         return fresh;
       });
     },
@@ -552,11 +596,17 @@ function isUniqueViolation(error: unknown): boolean {
  * its amounts as decimal strings in `amountFields` order.
  */
 function cellsToJson(contributions: Contribution[]): string {
+  // A transaction's cells share one amounts object: its strings are made once.
+  let last: { amounts: RollupAmounts; text: string[] } | undefined;
   return JSON.stringify(
-    contributions.map((c) => [
-      c.cellKey,
-      ...amountFields.map((field) => c.amounts[field].toString()),
-    ]),
+    contributions.map((c) => {
+      if (last?.amounts !== c.amounts)
+        last = {
+          amounts: c.amounts,
+          text: amountFields.map((field) => c.amounts[field].toString()),
+        };
+      return [c.cellKey, ...last.text];
+    }),
   );
 }
 

@@ -1,0 +1,82 @@
+import test from 'ava';
+import { createSql } from '@spendstream/core/sql/create-sql';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { insertRows, rowsPerStatementMax, statementSizes } from './sql-rows.js';
+
+test('rows are cut into full statements and the rest into descending powers of two', (t) => {
+  t.deepEqual(statementSizes(0), []);
+  t.deepEqual(statementSizes(1), [1]);
+  t.deepEqual(statementSizes(rowsPerStatementMax), [rowsPerStatementMax]);
+  t.deepEqual(statementSizes(rowsPerStatementMax * 2 + 45), [
+    rowsPerStatementMax,
+    rowsPerStatementMax,
+    32,
+    8,
+    4,
+    1,
+  ]);
+  for (const count of [3, 127, 255, 1_000])
+    t.is(
+      statementSizes(count).reduce((a, b) => a + b, 0),
+      count,
+    );
+});
+
+for (const [name, open] of [
+  ['SQLite', () => createSql({}, { sqliteFilename: ':memory:' })],
+  ['MariaDB', () => createSql({ DATABASE_URL: realServers(['DATABASE_URL']).DATABASE_URL })],
+] as const) {
+  test(`${name}: every row is inserted once, and an upsert adds or replaces per column`, async (t) => {
+    const knex = open();
+    const table = uniqueName('sj_rows');
+    t.teardown(async () => {
+      await knex.schema.dropTableIfExists(table);
+      await knex.destroy();
+    });
+    await knex.schema.createTable(table, (tb) => {
+      tb.string('id', 32).primary();
+      tb.bigInteger('total').notNullable();
+      tb.string('label', 32).notNullable();
+    });
+    const columns = ['id', 'total', 'label'];
+    const conflict = { key: 'id', columns: { total: 'add', label: 'replace' } } as const;
+    const rows = Array.from({ length: 300 }, (_, i) => [`k${i}`, BigInt(i) + 2n ** 60n, 'first']);
+    await insertRows(knex, table, columns, rows, conflict);
+    await insertRows(knex, table, columns, [['k7', 5n, 'second']], conflict);
+    const stored = (await knex(table).orderBy('id')) as {
+      id: string;
+      total: string;
+      label: string;
+    }[];
+    t.is(stored.length, 300);
+    const k7 = stored.find((row) => row.id === 'k7')!;
+    t.is(BigInt(k7.total), 2n ** 60n + 12n);
+    t.is(k7.label, 'second');
+    t.is(BigInt(stored.find((row) => row.id === 'k299')!.total), 2n ** 60n + 299n);
+    // Without a conflict clause a stored key is an error, and the statement adds nothing.
+    const error = await t.throwsAsync(
+      insertRows(knex, table, columns, [
+        ['k1', 1n, 'x'],
+        ['new', 1n, 'x'],
+      ]),
+      { any: true },
+    );
+    t.regex(String((error as { code?: unknown }).code), /PRIMARYKEY|DUP_ENTRY/);
+    t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 300);
+  });
+}
+
+test('a row with the wrong number of values is refused before anything is written', async (t) => {
+  const knex = createSql({}, { sqliteFilename: ':memory:' });
+  t.teardown(() => knex.destroy());
+  await knex.schema.createTable('t', (tb) => {
+    tb.string('id', 32).primary();
+    tb.string('label', 32);
+  });
+  const rows = [...Array.from({ length: 300 }, (_, i) => [`k${i}`, 'x']), ['b']];
+  await t.throwsAsync(insertRows(knex, 't', ['id', 'label'], rows), {
+    instanceOf: TypeError,
+    message: /has 1 values for 2/,
+  });
+  t.deepEqual(await knex('t'), []);
+});

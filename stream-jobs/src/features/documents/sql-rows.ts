@@ -1,0 +1,91 @@
+/**
+ * Multi-row INSERTs (and upserts) for the embedded SQL adapters, written as SQL text of a few fixed
+ * shapes instead of through knex's query builder: knex compiles a multi-row SQLite insert as
+ * `SELECT ? AS a, ... UNION ALL SELECT ...`, sorting the columns of every row, and that compiling
+ * was about a quarter of `apply` in the embedded bench's profile. Here the rows are flat arrays in
+ * column order, cut into statements of `rowsPerStatementMax` rows and the rest into powers of two,
+ * so each table has at most nine statement texts and the connection's prepared-statement cache
+ * (core `sqlite-client.ts`) keeps every one of them prepared. Backtick-quoted identifiers and
+ * `VALUES (...), (...)` are read the same by SQLite and MySQL/MariaDB.
+ */
+import type { Knex } from 'knex';
+import { sqlDialect } from '@spendstream/core/sql/create-sql';
+
+/** Rows per statement: 256 rows of the widest table (15 columns) bind 3,840 values (SQLite allows 32,766). */
+export const rowsPerStatementMax = 256;
+
+/** How a conflicting row's column is set by an upsert: replaced by the new value or added to. */
+export type OnConflict = { key: string; columns: Record<string, 'replace' | 'add'> };
+
+const quote = (name: string) => `\`${name}\``;
+
+/** `ON CONFLICT ... DO UPDATE` (SQLite) or `ON DUPLICATE KEY UPDATE` (MySQL) for `conflict`. */
+function conflictClause(db: Knex | Knex.Transaction, conflict: OnConflict): string {
+  const mysql = sqlDialect(db) === 'mysql';
+  const sets = Object.entries(conflict.columns).map(([column, how]) => {
+    const c = quote(column);
+    const incoming = mysql ? `VALUES(${c})` : `excluded.${c}`;
+    // In SQLite's DO UPDATE and MySQL's ON DUPLICATE KEY UPDATE a bare column is the stored value.
+    return `${c} = ${how === 'add' ? `${c} + ${incoming}` : incoming}`;
+  });
+  return mysql
+    ? ` ON DUPLICATE KEY UPDATE ${sets.join(', ')}`
+    : ` ON CONFLICT (${quote(conflict.key)}) DO UPDATE SET ${sets.join(', ')}`;
+}
+
+/** Statement sizes for `count` rows: full statements, then the rest as descending powers of two. */
+export function statementSizes(count: number): number[] {
+  const sizes: number[] = [];
+  let left = count;
+  while (left >= rowsPerStatementMax) {
+    sizes.push(rowsPerStatementMax);
+    left -= rowsPerStatementMax;
+  }
+  for (let size = rowsPerStatementMax / 2; size >= 1; size /= 2) {
+    if (left >= size) {
+      sizes.push(size);
+      left -= size;
+    }
+  }
+  return sizes;
+}
+
+/** Statement texts kept (tables x dialects x nine sizes; test prefixes make more). */
+const statementTextsMax = 1_000;
+const statementTexts = new Map<string, string>();
+
+/**
+ * Inserts `rows` (each an array of values in `columns` order) into `table` with multi-row
+ * statements; with `conflict`, a row whose key is already stored updates it instead.
+ */
+export async function insertRows(
+  db: Knex | Knex.Transaction,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  conflict?: OnConflict,
+): Promise<void> {
+  if (rows.length === 0) return;
+  for (const row of rows)
+    if (row.length !== columns.length)
+      throw new TypeError(`a row of ${table} has ${row.length} values for ${columns.length}`);
+  const suffix = conflict ? conflictClause(db, conflict) : '';
+  const head = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  let offset = 0;
+  for (const size of statementSizes(rows.length)) {
+    const textKey = `${head}|${size}|${suffix}`;
+    let sql = statementTexts.get(textKey);
+    if (sql === undefined) {
+      sql = `${head}${Array.from({ length: size }, () => tuple).join(', ')}${suffix}`;
+      if (statementTexts.size >= statementTextsMax) statementTexts.clear();
+      statementTexts.set(textKey, sql);
+    }
+    const bindings: unknown[] = [];
+    for (let i = offset; i < offset + size; i += 1) {
+      for (const value of rows[i]!) bindings.push(value);
+    }
+    await db.raw(sql, bindings as Knex.RawBinding[]);
+    offset += size;
+  }
+}
