@@ -169,6 +169,37 @@ async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** What `executePrepared` needs of a knex pool's MySQL connection (mysql2's callback API). */
+interface PreparingConnection {
+  execute(
+    sql: string,
+    values: unknown[],
+    callback: (error: unknown, result: unknown) => void,
+  ): void;
+}
+
+/**
+ * Runs a statement as a prepared statement on a connection of `db` (the pool's, or the
+ * transaction's own when `db` is a knex transaction: its client hands out that one connection).
+ * mysql2 prepares a statement text once per connection and keeps it, so a statement whose text does
+ * not change is parsed by MariaDB once, and its values travel in the binary protocol: neither knex
+ * nor mysql2 writes, escapes or scans a statement of thousands of values on every call.
+ */
+async function executePrepared(db: Knex, sql: string, values: unknown[]): Promise<unknown> {
+  const client = db.client as {
+    acquireConnection(): Promise<PreparingConnection>;
+    releaseConnection(connection: PreparingConnection): Promise<unknown>;
+  };
+  const connection = await client.acquireConnection();
+  try {
+    return await new Promise((resolve, reject) =>
+      connection.execute(sql, values, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
 /** The rows of a raw SELECT on either dialect (mysql2 answers `[rows, fields]`). */
 function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
@@ -216,6 +247,8 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
     WHERE source = ? AND external_id = ? AND pending_version IS NOT NULL
       AND pending_token IN (SELECT token FROM ${confirmedTable})`;
   const placeholders = (n: number) => new Array<string>(n).fill('?').join(', ');
+  const claimInsert = `${insertOrIgnore} INTO ${dedupeTable} (source, external_id, transaction_id, version, pending_version, pending_hash, pending_status, pending_token, pending_since) VALUES `;
+  const boundRow = '(?, ?, ?, 0, ?, ?, ?, ?, ?)';
   /**
    * The VALUES rows of a claim. The token and the time are the same on every row: when they are
    * plain (a UUID-like token, an integer) they are written into the statement once instead of
@@ -223,11 +256,15 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
    */
   const claimRows = (n: number, token: string, nowMs: number) => {
     const inline = plainToken.test(token) && Number.isSafeInteger(nowMs);
-    const row = inline
-      ? `(?, ?, ?, 0, ?, ?, ?, '${token}', ${nowMs})`
-      : '(?, ?, ?, 0, ?, ?, ?, ?, ?)';
+    const row = inline ? `(?, ?, ?, 0, ?, ?, ?, '${token}', ${nowMs})` : boundRow;
     return { sql: new Array<string>(n).fill(row).join(', '), inline };
   };
+  /**
+   * The claim of a full chunk on MySQL, every value bound: the same text every time, so each pooled
+   * connection prepares it once (one prepared statement per connection; claims of other sizes are
+   * written out as above, which keeps the number of statements prepared on the server bounded).
+   */
+  const fullClaimSql = `${claimInsert}${new Array<string>(rowsPerInsertMax).fill(boundRow).join(', ')}`;
   return {
     async read(source, externalIds) {
       const out = new Map<string, DedupeRecord>();
@@ -246,17 +283,22 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
     async claimNew(source, claims: readonly Claim[], token, nowMs) {
       if (claims.length === 0) return new Set();
       const insert = async (db: Knex, part: readonly Claim[]): Promise<number> => {
+        if (part.length === rowsPerInsertMax && dialect === 'mysql') {
+          // A full chunk (a full batch, or one of a cycle's several): the prepared statement.
+          const values: unknown[] = [];
+          for (const c of part) {
+            values.push(source, c.externalId, c.transactionId, c.version, c.contentHash, c.status);
+            values.push(token, nowMs);
+          }
+          return changesOf(await executePrepared(db, fullClaimSql, values));
+        }
         const rows = claimRows(part.length, token, nowMs);
         const values: Knex.Value[] = [];
         for (const c of part) {
           values.push(source, c.externalId, c.transactionId, c.version, c.contentHash, c.status);
           if (!rows.inline) values.push(token, nowMs);
         }
-        const result: unknown = await db.raw(
-          `${insertOrIgnore} INTO ${dedupeTable} (source, external_id, transaction_id, version, pending_version, pending_hash, pending_status, pending_token, pending_since) VALUES ${rows.sql}`,
-          values,
-        );
-        return changesOf(result);
+        return changesOf(await db.raw(`${claimInsert}${rows.sql}`, values));
       };
       // One statement is atomic on its own: no BEGIN and COMMIT round trips. Several share one
       // transaction: one commit (one fsync on SQLite) per claim, not per statement.

@@ -310,6 +310,54 @@ for (const [name, open] of backends) {
     t.like((await dedupe.read('bank', ['q3'])).get('q3')?.pending, { token: 'plain-1' });
   });
 
+  test(`dedupe store (${name}): odd values in a claim of a few keys and of a full chunk (the prepared statement on MySQL) read back as sent`, async (t) => {
+    const { dedupe, close } = await open();
+    t.teardown(close);
+    // Quotes, backslash, ?, a newline, non-ASCII, 200 characters ending in a quote, an odd source
+    // and an odd hash; alone, then among plain keys filling a claim of exactly 1,000.
+    const odd = [
+      'plain-1',
+      'A.b:c@d+e/f g',
+      "o'brien",
+      'back\\slash',
+      'what?',
+      'two\nlines',
+      'café',
+      `${'x'.repeat(199)}'`,
+    ];
+    const full = [...odd, ...Array.from({ length: 1_000 - odd.length }, (_, i) => `fill-${i}`)];
+    for (const [source, ids] of [
+      ['bank', odd],
+      ["o'bank?", odd],
+      ['bank-full', full],
+      ["o'bank?-full", full],
+    ] as const) {
+      const claims = ids.map((id, i) => ({
+        ...claim(id, 1, i === 3 ? "h'?" : `h${i}`),
+        transactionId: `tx_${i}`,
+      }));
+      const won = await dedupe.claimNew(source, claims, 'tok-plain', 2_000);
+      t.deepEqual([...won].sort(), [...ids].sort(), source);
+      const read = await dedupe.read(source, ids);
+      for (const [i, id] of ids.entries()) {
+        t.like(read.get(id), { source, externalId: id, transactionId: `tx_${i}`, version: 0 }, id);
+        t.like(
+          read.get(id)?.pending,
+          {
+            version: 1,
+            contentHash: i === 3 ? "h'?" : `h${i}`,
+            status: 'booked',
+            token: 'tok-plain',
+            sinceMs: 2_000,
+          },
+          id,
+        );
+      }
+      // Claimed again: every key is taken, nothing new is won.
+      t.is((await dedupe.claimNew(source, claims, 'tok-other', 2_001)).size, 0);
+    }
+  });
+
   test(`idempotency store contract (${name}): new, pending, done, conflict hash, abandon, expiry`, async (t) => {
     const { idempotency, close } = await open();
     t.teardown(close);
