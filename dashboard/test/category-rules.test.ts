@@ -14,6 +14,7 @@ import {
   ruleFieldsOf,
   RuleFormError,
   ruleRequestOf,
+  ruleCategoryFor,
   rulesInOrder,
   staleMessage,
   subtreeIds,
@@ -299,4 +300,80 @@ test('a refused change says why: 412 is stale (reload), else the API detail as i
     message: 'Could not save.',
     stale: false,
   });
+});
+
+test('quick add suggests what the rules would decide, and nothing over a rule it cannot check', (t) => {
+  const eur = (amount: string) => ({ amount, currency: 'EUR' });
+  const typed = {
+    merchant: 'Happy PAWS shop',
+    kind: 'expense',
+    walletId: 'w1',
+    amount: eur('1890'),
+  };
+  const rules = [
+    rule({
+      ruleId: 'rule_desc',
+      priority: 1,
+      match: { descriptionContains: 'paws' },
+      category: 'x',
+    }),
+    rule({ ruleId: 'rule_mcc', priority: 2, match: { mcc: ['0742'] }, category: 'x' }),
+    rule({
+      ruleId: 'rule_income',
+      priority: 3,
+      match: { merchantContains: 'paws', kinds: ['income'] },
+      category: 'x',
+    }),
+    rule({
+      ruleId: 'rule_wallet',
+      priority: 4,
+      match: { merchantContains: 'paws', walletId: 'w2' },
+      category: 'x',
+    }),
+    rule({
+      ruleId: 'rule_big',
+      priority: 5,
+      match: { merchantContains: 'paws', amountMin: eur('10000') },
+      category: 'x',
+    }),
+    rule({
+      ruleId: 'rule_usd',
+      priority: 6,
+      match: { amountMax: { amount: '5000', currency: 'USD' } },
+      category: 'x',
+    }),
+    rule({
+      ruleId: 'rule_paws',
+      priority: 7,
+      match: { merchantContains: 'Paws', amountMax: eur('10000') },
+    }),
+    rule({
+      ruleId: 'rule_any',
+      priority: 8,
+      match: { merchantContains: 'shop' },
+      category: 'shopping',
+    }),
+  ];
+  t.deepEqual(ruleCategoryFor(rules, typed), { kind: 'match', category: 'pet-care' });
+  // Over the pet-care bound and at least the big one's (inclusive).
+  t.deepEqual(ruleCategoryFor(rules, { ...typed, amount: eur('10000') }), {
+    kind: 'match',
+    category: 'x',
+  });
+  // The USD bound does not hold for euros; the next rule does.
+  t.deepEqual(ruleCategoryFor(rules, { ...typed, merchant: 'Corner shop' }), {
+    kind: 'match',
+    category: 'shopping',
+  });
+  // The amount is not typed yet: the bounded rule may decide, so no suggestion over it.
+  t.deepEqual(ruleCategoryFor(rules, { ...typed, amount: undefined }), { kind: 'undecided' });
+  t.deepEqual(
+    ruleCategoryFor(
+      [rule({ priority: 0, match: { merchantKey: 'raw:happy-paws' } }), ...rules],
+      typed,
+    ),
+    { kind: 'undecided' },
+  );
+  t.deepEqual(ruleCategoryFor(rules, { ...typed, merchant: 'Corner Bakery' }), { kind: 'none' });
+  t.deepEqual(ruleCategoryFor([], typed), { kind: 'none' });
 });

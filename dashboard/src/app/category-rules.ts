@@ -406,3 +406,47 @@ export async function saveMerchantRule(merchant: string, category: string): Prom
     }
   }
 }
+
+/** What is known of a transaction while it is typed (quick add): no description, MCC or bank data. */
+export interface TypedTransaction {
+  merchant: string;
+  kind: string;
+  walletId: string;
+  /** Undefined while the amount field cannot be read as one. */
+  amount: Money | undefined;
+}
+
+/**
+ * What the user's rules say of a transaction being typed, checked as stream-jobs checks them
+ * (priority order, first match wins, text ignoring case): `match` with the first matching rule's
+ * category; `undecided` when a rule before any match needs what is not known here (a merchant key
+ * stream-jobs computes, an amount not typed yet), so nothing should be suggested over it; `none`
+ * when no rule matches. A transaction sent with a category skips the rules, so a suggestion must
+ * not contradict them.
+ */
+export function ruleCategoryFor(
+  rules: readonly CategoryRule[],
+  tx: TypedTransaction,
+): { kind: 'match'; category: string } | { kind: 'undecided' | 'none' } {
+  const merchant = tx.merchant.trim().toLowerCase();
+  for (const rule of rulesInOrder(rules)) {
+    const m = rule.match;
+    // Conditions on what a typed transaction never has cannot hold.
+    if (m.descriptionContains || m.mcc || m.bankCategory) continue;
+    if (m.merchantContains && !merchant.includes(m.merchantContains.toLowerCase())) continue;
+    if (m.kinds && !m.kinds.includes(tx.kind)) continue;
+    if (m.walletId && m.walletId !== tx.walletId) continue;
+    if (m.merchantKey) return { kind: 'undecided' };
+    if (m.amountMin || m.amountMax) {
+      if (!tx.amount) return { kind: 'undecided' };
+      const amount = BigInt(tx.amount.amount);
+      const outside = (bound: Money | undefined, below: boolean) =>
+        bound !== undefined &&
+        (bound.currency !== tx.amount!.currency ||
+          (below ? amount < BigInt(bound.amount) : amount > BigInt(bound.amount)));
+      if (outside(m.amountMin, true) || outside(m.amountMax, false)) continue;
+    }
+    return { kind: 'match', category: rule.category };
+  }
+  return { kind: 'none' };
+}

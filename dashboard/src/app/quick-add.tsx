@@ -1,6 +1,7 @@
 /**
  * Add an expense or income in a few keystrokes: the amount has the focus, Tab to the merchant (the
- * category is suggested from it), Enter saves. Wallet and date default to the last used wallet and
+ * category is suggested from it: the user's rules first, as the stream jobs apply them, then their
+ * last transaction there, then words in the name), Enter saves. Wallet and date default to the last used wallet and
  * today in the user's zone.
  */
 import type { JSX } from 'preact';
@@ -8,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, json, newKey } from './api.js';
 import { guessCategory } from './categories.js';
 import { CategoryOptions } from './category-options.js';
+import { ruleCategoryFor, type CategoryRule } from './category-rules.js';
 import { useApp, type Transaction } from './context.js';
 import { AmountError, formatMoney, occurredAtFor, parseAmount, todayIn } from './format.js';
 import { ErrorText } from './ui.js';
@@ -31,6 +33,16 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const key = useRef(newKey());
+  const amountInput = useRef<HTMLInputElement>(null);
+  // The user's rules: a category sent with the transaction skips them, so the suggestion follows
+  // them. Without them (not loaded yet, or refused) the other suggestions stand.
+  const [rules, setRules] = useState<readonly CategoryRule[]>([]);
+  useEffect(() => {
+    json<{ items: CategoryRule[] }>('analytics', '/v1/category-rules').then(
+      (answer) => setRules(answer.items),
+      () => undefined,
+    );
+  }, []);
 
   useEffect(() => {
     dialog.current?.showModal();
@@ -40,6 +52,24 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
     if (categoryTouched || merchant.trim().length < 2) return;
     const controller = new AbortController();
     const timer = setTimeout(async () => {
+      const wallet = wallets.find((w) => w.id === walletId);
+      let amount: string | undefined;
+      try {
+        amount =
+          wallet && parseAmount(amountInput.current?.value ?? '', wallet.currency, app.locale);
+      } catch {
+        // Not an amount yet: a rule with amount bounds stays undecided.
+      }
+      const byRule = ruleCategoryFor(rules, {
+        merchant,
+        kind,
+        walletId,
+        amount: wallet && amount ? { amount, currency: wallet.currency } : undefined,
+      });
+      if (byRule.kind !== 'none') {
+        setCategory(byRule.kind === 'match' ? byRule.category : '');
+        return;
+      }
       const guess = guessCategory(merchant);
       // The most telling word of what was typed ("SQ *BLUE BOTTLE COFFEE" -> "BOTTLE").
       const word = (merchant.match(/\p{L}{3,}/gu) ?? []).sort((a, b) => b.length - a.length)[0];
@@ -61,7 +91,7 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
       clearTimeout(timer);
       controller.abort();
     };
-  }, [merchant, kind, categoryTouched]);
+  }, [merchant, kind, walletId, rules, categoryTouched]);
 
   const wallet = wallets.find((w) => w.id === walletId);
 
@@ -137,6 +167,7 @@ export function QuickAdd(props: { onClose(): void }): JSX.Element {
                 required
                 autoFocus
                 placeholder="0.00"
+                ref={amountInput}
               />
             </label>
             <label>

@@ -47,6 +47,8 @@ interface Editing {
   onChanged(change: Changed): void;
   /** A failed change: true when it was stale (the page then reloads and says so). */
   onFailed(error: unknown, fallback: string): string | undefined;
+  /** Moves focus to the element with this id once it is on screen. */
+  focus(id: string): void;
 }
 
 const treeTitleId = 'category-tree-title';
@@ -222,7 +224,10 @@ function CategoryItem(props: {
           }}
           forest={props.forest}
           category={{ id: entry.id, name: entry.name, parentId: entry.parentId }}
-          onCancel={() => props.setOpenId(undefined)}
+          onCancel={() => {
+            props.setOpenId(undefined);
+            props.editing.focus(categoryElementId(entry.id));
+          }}
         />
       ) : (
         <div class="category-row">
@@ -456,7 +461,10 @@ function RuleItem(props: {
           }}
           rule={rule}
           priority={rule.priority}
-          onCancel={() => props.setOpen(false)}
+          onCancel={() => {
+            props.setOpen(false);
+            props.editing.focus(ruleElementId(rule.ruleId));
+          }}
         />
       </li>
     );
@@ -557,6 +565,7 @@ export function CategoriesPage(): JSX.Element {
       void app.reloadCategories();
       return undefined;
     },
+    focus: setFocus,
   };
 
   const customCount = app.categories.entries.filter((e) => e.custom).length;

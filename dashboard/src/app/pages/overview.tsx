@@ -182,13 +182,14 @@ export function OverviewPage(): JSX.Element {
                 type="number"
                 min={1}
                 max={28}
-                value={startDay}
+                // Not `value`: a refetch's render between typing and leaving the field would put
+                // the old day back (and the change would be lost); the field is the user's.
+                defaultValue={String(startDay)}
                 aria-label="Month starts on day"
                 onChange={(e) => {
-                  const day = Math.min(
-                    28,
-                    Math.max(1, Number((e.currentTarget as HTMLInputElement).value) || 1),
-                  );
+                  const input = e.currentTarget as HTMLInputElement;
+                  const day = Math.min(28, Math.max(1, Number(input.value) || 1));
+                  input.value = String(day);
                   localStorage.setItem(startDayKey, String(day));
                   setStartDay(day);
                 }}
