@@ -624,6 +624,19 @@ test.serial(
     await page.waitForFunction(() => document.activeElement?.matches('[data-rule]') === true);
     await dismissNotices();
     await screenshot('categories');
+
+    // Deleted: the paws rule, then the category no rule uses any more; focus goes to each list.
+    await rules.getByRole('button', { name: 'Delete rule 1' }).click();
+    await page.waitForFunction(() => document.activeElement?.id === 'category-rules-title');
+    await page.getByText('Rule 1 deleted').waitFor();
+    await rules
+      .locator('[data-rule]')
+      .filter({ hasText: /^1\. priority 15/ })
+      .waitFor();
+    await page.getByRole('button', { name: 'Delete Pet care' }).click();
+    await page.getByText('Category Pet care deleted').waitFor();
+    await page.locator('#category-pet-care').waitFor({ state: 'detached' });
+    t.is(await page.evaluate(() => document.activeElement?.id), 'category-tree-title');
     // The refused delete (409) and the stale edit (412) are the browser's expected messages.
     await assertClean(t, [/status of 409/, /status of 412/]);
   },
