@@ -575,7 +575,7 @@ export function CategoriesPage(): JSX.Element {
         <h1 id="categories-title">Categories</h1>
       </div>
       <ErrorText message={stale ?? error} />
-      <div class="grid">
+      <div class="grid categories-grid">
         <article class="card" aria-labelledby={rulesTitleId}>
           <h2 id={rulesTitleId} tabIndex={-1}>
             Rules
