@@ -506,7 +506,8 @@ function RuleItem(props: {
 
 export function CategoriesPage(): JSX.Element {
   const app = useApp();
-  const [rules, setRules] = useState<CategoryRule[]>([]);
+  // Undefined until the first answer (or refusal): "No rules yet" only when it is so.
+  const [rules, setRules] = useState<CategoryRule[]>();
   const [revision, setRevision] = useState<number>();
   const [error, setError] = useState<string>();
   const [stale, setStale] = useState<string>();
@@ -524,7 +525,10 @@ export function CategoriesPage(): JSX.Element {
         setRevision(answer.revision);
         setError(undefined);
       },
-      (e: unknown) => setError(changeFailure(e, 'Could not load the rules.').message),
+      (e: unknown) => {
+        setRules((current) => current ?? []);
+        setError(changeFailure(e, 'Could not load the rules.').message);
+      },
     );
   }, [reload]);
   // The tree may have changed elsewhere since sign-in (another tab, the phone).
@@ -541,7 +545,7 @@ export function CategoriesPage(): JSX.Element {
   });
 
   const forest = useMemo(() => categoryForest(app.categories.entries), [app.categories]);
-  const ordered = useMemo(() => rulesInOrder(rules), [rules]);
+  const ordered = useMemo(() => rulesInOrder(rules ?? []), [rules]);
 
   const editing: Editing = {
     revision,
@@ -585,7 +589,12 @@ export function CategoriesPage(): JSX.Element {
             guess. A category you pick on one transaction wins over every rule.
           </p>
           <ol class="rule-list">
-            {ordered.length === 0 && <li class="muted">No rules yet.</li>}
+            {rules === undefined && (
+              <li class="muted" role="status">
+                Loading…
+              </li>
+            )}
+            {rules?.length === 0 && <li class="muted">No rules yet.</li>}
             {ordered.map((rule, index) => (
               <RuleItem
                 key={rule.ruleId}
@@ -598,7 +607,11 @@ export function CategoriesPage(): JSX.Element {
             ))}
           </ol>
           {openRule === undefined && (
-            <RuleForm key={`rule-${created}`} editing={editing} priority={nextPriority(rules)} />
+            <RuleForm
+              key={`rule-${created}`}
+              editing={editing}
+              priority={nextPriority(rules ?? [])}
+            />
           )}
         </article>
         <article class="card" aria-labelledby={treeTitleId}>
