@@ -261,13 +261,24 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       },
       '/v1/budgets': {
         get: get('The user\u2019s budgets', 'budgets', userQuery),
-        post: withBody('Create a budget (published on ref.budgets)', 'budgets', draftSchema, '201'),
+        post: withBody(
+          'Create a budget (published on ref.budgets); a scope category that is neither built-in ' +
+            'nor one of the user\u2019s custom categories is a 400 (field `scope.categories`)',
+          'budgets',
+          draftSchema,
+          '201',
+        ),
       },
       '/v1/budgets/status': { get: get('Status of every active budget', 'budgets', userQuery) },
       '/v1/budgets/{id}': {
         get: { ...get('One budget', 'budgets', userQuery), parameters: [idParameter] },
         patch: {
-          ...withBody('Change a budget', 'budgets', changesSchema, '200'),
+          ...withBody(
+            'Change a budget (its scope checked as on create)',
+            'budgets',
+            changesSchema,
+            '200',
+          ),
           parameters: [idParameter],
         },
         delete: {
@@ -328,8 +339,8 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
         ),
         delete: revisioned(
           deletion(
-            'Delete a custom category; 409 while a rule names it or it is the parent of another. ' +
-              'Publishes the whole set',
+            'Delete a custom category; 409 while a rule or a budget\u2019s scope names it or it is ' +
+              'the parent of another (the detail names them). Publishes the whole set',
             'categories',
           ),
           { change: true, pathId: true },

@@ -659,3 +659,84 @@ test('concurrent changes of one user: snapshots leave in revision order and the 
     Array.from({ length: changes }, (_, index) => index),
   );
 });
+
+test('a custom category named by a budget is not deleted (409 naming the budgets); a budget naming an unknown one is a 400', async (t) => {
+  const user = 'u-cr-budgets';
+  const budgetBody = (name: string, categories: string[]) => ({
+    name,
+    limit: { amount: '5000', currency: 'EUR' },
+    period: { kind: 'month', startDay: 1 },
+    scope: { categories, walletIds: [], tags: [], merchantKeys: [] },
+  });
+  // Before the category exists, a budget naming it is refused and nothing is stored.
+  await problem(
+    t,
+    await send(user, 'POST', '/v1/budgets', budgetBody('Pets', ['pets'])),
+    400,
+    'validation_failed',
+    'scope.categories',
+  );
+  t.deepEqual(await ok(await app.as(user, '/v1/budgets')), { items: [] });
+  await ok(await send(user, 'POST', '/v1/categories/custom', { id: 'pets', name: 'Pets' }), 201);
+  const created = await ok<{ budgetId: string }>(
+    await send(user, 'POST', '/v1/budgets', budgetBody('Pets', ['groceries', 'pets'])),
+    201,
+  );
+  const second = await ok<{ budgetId: string }>(
+    await send(user, 'POST', '/v1/budgets', budgetBody('All pets', ['pets'])),
+    201,
+  );
+  const revision = await revisionOf(user);
+  const refused = await problem(
+    t,
+    await send(user, 'DELETE', '/v1/categories/custom/pets'),
+    409,
+    'conflict',
+    'id',
+  );
+  t.regex(refused.detail, new RegExp(`${created.budgetId} \\("Pets"\\)`));
+  t.regex(refused.detail, new RegExp(`${second.budgetId} \\("All pets"\\)`));
+  t.regex(refused.detail, /2 budget\(s\)/);
+  t.is(await revisionOf(user), revision, 'a refused delete changes nothing');
+  t.is((await app.as(user, '/v1/categories/custom/pets')).status, 200);
+  // Another user's custom id is unknown to this user's budgets; their own budget is untouched.
+  await ok(
+    await send('u-cr-budgets-2', 'POST', '/v1/categories/custom', { id: 'fish', name: 'F' }),
+    201,
+  );
+  await problem(
+    t,
+    await send(user, 'PATCH', `/v1/budgets/${created.budgetId}`, {
+      scope: budgetBody('', ['fish']).scope,
+    }),
+    400,
+    'validation_failed',
+    'scope.categories',
+  );
+  // Once no budget names it, the delete goes through, and a budget cannot name it again.
+  await ok(
+    await send(user, 'PATCH', `/v1/budgets/${created.budgetId}`, {
+      scope: budgetBody('', ['groceries']).scope,
+    }),
+  );
+  await problem(t, await send(user, 'DELETE', '/v1/categories/custom/pets'), 409, 'conflict', 'id');
+  await ok(await send(user, 'DELETE', `/v1/budgets/${second.budgetId}`), 204);
+  await ok(await send(user, 'DELETE', '/v1/categories/custom/pets'), 204);
+  t.is(await revisionOf(user), revision + 1);
+  await problem(
+    t,
+    await send(user, 'PATCH', `/v1/budgets/${created.budgetId}`, {
+      scope: budgetBody('', ['pets']).scope,
+    }),
+    400,
+    'validation_failed',
+    'scope.categories',
+  );
+  const { items } = await ok<{ items: Array<{ scope: { categories: string[] } }> }>(
+    await app.as(user, '/v1/budgets'),
+  );
+  t.deepEqual(
+    items.map((budget) => budget.scope.categories),
+    [['groceries']],
+  );
+});

@@ -11,7 +11,6 @@ import { ConflictError, NotFoundError, ValidationError } from '@spendstream/core
 import type { AnalyticsStore } from '../../query/analytics-store.js';
 import type { UserSettingsStore } from '../../domain/user-settings.js';
 import type { CategoryCatalog } from '../../domain/categories.js';
-import { categoriesOfUser, type CustomCategoryStore } from '../categories/custom-categories.js';
 import { percentOf } from '../../domain/amounts.js';
 import {
   addDays,
@@ -62,24 +61,21 @@ export interface BudgetServiceDeps {
   budgets: BudgetStore;
   store: AnalyticsStore;
   settings: UserSettingsStore;
+  /** The built-in categories; any other id of a scope must be one of the user's custom ones. */
   categories: CategoryCatalog;
-  /** Each user's custom categories, also accepted in a budget's scope. */
-  customCategories?: CustomCategoryStore;
   /** Publishes each user's budgets to ref.budgets after a change. */
   snapshots: Pick<SnapshotOutboxes, 'budgets'>;
   clock: () => Date;
 }
 
 export function createBudgetService(deps: BudgetServiceDeps) {
-  async function validate(userId: string, draft: BudgetDraft): Promise<void> {
-    const known = await categoriesOfUser(deps, userId);
-    for (const id of draft.scope.categories) {
-      if (!known.has(id)) {
-        throw new ValidationError(`unknown category ${JSON.stringify(id)}`, {
-          field: 'scope.categories',
-        });
-      }
-    }
+  /**
+   * Check a draft; the ids of its scope that are not built-in, which the store checks against the
+   * user's custom categories in the save's own transaction (the stored set, not this instance's
+   * view of the topic, which may lag a change made on another instance).
+   */
+  async function validate(userId: string, draft: BudgetDraft): Promise<string[]> {
+    const customCategoryIds = draft.scope.categories.filter((id) => !deps.categories.has(id));
     const { homeCurrency } = await deps.settings.get(userId);
     if (draft.limit.currency !== homeCurrency) {
       throw new ValidationError(`a budget limit is in the home currency ${homeCurrency}`, {
@@ -90,6 +86,7 @@ export function createBudgetService(deps: BudgetServiceDeps) {
     if (thresholds.some((value, index) => index > 0 && value <= thresholds[index - 1]!)) {
       throw new ValidationError('thresholds must be strictly ascending', { field: 'thresholds' });
     }
+    return customCategoryIds;
   }
 
   /** Publish the user's budgets after a committed change (the outbox retries a failed send). */
@@ -123,7 +120,7 @@ export function createBudgetService(deps: BudgetServiceDeps) {
     },
 
     async create(userId: string, draft: BudgetDraft): Promise<Budget> {
-      await validate(userId, draft);
+      const customCategoryIds = await validate(userId, draft);
       if ((await deps.budgets.list(userId)).length >= budgetsPerUserMax) {
         throw new ConflictError(`at most ${budgetsPerUserMax} budgets per user`);
       }
@@ -134,7 +131,7 @@ export function createBudgetService(deps: BudgetServiceDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      await deps.budgets.save(userId, budget);
+      await deps.budgets.save(userId, budget, customCategoryIds);
       await publish(userId);
       return budget;
     },
@@ -143,14 +140,14 @@ export function createBudgetService(deps: BudgetServiceDeps) {
       const existing = await this.get(userId, budgetId);
       const { budgetId: _id, createdAt, updatedAt: _updated, ...current } = existing;
       const draft: BudgetDraft = { ...current, ...changes };
-      await validate(userId, draft);
+      const customCategoryIds = await validate(userId, draft);
       const budget: Budget = {
         ...draft,
         budgetId,
         createdAt,
         updatedAt: deps.clock().toISOString(),
       };
-      await deps.budgets.save(userId, budget);
+      await deps.budgets.save(userId, budget, customCategoryIds);
       await publish(userId);
       return budget;
     },

@@ -1,12 +1,15 @@
 /**
  * Where budgets live: SQL (MySQL or the embedded SQLite), one row per budget holding the core
  * `Budget` as JSON (amounts as decimal strings), plus a per-user revision that grows with every
- * change and numbers the `ref.budgets` snapshots.
+ * change and numbers the `ref.budgets` snapshots. The custom categories a budget names are checked
+ * in its save's transaction against the user's custom categories in the same database (and their
+ * deletion against the budgets, `category-rule-store.ts`), so neither side can slip past the other.
  */
 import type { Knex } from 'knex';
 import { withTransaction } from '@spendstream/core/sql';
-import { invariant } from '@spendstream/core/errors';
+import { invariant, ValidationError } from '@spendstream/core/errors';
 import { bumpRevision } from '../../domain/snapshot-outbox.js';
+import { missingCustomCategories } from '../category-rules/category-rule-tables.js';
 import { budgetSchema, type Budget } from '@spendstream/core/events';
 import { parseJson, stringifyJson } from '@spendstream/core/json';
 
@@ -20,9 +23,11 @@ export interface BudgetStore {
   get(userId: string, budgetId: string): Promise<Budget | null>;
   /**
    * Insert or replace one budget and bump the user's revision, atomically; the new revision (the
-   * snapshot outbox reads the set it publishes itself).
+   * snapshot outbox reads the set it publishes itself). `customCategoryIds`, the ids of the scope
+   * that are not built-in, must be the user's custom categories when the transaction commits: one
+   * that is not is a `ValidationError` (field `scope.categories`) and nothing changes.
    */
-  save(userId: string, budget: Budget): Promise<number>;
+  save(userId: string, budget: Budget, customCategoryIds?: readonly string[]): Promise<number>;
   /** Delete one budget; the new revision, or null when the user has no such budget. */
   remove(userId: string, budgetId: string): Promise<number | null>;
 }
@@ -53,6 +58,27 @@ export async function listBudgets(db: Knex | Knex.Transaction, userId: string): 
     .orderBy('created_at')
     .orderBy('budget_id')) as Array<{ body: string }>;
   return rows.map((row) => decode(row.body));
+}
+
+/**
+ * The user's budgets whose scope names `categoryId`, read with a locking read inside a change of
+ * the user's categories (which holds their rule revision row: `missingCustomCategories`), so a
+ * budget committed before it is seen and one saved after it waits for its commit.
+ */
+export async function budgetsNamingCategory(
+  trx: Knex.Transaction,
+  userId: string,
+  categoryId: string,
+): Promise<Budget[]> {
+  const rows = (await trx(budgetTables.budgets)
+    .where({ user_id: userId })
+    .orderBy('created_at')
+    .orderBy('budget_id')
+    .forShare()
+    .select('body')) as Array<{ body: string }>;
+  return rows
+    .map((row) => decode(row.body))
+    .filter((budget) => budget.scope.categories.includes(categoryId));
 }
 
 /** The SQL budget store. */
@@ -87,8 +113,17 @@ export function createSqlBudgetStore(db: Knex): BudgetStore {
         .first()) as { body: string } | undefined;
       return row ? decode(row.body) : null;
     },
-    async save(userId, budget) {
+    async save(userId, budget, customCategoryIds = []) {
       const saved = await change(userId, async (trx) => {
+        // Before the budget row is written: the category check takes its locks first
+        // (`missingCustomCategories`), so a concurrent deletion cannot wait on this row.
+        const missing = await missingCustomCategories(trx, userId, customCategoryIds);
+        if (missing.length > 0) {
+          throw new ValidationError(
+            `unknown category ${JSON.stringify(missing[0])}: not a built-in category nor one of your custom categories`,
+            { field: 'scope.categories' },
+          );
+        }
         const body = stringifyJson(budgetSchema.encode(budget));
         const updated = await trx(budgetTables.budgets)
           .where({ user_id: userId, budget_id: budget.budgetId })

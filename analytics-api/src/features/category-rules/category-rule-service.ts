@@ -23,10 +23,11 @@ import {
 import type { SnapshotOutboxes } from '../../snapshots.js';
 import type { CategoryCatalog } from '../../domain/categories.js';
 import type { CustomCategory, CustomCategoryStore } from '../categories/custom-categories.js';
-import type {
-  CategoryRuleEdit,
-  CategoryRuleSet,
-  CategoryRuleStore,
+import {
+  listIds,
+  type CategoryRuleEdit,
+  type CategoryRuleSet,
+  type CategoryRuleStore,
 } from './category-rule-store.js';
 
 /**
@@ -35,8 +36,6 @@ import type {
  * assigned.
  */
 export const customCategoryDepthMax = 5;
-/** Most ids an error message lists (the rules still using a category). */
-const idsInMessageMax = 5;
 
 /** What a caller gives to create a custom category; without `id`, one is generated. */
 export interface CustomCategoryDraft {
@@ -149,11 +148,6 @@ function assertRule(rule: CategoryRule, set: CategoryRuleSet, builtIn: CategoryC
       });
     }
   }
-}
-
-function listIds(ids: readonly string[]): string {
-  const shown = ids.slice(0, idsInMessageMax).join(', ');
-  return ids.length > idsInMessageMax ? `${shown} and ${ids.length - idsInMessageMax} more` : shown;
 }
 
 export function createCategoryRuleService(deps: CategoryRuleServiceDeps) {

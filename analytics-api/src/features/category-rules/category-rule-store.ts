@@ -3,11 +3,15 @@
  * SQLite), one row per rule and per custom category holding its JSON (amounts as decimal strings),
  * plus a per-user revision that grows with every change and numbers the `ref.category-rules`
  * snapshots. Rules and categories share the revision because one snapshot carries both.
+ *
+ * Budgets live in the same database, so the one check that spans both is made here, in the
+ * change's transaction: a custom category still named by a budget's scope is not deleted (the
+ * budget side: `missingCustomCategories` in `category-rule-tables.ts`).
  */
 import type { Knex } from 'knex';
 import { withTransaction } from '@spendstream/core/sql';
 import { bumpRevision } from '../../domain/snapshot-outbox.js';
-import { invariant } from '@spendstream/core/errors';
+import { ConflictError, invariant } from '@spendstream/core/errors';
 import {
   categoryRuleSchema,
   customCategorySchema,
@@ -15,12 +19,19 @@ import {
 } from '@spendstream/core/events';
 import { parseJson, stringifyJson } from '@spendstream/core/json';
 import type { CustomCategory } from '../categories/custom-categories.js';
+import { budgetsNamingCategory } from '../budgets/budget-store.js';
+import { categoryRuleTables } from './category-rule-tables.js';
 
-export const categoryRuleTables = {
-  rules: 'analytics_category_rules',
-  categories: 'analytics_custom_categories',
-  revisions: 'analytics_category_rule_revisions',
-} as const;
+export { categoryRuleTables };
+
+/** Most ids an error message lists (the rules, categories or budgets still using a category). */
+const idsInMessageMax = 5;
+
+/** `a, b, c` or, beyond `idsInMessageMax`, `a, b, c, d, e and 3 more`. */
+export function listIds(ids: readonly string[]): string {
+  const shown = ids.slice(0, idsInMessageMax).join(', ');
+  return ids.length > idsInMessageMax ? `${shown} and ${ids.length - idsInMessageMax} more` : shown;
+}
 
 /** A user's whole set at one revision (0: the user never changed anything). */
 export interface CategoryRuleSet {
@@ -45,7 +56,8 @@ export interface CategoryRuleStore {
    * One change in one transaction: the user's revision is bumped first (which holds their set
    * against concurrent changes until the commit), then `plan` sees the set as it was and names the
    * edit (or throws, which rolls everything back), the edit is applied, and the set after it is
-   * returned with the new revision.
+   * returned with the new revision. Deleting a custom category that a budget's scope still names
+   * throws a `ConflictError` (field `id`) naming those budgets.
    */
   change(
     userId: string,
@@ -127,6 +139,23 @@ async function removeRow(trx: Knex.Transaction, table: string, key: RowKey) {
   invariant(deleted === 1, `the planned row ${JSON.stringify(key)} of ${table} exists`);
 }
 
+/**
+ * A budget counts nothing for a category that no longer exists, so one still named by a budget is
+ * not deleted. This transaction holds the user's rule revision row (bumped first), which a budget
+ * save naming custom categories locks before it checks them (`missingCustomCategories`), and the
+ * budgets are read with a locking read: a budget saved before this point is seen, one saved after
+ * it waits for this commit and then finds the category gone.
+ */
+async function refuseIfBudgetsName(trx: Knex.Transaction, userId: string, categoryId: string) {
+  const budgets = await budgetsNamingCategory(trx, userId, categoryId);
+  if (budgets.length === 0) return;
+  const named = budgets.map((budget) => `${budget.budgetId} (${JSON.stringify(budget.name)})`);
+  throw new ConflictError(
+    `category ${categoryId} is in the scope of ${budgets.length} budget(s): ${listIds(named)}; change their scope or delete them first`,
+    { field: 'id' },
+  );
+}
+
 async function applyEdit(trx: Knex.Transaction, userId: string, edit: CategoryRuleEdit) {
   const { rules, categories } = categoryRuleTables;
   switch (edit.kind) {
@@ -142,8 +171,10 @@ async function applyEdit(trx: Knex.Transaction, userId: string, edit: CategoryRu
       const key = { user_id: userId, category_id: edit.category.id };
       return upsert(trx, categories, key, body, edit.createdAt);
     }
-    case 'delete_category':
+    case 'delete_category': {
+      await refuseIfBudgetsName(trx, userId, edit.categoryId);
       return removeRow(trx, categories, { user_id: userId, category_id: edit.categoryId });
+    }
   }
 }
 
