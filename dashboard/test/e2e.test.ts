@@ -574,6 +574,25 @@ test.serial(
     );
     t.is(await page.locator('#category-pet-care').count(), 1);
 
+    // One of the user's own under another, then renamed and moved to the top level.
+    const newCategory = page.getByRole('form', { name: 'New category' });
+    await newCategory.getByLabel('Name').fill('Grooming');
+    await newCategory.getByLabel('Under').selectOption('pet-care');
+    await newCategory.getByRole('button', { name: 'Create category' }).click();
+    await page.locator('[data-category="pet-care"] #category-grooming').waitFor();
+    await page.getByRole('button', { name: 'Edit Grooming' }).click();
+    const move = page.getByRole('form', { name: 'Edit Grooming' });
+    t.is(await move.getByLabel('Under').inputValue(), 'pet-care');
+    t.is(await move.locator('option[value="grooming"]').count(), 0, 'not under itself');
+    await move.getByLabel('Name').fill('Dog grooming');
+    await move.getByLabel('Under').selectOption('');
+    await move.getByRole('button', { name: 'Save category' }).click();
+    await page
+      .locator('.category-tree > [data-category="grooming"]')
+      .filter({ hasText: 'Dog grooming' })
+      .waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'category-grooming');
+
     // The phone changes the rule meanwhile (no If-Match): this screen's edit is then stale.
     const token = await apiToken();
     const analytics = (path: string) => new URL(`api/analytics${path}`, system.url);

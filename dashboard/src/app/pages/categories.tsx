@@ -554,9 +554,10 @@ export function CategoriesPage(): JSX.Element {
       setRevision(change.revision);
       setCreated((n) => n + 1);
       setReload((n) => n + 1);
-      if (change.categories) void app.reloadCategories();
       app.bump();
-      setFocus(change.focus);
+      // A moved category is a new element in its new place: focus it once the tree is read again.
+      const tree = change.categories ? app.reloadCategories() : Promise.resolve();
+      void tree.then(() => setFocus(change.focus));
     },
     onFailed(e, fallback) {
       const failure = changeFailure(e, fallback);
