@@ -13,7 +13,8 @@
  *   its 1 s refresh interval).
  *
  * Flags: --only embedded|real, --throughput N, --real-throughput N, --rate R, --real-rate R,
- * --seconds S, --baseline N, --append (writes
+ * --seconds S, --baseline N, --batch N (most messages per batch; default: the jobs' default for
+ * the backend), --append (writes
  * the "stream-jobs" section of docs/benchmarks.md). `MONGODB_URL` in the environment points the
  * real-server run at another FerretDB/MongoDB than the one infra:up started (a private, profiled one).
  */
@@ -55,6 +56,7 @@ const { values: args } = parseArgs({
     'real-rate': { type: 'string', default: '20' },
     seconds: { type: 'string', default: '10' },
     baseline: { type: 'string', default: '200000' },
+    batch: { type: 'string' },
     append: { type: 'boolean', default: false },
   },
 });
@@ -270,7 +272,7 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     registry,
     topicPrefix: backend.prefix,
     groupId: `${backend.prefix}bench-jobs`,
-    batchSizeMax: 500,
+    ...(args.batch !== undefined ? { batchSizeMax: Number(args.batch) } : {}),
   });
   storeCalls.clear();
   const started = performance.now();

@@ -16,7 +16,7 @@ import type { Budget, UserSettingsV1, WalletRef } from '@spendstream/core/events
 import type { CurrencyCode } from '@spendstream/core/money';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import type { RollupAmounts } from '../rollups/contributions.js';
-import { localTime, nextLocalDate } from '../rollups/windows.js';
+import { localDateAt, localTime, nextLocalDate } from '../rollups/windows.js';
 
 /** A transaction this many times the user's average for its category is "large". */
 export const largeTransactionFactorDefault = 3n;
@@ -42,7 +42,7 @@ function finish(candidate: Candidate, now: DateTime): AlertRaisedV1 {
 
 /** Whether a period ending on local date `end` (exclusive) was over at `now` in `zone`. */
 export function isLate(end: string, zone: string, now: DateTime): boolean {
-  return now.setZone(zone).toISODate()! >= end;
+  return localDateAt(now.toMillis(), zone) >= end;
 }
 
 function money(amount: bigint, currency: CurrencyCode) {

@@ -19,7 +19,7 @@ import type { TransactionDocument } from './transaction-document.js';
 export const applyBatchSizeMax = 5_000;
 /** Largest page a scan or query returns. */
 export const pageSizeMax = 5_000;
-/** Most cell keys one `getRollups` call takes (a batch of 500 transactions needs at most ~16,000). */
+/** Most cell keys one `getRollups` call takes (about 33 per transaction: the pipeline splits larger reads). */
 export const rollupKeysMax = 50_000;
 
 /** A new version of a transaction and every cell it contributes to (see `contributionsOf`). */

@@ -2,7 +2,7 @@
  * Enrichment: a raw transaction plus what we know about its user becomes the canonical document.
  * Pure: every input is an argument, so a replay with the same inputs yields the same document.
  */
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import type { CurrencyCode } from '@spendstream/core/money';
 import type { Budget, UserSettingsV1 } from '@spendstream/core/events/reference';
 import {
@@ -16,7 +16,7 @@ import {
   type TransactionDocument,
 } from '../documents/transaction-document.js';
 import { budgetPeriodOf, budgetMatches } from '../rollups/budgets.js';
-import { windowsOf } from '../rollups/windows.js';
+import { utcInstantOf, windowsOf } from '../rollups/windows.js';
 import { normalizeMerchant } from './merchants.js';
 import type { RatesTable } from './rates.js';
 
@@ -114,7 +114,7 @@ export function enrich({ raw, eventId, user, rates, now }: EnrichInput): Transac
       provider: converted.provider,
     },
     occurredAt: raw.occurredAt,
-    occurredAtUtc: DateTime.fromISO(raw.occurredAt, { setZone: true }).toUTC().toISO()!,
+    occurredAtUtc: utcInstantOf(raw.occurredAt),
     timeZone,
     localDate,
     localWeek: windows.week.period,

@@ -46,14 +46,22 @@ import {
 } from '../alerts/alert-rules.js';
 import { alertIdentity, alertRaisedV1Schema } from '@spendstream/core/events/alerts';
 import { z } from 'zod';
-import type { ApplyItem, DocumentStore, StateEntry } from '../documents/store.js';
+import {
+  rollupKeysMax,
+  type ApplyItem,
+  type DocumentStore,
+  type RollupRow,
+  type StateEntry,
+} from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import { enrich, rawOfDocument } from '../enrich/enrich.js';
 import { createRatesTable, type RatesTable } from '../enrich/rates.js';
 import {
   addAmounts,
   cellKeyOf,
+  cellKeyOfParts,
   contributionsOf,
+  encodeKeyPart,
   zeroAmounts,
   type Dimension,
   type RollupAmounts,
@@ -84,8 +92,14 @@ export const inputTopics: readonly TopicName[] = [
   topics.transactionsCorrections,
   topics.walletEvents,
 ];
-/** Messages per batch handed to the handler. */
+/** Messages per batch handed to the handler, on MongoDB (FerretDB: each read decodes its collection). */
 export const batchSizeMaxDefault = 500;
+/**
+ * Messages per batch on the embedded store: a batch costs a fixed number of SQLite commits (each a
+ * WAL fsync) and statements, so larger batches spread them over more transactions (measured in
+ * docs/benchmarks.md); at a steady 1,000/s the batches stay small anyway.
+ */
+export const embeddedBatchSizeMaxDefault = 2_000;
 /** Backoff between retries of a batch whose sink failed, growing to the max. */
 export const retryDelayMsMin = 100;
 export const retryDelayMsMax = 5_000;
@@ -406,6 +420,35 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     return periods;
   }
 
+  /**
+   * Cell keys the alert rules read, per user, currency and period, for the batch: the documents of
+   * one user and day share their 28 trailing-day keys (building each key was a visible share of a
+   * batch's CPU when done per document).
+   */
+  const alertKeysCache = new Map<string, string[]>();
+  function alertKeys(
+    doc: TransactionDocument,
+    kind: 'history' | 'trailing',
+    build: (
+      cell: (grain: RollupGrain, dimension: Dimension, key: string, period: string) => string,
+    ) => string[],
+  ): string[] {
+    const cacheKey =
+      kind === 'history'
+        ? `${kind}|${doc.userId}|${doc.homeCurrency}|${doc.category.id}|${doc.localMonth}`
+        : `${kind}|${doc.userId}|${doc.homeCurrency}|${doc.localDate}`;
+    let keys = alertKeysCache.get(cacheKey);
+    if (!keys) {
+      const user = encodeKeyPart(doc.userId);
+      const currency = encodeKeyPart(doc.homeCurrency);
+      keys = build((grain, dimension, key, period) =>
+        cellKeyOfParts(user, grain, period, dimension, key, currency),
+      );
+      alertKeysCache.set(cacheKey, keys);
+    }
+    return keys;
+  }
+
   /** The rollup cells the alert rules read for one document (budget, category history, days). */
   function alertCellsOf(doc: TransactionDocument, state: UserState) {
     const cell = (grain: RollupGrain, dimension: Dimension, key: string, period: string) =>
@@ -418,12 +461,16 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     });
     const spending = doc.direction === 'out' && !doc.kind.startsWith('transfer');
     const history = spending
-      ? lookback('months', doc.localMonth).map((month) =>
-          cell('month', 'category', doc.category.id, month),
+      ? alertKeys(doc, 'history', (key) =>
+          lookback('months', doc.localMonth).map((month) =>
+            key('month', 'category', doc.category.id, month),
+          ),
         )
       : [];
     const trailingDays = spending
-      ? lookback('days', doc.localDate).map((day) => cell('day', 'total', 'all', day))
+      ? alertKeys(doc, 'trailing', (key) =>
+          lookback('days', doc.localDate).map((day) => key('day', 'total', 'all', day)),
+        )
       : [];
     const today = cell('day', 'total', 'all', doc.localDate);
     return { budgets, spending, history, trailingDays, today };
@@ -438,6 +485,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     const booked = docs.filter((doc) => doc.status === 'booked');
     if (booked.length === 0) return [];
     lookbackCache.clear();
+    alertKeysCache.clear();
     const plans = [];
     for (const doc of booked) {
       const state = await userState(doc.userId);
@@ -449,7 +497,12 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       if (cells.spending)
         for (const k of [...cells.history, ...cells.trailingDays, cells.today]) keys.add(k);
     }
-    const rows = await store.getRollups([...keys]);
+    const rows = new Map<string, RollupRow>();
+    const wanted = [...keys];
+    for (let i = 0; i < wanted.length; i += rollupKeysMax) {
+      const part = await store.getRollups(wanted.slice(i, i + rollupKeysMax));
+      for (const [key, row] of part) rows.set(key, row);
+    }
     const amountsOf = (key: string) => rows.get(key)?.amounts;
     const alerts: AlertRaisedV1[] = [];
     const at = now();
@@ -798,7 +851,9 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       topics: inputTopics.map(physical),
       handler: handleBatch,
       from: 'earliest',
-      batchSizeMax: options.batchSizeMax ?? batchSizeMaxDefault,
+      batchSizeMax:
+        options.batchSizeMax ??
+        (store.kind === 'embedded' ? embeddedBatchSizeMaxDefault : batchSizeMaxDefault),
     });
     consumer = joined;
     if (stopping) {

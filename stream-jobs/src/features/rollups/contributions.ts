@@ -79,11 +79,36 @@ export interface Contribution extends CellId {
   periodEnd?: string;
 }
 
+/** Characters `encodeURIComponent` leaves as they are: a part made only of them is its own encoding. */
+const unreservedOnly = /^[A-Za-z0-9\-_.!~*'()]*$/;
+
+/** `encodeURIComponent(part)`, without making a new string for the usual part that needs no escape. */
+export function encodeKeyPart(part: string): string {
+  return unreservedOnly.test(part) ? part : encodeURIComponent(part);
+}
+
 /** The stable id of a cell: its parts joined by `|`, each URI-encoded so no part can contain `|`. */
 export function cellKeyOf(cell: CellId): string {
-  return [cell.userId, cell.grain, cell.period, cell.dimension, cell.key, cell.currency]
-    .map(encodeURIComponent)
-    .join('|');
+  return cellKeyOfParts(
+    encodeKeyPart(cell.userId),
+    cell.grain,
+    cell.period,
+    cell.dimension,
+    cell.key,
+    encodeKeyPart(cell.currency),
+  );
+}
+
+/** `cellKeyOf` with the user id and currency already encoded (they are shared by many cells). */
+export function cellKeyOfParts(
+  encodedUserId: string,
+  grain: RollupGrain,
+  period: string,
+  dimension: Dimension,
+  key: string,
+  encodedCurrency: string,
+): string {
+  return `${encodedUserId}|${encodeKeyPart(grain)}|${encodeKeyPart(period)}|${encodeKeyPart(dimension)}|${encodeKeyPart(key)}|${encodedCurrency}`;
 }
 
 function amountsOf(doc: TransactionDocument): RollupAmounts {
@@ -101,6 +126,8 @@ export function contributionsOf(doc: TransactionDocument): Contribution[] {
   if (doc.status !== 'booked') return [];
   const amounts = amountsOf(doc);
   const result = new Map<string, Contribution>();
+  const user = encodeKeyPart(doc.userId);
+  const currency = encodeKeyPart(doc.homeCurrency);
   const add = (
     grain: RollupGrain,
     period: string,
@@ -108,16 +135,17 @@ export function contributionsOf(doc: TransactionDocument): Contribution[] {
     key: string,
     periodEnd?: string,
   ) => {
-    const cell: CellId = {
+    const cellKey = cellKeyOfParts(user, grain, period, dimension, key, currency);
+    const contribution: Contribution = {
       userId: doc.userId,
       grain,
       period,
       dimension,
       key,
       currency: doc.homeCurrency,
+      cellKey,
+      amounts,
     };
-    const cellKey = cellKeyOf(cell);
-    const contribution: Contribution = { ...cell, cellKey, amounts };
     if (periodEnd !== undefined) contribution.periodEnd = periodEnd;
     result.set(cellKey, contribution);
   };

@@ -1,5 +1,14 @@
 import test from 'ava';
-import { windowsOf, budgetPeriodStart, nextLocalDate } from './windows.js';
+import { seededRandom } from '../documents/test-documents.js';
+import {
+  windowsOf,
+  budgetPeriodStart,
+  localDateAt,
+  localDateOf,
+  nextLocalDate,
+  plainInstantMillis,
+  utcInstantOf,
+} from './windows.js';
 import { DateTime } from 'luxon';
 
 const auckland = { timeZone: 'Pacific/Auckland', budgetStartDay: 25 };
@@ -101,4 +110,74 @@ test('the next local date is the calendar day after, across month, year and leap
     t.is(nextLocalDate(day.toISODate()!), next.toISODate()!);
     day = next;
   }
+});
+
+test('the local date and UTC instant without luxon equal luxon for plain instants in many zones, across DST switches', (t) => {
+  const zones = [
+    'UTC',
+    'Pacific/Auckland',
+    'America/Los_Angeles',
+    'Australia/Lord_Howe', // a 30-minute DST switch
+    'Asia/Kathmandu', // +05:45
+    'America/St_Johns', // -03:30 with DST
+    'Pacific/Chatham', // +12:45 / +13:45
+    'Europe/London',
+    'Asia/Tehran', // +03:30, fell back at local midnight: the date changes in mid UTC hour
+  ];
+  const random = seededRandom(7);
+  const instants: number[] = [];
+  // Random instants from 1970 to 2100, and every 5 minutes around the 2026 switches of these zones.
+  for (let i = 0; i < 300; i += 1) instants.push(Math.floor(random() * 4_102_444_800_000));
+  for (const switchAt of [
+    '2026-04-05T00:00:00Z',
+    '2026-09-26T12:00:00Z',
+    '2026-03-08T08:00:00Z',
+    '2026-11-01T07:00:00Z',
+    '2026-10-03T14:00:00Z',
+    '2021-09-21T19:00:00Z',
+  ])
+    for (let m = -180; m <= 180; m += 5) instants.push(Date.parse(switchAt) + m * 60_000);
+  for (const ms of instants) {
+    const offset = DateTime.fromMillis(ms, { zone: 'Asia/Kolkata' }); // a written offset, +05:30
+    const forms = [
+      new Date(ms).toISOString(),
+      new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'),
+      offset.toISO()!,
+      offset.toFormat("yyyy-MM-dd'T'HH:mm:ss.SZZ"),
+      offset.toFormat("yyyy-MM-dd'T'HH:mmZZ"),
+    ];
+    for (const text of forms) {
+      const viaLuxon = DateTime.fromISO(text, { setZone: true });
+      t.is(utcInstantOf(text), viaLuxon.toUTC().toISO()!, text);
+      for (const zone of zones) {
+        const expected = viaLuxon.setZone(zone).toISODate()!;
+        t.is(localDateOf(text, zone), expected, `${text} ${zone}`);
+        t.is(localDateAt(viaLuxon.toMillis(), zone), expected, `${text} ${zone}`);
+      }
+    }
+  }
+});
+
+test('instants outside the plain form go to luxon, and what luxon refuses is refused', (t) => {
+  t.is(plainInstantMillis('2026-11-25T10:00:00+13:00'), Date.parse('2026-11-24T21:00:00Z'));
+  for (const text of [
+    '2026-02-30T10:00:00Z', // no such day
+    '2026-11-25T24:00:00Z',
+    '1969-12-31T23:59:59Z', // before 1970: luxon reads it
+    '2026-11-25T10:00:00.123456Z', // more than milliseconds
+    '2026-11-25T10:00:00+1300', // offset without a colon
+    '2026-11-25 10:00:00Z',
+  ])
+    t.is(plainInstantMillis(text), undefined, text);
+  t.is(utcInstantOf('1969-12-31T23:59:59Z'), '1969-12-31T23:59:59.000Z');
+  t.is(utcInstantOf('2026-11-25T10:00:00+1300'), '2026-11-24T21:00:00.000Z');
+  t.is(localDateOf('2026-11-25T10:00:00.123456Z', 'Pacific/Auckland'), '2026-11-25');
+  t.throws(() => utcInstantOf('2026-02-30T10:00:00Z'), { message: /not an ISO 8601 instant/ });
+  t.throws(() => localDateOf('2026-02-30T10:00:00Z', 'UTC'), {
+    message: /not an ISO 8601 instant/,
+  });
+  t.throws(() => localDateOf('2026-11-25T10:00:00Z', 'Mars/Olympus'), {
+    message: /unknown time zone/,
+  });
+  t.throws(() => localDateAt(0, 'Mars/Olympus'), { message: /unknown time zone/ });
 });

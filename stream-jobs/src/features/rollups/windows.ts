@@ -81,6 +81,102 @@ function window(grain: Grain, period: string, start: DateTime, end: DateTime): W
   return { grain, period, start: start.toUTC().toISO()!, end: end.toUTC().toISO()! };
 }
 
+/** An instant written `YYYY-MM-DDTHH:mm[:ss[.S-SSS]]` then `Z` or `+HH:mm`: read without luxon. */
+const plainInstant =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const minuteMs = 60_000;
+const hourMs = 3_600_000;
+
+/**
+ * The epoch milliseconds of an instant in the plain form above with every field in range (from
+ * 1970), else undefined: the caller then asks luxon, which also says what is wrong.
+ */
+export function plainInstantMillis(text: string): number | undefined {
+  const m = plainInstant.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const millis = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
+  const offsetMinutes = m[10] === undefined ? 0 : Number(m[10]);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (
+    year < 1970 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  )
+    return undefined;
+  const offset = (m[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * minuteMs;
+}
+
+/** Hours (per zone) whose UTC offset is kept: a few years of hours of a few zones. */
+export const hourOffsetsCacheSizeMax = 100_000;
+const hourOffsets = new Map<string, number | null>();
+
+/**
+ * The zone's UTC offset in minutes at `ms`, from a cache per zone and UTC hour; undefined for an
+ * unknown zone or an hour in which the offset changes (a DST switch): the caller asks luxon then.
+ * An offset equal at the first and the last millisecond of an hour holds for all of it (no zone
+ * changes its offset twice within an hour).
+ */
+function cachedOffsetMinutes(ms: number, zone: string): number | undefined {
+  const hour = Math.floor(ms / hourMs);
+  const key = `${zone}|${hour}`;
+  let offset = hourOffsets.get(key);
+  if (offset === undefined) {
+    const first = DateTime.fromMillis(hour * hourMs, { zone });
+    const last = DateTime.fromMillis(hour * hourMs + hourMs - 1, { zone });
+    offset = first.isValid && last.isValid && first.offset === last.offset ? first.offset : null;
+    if (hourOffsets.size >= hourOffsetsCacheSizeMax) hourOffsets.clear();
+    hourOffsets.set(key, offset);
+  }
+  return offset ?? undefined;
+}
+
+/** The local calendar date (`2026-11-25`) of epoch milliseconds in `zone`. */
+export function localDateAt(ms: number, zone: string): string {
+  const offset = cachedOffsetMinutes(ms, zone);
+  if (offset === undefined) {
+    const local = DateTime.fromMillis(ms, { zone });
+    if (!local.isValid)
+      throw new ValidationError(`unknown time zone: ${zone}`, { field: 'timeZone' });
+    return local.toISODate()!;
+  }
+  return new Date(ms + offset * minuteMs).toISOString().slice(0, 10);
+}
+
+/** The local calendar date of an ISO instant in `zone`; throws like `localTime`. */
+export function localDateOf(occurredAt: string, zone: string): string {
+  const ms = plainInstantMillis(occurredAt);
+  return ms === undefined ? localTime(occurredAt, zone).toISODate()! : localDateAt(ms, zone);
+}
+
+/** An ISO instant as `YYYY-MM-DDTHH:mm:ss.SSSZ` (what luxon's `toUTC().toISO()` writes). */
+export function utcInstantOf(occurredAt: string): string {
+  const ms = plainInstantMillis(occurredAt);
+  if (ms !== undefined) return new Date(ms).toISOString();
+  const instant = DateTime.fromISO(occurredAt, { setZone: true });
+  if (!instant.isValid)
+    throw new ValidationError(`occurredAt is not an ISO 8601 instant: ${occurredAt}`, {
+      field: 'occurredAt',
+    });
+  return instant.toUTC().toISO()!;
+}
+
 /** Local days whose windows are kept (they depend only on zone, budget start day and local date). */
 export const windowsCacheSizeMax = 20_000;
 const windowsCache = new Map<string, Readonly<Record<Grain, Window>>>();
@@ -88,17 +184,18 @@ const windowsCache = new Map<string, Readonly<Record<Grain, Window>>>();
 /**
  * The windows of every grain containing `occurredAt` for a user with these settings. Every instant
  * of one local day has the same windows, so they are computed once per zone, budget start day and
- * local date (time-zone arithmetic in luxon was about a tenth of the jobs' CPU).
+ * local date (time-zone arithmetic in luxon was about a tenth of the jobs' CPU), and the local date
+ * of a plain instant is found without luxon (`localDateOf`).
  */
 export function windowsOf(
   occurredAt: string,
   settings: WindowSettings,
 ): Readonly<Record<Grain, Window>> {
-  const local = localTime(occurredAt, settings.timeZone);
-  const cacheKey = `${settings.timeZone}|${settings.budgetStartDay}|${local.toISODate()}`;
+  const date = localDateOf(occurredAt, settings.timeZone);
+  const cacheKey = `${settings.timeZone}|${settings.budgetStartDay}|${date}`;
   const cached = windowsCache.get(cacheKey);
   if (cached) return cached;
-  const windows = Object.freeze(computeWindows(local, settings));
+  const windows = Object.freeze(computeWindows(localTime(occurredAt, settings.timeZone), settings));
   if (windowsCache.size >= windowsCacheSizeMax) windowsCache.clear();
   windowsCache.set(cacheKey, windows);
   return windows;
