@@ -15,7 +15,7 @@
  * --workers=N (server processes behind one port, node:cluster, as INGEST_WORKERS)
  * --semi-space=MiB (the server's V8 young-generation semi-space; 64 as in `npm start`, 0: Node's default)
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,33 @@ function cpuSecondsOf(pid: number | undefined): number | undefined {
   }
 }
 
+/** A process and every process below it (a node:cluster primary and its workers). */
+function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // gone meanwhile, or no /proc: counted as far as it could be read
+    }
+  }
+  return tree;
+}
+
+/** CPU seconds of a process and the processes below it, now alive (Linux /proc). */
+function treeCpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  let total: number | undefined;
+  for (const p of processTree(pid)) {
+    const seconds = cpuSecondsOf(p);
+    if (seconds !== undefined) total = (total ?? 0) + seconds;
+  }
+  return total;
+}
+
 function pidFrom(file: string): number | undefined {
   try {
     return Number(readFileSync(file, 'utf8').trim()) || undefined;
@@ -86,9 +113,15 @@ function cpuMeter(serverPid: number | undefined) {
     const all = fields.map(Number);
     return { idle: all[3]! + all[4]!, total: all.reduce((a, b) => a + b, 0) };
   };
+  // The server's workers (--workers=N) are its children: counted with it.
   const sample = () => ({
     box: boxTicks(),
-    cpu: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)])),
+    cpu: Object.fromEntries(
+      Object.entries(pids).map(([k, pid]) => [
+        k,
+        k === 'server' ? treeCpuSecondsOf(pid) : cpuSecondsOf(pid),
+      ]),
+    ),
   });
   const start = sample();
   return (transactions: number) => {

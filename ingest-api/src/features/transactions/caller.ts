@@ -22,6 +22,25 @@ export function callerKey(caller: Caller): string {
   return caller.kind === 'client' ? `client:${caller.clientId}` : `user:${caller.userId}`;
 }
 
+/** Grants longer than this are looked up in a Set (built once per token's list) rather than scanned. */
+export const grantScanMax = 16;
+const grantSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * Whether the client acts for this user. A bank's token may list thousands of users and every item
+ * of a batch asks: a scan per item was linear in the grant. The verified token (cached) keeps the
+ * same array across requests, so its Set is built once.
+ */
+function granted(userIds: readonly string[], userId: string): boolean {
+  if (userIds.length <= grantScanMax) return userIds.includes(userId);
+  let set = grantSets.get(userIds);
+  if (set === undefined) {
+    set = new Set(userIds);
+    grantSets.set(userIds, set);
+  }
+  return set.has(userId);
+}
+
 /** The user a transaction is for, checked against what the caller may act for. */
 export function resolveUser(
   caller: Caller,
@@ -41,7 +60,7 @@ export function resolveUser(
     if (caller.userIds.length === 1) return caller.userIds[0]!;
     throw new ValidationError('userId is required: this client acts for several users', { field });
   }
-  if (!caller.userIds.includes(requested)) {
+  if (!granted(caller.userIds, requested)) {
     throw new ForbiddenError('this client has no grant from that user', { field });
   }
   return requested;
