@@ -56,6 +56,15 @@ const rulesTitleId = 'category-rules-title';
 const categoryElementId = (id: string) => `category-${id}`;
 const ruleElementId = (id: string) => `rule-${id}`;
 
+/** Esc in an edit form is its Cancel. */
+function escapeCancels(onCancel: (() => void) | undefined) {
+  return (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || !onCancel) return;
+    event.preventDefault();
+    onCancel();
+  };
+}
+
 /** A form's last lines: what went wrong, Cancel (when editing), the submit button. */
 function FormEnd(props: {
   error: string | undefined;
@@ -156,7 +165,12 @@ function CategoryForm(props: {
   }
   const title = category ? `Edit ${category.name}` : 'New category';
   return (
-    <form class="form category-form" onSubmit={submit} aria-label={title}>
+    <form
+      class="form category-form"
+      onSubmit={submit}
+      onKeyDown={escapeCancels(props.onCancel)}
+      aria-label={title}
+    >
       {!category && <h3>{title}</h3>}
       <div class="row">
         <label>
@@ -335,7 +349,12 @@ function RuleForm(props: {
   const kept = rule ? describeMatch(otherConditions(rule.match), app.locale) : '';
   const invalid = (name: keyof RuleFields) => (error?.field === name ? true : undefined);
   return (
-    <form class="card form" onSubmit={submit} aria-label={title}>
+    <form
+      class="card form"
+      onSubmit={submit}
+      onKeyDown={escapeCancels(props.onCancel)}
+      aria-label={title}
+    >
       <h3>{title}</h3>
       <p class="muted small">Every condition given must hold; text matches ignore case.</p>
       <div class="row">
