@@ -2,7 +2,8 @@
  * The production projector's writer against the real FerretDB + OpenSearch: a correction moving a
  * transaction to another year, with a crash after the bucket writes and before the index write,
  * converges on redelivery; concurrent writers of one bucket lose nothing (compare-and-set); and the
- * bucket rules in isolation.
+ * bucket rules in isolation; two instances writing one user's year at once (a rebalance) leave the
+ * sums of the newest ledger.
  */
 import test from 'ava';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -13,13 +14,19 @@ import {
   createMongoReadModelWriter,
 } from '../src/features/projection/mongo-read-model-writer.js';
 import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
+import type { TransactionDoc } from '../src/query/analytics-store.js';
 import {
   ensureSearchIndex,
   openSearchTransport,
   type SearchTransport,
 } from '../src/query/search-index.js';
 import { bucketRowOf } from '../src/query/rollups.js';
-import { bucketId, decodeSumRows } from '../src/query/mongo-rollups.js';
+import {
+  bucketId,
+  decodeSumRows,
+  sumsDocumentOf,
+  type SumsDocument,
+} from '../src/query/mongo-rollups.js';
 import {
   assertReadModelLayout,
   dropReadModel,
@@ -325,7 +332,7 @@ test('a writer whose bucket changed between its read and its write retries on a 
   await createMongoReadModelWriter({ mongo: racing, search, index }).apply([
     { doc: second, version: 1 },
   ]);
-  t.is(reads, 2, 'the write missed and the bucket was read again');
+  t.is(reads, 3, 'the write missed and the bucket was read again, then once after the sums write');
   const bucket = (await bucketOf(mongo, '2026'))!;
   t.deepEqual(bucket.rows.map((row) => row.id).sort(), ['tx_foreign', 'tx_stale_1', 'tx_stale_2']);
   t.is(bucket.rev, 3);
@@ -397,6 +404,124 @@ test('a crash between the ledger write and the sums write is repaired by the red
   t.is(sums?.ledgerRev, 1);
 });
 
+/**
+ * Another projector instance owning the same user for a moment (a rebalance overlap) projects
+ * `doc` into its year: its ledger write, then its sums write, done with the real collections.
+ */
+async function otherInstanceProjects(mongo: Db, doc: TransactionDoc): Promise<number> {
+  const ledgers = ledgerCollectionOf<LedgerDocument>(mongo, doc.userId);
+  const year = doc.localDate.slice(0, 4);
+  const _id = bucketId(doc.userId, year);
+  const stored = (await ledgers.findOne({ _id }))!;
+  const ledger = decodeLedger(stored.entries);
+  applyBucketOps(ledger, [{ id: doc.id, v: 1, row: bucketRowOf(doc, 1) }]);
+  const rev = stored.rev + 1;
+  const written = await ledgers.replaceOne(
+    { _id, rev: stored.rev },
+    { ...stored, rev, entries: encodeLedger(year, ledger) },
+  );
+  if (written.matchedCount !== 1) throw new Error('the other instance lost its ledger write');
+  await sumsCollectionOf<SumsDocument>(mongo, doc.userId).replaceOne(
+    { _id },
+    sumsDocumentOf(doc.userId, year, rev, ledger.rows),
+    { upsert: true },
+  );
+  return rev;
+}
+
+/** `mongo`, except that the first sums write waits for `before()` to finish before it is sent. */
+function sumsWriteAfter(mongo: Db, before: () => Promise<unknown>): Db {
+  let first = true;
+  const sumsName = sumsCollectionOf(mongo, user.userId).collectionName;
+  return wrapCollections(mongo, (collection, name) => {
+    if (name !== sumsName) return collection;
+    return new Proxy(collection, {
+      get(inner, key, innerReceiver) {
+        const value = Reflect.get(inner, key, innerReceiver) as unknown;
+        if ((key !== 'replaceOne' && key !== 'insertOne') || typeof value !== 'function')
+          return value;
+        return async (...args: unknown[]) => {
+          if (first) {
+            first = false;
+            await before();
+          }
+          return (value as (...a: unknown[]) => unknown).apply(inner, args);
+        };
+      },
+    });
+  });
+}
+
+const sumsRevOf = async (mongo: Db, year: string) =>
+  (
+    await sumsCollectionOf<SumsDocument>(mongo, user.userId).findOne({
+      _id: bucketId(user.userId, year),
+    })
+  )?.ledgerRev;
+
+test('two instances projecting one user at once (a rebalance): older sums written last are brought up to the ledger', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const [first, mine, theirs] = [1, 2, 3].map((n) =>
+    makeDoc(user, {
+      id: `tx_overlap_${n}`,
+      occurredAt: `2026-06-0${n}T10:00:00Z`,
+      amountMinor: BigInt(1000 * n),
+    }),
+  );
+  await createMongoReadModelWriter({ mongo, search, index }).apply([{ doc: first!, version: 1 }]);
+  // This writer's ledger write (rev 2) lands; before its sums write is sent, the other instance
+  // writes the ledger (rev 3) and its sums, so this sums write arrives last.
+  let theirRev = 0;
+  const slow = sumsWriteAfter(mongo, async () => {
+    theirRev = await otherInstanceProjects(mongo, theirs!);
+  });
+  await createMongoReadModelWriter({ mongo: slow, search, index }).apply([
+    { doc: mine!, version: 1 },
+  ]);
+  t.is(theirRev, 3);
+  t.is((await bucketOf(mongo, '2026'))?.rev, 3);
+  t.is(await sumsRevOf(mongo, '2026'), 3, 'the sums are those of the newest ledger');
+  t.is(
+    await yearTotal(store, '2026'),
+    first!.homeAmountMinor + mine!.homeAmountMinor + theirs!.homeAmountMinor,
+  );
+});
+
+test('a redelivery repairing lagging sums while a newer batch is written elsewhere leaves the newest sums', async (t) => {
+  const { mongo, index, store } = await freshBackend(t);
+  const [first, crashed, newer] = [1, 2, 3].map((n) =>
+    makeDoc(user, {
+      id: `tx_repair_${n}`,
+      occurredAt: `2026-07-0${n}T10:00:00Z`,
+      amountMinor: BigInt(100 * n),
+    }),
+  );
+  await createMongoReadModelWriter({ mongo, search, index }).apply([{ doc: first!, version: 1 }]);
+  // A crash after the ledger write of `crashed` (rev 2) and before its sums write.
+  const crashing = sumsWriteAfter(mongo, () =>
+    Promise.reject(new Error('simulated crash before the sums write')),
+  );
+  await t.throwsAsync(
+    createMongoReadModelWriter({ mongo: crashing, search, index }).apply([
+      { doc: crashed!, version: 1 },
+    ]),
+    { message: /simulated crash/ },
+  );
+  t.is(await sumsRevOf(mongo, '2026'), 1);
+  // The redelivery finds nothing new for the ledger and brings the sums up to rev 2; before that
+  // write is sent, another instance writes a newer batch (rev 3) and its sums.
+  const slow = sumsWriteAfter(mongo, () => otherInstanceProjects(mongo, newer!));
+  await createMongoReadModelWriter({ mongo: slow, search, index }).apply([
+    { doc: crashed!, version: 1 },
+  ]);
+  t.is((await bucketOf(mongo, '2026'))?.rev, 3);
+  t.is(await sumsRevOf(mongo, '2026'), 3);
+  t.is(
+    await yearTotal(store, '2026'),
+    first!.homeAmountMinor + crashed!.homeAmountMinor + newer!.homeAmountMinor,
+  );
+});
+
 test('the sums documents hold pre-summed rows and queries read nothing else', async (t) => {
   const { mongo, index, store } = await freshBackend(t);
   const writer = createMongoReadModelWriter({ mongo, search, index });
@@ -458,7 +583,7 @@ function countingCalls(mongo: Db, readDelayMs = 0): { db: Db; calls: string[] } 
   return { db, calls };
 }
 
-test('a batch costs one ledger read, one ledger write and one sums write per user and year, however many transactions it holds there', async (t) => {
+test('a batch costs one ledger read, one ledger write, one sums write and one ledger read to check it per user and year, however many transactions it holds there', async (t) => {
   const { mongo, index, store } = await freshBackend(t);
   const { db: counting, calls } = countingCalls(mongo);
   const writer = createMongoReadModelWriter({ mongo: counting, search, index });
@@ -472,10 +597,20 @@ test('a batch costs one ledger read, one ledger write and one sums write per use
       version,
     }));
   await writer.apply(batch(1));
-  t.deepEqual(calls.sort(), ['ledger.findOne', 'ledger.insertOne', 'sums.insertOne']);
+  t.deepEqual(calls.sort(), [
+    'ledger.findOne',
+    'ledger.findOne',
+    'ledger.insertOne',
+    'sums.insertOne',
+  ]);
   calls.length = 0;
   await writer.apply(batch(2));
-  t.deepEqual(calls.sort(), ['ledger.findOne', 'ledger.replaceOne', 'sums.replaceOne']);
+  t.deepEqual(calls.sort(), [
+    'ledger.findOne',
+    'ledger.findOne',
+    'ledger.replaceOne',
+    'sums.replaceOne',
+  ]);
   const expected = batch(2).reduce((sum, { doc }) => sum + doc.homeAmountMinor, 0n);
   t.is(await yearTotal(store, '2026'), expected);
 });

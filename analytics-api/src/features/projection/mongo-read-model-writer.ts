@@ -11,9 +11,11 @@
  * - A ledger is read by `_id`, changed in memory and written back with `replaceOne({ _id, rev })`
  *   (or inserted): a writer that read before another's write makes its write miss, and it retries
  *   on a fresh read. After each ledger write, the year's sums document (what queries read,
- *   `mongo-rollups.ts`) is replaced by the ledger's rows summed, tagged with the ledger `rev`; a
- *   redelivery that finds nothing new for a ledger still brings a sums document that lags its
- *   ledger up to it (a crash between the two writes). Events are keyed by the user id, so one
+ *   `mongo-rollups.ts`) is replaced by the ledger's rows summed, tagged with the ledger `rev`, and
+ *   the ledger is read again: if another writer changed it meanwhile, the sums are rewritten from
+ *   it, so older sums are never left last (`writeSums`); a redelivery that finds nothing new for a
+ *   ledger still brings a sums document that lags its ledger up to it (a crash between the two
+ *   writes). Events are keyed by the user id, so one
  *   partition owner writes a user's documents, in order. Within a process, writes of one year are
  *   also serialized (a lock per year), because FerretDB v1 does not make a filtered replace
  *   atomic: measured, 24 concurrent compare-and-set writers of one document lost about half their
@@ -193,7 +195,7 @@ export function createMongoReadModelWriter(options: {
         if ((error as MongoServerError).code !== duplicateKeyCode) throw error;
       }
       if (written) {
-        await writeSums(userId, year, next.rev, ledger, stored === null);
+        await writeSums(next, ledger, stored === null);
         return;
       }
       // Another writer got there first: read again.
@@ -202,29 +204,48 @@ export function createMongoReadModelWriter(options: {
   }
 
   /**
-   * Replace the year's sums document with the sums of the ledger at `ledgerRev`. When the ledger
-   * was new (`fresh`), so is the sums document as a rule: it is inserted, which FerretDB does
-   * without first scanning the collection for it; if one is there after all (a ledger lost while
-   * its sums stayed), the insert is refused and the document replaced.
+   * Replace the year's sums document with the sums of `written` (the ledger as this writer wrote
+   * or found it), then make sure no older sums were left last. When the ledger was new (`fresh`),
+   * so is the sums document as a rule: it is inserted, which FerretDB does without first scanning
+   * the collection for it; if one is there after all (a ledger lost while its sums stayed), the
+   * insert is refused and the document replaced.
+   *
+   * Why the check after the write: another instance that briefly owns the same user (a consumer
+   * rebalance: the old owner finishing a batch while the new one redelivers it and goes on) may
+   * write the ledger and its sums between this writer's ledger write and its sums write, and this
+   * write would then put back older sums, missing the other's transactions until the year's next
+   * write. A filter on `ledgerRev` would not close it on FerretDB 1.24, which does not make a
+   * filtered replace atomic (measured: concurrent compare-and-set writers lose writes) and does
+   * not push such a filter down (every document of the collection decoded per write). So the
+   * ledger, written before its sums by every writer, decides: read it again after the sums write;
+   * if it is no longer what these sums were made from, write the sums of the ledger as it is now
+   * and look again. The last sums write is then always followed by a read of the newest ledger,
+   * so the sums end at it (a query may see older sums for those few milliseconds).
    */
-  async function writeSums(
-    userId: string,
-    year: string,
-    ledgerRev: number,
-    ledger: Ledger,
-    fresh = false,
-  ): Promise<void> {
-    const sums = sumsDocumentOf(userId, year, ledgerRev, ledger.rows);
+  async function writeSums(written: LedgerDocument, ledger: Ledger, fresh = false): Promise<void> {
+    const { userId, year, _id } = written;
     const collection = sumsCollectionOf<SumsDocument>(mongo, userId);
-    if (fresh) {
-      try {
-        await collection.insertOne(sums);
-        return;
-      } catch (error) {
-        if ((error as MongoServerError).code !== duplicateKeyCode) throw error;
+    const ledgers = ledgerCollectionOf<LedgerDocument>(mongo, userId);
+    let source = written;
+    let rows = ledger.rows;
+    for (let attempt = 1; attempt <= bucketWriteAttemptsMax; attempt += 1) {
+      const sums = sumsDocumentOf(userId, year, source.rev, rows);
+      let inserted = false;
+      if (fresh && attempt === 1) {
+        try {
+          await collection.insertOne(sums);
+          inserted = true;
+        } catch (error) {
+          if ((error as MongoServerError).code !== duplicateKeyCode) throw error;
+        }
       }
+      if (!inserted) await collection.replaceOne({ _id }, sums, { upsert: true });
+      const now = await ledgers.findOne({ _id });
+      if (!now || (now.rev === source.rev && now.entries === source.entries)) return;
+      source = now;
+      rows = decodeLedger(now.entries).rows;
     }
-    await collection.replaceOne({ _id: sums._id }, sums, { upsert: true });
+    throw new UnavailableError(`the sums of ${_id} kept falling behind their ledger`, 1);
   }
 
   async function ensureSums(stored: LedgerDocument, ledger: Ledger): Promise<void> {
@@ -232,8 +253,7 @@ export function createMongoReadModelWriter(options: {
       { _id: stored._id },
       { projection: { ledgerRev: 1 } },
     );
-    if ((sums?.ledgerRev ?? -1) < stored.rev)
-      await writeSums(stored.userId, stored.year, stored.rev, ledger);
+    if ((sums?.ledgerRev ?? -1) < stored.rev) await writeSums(stored, ledger);
   }
 
   async function updateBuckets(
