@@ -1,7 +1,7 @@
 /**
  * analytics-api's SQL migrations: the embedded read model, budgets, the alert history, and the
  * users' categorization rules and custom categories, and which revision of each user's budgets
- * and rules was last published.
+ * and rules was last published (and the lock its publishers take).
  */
 import type { MigrationSet } from '@spendstream/core/sql';
 import { ensureAnalyticsTables } from './query/sql-tables.js';
@@ -12,7 +12,10 @@ import {
   categoryRuleTables,
   createCategoryRuleTables,
 } from './features/category-rules/category-rule-store.js';
-import { addPublishedRevisionColumn } from './domain/snapshot-outbox.js';
+import {
+  addPublishedRevisionColumn,
+  createSnapshotPublishLocks,
+} from './domain/snapshot-outbox.js';
 
 export const analyticsMigrations: MigrationSet = {
   scope: 'analytics-api',
@@ -29,5 +32,6 @@ export const analyticsMigrations: MigrationSet = {
         await addPublishedRevisionColumn(knex, categoryRuleTables.revisions);
       },
     },
+    { name: '0007-snapshot-publish-locks', up: (knex) => createSnapshotPublishLocks(knex) },
   ],
 };

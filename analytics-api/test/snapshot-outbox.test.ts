@@ -5,6 +5,9 @@
  *   once, then nothing more;
  * - publishers of one user in two instances leave the newest set as the last message of the key
  *   (what compaction keeps), even when the older send is slower;
+ * - concurrent first publishes of a user (adding its publisher lock row) keep that order;
+ * - on MariaDB, a change does not wait for the send of the previous snapshot (the publishers'
+ *   lock is their own row);
  * - over HTTP, a change whose send fails is still stored and answered.
  */
 import test from 'ava';
@@ -21,7 +24,11 @@ import { categoryRuleTables } from '../src/features/category-rules/category-rule
 import { startTestApp } from './support/test-app.js';
 import { testUsers } from './support/factories.js';
 import type { EventPublisher } from '../src/domain/event-publisher.js';
-import { publishedRevisionColumn, snapshotSweepUsersMax } from '../src/domain/snapshot-outbox.js';
+import {
+  publishedRevisionColumn,
+  snapshotPublishLocksTable,
+  snapshotSweepUsersMax,
+} from '../src/domain/snapshot-outbox.js';
 
 type BudgetsEvent = TopicEvent<'ref.budgets'>;
 
@@ -147,6 +154,80 @@ for (const dialect of testDialects()) {
     t.deepEqual(
       taken.at(-1)!.payload.budgets.map((item) => item.name),
       ['Food', 'Rent'],
+    );
+    t.is(await publishedRevision(db.knex, 'u1'), 2);
+  });
+}
+
+for (const dialect of testDialects()) {
+  test(`${dialect}: concurrent first changes and publishes of a user send in revision order, the newest last`, async (t) => {
+    const db = await createTestDatabase(dialect);
+    t.teardown(() => db.destroy());
+    await migrateToLatest(db.knex, analyticsMigrations);
+    const store = createSqlBudgetStore(db.knex);
+    const { publisher, taken } = recordingPublisher(() => Math.floor(Math.random() * 20));
+    const instances = [1, 2, 3].map(() => outboxes(db.knex, publisher).budgets);
+    const changes = 9;
+    await Promise.all(
+      Array.from({ length: changes }, async (_, index) => {
+        await store.save('u-first', budget(`b${index}`, `B${index}`));
+        t.true(await instances[index % instances.length]!.publish('u-first'));
+      }),
+    );
+    const revisions = taken.map((event) => event.payload.revision);
+    t.deepEqual(
+      revisions,
+      [...revisions].sort((a, b) => a - b),
+      'never an older set after a newer one',
+    );
+    t.is(revisions.at(-1), changes);
+    t.is(taken.at(-1)!.payload.budgets.length, changes);
+    t.is(await publishedRevision(db.knex, 'u-first'), changes);
+    t.deepEqual(await db.knex(snapshotPublishLocksTable).select('outbox', 'user_id'), [
+      { outbox: budgetTables.revisions, user_id: 'u-first' },
+    ]);
+  });
+}
+
+if (testDialects().includes('mysql')) {
+  test('mysql: a change of a user does not wait for the send of their previous snapshot', async (t) => {
+    const db = await createTestDatabase('mysql');
+    t.teardown(() => db.destroy());
+    await migrateToLatest(db.knex, analyticsMigrations);
+    const store = createSqlBudgetStore(db.knex);
+    let releaseA!: () => void;
+    const gateA = new Promise<void>((resolve) => (releaseA = resolve));
+    let sendingA!: () => void;
+    const startedA = new Promise<void>((resolve) => (sendingA = resolve));
+    const taken: BudgetsEvent[] = [];
+    const publisherOf = (held: boolean): EventPublisher => ({
+      async publish(_topic, event) {
+        if (held) {
+          sendingA();
+          await gateA;
+        }
+        taken.push(event as BudgetsEvent);
+      },
+    });
+    const a = outboxes(db.knex, publisherOf(true)).budgets;
+    const b = outboxes(db.knex, publisherOf(false)).budgets;
+    await store.save('u1', budget('b1', 'Food'));
+    const publishedA = a.publish('u1');
+    await startedA;
+    // A's send of revision 1 is in flight; the next change commits without waiting for it.
+    const saved = store.save('u1', budget('b2', 'Rent'));
+    const first = await Promise.race([
+      saved.then(() => 'saved'),
+      delay(3_000).then(() => 'waited'),
+    ]);
+    releaseA();
+    t.is(await saved, 2);
+    t.is(first, 'saved');
+    // Its publish still comes after A's: the publishers' lock, not the change, orders them.
+    t.deepEqual(await Promise.all([publishedA, b.publish('u1')]), [true, true]);
+    t.deepEqual(
+      taken.map((event) => event.payload.revision),
+      [1, 2],
     );
     t.is(await publishedRevision(db.knex, 'u1'), 2);
   });

@@ -4,12 +4,15 @@
  *
  * Each user's row in a revisions table holds `revision` (bumped by every change, in the change's
  * transaction) and `published_revision` (the revision of the last snapshot the event log took).
- * A change commits first; then `publish` runs one transaction that locks the user's row (an
- * update of it: InnoDB's row lock, SQLite's write lock), reads the set as it is, sends it, and
- * records its revision as published. So:
+ * A change commits first; then `publish` runs one transaction that locks the user's row of
+ * `analytics_snapshot_publish_locks` (a row only publishers take: InnoDB's row lock, SQLite's
+ * write lock), reads the set as it is, sends it, and records its revision as published. So:
  * - publishers of one user, in this instance or another, send one after the other, each the set
  *   as it is when it holds the lock: the last message of a key, which compaction keeps, is the
  *   newest set (without the lock two instances could send revision 5 after revision 6);
+ * - a change does not wait for a send in flight on MySQL: it locks the user's revisions row,
+ *   which the publisher touches only after its send, to record it (until migration 0007 the
+ *   publisher locked that row across the send, so the user's next change waited for it);
  * - a send that fails leaves the row behind (`published_revision < revision`): the change stays
  *   stored, the request that made it still succeeds (it is durable; publishing is owed), and the
  *   sweep, run at start and then every `snapshotSweepIntervalMs`, publishes every such user.
@@ -18,6 +21,7 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation, withTransaction } from '@spendstream/core/sql';
 import type { Logger } from '@spendstream/core/log';
+import { invariant } from '@spendstream/core/errors';
 
 /** How often the background sweep looks for users whose newest set was not published. */
 export const snapshotSweepIntervalMs = 5_000;
@@ -25,6 +29,8 @@ export const snapshotSweepIntervalMs = 5_000;
 export const snapshotSweepUsersMax = 200;
 /** The column that records, per user, the revision of the last published snapshot. */
 export const publishedRevisionColumn = 'published_revision';
+/** One row per outbox and user: the lock publishers of that user's snapshots take, and no one else. */
+export const snapshotPublishLocksTable = 'analytics_snapshot_publish_locks';
 
 export interface SnapshotOutbox {
   /**
@@ -55,6 +61,15 @@ export interface SnapshotOutboxOptions {
 export async function addPublishedRevisionColumn(db: Knex, revisionsTable: string): Promise<void> {
   await db.schema.alterTable(revisionsTable, (table) => {
     table.integer(publishedRevisionColumn).notNullable().defaultTo(0);
+  });
+}
+
+/** Create the publishers' lock table (a migration); rows are added on a user's first publish. */
+export async function createSnapshotPublishLocks(db: Knex): Promise<void> {
+  await db.schema.createTable(snapshotPublishLocksTable, (table) => {
+    table.string('outbox', 64).notNullable();
+    table.string('user_id', 128).notNullable();
+    table.primary(['outbox', 'user_id']);
   });
 }
 
@@ -98,21 +113,41 @@ export function createSnapshotOutbox(options: SnapshotOutboxOptions): SnapshotOu
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  async function publishOrThrow(userId: string): Promise<void> {
-    await withTransaction(db, async (trx) => {
+  /**
+   * One publish under the user's publisher lock; false when the lock row does not exist yet (it is
+   * then added outside any transaction, so two first publishers cannot deadlock on inserting it).
+   */
+  async function publishLocked(userId: string): Promise<boolean> {
+    const lock = { outbox: table, user_id: userId };
+    return withTransaction(db, async (trx) => {
       // The lock: writing the row (to what it holds) queues every other publisher of this user.
-      await trx(table)
-        .where({ user_id: userId })
-        .update({ [publishedRevisionColumn]: trx.raw('??', [publishedRevisionColumn]) });
+      // Changes never take it, so they do not wait for the send below.
+      const locked = await trx(snapshotPublishLocksTable)
+        .where(lock)
+        .update({ outbox: trx.raw('??', ['outbox']) });
+      if (locked === 0) return false;
+      // Read after the lock: the newest committed set, and what the previous publisher recorded.
       const row = (await trx(table).where({ user_id: userId }).first()) as RevisionRow | undefined;
-      if (!row) return;
+      if (!row) return true;
       const revision = Number(row.revision);
-      if (Number(row.published_revision) >= revision) return;
+      if (Number(row.published_revision) >= revision) return true;
       await options.send(trx, userId, revision);
+      // Waits at most for a change's own short transaction on that row; only raises it.
       await trx(table)
         .where({ user_id: userId })
+        .where(publishedRevisionColumn, '<', revision)
         .update({ [publishedRevisionColumn]: revision });
+      return true;
     });
+  }
+
+  async function publishOrThrow(userId: string): Promise<void> {
+    if (await publishLocked(userId)) return;
+    await db(snapshotPublishLocksTable)
+      .insert({ outbox: table, user_id: userId })
+      .onConflict(['outbox', 'user_id'])
+      .ignore();
+    invariant(await publishLocked(userId), `the publish lock row of ${userId} in ${table} exists`);
   }
 
   async function publish(userId: string): Promise<boolean> {
