@@ -79,6 +79,33 @@ async function publishedRevision(db: Knex, userId: string): Promise<number> {
   return Number(row[publishedRevisionColumn]);
 }
 
+/**
+ * Two instances' outboxes of one database: the user `u1` saves budget b1 (revision 1) and instance
+ * A starts publishing it; A's send is held (`releaseA` lets it go). Instance B sends at once.
+ */
+async function instanceAHoldsItsSend(db: Knex, store: ReturnType<typeof createSqlBudgetStore>) {
+  let releaseA!: () => void;
+  const gateA = new Promise<void>((resolve) => (releaseA = resolve));
+  let sendingA!: () => void;
+  const startedA = new Promise<void>((resolve) => (sendingA = resolve));
+  const taken: BudgetsEvent[] = [];
+  const publisherOf = (held: boolean): EventPublisher => ({
+    async publish(_topic, event) {
+      if (held) {
+        sendingA();
+        await gateA;
+      }
+      taken.push(event as BudgetsEvent);
+    },
+  });
+  const a = outboxes(db, publisherOf(true)).budgets;
+  const b = outboxes(db, publisherOf(false)).budgets;
+  await store.save('u1', budget('b1', 'Food'));
+  const publishedA = a.publish('u1');
+  await startedA;
+  return { b, taken, publishedA, releaseA };
+}
+
 for (const dialect of testDialects()) {
   test(`${dialect}: a failed send leaves the change stored and owed; the sweep publishes the newest set once`, async (t) => {
     const db = await createTestDatabase(dialect);
@@ -123,25 +150,7 @@ for (const dialect of testDialects()) {
     // Instance A's send of revision 1 is held until released; instance B publishes revision 2
     // meanwhile. Without the per-user lock B's newer set would be taken first and A's older one
     // would land last (what compaction would keep).
-    let releaseA!: () => void;
-    const gateA = new Promise<void>((resolve) => (releaseA = resolve));
-    let sendingA!: () => void;
-    const startedA = new Promise<void>((resolve) => (sendingA = resolve));
-    const taken: BudgetsEvent[] = [];
-    const publisherOf = (held: boolean): EventPublisher => ({
-      async publish(_topic, event) {
-        if (held) {
-          sendingA();
-          await gateA;
-        }
-        taken.push(event as BudgetsEvent);
-      },
-    });
-    const a = outboxes(db.knex, publisherOf(true)).budgets;
-    const b = outboxes(db.knex, publisherOf(false)).budgets;
-    await store.save('u1', budget('b1', 'Food'));
-    const publishedA = a.publish('u1');
-    await startedA;
+    const { b, taken, publishedA, releaseA } = await instanceAHoldsItsSend(db.knex, store);
     const publishedB = store.save('u1', budget('b2', 'Rent')).then(() => b.publish('u1'));
     // B finishes first unless the lock makes it wait for A.
     await Promise.race([publishedB, delay(500)]);
@@ -195,25 +204,7 @@ if (testDialects().includes('mysql')) {
     t.teardown(() => db.destroy());
     await migrateToLatest(db.knex, analyticsMigrations);
     const store = createSqlBudgetStore(db.knex);
-    let releaseA!: () => void;
-    const gateA = new Promise<void>((resolve) => (releaseA = resolve));
-    let sendingA!: () => void;
-    const startedA = new Promise<void>((resolve) => (sendingA = resolve));
-    const taken: BudgetsEvent[] = [];
-    const publisherOf = (held: boolean): EventPublisher => ({
-      async publish(_topic, event) {
-        if (held) {
-          sendingA();
-          await gateA;
-        }
-        taken.push(event as BudgetsEvent);
-      },
-    });
-    const a = outboxes(db.knex, publisherOf(true)).budgets;
-    const b = outboxes(db.knex, publisherOf(false)).budgets;
-    await store.save('u1', budget('b1', 'Food'));
-    const publishedA = a.publish('u1');
-    await startedA;
+    const { b, taken, publishedA, releaseA } = await instanceAHoldsItsSend(db.knex, store);
     // A's send of revision 1 is in flight; the next change commits without waiting for it.
     const saved = store.save('u1', budget('b2', 'Rent'));
     const first = await Promise.race([
