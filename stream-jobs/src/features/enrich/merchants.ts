@@ -134,6 +134,9 @@ function recognize(text: string): NormalizedMerchant | null {
   return null;
 }
 
+/** The merchant key of a transaction with neither merchant nor description words. */
+export const unknownMerchantKey = 'raw:unknown';
+
 /**
  * Recognize the merchant of a bank descriptor. `merchantHint` is the merchant name a bank or app
  * sent separately, tried first. Never throws: an empty descriptor is the unknown merchant.
@@ -162,7 +165,7 @@ export function normalizeMerchant(
     .filter((t) => !isNoiseToken(t))
     .slice(0, unknownMerchantWordsMax);
   if (words.length === 0)
-    return { merchantId: 'raw:unknown', name: 'Unknown', categoryId: null, known: false };
+    return { merchantId: unknownMerchantKey, name: 'Unknown', categoryId: null, known: false };
   return {
     merchantId: `raw:${words.join('-')}`,
     name: titleCase(words),

@@ -13,6 +13,7 @@ import { monthlyBudget, rawTransaction } from '../documents/test-documents.js';
 import { rollupDifferences } from '../documents/store-contract.js';
 import { createSqlSearchIndex } from '../search/sql-index.js';
 import { createStreamJobs } from './stream-jobs.js';
+import { stateKinds } from './user-state.js';
 import { formatReport, reconcile } from '../reconcile/reconcile.js';
 import {
   annotatedEvent,
@@ -227,6 +228,44 @@ test('a recategorization moves the amounts between category rollups exactly and 
     [100, 50, 80],
   );
   t.true(alerts.every((a) => (a.payload as { late: boolean }).late));
+  await jobs.stop();
+});
+
+test('a recategorization for the whole merchant is learned under the stored merchant key, whatever name the event carries', async (t) => {
+  const { eventLog, store, start } = await setup(t);
+  await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
+  const jobs = await start();
+  const categoryOf = async (id: string) => (await store.getTransactions([id])).get(id)?.category;
+  await eventLog.send(topics.transactionsRaw, [
+    rawEvent(rawTransaction({ transactionId: 'first' })),
+  ]);
+  t.true(await eventually(async () => (await categoryOf('first')) !== undefined));
+  const merchantKey = (await store.getTransactions(['first'])).get('first')?.merchantKey;
+  t.truthy(merchantKey);
+  // analytics-api sends the display name it shows, not stream-jobs' key.
+  await eventLog.send(topics.transactionsCorrections, [
+    correctionEvent({
+      correctionId: 'whole-merchant',
+      transactionId: 'first',
+      userId: 'user-1',
+      category: 'restaurants',
+      applyToMerchant: true,
+      merchantKey: 'Countdown Ponsonby',
+      correctedAt: '2026-11-25T11:00:00Z',
+    }),
+  ]);
+  t.true(await eventually(async () => (await categoryOf('first'))?.id === 'restaurants'));
+  t.deepEqual(
+    (await store.getState(stateKinds.merchantCorrection, `user-1|${merchantKey}`))?.value,
+    { category: 'restaurants' },
+  );
+  await eventLog.send(topics.transactionsRaw, [
+    rawEvent(rawTransaction({ transactionId: 'later', occurredAt: '2026-11-22T10:00:00+13:00' })),
+  ]);
+  t.true(await eventually(async () => (await categoryOf('later')) !== undefined));
+  const later = await categoryOf('later');
+  t.is(later?.id, 'restaurants');
+  t.is(later?.source, 'correction');
   await jobs.stop();
 });
 

@@ -55,6 +55,7 @@ import {
 } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import { enrich, rawOfDocument } from '../enrich/enrich.js';
+import { unknownMerchantKey } from '../enrich/merchants.js';
 import { createRatesTable, type RatesTable } from '../enrich/rates.js';
 import {
   addAmounts,
@@ -674,6 +675,25 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   /**
+   * The merchant a "this merchant from now on" correction is about: stream-jobs' own key of the
+   * stored transaction (`carrefour`, `raw:blue-bottle`), the one later transactions are looked up
+   * by. The key in the event is only a fallback for a transaction not stored yet (a replay of the
+   * corrections ahead of the raw topic): analytics-api knows the display name, not this key.
+   * Nothing is learned for a transaction without a merchant.
+   */
+  async function correctedMerchantKey(
+    transactionId: string,
+    userId: string,
+    fromEvent: string | undefined,
+  ): Promise<string | undefined> {
+    const stored = (
+      await untilWritten('documents', () => store.getTransactions([transactionId]))
+    ).get(transactionId);
+    const key = stored && stored.userId === userId ? stored.merchantKey : fromEvent;
+    return key === unknownMerchantKey ? undefined : key;
+  }
+
+  /**
    * Stores a correction (recategorization or annotation) when it is newer than what is stored, then
    * re-enriches the stored document with every correction of the transaction. The document is
    * re-enriched even when the correction was already stored: a crash between storing it and
@@ -717,11 +737,14 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
           }),
         );
       }
-      if (correction.applyToMerchant && correction.merchantKey) {
+      const merchantKey = correction.applyToMerchant
+        ? await correctedMerchantKey(transactionId, userId, correction.merchantKey)
+        : undefined;
+      if (merchantKey) {
         await untilWritten('documents', () =>
           store.putState({
             kind: stateKinds.merchantCorrection,
-            key: `${userId}|${correction.merchantKey}`,
+            key: `${userId}|${merchantKey}`,
             userId,
             order,
             value: { category: correction.category },
