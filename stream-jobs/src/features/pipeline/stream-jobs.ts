@@ -45,7 +45,6 @@ import {
   unusualSpendingAlerts,
 } from '../alerts/alert-rules.js';
 import { alertIdentity, alertRaisedV1Schema } from '@spendstream/core/events/alerts';
-import { z } from 'zod';
 import {
   rollupKeysMax,
   type ApplyItem,
@@ -348,49 +347,71 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     const due = records
       .filter((record) => record.createdAt < cutoff)
       .map((record) => alertRaisedV1Schema.parse(record.payload));
-    if (due.length > 0) await publish(due);
+    if (due.length === 0) return;
+    const at = now().toUTC().toISO()!;
+    await publish(
+      due.map((alert) => alertMessage(alert, at)),
+      due.map((alert) => alert.alertId),
+      at,
+    );
   }
 
-  async function publish(alerts: AlertRaisedV1[]): Promise<void> {
-    const at = now().toUTC().toISO()!;
-    const events = alerts.map((alert) => ({
+  /** An alert as the message published on `alerts` (validated and encoded once). */
+  function alertMessage(alert: AlertRaisedV1, producedAt: string) {
+    const event = {
       id: alert.alertId,
       type: eventTypes.alertRaised,
       version: 1 as const,
       key: alert.userId,
       occurredAt: alert.firedAt,
-      producedAt: at,
+      producedAt,
       source,
       payload: alert,
-    }));
-    await eventLog.send(
-      physical(topics.alerts),
-      events.map((event) => ({
-        key: event.key,
-        value: encodeEvent(topics.alerts, event as TopicEvent<typeof topics.alerts>),
-      })),
-    );
-    await store.markAlertsPublished(
-      alerts.map((a) => a.alertId),
-      at,
-    );
+    };
+    return {
+      key: event.key,
+      value: encodeEvent(topics.alerts, event as TopicEvent<typeof topics.alerts>),
+    };
   }
 
+  /** Sends alert messages, then marks their alerts published. */
+  async function publish(
+    messages: Array<{ key: string; value: Buffer }>,
+    alertIds: string[],
+    producedAt: string,
+  ): Promise<void> {
+    await eventLog.send(physical(topics.alerts), messages);
+    await store.markAlertsPublished(alertIds, producedAt);
+  }
+
+  /**
+   * Records the candidates, then publishes those recorded for the first time. Each alert is
+   * validated and encoded once: the recorded payload is read back from the encoded message (wire
+   * form), which is what the sweep re-publishes.
+   */
   async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
     if (candidates.length === 0) return;
+    const at = now().toUTC().toISO()!;
+    const messages = candidates.map((alert) => alertMessage(alert, at));
     const inserted = await store.insertAlerts(
-      candidates.map((alert) => ({
+      candidates.map((alert, i) => ({
         alertId: alert.alertId,
         identity: alertIdentity(alert),
         userId: alert.userId,
-        payload: z.encode(alertRaisedV1Schema, alert) as Record<string, unknown>,
+        payload: (
+          JSON.parse(messages[i]!.value.toString('utf8')) as { payload: Record<string, unknown> }
+        ).payload,
         createdAt: alert.firedAt,
         publishedAt: null,
       })),
     );
     const fresh = candidates.filter((_, i) => inserted[i]);
     if (fresh.length === 0) return;
-    await publish(fresh);
+    await publish(
+      messages.filter((_, i) => inserted[i]),
+      fresh.map((alert) => alert.alertId),
+      at,
+    );
     for (const alert of fresh) metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
   }
 
