@@ -5,12 +5,29 @@
  */
 import type { Knex } from 'knex';
 import { ValidationError } from '@spendstream/core/errors';
+import { insertRows, type OnConflict } from '../documents/sql-rows.js';
 import { documentFromJson, documentToJson } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import { indexBatchSizeMax, searchPageSizeMax, type SearchIndex } from './search-index.js';
 
-/** Rows per multi-row upsert: 11 bound values each, well under SQLite's 32,766. */
-const upsertChunkRowsMax = 200;
+const searchColumns = [
+  'id',
+  'version',
+  'user_id',
+  'occurred_at_utc',
+  'status',
+  'merchant_key',
+  'wallet_id',
+  'category_path',
+  'home_amount',
+  'search_text',
+  'doc',
+] as const;
+/** A stored id is replaced by the newer version, every column. */
+const searchConflict: OnConflict = {
+  key: 'id',
+  columns: Object.fromEntries(searchColumns.slice(1).map((column) => [column, 'replace'])),
+};
 /** Most words of a text query. */
 export const queryWordsMax = 10;
 
@@ -69,32 +86,28 @@ export function createSqlSearchIndex(options: {
           )
           .select('id', 'version')) as { id: string; version: unknown }[];
         for (const row of rows) existing.set(row.id, Number(row.version));
-        // The newest version of each id that is newer than the stored one, then one multi-row
-        // upsert per chunk (the versions were read in this same transaction).
+        // The newest version of each id that is newer than the stored one, then multi-row upserts
+        // (the versions were read in this same transaction).
         const newest = new Map<string, TransactionDocument>();
         for (const doc of docs) {
           const current = existing.get(doc.id);
           if (current !== undefined && current >= doc.version) continue;
           if ((newest.get(doc.id)?.version ?? -1) < doc.version) newest.set(doc.id, doc);
         }
-        const upserts = [...newest.values()].map((doc) => ({
-          id: doc.id,
-          version: doc.version,
-          user_id: doc.userId,
-          occurred_at_utc: doc.occurredAtUtc,
-          status: doc.status,
-          merchant_key: doc.merchantKey,
-          wallet_id: doc.walletId,
-          category_path: `|${doc.category.path.join('|')}|`,
-          home_amount: doc.homeAmountMinor,
-          search_text: searchTextOf(doc),
-          doc: JSON.stringify(documentToJson(doc)),
-        }));
-        for (let i = 0; i < upserts.length; i += upsertChunkRowsMax)
-          await trx(table)
-            .insert(upserts.slice(i, i + upsertChunkRowsMax))
-            .onConflict('id')
-            .merge();
+        const upserts = [...newest.values()].map((doc) => [
+          doc.id,
+          doc.version,
+          doc.userId,
+          doc.occurredAtUtc,
+          doc.status,
+          doc.merchantKey,
+          doc.walletId,
+          `|${doc.category.path.join('|')}|`,
+          doc.homeAmountMinor,
+          searchTextOf(doc),
+          JSON.stringify(documentToJson(doc)),
+        ]);
+        await insertRows(trx, table, searchColumns, upserts, searchConflict);
       });
     },
     async search(query) {
