@@ -155,6 +155,19 @@ export function checkRollupKeys(cellKeys: string[]): void {
     });
 }
 
+/** `getRollups` for any number of keys: one call per `rollupKeysMax` keys, results merged. */
+export async function getRollupsInParts(
+  store: Pick<DocumentStore, 'getRollups'>,
+  cellKeys: string[],
+): Promise<Map<string, RollupRow>> {
+  const rows = new Map<string, RollupRow>();
+  for (let i = 0; i < cellKeys.length; i += rollupKeysMax) {
+    for (const [key, row] of await store.getRollups(cellKeys.slice(i, i + rollupKeysMax)))
+      rows.set(key, row);
+  }
+  return rows;
+}
+
 /** Keeps, per transaction id, only the item with the highest version; the others are stale. */
 export function latestPerTransaction(items: ApplyItem[]): {
   latest: Map<string, number>;

@@ -46,10 +46,9 @@ import {
 } from '../alerts/alert-rules.js';
 import { alertIdentity, alertRaisedV1Schema } from '@spendstream/core/events/alerts';
 import {
-  rollupKeysMax,
+  getRollupsInParts,
   type ApplyItem,
   type DocumentStore,
-  type RollupRow,
   type StateEntry,
 } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
@@ -519,12 +518,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       if (cells.spending)
         for (const k of [...cells.history, ...cells.trailingDays, cells.today]) keys.add(k);
     }
-    const rows = new Map<string, RollupRow>();
-    const wanted = [...keys];
-    for (let i = 0; i < wanted.length; i += rollupKeysMax) {
-      const part = await store.getRollups(wanted.slice(i, i + rollupKeysMax));
-      for (const [key, row] of part) rows.set(key, row);
-    }
+    const rows = await getRollupsInParts(store, [...keys]);
     const amountsOf = (key: string) => rows.get(key)?.amounts;
     const alerts: AlertRaisedV1[] = [];
     const at = now();
