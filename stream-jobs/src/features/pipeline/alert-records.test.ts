@@ -1,47 +1,13 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DateTime } from 'luxon';
-import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import { topics } from '@spendstream/core/events';
 import { alertRaisedV1Schema } from '@spendstream/core/events/alerts';
-import { createMemoryLogger } from '@spendstream/core/log';
-import { createSql } from '@spendstream/core/sql/create-sql';
 import { z } from 'zod';
-import { createSqlDocumentStore } from '../documents/sql-store.js';
 import { rawTransaction } from '../documents/test-documents.js';
-import { createSqlSearchIndex } from '../search/sql-index.js';
-import { createStreamJobs } from './stream-jobs.js';
-import { collect, createAllTopics, eventually, rawEvent, settingsEvent } from './test-harness.js';
+import { collect, eventually, rawEvent, settingsEvent } from './test-harness.js';
+import { embeddedPipeline } from './test-pipeline.js';
 
 test('an alert is recorded in the wire form it is published in, and an unpublished record older than the sweep age is published from its stored payload', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sj-alert-records-'));
-  const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 20 });
-  await createAllTopics(eventLog);
-  const store = createSqlDocumentStore({
-    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
-  });
-  const index = createSqlSearchIndex({
-    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
-  });
-  t.teardown(async () => {
-    await eventLog.close();
-    await store.close();
-    await index.close();
-  });
-  const clock = () => DateTime.fromISO('2026-11-25T12:00:00Z', { zone: 'utc' });
-  const start = async () => {
-    const jobs = createStreamJobs({
-      eventLog,
-      store,
-      index,
-      log: createMemoryLogger('stream-jobs', 'warn').log,
-      now: clock,
-    });
-    await jobs.start();
-    return jobs;
-  };
+  const { eventLog, store, start } = await embeddedPipeline(t);
   await eventLog.send(topics.refUserSettings, [
     settingsEvent({
       userId: 'user-1',

@@ -1,18 +1,10 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
-import { Registry } from 'prom-client';
-import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import { topics } from '@spendstream/core/events';
-import { createMemoryLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql/create-sql';
-import { createSqlDocumentStore } from '../documents/sql-store.js';
 import { monthlyBudget, rawTransaction } from '../documents/test-documents.js';
 import { rollupDifferences } from '../documents/store-contract.js';
-import { createSqlSearchIndex } from '../search/sql-index.js';
-import { createStreamJobs } from './stream-jobs.js';
+import { embeddedPipeline } from './test-pipeline.js';
 import { stateKinds } from './user-state.js';
 import { formatReport, reconcile } from '../reconcile/reconcile.js';
 import {
@@ -20,46 +12,10 @@ import {
   budgetsEvent,
   collect,
   correctionEvent,
-  createAllTopics,
   eventually,
   rawEvent,
   settingsEvent,
 } from './test-harness.js';
-
-async function setup(t: { teardown(fn: () => Promise<void>): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'sj-pipeline-'));
-  const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 20 });
-  await createAllTopics(eventLog);
-  const store = createSqlDocumentStore({
-    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
-  });
-  const index = createSqlSearchIndex({
-    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
-  });
-  const registry = new Registry();
-  const { log, records } = createMemoryLogger('stream-jobs', 'warn');
-  const clock = () => DateTime.fromISO('2026-11-25T12:00:00Z', { zone: 'utc' });
-  const start = async (groupId = 'stream-jobs') => {
-    const jobs = createStreamJobs({
-      eventLog,
-      store,
-      index,
-      log,
-      registry: groupId === 'stream-jobs' ? registry : new Registry(),
-      groupId,
-      now: clock,
-      batchSizeMax: 50,
-    });
-    await jobs.start();
-    return jobs;
-  };
-  t.teardown(async () => {
-    await eventLog.close();
-    await store.close();
-    await index.close();
-  });
-  return { eventLog, store, index, registry, start, records, dir };
-}
 
 const settings = {
   userId: 'user-1',
@@ -72,7 +28,7 @@ const settings = {
 };
 
 test('raw transactions become documents, exact rollups, index entries, enriched events and one alert per threshold, even replayed', async (t) => {
-  const { eventLog, store, index, registry, start } = await setup(t);
+  const { eventLog, store, index, registry, start } = await embeddedPipeline(t);
   await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
   await eventLog.send(topics.refBudgets, [
     budgetsEvent({
@@ -168,7 +124,7 @@ test('raw transactions become documents, exact rollups, index entries, enriched 
 });
 
 test('a recategorization moves the amounts between category rollups exactly and a late transaction marks its alert late', async (t) => {
-  const { eventLog, store, start } = await setup(t);
+  const { eventLog, store, start } = await embeddedPipeline(t);
   await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
   await eventLog.send(topics.refBudgets, [
     budgetsEvent({
@@ -232,7 +188,7 @@ test('a recategorization moves the amounts between category rollups exactly and 
 });
 
 test('a recategorization for the whole merchant is learned under the stored merchant key, whatever name the event carries', async (t) => {
-  const { eventLog, store, start } = await setup(t);
+  const { eventLog, store, start } = await embeddedPipeline(t);
   await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
   const jobs = await start();
   const categoryOf = async (id: string) => (await store.getTransactions([id])).get(id)?.category;
@@ -270,7 +226,7 @@ test('a recategorization for the whole merchant is learned under the stored merc
 });
 
 test("an expense far above the user's category history and a day far above the trailing days raise large and unusual alerts; too little history raises none", async (t) => {
-  const { eventLog, store, start } = await setup(t);
+  const { eventLog, store, start } = await embeddedPipeline(t);
   await eventLog.send(topics.refUserSettings, [
     settingsEvent(settings),
     settingsEvent({ ...settings, userId: 'user-2' }),
@@ -341,7 +297,7 @@ test("an expense far above the user's category history and a day far above the t
 });
 
 test('reconcile is clean after the pipeline and names a corrupted rollup, a missing index entry and a lost transaction', async (t) => {
-  const { eventLog, store, index, start, dir } = await setup(t);
+  const { eventLog, store, index, start, dir } = await embeddedPipeline(t);
   await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
   const jobs = await start();
   await eventLog.send(
@@ -382,7 +338,7 @@ test('reconcile is clean after the pipeline and names a corrupted rollup, a miss
 });
 
 test('an annotation sets tags and note: document, tag rollups, index and enriched event follow; redelivery is a no-op; a bank correction keeps them', async (t) => {
-  const { eventLog, store, index, start } = await setup(t);
+  const { eventLog, store, index, start } = await embeddedPipeline(t);
   await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
   const jobs = await start();
   const enriched = await collect(eventLog, topics.transactionsEnriched, 'test-enriched');
