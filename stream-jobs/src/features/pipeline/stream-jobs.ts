@@ -689,23 +689,9 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     return { overrides, annotations };
   }
 
-  /**
-   * The merchant a "this merchant from now on" correction is about: stream-jobs' own key of the
-   * stored transaction (`carrefour`, `raw:blue-bottle`), the one later transactions are looked up
-   * by. The key in the event is only a fallback for a transaction not stored yet (a replay of the
-   * corrections ahead of the raw topic): analytics-api knows the display name, not this key.
-   * Nothing is learned for a transaction without a merchant.
-   */
-  async function correctedMerchantKey(
-    transactionId: string,
-    userId: string,
-    fromEvent: string | undefined,
-  ): Promise<string | undefined> {
-    const stored = (
-      await untilWritten('documents', () => store.getTransactions([transactionId]))
-    ).get(transactionId);
-    const key = stored && stored.userId === userId ? stored.merchantKey : fromEvent;
-    return key === unknownMerchantKey ? undefined : key;
+  /** The order of a recategorization among those of its transaction: `correctedAt`, then its id. */
+  function correctionOrder(correction: TransactionRecategorizedV1): string {
+    return `${DateTime.fromISO(correction.correctedAt).toUTC().toISO()}|${correction.correctionId}`;
   }
 
   /**
@@ -736,7 +722,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         );
     } else {
       const correction = event.payload as TransactionRecategorizedV1;
-      const order = `${DateTime.fromISO(correction.correctedAt).toUTC().toISO()}|${correction.correctionId}`;
+      const order = correctionOrder(correction);
       const current = await untilWritten('documents', () =>
         store.getState(stateKinds.override, transactionId),
       );
@@ -752,26 +738,36 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
           }),
         );
       }
+    }
+    // Read after the transaction's own correction is stored: a raw transaction written meanwhile
+    // either is read here or read that correction itself.
+    const found = (
+      await untilWritten('documents', () => store.getTransactions([transactionId]))
+    ).get(transactionId);
+    const existing = found?.userId === userId ? found : undefined;
+    if (event.type === eventTypes.transactionRecategorized) {
+      const correction = event.payload as TransactionRecategorizedV1;
+      // "This merchant from now on" is learned under stream-jobs' own key of the stored
+      // transaction (`carrefour`, `raw:blue-bottle`), the one later transactions are looked up by;
+      // the event's key (analytics-api knows only the display name) is the fallback for a
+      // transaction not stored yet. Nothing is learned for a transaction without a merchant.
       const merchantKey = correction.applyToMerchant
-        ? await correctedMerchantKey(transactionId, userId, correction.merchantKey)
+        ? (existing?.merchantKey ?? correction.merchantKey)
         : undefined;
-      if (merchantKey) {
+      if (merchantKey && merchantKey !== unknownMerchantKey) {
         await untilWritten('documents', () =>
           store.putState({
             kind: stateKinds.merchantCorrection,
             key: `${userId}|${merchantKey}`,
             userId,
-            order,
+            order: correctionOrder(correction),
             value: { category: correction.category },
           }),
         );
         userCache.delete(userId);
       }
     }
-    const existing = (
-      await untilWritten('documents', () => store.getTransactions([transactionId]))
-    ).get(transactionId);
-    if (!existing || existing.userId !== userId) return; // the raw transaction will pick them up
+    if (!existing) return; // the raw transaction will pick them up
     const { overrides, annotations } = await correctionsOf([transactionId]);
     const state = await untilWritten('documents', () => userState(userId));
     const doc = enrich({
