@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ValidationError, type FieldProblem } from '../errors.js';
 import { eventSchemaOf, knownTypes, knownVersions, type TopicEvent } from './catalog.js';
+import { fastEncoderOf, notEncoded } from './fast-encode.js';
 import {
   deadLetterIssuesMax,
   deadLetterValueBytesMax,
@@ -192,18 +193,28 @@ export function encodeEvent<T extends TopicName>(topic: T, event: TopicEvent<T>)
       throw new UnknownEventTypeError(topic, type, { eventId: event.id });
     throw new UnknownEventVersionError(topic, type, version, { eventId: event.id });
   }
-  const result = z.safeEncode(schema, event);
-  if (!result.success) {
-    const fields = issuesToFields(result.error.issues);
-    throw new InvalidEventError(topic, `cannot encode ${type} v${version}: ${summarize(fields)}`, {
-      fields,
-      eventId: event.id,
-      eventType: type,
-      eventVersion: version,
-    });
+  // The compiled encoder gives zod's result in one walk; whatever it does not decide (every
+  // invalid event among others) goes through zod, which also words the errors.
+  let data: unknown = fastEncoderOf(schema)?.(event) ?? notEncoded;
+  if (data === notEncoded) {
+    const result = z.safeEncode(schema, event);
+    if (!result.success) {
+      const fields = issuesToFields(result.error.issues);
+      throw new InvalidEventError(
+        topic,
+        `cannot encode ${type} v${version}: ${summarize(fields)}`,
+        {
+          fields,
+          eventId: event.id,
+          eventType: type,
+          eventVersion: version,
+        },
+      );
+    }
+    data = result.data;
   }
   checkKeyMatchesUser(topic, event as never);
-  const bytes = Buffer.from(JSON.stringify(result.data), 'utf8');
+  const bytes = Buffer.from(JSON.stringify(data), 'utf8');
   if (bytes.byteLength > eventBytesMax) {
     throw new InvalidEventError(
       topic,
