@@ -179,17 +179,16 @@ class KafkaEventLog implements EventLog {
         piece = { records: [], sizes: [], bytes: 0, resolve: noop, reject: noop };
         pieces.set(lane, piece);
       }
-      const size =
-        message.key.length +
-        message.value.length +
-        message.headers.reduce((h, [k, v]) => h + k.length + v.length, 0);
-      piece.records.push({
-        topic,
-        key: message.key,
-        value: message.value,
-        partition,
-        headers: new Map(message.headers.map(([k, v]) => [headerNameBytes(k), v])),
-      });
+      // One pass over the headers: their bytes for the request's size, and the Map the client
+      // reads (no intermediate arrays or closures per message: a batch send has thousands).
+      let size = message.key.length + message.value.length;
+      const headers = new Map<Buffer, Buffer>();
+      for (const [name, value] of message.headers) {
+        const nameBytes = headerNameBytes(name);
+        headers.set(nameBytes, value);
+        size += nameBytes.length + value.length;
+      }
+      piece.records.push({ topic, key: message.key, value: message.value, partition, headers });
       piece.sizes.push(size);
       piece.bytes += size;
     }

@@ -64,10 +64,22 @@ function checkTags(v: unknown): string[] | undefined {
   return [...(v as string[])];
 }
 
+/**
+ * Most UTF-8 bytes one UTF-16 code unit of a string takes in JSON text: a control character or a
+ * lone surrogate is escaped as `\uXXXX` (6); anything else takes at most 3.
+ */
+const jsonBytesPerCharMax = 6;
+/** Most characters of a finite number in JSON text (`-1.7976931348623157e+308` is 24). */
+const jsonNumberCharsMax = 24;
+
 function checkMetadata(v: unknown): TransactionInput['metadata'] {
   if (!isPlainObject(v)) return undefined;
   const out: Record<string, string | number | boolean | null> = {};
   let entries = 0;
+  // An upper bound of the serialized size (`{}`, and per entry its quoted key, `:`, value and
+  // `,`): when it fits, the exact size does too, without serializing the object for it (the
+  // usual few bank fields); only above it is the size measured.
+  let bytesBound = 2;
   for (const key in v) {
     if (!Object.hasOwn(v, key)) return undefined;
     entries++;
@@ -76,12 +88,17 @@ function checkMetadata(v: unknown): TransactionInput['metadata'] {
     const value = v[key];
     if (typeof value === 'string') {
       if (value.length > metadataValueLengthMax) return undefined;
+      bytesBound += value.length * jsonBytesPerCharMax + 2;
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) return undefined;
+      bytesBound += jsonNumberCharsMax;
     } else if (typeof value !== 'boolean' && value !== null) return undefined;
+    else bytesBound += 5;
+    bytesBound += key.length + 4; // the key pattern allows only ASCII that JSON does not escape
     out[key] = value;
   }
-  if (entries > 0 && Buffer.byteLength(JSON.stringify(out)) > metadataBytesMax) return undefined;
+  if (bytesBound > metadataBytesMax && Buffer.byteLength(JSON.stringify(out)) > metadataBytesMax)
+    return undefined;
   return out;
 }
 

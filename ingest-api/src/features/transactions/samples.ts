@@ -45,6 +45,8 @@ export const validEdgeBodies: Record<string, unknown>[] = [
     ...base,
     metadata: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, i])),
   },
+  // Exactly metadataBytesMax serialized (escaped control characters, two-byte characters).
+  { ...base, metadata: { a: '\u0001'.repeat(500), b: 'é'.repeat(512), c: 'x'.repeat(50) } },
   { ...base, status: 'reversed' },
   { ...base, status: 'booked', kind: 'refund', amount: '1' },
   { ...base, occurredAt: 'not a date at all but short' },
@@ -116,6 +118,8 @@ export const invalidBodies: unknown[] = [
     ...base,
     metadata: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v'.repeat(500)])),
   },
+  // One byte over metadataBytesMax.
+  { ...base, metadata: { a: '\u0001'.repeat(500), b: 'é'.repeat(512), c: 'x'.repeat(51) } },
   { ...base, status: 'pending' },
 ];
 

@@ -65,7 +65,8 @@ export function toRawTransaction(input: TransactionInput, context: RawContext): 
     });
   }
 
-  return {
+  // Optional fields set one by one, not spread from temporary objects (a batch builds 1,000).
+  const raw: RawTransactionV1 = {
     transactionId: transactionIdFor(context.source, input.externalId),
     source: context.source,
     externalId: input.externalId,
@@ -74,18 +75,19 @@ export function toRawTransaction(input: TransactionInput, context: RawContext): 
     kind,
     amount: { amount: magnitude, currency: signed.currency },
     occurredAt: input.occurredAt,
-    ...(input.merchant !== undefined ? { merchant: input.merchant } : {}),
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    ...(input.category !== undefined ? { category: input.category } : {}),
-    ...(input.mcc !== undefined ? { mcc: input.mcc } : {}),
-    ...(input.bankCategory !== undefined ? { bankCategory: input.bankCategory } : {}),
     tags: input.tags ?? [],
-    ...(input.note !== undefined ? { note: input.note } : {}),
     metadata: input.metadata ?? {},
     channel: context.channel,
     version: 1,
     status: input.status ?? 'booked',
   };
+  if (input.merchant !== undefined) raw.merchant = input.merchant;
+  if (input.description !== undefined) raw.description = input.description;
+  if (input.category !== undefined) raw.category = input.category;
+  if (input.mcc !== undefined) raw.mcc = input.mcc;
+  if (input.bankCategory !== undefined) raw.bankCategory = input.bankCategory;
+  if (input.note !== undefined) raw.note = input.note;
+  return raw;
 }
 
 /**
