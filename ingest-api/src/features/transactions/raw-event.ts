@@ -19,14 +19,6 @@ export function rawEventId(raw: RawTransactionV1): string {
   return `${raw.transactionId}:${raw.version}`;
 }
 
-/**
- * The header values every raw message shares, encoded once: the log takes Buffers as they are, so
- * only the event id is turned into bytes per message.
- */
-const typeHeader = Buffer.from(eventTypes.transactionRaw, 'utf8');
-const versionHeader = Buffer.from('1', 'utf8');
-const contentTypeHeader = Buffer.from('application/json', 'utf8');
-
 /** The wire form of the payload: keys in the schema's order, the amount as a decimal string. */
 function wirePayload(raw: RawTransactionV1): Record<string, unknown> {
   return {
@@ -53,7 +45,13 @@ function wirePayload(raw: RawTransactionV1): Record<string, unknown> {
   };
 }
 
-/** The message (key: the user id, headers: id, type, version) for one raw transaction version. */
+/**
+ * The message for one raw transaction version: key the user id, one header, the event id (for
+ * deduplication without parsing). Not the constant `event-type`, `event-version` and
+ * `content-type` headers core's `eventMessage` adds: no consumer reads them (the envelope says
+ * the same), wallet-api's raw events carry neither type nor version, and each header costs the
+ * Kafka client about 0.8 us per record to encode (docs/events.md, docs/benchmarks.md).
+ */
 export function rawTransactionMessage(
   raw: RawTransactionV1,
   producedAt: string,
@@ -75,11 +73,6 @@ export function rawTransactionMessage(
   return {
     key: raw.userId,
     value: Buffer.from(value, 'utf8'),
-    headers: {
-      [eventHeaders.id]: id,
-      [eventHeaders.type]: typeHeader,
-      [eventHeaders.version]: versionHeader,
-      [eventHeaders.contentType]: contentTypeHeader,
-    },
+    headers: { [eventHeaders.id]: id },
   };
 }
