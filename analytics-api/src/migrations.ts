@@ -1,10 +1,11 @@
 /**
  * analytics-api's SQL migrations: the embedded read model, budgets, the alert history, and the
  * users' categorization rules and custom categories, and which revision of each user's budgets
- * and rules was last published (and the lock its publishers take).
+ * and rules was last published (and the lock its publishers take); documents and rollups keep the
+ * merchant key since 0008.
  */
 import type { MigrationSet } from '@spendstream/core/sql';
-import { ensureAnalyticsTables } from './query/sql-tables.js';
+import { addMerchantKeyColumns, ensureAnalyticsTables } from './query/sql-tables.js';
 import { budgetTables, createBudgetTables } from './features/budgets/budget-store.js';
 import { createAlertTable } from './features/alerts/alert-store.js';
 import { addDocumentVersionColumn } from './features/projection/sql-read-model-writer.js';
@@ -33,5 +34,6 @@ export const analyticsMigrations: MigrationSet = {
       },
     },
     { name: '0007-snapshot-publish-locks', up: (knex) => createSnapshotPublishLocks(knex) },
+    { name: '0008-merchant-key', up: (knex) => addMerchantKeyColumns(knex) },
   ],
 };

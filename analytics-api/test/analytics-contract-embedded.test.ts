@@ -2,7 +2,8 @@
 import test from 'ava';
 import knexFactory from 'knex';
 import { registerAnalyticsContract } from './support/analytics-contract.js';
-import { ensureAnalyticsTables } from '../src/query/sql-tables.js';
+import { migrateToLatest } from '@spendstream/core/sql';
+import { analyticsMigrations } from '../src/migrations.js';
 import { loadSqlDocuments } from '../src/query/sql-loader.js';
 import { createSqlAnalyticsStore } from '../src/query/sql-store.js';
 
@@ -12,7 +13,7 @@ registerAnalyticsContract(test, 'embedded', async (docs) => {
     connection: { filename: ':memory:' },
     useNullAsDefault: true,
   });
-  await ensureAnalyticsTables(db);
+  await migrateToLatest(db, analyticsMigrations);
   await loadSqlDocuments(db, docs);
   return {
     store: createSqlAnalyticsStore(db),

@@ -14,7 +14,8 @@ import { enrichedOf, noisyHistory } from './support/enriched-events.js';
 import { createRemoteAnalyticsStore } from '../src/query/remote-store.js';
 import { dropReadModel } from '../src/query/mongo-spread.js';
 import { ensureSearchIndex, openSearchTransport } from '../src/query/search-index.js';
-import { ensureAnalyticsTables } from '../src/query/sql-tables.js';
+import { migrateToLatest } from '@spendstream/core/sql';
+import { analyticsMigrations } from '../src/migrations.js';
 import { loadSqlDocuments } from '../src/query/sql-loader.js';
 import { createSqlAnalyticsStore } from '../src/query/sql-store.js';
 import { getBreakdown } from '../src/features/breakdowns/breakdown-service.js';
@@ -63,7 +64,7 @@ test('mongodb+opensearch and the embedded twin give identical breakdowns and ser
     useNullAsDefault: true,
   });
   t.teardown(() => db.destroy());
-  await ensureAnalyticsTables(db);
+  await migrateToLatest(db, analyticsMigrations);
   await loadSqlDocuments(db, contractDocs());
   const embedded = createSqlAnalyticsStore(db);
   if (!remote) throw new Error('remote store not opened');

@@ -70,6 +70,7 @@ test('the projector consumes transactions.enriched from the event log into the r
     category: 'food',
     subcategory: 'coffee',
     merchant: 'Cafe Luna',
+    merchantKey: 'raw:cafe-luna',
     description: 'latte',
     note: null,
     tags: ['work'],

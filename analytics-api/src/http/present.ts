@@ -25,6 +25,7 @@ export function presentTransaction(doc: TransactionDoc) {
     category: doc.category,
     subcategory: doc.subcategory,
     merchant: doc.merchant,
+    merchantKey: doc.merchantKey,
     description: doc.description,
     note: doc.note,
     tags: doc.tags,

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { amountMinorMax } from '@spendstream/core/money';
-import { idSchema } from '@spendstream/core/events';
+import { categoryIdLengthMax, idSchema } from '@spendstream/core/events';
 import { ValidationError } from '@spendstream/core/errors';
 import type { CategoryCatalog } from '../domain/categories.js';
-import { periodKinds, type PeriodSpec } from '../domain/periods.js';
+import { monthStartDayMax, periodKinds, type PeriodSpec } from '../domain/periods.js';
 
 /** Most values one list parameter may carry. */
 export const listValuesMax = 50;
@@ -37,7 +37,7 @@ export const booleanParam = z.enum(['true', 'false']).transform((value) => value
 export const periodParams = {
   period: z.enum(periodKinds).optional(),
   date: localDateParam.optional(),
-  startDay: z.coerce.number().int().min(1).max(28).optional(),
+  startDay: z.coerce.number().int().min(1).max(monthStartDayMax).optional(),
   from: localDateParam.optional(),
   to: localDateParam.optional(),
 };
@@ -46,7 +46,7 @@ export const commonParams = {
   userId: idSchema.optional(),
   walletId: listParam(idSchema),
   /** Category leaf ids (`food`, `groceries`); a top-level id includes its subcategories. */
-  category: listParam(z.string().min(1).max(64)),
+  category: listParam(z.string().min(1).max(categoryIdLengthMax)),
 };
 
 /** Turn the period parameters into a spec; `today` anchors a period without a date. */

@@ -43,7 +43,14 @@ export interface TransactionDoc {
   category: string;
   /** The subcategory's leaf id (`groceries`, under `food`) when the transaction has one. */
   subcategory: string | null;
+  /** The cleaned merchant name as users see it (`Countdown Ponsonby`). */
   merchant: string | null;
+  /**
+   * stream-jobs' stable key of the merchant (`countdown`, `raw:blue-bottle`): what budgets'
+   * `scope.merchantKeys` and learned merchant corrections name. Null on a document projected
+   * before analytics kept it (until a reprojection) and on an event without one.
+   */
+  merchantKey: string | null;
   description: string;
   note: string | null;
   tags: string[];
@@ -53,6 +60,7 @@ export const groupDimensions = [
   'category',
   'subcategory',
   'merchant',
+  'merchantKey',
   'wallet',
   'currency',
   'flow',
@@ -73,7 +81,8 @@ export interface AggregateQuery {
   categories?: string[];
   /** A transaction matches when it carries any of these tags (read from the documents). */
   tags?: string[];
-  merchants?: string[];
+  /** Merchant keys (`TransactionDoc.merchantKey`); a document without a key matches none. */
+  merchantKeys?: string[];
   /** A transaction counts once under each of its tags when `tag` is a dimension. */
   groupBy: GroupDimension[];
 }
@@ -134,7 +143,10 @@ export interface SearchQuery {
   statuses?: string[];
   kinds?: TransactionKind[];
   flows?: Flow[];
+  /** The merchant's display name, exactly. */
   merchant?: string;
+  /** The merchant key, exactly. */
+  merchantKey?: string;
   /** Only these transaction ids (used to read one document through the user filter). */
   ids?: string[];
   sort: SearchSort;

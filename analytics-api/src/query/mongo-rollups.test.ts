@@ -9,6 +9,7 @@ const row = (overrides: Partial<BucketRow>): BucketRow => ({
   category: 'food',
   subcategory: 'groceries',
   merchant: 'Lidl',
+  merchantKey: 'lidl',
   currency: 'EUR',
   tags: [],
   homeMinor: 1234n,
@@ -18,7 +19,13 @@ const row = (overrides: Partial<BucketRow>): BucketRow => ({
 });
 
 const rows: BucketRow[] = [
-  row({ localDate: '2026-12-31', tags: ['trip', 'work'], merchant: null, subcategory: null }),
+  row({
+    localDate: '2026-12-31',
+    tags: ['trip', 'work'],
+    merchant: null,
+    merchantKey: null,
+    subcategory: null,
+  }),
   row({ localDate: '2026-01-01', flow: 'income', category: 'income', subcategory: 'salary' }),
   row({
     localDate: '2026-06-30',
@@ -28,7 +35,12 @@ const rows: BucketRow[] = [
     tags: ['trip'],
     count: 3,
   }),
-  row({ localDate: '2026-07-01', walletId: 'w2', merchant: 'a "quoted" | name' }),
+  row({
+    localDate: '2026-07-01',
+    walletId: 'w2',
+    merchant: 'a "quoted" | name',
+    merchantKey: 'raw:a-quoted-name',
+  }),
 ];
 
 const byDate = (list: BucketRow[]) =>
@@ -81,6 +93,36 @@ test('rows equal in every dimension are summed into one, ids and versions droppe
     row({ homeMinor: 105n, originalMinor: 94n, count: 2 }),
     row({ tags: ['x'] }),
   ]);
+});
+
+test('rows of one name under two merchant keys stay apart, and a key is not summed with none', (t) => {
+  const summed = sumRows([
+    row({ merchantKey: 'countdown' }),
+    row({ merchantKey: 'raw:countdown' }),
+    row({ merchantKey: null }),
+    row({ merchantKey: 'countdown' }),
+  ]);
+  t.deepEqual(
+    summed.map((entry) => [entry.merchantKey, entry.count]),
+    [
+      ['countdown', 2],
+      ['raw:countdown', 1],
+      [null, 1],
+    ],
+  );
+});
+
+test('a sums document written before merchant keys were kept reads its rows with no key', (t) => {
+  const current = JSON.parse(encodeSumRows(rows)) as { k?: number[] };
+  t.is(current.k?.length, rows.length, 'one key per row');
+  const { k: _keys, ...before } = current;
+  t.deepEqual(
+    decodeSumRows(JSON.stringify(before), '2026'),
+    byDate(rows).map((entry) => ({ ...entry, merchantKey: null })),
+  );
+  t.throws(() => decodeSumRows(JSON.stringify({ ...current, k: [0] }), '2026'), {
+    message: /one merchant key per row/,
+  });
 });
 
 test('yearsOf lists the local years a half-open range touches', (t) => {

@@ -97,7 +97,7 @@ export function encodeRow(row: BucketRow): EncodedRow {
 export function sumRows(rows: Iterable<BucketRow>): BucketRow[] {
   const byKey = new Map<string, BucketRow>();
   for (const row of rows) {
-    const key = JSON.stringify(encodeRow(row).slice(0, dimensionFields));
+    const key = JSON.stringify([...encodeRow(row).slice(0, dimensionFields), row.merchantKey]);
     const existing = byKey.get(key);
     if (existing) {
       existing.homeMinor += row.homeMinor;
@@ -115,19 +115,23 @@ export function sumRows(rows: Iterable<BucketRow>): BucketRow[] {
  * The compact form of a year's rows, one JSON string, so FerretDB converts one value, not
  * thousands, and the bytes it scans and sends stay few:
  *
- * `{"s":[strings],"t":[[string index, ...] per tag set],"r":[numbers, flat]}`
+ * `{"s":[strings],"t":[[string index, ...] per tag set],"r":[numbers, flat],"k":[numbers]}`
  *
  * Per row: the local date as `MM * 100 + DD` (the year is the document's), then the indexes into
  * `s` of wallet, flow, category, subcategory (-1: none), merchant (-1: none) and currency, the
  * index into `t` of its tag set, the home and original sums (a number while it is a safe integer,
  * else its decimal string) and the count; a ledger's rows (`withIds`) lead with the index of the
  * transaction id in `s` and the version. Rows are in date order. About a third of the bytes of one
- * array of strings per row, and a query decodes only the rows of its own dates.
+ * array of strings per row, and a query decodes only the rows of its own dates. `k` holds each
+ * row's merchant key as an index into `s` (-1: none), in the rows' order; documents written before
+ * analytics kept merchant keys (2026-11-26) have no `k`, and their rows read with no key (the
+ * layout is otherwise unchanged, so they need no reprojection to be read).
  */
 export interface CompactRows {
   s: string[];
   t: number[][];
   r: Array<number | string>;
+  k?: number[];
 }
 
 /** Numbers per row of `CompactRows.r`: 11, and 2 more when rows carry their id and version. */
@@ -164,6 +168,7 @@ export function packRows(rows: readonly BucketRow[], withIds: boolean): CompactR
     a.localDate < b.localDate ? -1 : a.localDate > b.localDate ? 1 : 0,
   );
   const flat: Array<number | string> = [];
+  const merchantKeys: number[] = [];
   for (const row of sorted) {
     const tagKey = JSON.stringify(row.tags);
     let tags = tagSetIndex.get(tagKey);
@@ -188,8 +193,9 @@ export function packRows(rows: readonly BucketRow[], withIds: boolean): CompactR
       compactAmount(row.originalMinor),
       row.count,
     );
+    merchantKeys.push(indexOf(row.merchantKey));
   }
-  return { s: strings, t: tagSets, r: flat };
+  return { s: strings, t: tagSets, r: flat, k: merchantKeys };
 }
 
 /**
@@ -209,10 +215,15 @@ export function unpackRows(
   );
   const first = from.slice(0, 4) < year ? 0 : from.slice(0, 4) > year ? 10_000 : dayKey(from);
   const end = to.slice(0, 4) > year ? 10_000 : to.slice(0, 4) < year ? 0 : dayKey(to);
-  const { s: strings, t: tagSets, r: flat } = compact;
+  const { s: strings, t: tagSets, r: flat, k: merchantKeys } = compact;
   const stringAt = (index: number): string | null => (index < 0 ? null : strings[index]!);
   const lead = withIds ? compactIdFields : 0;
   const width = compactRowWidth + lead;
+  invariant(
+    merchantKeys === undefined ||
+      (Array.isArray(merchantKeys) && merchantKeys.length * width === flat.length),
+    'a compact document holds one merchant key per row',
+  );
   const dates = new Map<number, string>();
   const rows: BucketRow[] = [];
   for (let start = 0; start < flat.length; start += width) {
@@ -232,6 +243,7 @@ export function unpackRows(
       category: strings[flat[at + 3] as number]!,
       subcategory: stringAt(flat[at + 4] as number),
       merchant: stringAt(flat[at + 5] as number),
+      merchantKey: merchantKeys ? stringAt(merchantKeys[start / width]!) : null,
       currency: strings[flat[at + 6] as number]!,
       tags: tagSets[flat[at + 7] as number]!.map((index) => strings[index]!),
       homeMinor: BigInt(flat[at + 8]!),

@@ -2,6 +2,7 @@
  * Rollups computed from transaction documents: the embedded daily rollups and the MongoDB yearly
  * bucket rows, used by the projector's writers and by the bulk loaders of tests and benchmarks.
  */
+import { createHash } from 'node:crypto';
 import {
   searchWords,
   type Flow,
@@ -21,6 +22,7 @@ export interface DailyRollup {
   category: string;
   subcategory: string | null;
   merchant: string | null;
+  merchantKey: string | null;
   currency: string;
   homeCurrency: string;
   homeMinor: bigint;
@@ -28,8 +30,8 @@ export interface DailyRollup {
   count: number;
 }
 
-/** The key joining every rollup field with a separator no field may contain. */
-export function rollupKeyOf(doc: TransactionDoc): string {
+/** Every rollup field joined with a separator no field may contain (a null and '' differ). */
+function rollupFieldsOf(doc: TransactionDoc): string {
   return [
     doc.userId,
     doc.localDate,
@@ -37,10 +39,19 @@ export function rollupKeyOf(doc: TransactionDoc): string {
     doc.kind,
     doc.flow,
     doc.category,
-    doc.subcategory ?? '',
-    doc.merchant ?? '',
+    doc.subcategory ?? '\u0000',
+    doc.merchant ?? '\u0000',
+    doc.merchantKey ?? '\u0000',
     doc.currency,
   ].join('\u001f');
+}
+
+/**
+ * The key of a rollup: a digest of its fields, so it fits its column (43 characters) however long
+ * the merchant name and key are.
+ */
+function rollupKeyOfFields(fields: string): string {
+  return createHash('sha256').update(fields).digest('base64url');
 }
 
 /** A reversed transaction counts as if it never happened: in no rollup, no aggregate. */
@@ -51,15 +62,15 @@ export function rollupsOf(docs: Iterable<TransactionDoc>): DailyRollup[] {
   const byKey = new Map<string, DailyRollup>();
   for (const doc of docs) {
     if (doc.status === reversedStatus) continue;
-    const rollupKey = rollupKeyOf(doc);
-    const existing = byKey.get(rollupKey);
+    const fields = rollupFieldsOf(doc);
+    const existing = byKey.get(fields);
     if (existing) {
       existing.homeMinor += doc.homeAmountMinor;
       existing.originalMinor += doc.amountMinor;
       existing.count += 1;
     } else {
-      byKey.set(rollupKey, {
-        rollupKey,
+      byKey.set(fields, {
+        rollupKey: rollupKeyOfFields(fields),
         userId: doc.userId,
         localDate: doc.localDate,
         walletId: doc.walletId,
@@ -68,6 +79,7 @@ export function rollupsOf(docs: Iterable<TransactionDoc>): DailyRollup[] {
         category: doc.category,
         subcategory: doc.subcategory,
         merchant: doc.merchant,
+        merchantKey: doc.merchantKey,
         currency: doc.currency,
         homeCurrency: doc.homeCurrency,
         homeMinor: doc.homeAmountMinor,
@@ -105,6 +117,7 @@ export function bucketRowOf(doc: TransactionDoc, version: number): BucketRow {
     category: doc.category,
     subcategory: doc.subcategory,
     merchant: doc.merchant,
+    merchantKey: doc.merchantKey,
     currency: doc.currency,
     tags: [...new Set(doc.tags)].sort(),
     homeMinor: doc.homeAmountMinor,

@@ -21,6 +21,8 @@ export interface BucketRow {
   category: string;
   subcategory: string | null;
   merchant: string | null;
+  /** Null in rows written before analytics kept merchant keys (`mongo-rollups.ts`). */
+  merchantKey: string | null;
   currency: string;
   /** The (sorted, distinct) tag set of the transactions in this row. */
   tags: string[];
@@ -37,6 +39,8 @@ function keyValue(row: BucketRow, dimension: Exclude<GroupDimension, 'tag'>): st
       return row.subcategory;
     case 'merchant':
       return row.merchant;
+    case 'merchantKey':
+      return row.merchantKey;
     case 'wallet':
       return row.walletId;
     case 'currency':
@@ -54,7 +58,7 @@ export function aggregateRows(rows: Iterable<BucketRow>, query: AggregateQuery):
   const wallets = query.walletIds?.length ? new Set(query.walletIds) : null;
   const categories = query.categories?.length ? new Set(query.categories) : null;
   const tags = query.tags?.length ? new Set(query.tags) : null;
-  const merchants = query.merchants?.length ? new Set(query.merchants) : null;
+  const merchantKeys = query.merchantKeys?.length ? new Set(query.merchantKeys) : null;
   const byTag = query.groupBy.includes('tag');
   const plain = query.groupBy.filter(
     (dimension): dimension is Exclude<GroupDimension, 'tag'> => dimension !== 'tag',
@@ -70,7 +74,7 @@ export function aggregateRows(rows: Iterable<BucketRow>, query: AggregateQuery):
       !(row.subcategory !== null && categories.has(row.subcategory))
     )
       continue;
-    if (merchants && (row.merchant === null || !merchants.has(row.merchant))) continue;
+    if (merchantKeys && (row.merchantKey === null || !merchantKeys.has(row.merchantKey))) continue;
     if (tags && !row.tags.some((tag) => tags.has(tag))) continue;
     const base: AggregateRow['key'] = {};
     for (const dimension of plain) base[dimension] = keyValue(row, dimension);

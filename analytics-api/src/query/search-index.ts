@@ -103,6 +103,7 @@ export const searchIndexDefinition = {
       category: { type: 'keyword' },
       subcategory: { type: 'keyword' },
       merchant: { type: 'keyword', copy_to: 'searchText' },
+      merchantKey: { type: 'keyword' },
       description: { type: 'keyword', index: false, copy_to: 'searchText' },
       note: { type: 'keyword', index: false, copy_to: 'searchText' },
       tags: { type: 'keyword' },
@@ -111,12 +112,20 @@ export const searchIndexDefinition = {
   },
 } as const;
 
-/** Create the search index with the analytics mapping unless it exists. */
+/**
+ * Create the search index with the analytics mapping unless it exists; an existing index gets the
+ * fields added to the mapping since it was created (`merchantKey`, 2026-11-26), since the mapping
+ * is strict and would refuse documents carrying them. Its documents indexed before keep no value
+ * for those fields until they are indexed again.
+ */
 export async function ensureSearchIndex(search: SearchTransport, index: string): Promise<void> {
   try {
     await search.request('PUT', `/${encodeURIComponent(index)}`, searchIndexDefinition);
   } catch (error) {
     if (!String((error as Error).message).includes('resource_already_exists')) throw error;
+    await search.request('PUT', `/${encodeURIComponent(index)}/_mapping`, {
+      properties: searchIndexDefinition.mappings.properties,
+    });
   }
 }
 
@@ -198,6 +207,7 @@ export function searchBody(query: SearchQuery): Record<string, unknown> {
     });
   }
   if (query.merchant !== undefined) filter.push({ term: { merchant: query.merchant } });
+  if (query.merchantKey !== undefined) filter.push({ term: { merchantKey: query.merchantKey } });
   const words = searchWords(query.text ?? '');
   if (words.length > 0) {
     filter.push({ match: { searchText: { query: words.join(' '), operator: 'and' } } });
@@ -252,6 +262,7 @@ interface IndexedSource {
   category: string;
   subcategory?: string | null;
   merchant?: string | null;
+  merchantKey?: string | null;
   description: string;
   note?: string | null;
   tags?: string[];
@@ -304,6 +315,7 @@ function fromIndexedSource(source: IndexedSource): TransactionDoc {
     category: source.category,
     subcategory: source.subcategory ?? null,
     merchant: source.merchant ?? null,
+    merchantKey: source.merchantKey ?? null,
     description: source.description,
     note: source.note ?? null,
     tags: source.tags ?? [],

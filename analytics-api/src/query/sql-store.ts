@@ -29,6 +29,7 @@ const rollupColumns: Record<Exclude<GroupDimension, 'tag'>, string> = {
   category: 'category',
   subcategory: 'subcategory',
   merchant: 'merchant',
+  merchantKey: 'merchant_key',
   wallet: 'wallet_id',
   currency: 'currency',
   flow: 'flow',
@@ -61,6 +62,7 @@ interface TransactionRow {
   category: string;
   subcategory: string | null;
   merchant: string | null;
+  merchant_key: string | null;
   description: string;
   note: string | null;
   tags: string;
@@ -89,6 +91,7 @@ function rowToDoc(row: TransactionRow): TransactionDoc {
     category: row.category,
     subcategory: row.subcategory,
     merchant: row.merchant,
+    merchantKey: row.merchant_key,
     description: row.description,
     note: row.note,
     tags: JSON.parse(row.tags) as string[],
@@ -115,6 +118,7 @@ export function createSqlAnalyticsStore(db: Knex): AnalyticsStore {
     't.category',
     't.subcategory',
     't.merchant',
+    't.merchant_key',
     't.description',
     't.note',
     't.tags',
@@ -163,6 +167,7 @@ export function createSqlAnalyticsStore(db: Knex): AnalyticsStore {
     if (query.kinds?.length) builder.whereIn('t.kind', query.kinds);
     if (query.flows?.length) builder.whereIn('t.flow', query.flows);
     if (query.merchant !== undefined) builder.where('t.merchant', query.merchant);
+    if (query.merchantKey !== undefined) builder.where('t.merchant_key', query.merchantKey);
     if (query.ids?.length) builder.whereIn('t.id', query.ids);
     if (query.tags?.length) whereTagIn(builder, 't', query.tags);
     for (const word of searchWords(query.text ?? '')) {
@@ -234,7 +239,7 @@ export function createSqlAnalyticsStore(db: Knex): AnalyticsStore {
       if (query.flows?.length) builder.whereIn('r.flow', query.flows);
       if (query.walletIds?.length) builder.whereIn('r.wallet_id', query.walletIds);
       if (query.categories?.length) whereCategoryIn(builder, 'r', query.categories);
-      if (query.merchants?.length) builder.whereIn('r.merchant', query.merchants);
+      if (query.merchantKeys?.length) builder.whereIn('r.merchant_key', query.merchantKeys);
       if (query.tags?.length) whereTagIn(builder, 'r', query.tags);
       const selected: Record<string, string> = {};
       const groupColumns: string[] = [];

@@ -3,6 +3,8 @@
  * holding the same data as MongoDB + the search index. `ensureAnalyticsTables` is idempotent.
  */
 import type { Knex } from 'knex';
+import type { TransactionDoc } from './analytics-store.js';
+import { searchTextOf, type DailyRollup } from './rollups.js';
 
 export const sqlTables = {
   transactions: 'analytics_transactions',
@@ -69,4 +71,68 @@ export async function ensureAnalyticsTables(db: Knex): Promise<void> {
       table.index(['user_id', 'local_date']);
     });
   }
+}
+
+/** The longest merchant key kept (core's `labelLengthMax`, the event's bound). */
+export const merchantKeyLengthMax = 200;
+
+/**
+ * Add the merchant key to documents and rollups (a migration of analytics-api). Rows projected
+ * before it have none (NULL) until a reprojection; the old rollup keys are replaced as each
+ * day is recomputed.
+ */
+export async function addMerchantKeyColumns(db: Knex): Promise<void> {
+  for (const table of [sqlTables.transactions, sqlTables.rollupsDaily]) {
+    await db.schema.alterTable(table, (builder) => {
+      builder.string('merchant_key', merchantKeyLengthMax).nullable();
+    });
+  }
+}
+
+/** A document's row in `analytics_transactions` (without the projector's `version`). */
+export function transactionRowOf(doc: TransactionDoc) {
+  return {
+    id: doc.id,
+    user_id: doc.userId,
+    wallet_id: doc.walletId,
+    kind: doc.kind,
+    flow: doc.flow,
+    status: doc.status,
+    occurred_at: doc.occurredAt,
+    local_date: doc.localDate,
+    time_zone: doc.timeZone,
+    amount_minor: doc.amountMinor,
+    currency: doc.currency,
+    home_amount_minor: doc.homeAmountMinor,
+    home_currency: doc.homeCurrency,
+    category: doc.category,
+    subcategory: doc.subcategory,
+    merchant: doc.merchant,
+    merchant_key: doc.merchantKey,
+    description: doc.description,
+    note: doc.note,
+    tags: JSON.stringify(doc.tags),
+    search_text: searchTextOf(doc),
+  };
+}
+
+/** A daily rollup's row in `analytics_rollups_daily`. */
+export function rollupRowOf(rollup: DailyRollup) {
+  return {
+    rollup_key: rollup.rollupKey,
+    user_id: rollup.userId,
+    local_date: rollup.localDate,
+    wallet_id: rollup.walletId,
+    kind: rollup.kind,
+    flow: rollup.flow,
+    category: rollup.category,
+    subcategory: rollup.subcategory,
+    merchant: rollup.merchant,
+    merchant_key: rollup.merchantKey,
+    currency: rollup.currency,
+    home_currency: rollup.homeCurrency,
+    home_minor: rollup.homeMinor,
+    original_minor: rollup.originalMinor,
+    count: rollup.count,
+  };
 }

@@ -100,6 +100,8 @@ function oracleSearch(docs: TransactionDoc[], query: SearchQuery): TransactionDo
     if (query.currencies && !query.currencies.includes(doc.currency)) return false;
     if (query.statuses && !query.statuses.includes(doc.status)) return false;
     if (query.flows && !query.flows.includes(doc.flow)) return false;
+    if (query.merchant !== undefined && doc.merchant !== query.merchant) return false;
+    if (query.merchantKey !== undefined && doc.merchantKey !== query.merchantKey) return false;
     const text = new Set(searchWords(`${doc.merchant ?? ''} ${doc.description} ${doc.note ?? ''}`));
     return words.every((word) => text.has(word));
   });
@@ -282,8 +284,69 @@ export function registerAnalyticsContract(
             item.currencies?.map(({ currency, amountMinor }) => [currency, amountMinor]),
             [...originals.entries()].sort((a, b) => compareText(a[0], b[0])),
           );
+          if (by === 'merchant') {
+            const keys = withKey.map((doc) => doc.merchantKey).filter((key) => key !== null);
+            t.deepEqual(item.merchantKeys, [...new Set(keys)].sort(compareText), `${item.key}`);
+          } else t.is(item.merchantKeys, undefined);
         }
       }
+    }
+  });
+
+  test(`${backendName}: sums by merchant key (a budget's scope.merchantKeys) count that key's transactions, not a display name`, async (t) => {
+    const range = resolvePeriod({ kind: 'year', anchor: '2025-05-05' });
+    for (const user of testUsers) {
+      const spend = counted(docs, user.userId, range.from, range.to, ['spend']);
+      const sample = spend.find((doc) => doc.merchantKey !== null)!;
+      const other = spend.find(
+        (doc) => doc.merchantKey !== null && doc.merchantKey !== sample.merchantKey,
+      )!;
+      const keys = [sample.merchantKey!, other.merchantKey!];
+      const total = async (merchantKeys: string[]) =>
+        (
+          await store().aggregate({
+            userId: user.userId,
+            from: range.from,
+            to: range.to,
+            flows: ['spend'],
+            merchantKeys,
+            groupBy: [],
+          })
+        )[0]?.homeMinor ?? 0n;
+      t.is(await total(keys), sumHome(spend.filter((doc) => keys.includes(doc.merchantKey ?? ''))));
+      t.not(sample.merchant, sample.merchantKey);
+      t.is(await total([sample.merchant!]), 0n, 'a display name is not a key');
+      const grouped = await store().aggregate({
+        userId: user.userId,
+        from: range.from,
+        to: range.to,
+        flows: ['spend'],
+        groupBy: ['merchantKey'],
+      });
+      t.deepEqual(
+        sortedSums(
+          new Map(
+            grouped.map((row) => [
+              row.key.merchantKey ?? null,
+              { amountMinor: row.homeMinor, count: row.count },
+            ]),
+          ),
+        ),
+        sortedSums(sumBy(spend, (doc) => [doc.merchantKey])),
+      );
+      const query: SearchQuery = {
+        userId: user.userId,
+        merchantKey: sample.merchantKey!,
+        sort: 'date_asc',
+        limit: 7,
+        withFacets: false,
+      };
+      const walked = await walkAllPages(store(), query);
+      t.deepEqual(
+        walked.ids,
+        oracleSearch(docs, query).map((doc) => doc.id),
+      );
+      t.true(walked.ids.length > 0);
     }
   });
 

@@ -24,9 +24,9 @@ export function enrichedOf(doc: TransactionDoc, version: number): EnrichedTransa
       ? {
           merchant: doc.merchant.toUpperCase(),
           merchantClean: doc.merchant,
-          merchantKey: doc.merchant.toLowerCase(),
         }
       : {}),
+    ...(doc.merchantKey === null ? {} : { merchantKey: doc.merchantKey }),
     description: doc.description,
     category: {
       id: leaf ?? doc.category,

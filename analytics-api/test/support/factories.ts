@@ -38,7 +38,20 @@ const spendCategories: Array<[string, string | null, string[]]> = [
 const tagPool = ['work', 'family', 'travel', 'health', 'gift'];
 const notePool = [null, null, null, 'team lunch', 'birthday gift for mum', 'reimbursable trip'];
 
-/** Build one document, deriving the local date in the user's zone the way stream-jobs does. */
+/**
+ * stream-jobs' key of a merchant not in its dictionary (`raw:<words>`): never the display name, so
+ * a test can tell which of the two an answer or an event carries.
+ */
+export function merchantKeyOf(merchant: string | null): string | null {
+  if (merchant === null) return null;
+  const words = merchant.toLowerCase().split(/[^\p{L}\p{N}]+/u);
+  return `raw:${words.filter((word) => word !== '').join('-')}`;
+}
+
+/**
+ * Build one document, deriving the local date in the user's zone the way stream-jobs does, and the
+ * merchant key from the merchant unless `fields` gives one.
+ */
 export function makeDoc(
   user: TestUser,
   fields: Partial<TransactionDoc> & { id: string; occurredAt: string },
@@ -66,6 +79,10 @@ export function makeDoc(
     note: null,
     tags: [],
     ...fields,
+    merchantKey:
+      fields.merchantKey !== undefined
+        ? fields.merchantKey
+        : merchantKeyOf(fields.merchant === undefined ? 'Book Nook' : fields.merchant),
     occurredAt,
   };
 }

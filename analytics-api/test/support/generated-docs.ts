@@ -15,6 +15,7 @@ import { currencyExponent, isCurrencyCode } from '@spendstream/core/currencies';
 import { transactionKindDirection } from '@spendstream/core/events';
 import type { Flow, TransactionDoc } from '../../src/query/analytics-store.js';
 import { createDefaultCategoryCatalog } from '../../src/domain/categories.js';
+import { merchantKeyOf } from './factories.js';
 
 /** US dollars per major unit, in millionths: a fixed table so every run converts alike. */
 const usdMicrosPerUnit: Record<string, bigint> = {
@@ -123,6 +124,7 @@ export function docsFromDataset(dataset: GeneratedDataset): TransactionDoc[] {
       category,
       subcategory,
       merchant: truth.merchant ?? null,
+      merchantKey: merchantKeyOf(truth.merchant ?? null),
       description: event.description ?? event.merchant ?? '',
       note: event.note ?? null,
       tags: [...new Set(event.tags)],

@@ -41,6 +41,11 @@ export interface BreakdownItem {
   amountMinor: bigint;
   count: number;
   sharePercent: number | null;
+  /**
+   * By merchant: the merchant keys of the transactions under this name (sorted; what a budget's
+   * `scope.merchantKeys` names); `[]` when they were all projected before analytics kept keys.
+   */
+  merchantKeys?: string[];
   subcategories?: BreakdownItem[];
   currencies?: CurrencyAmount[];
 }
@@ -61,10 +66,18 @@ interface Accumulator {
   count: number;
   children: Map<string | null, Accumulator>;
   currencies: Map<string, CurrencyAmount>;
+  merchantKeys: Set<string>;
 }
 
 function accumulator(key: string | null): Accumulator {
-  return { key, amountMinor: 0n, count: 0, children: new Map(), currencies: new Map() };
+  return {
+    key,
+    amountMinor: 0n,
+    count: 0,
+    children: new Map(),
+    currencies: new Map(),
+    merchantKeys: new Set(),
+  };
 }
 
 function add(target: Accumulator, row: AggregateRow, byCurrency: boolean): void {
@@ -95,19 +108,21 @@ function byAmountThenKey(a: { amountMinor: bigint; key: string | null }, b: type
 function present(
   entry: Accumulator,
   total: bigint,
-  byCurrency: boolean,
+  input: Pick<BreakdownInput, 'by' | 'byCurrency'>,
   nested: boolean,
 ): BreakdownItem {
+  const byCurrency = input.byCurrency;
   const item: BreakdownItem = {
     key: entry.key,
     amountMinor: entry.amountMinor,
     count: entry.count,
     sharePercent: percentOf(entry.amountMinor, total),
   };
+  if (input.by === 'merchant') item.merchantKeys = [...entry.merchantKeys].sort();
   if (nested) {
     item.subcategories = [...entry.children.values()]
       .sort(byAmountThenKey)
-      .map((child) => present(child, total, byCurrency, false));
+      .map((child) => present(child, total, input, false));
   }
   if (byCurrency) {
     item.currencies = [...entry.currencies.values()].sort((a, b) =>
@@ -123,7 +138,12 @@ export async function getBreakdown(
   input: BreakdownInput,
 ): Promise<Breakdown> {
   const nested = input.by === 'category';
-  const groupBy: GroupDimension[] = nested ? ['category', 'subcategory'] : [input.by];
+  // Merchants are named by their display name and list their keys.
+  const groupBy: GroupDimension[] = nested
+    ? ['category', 'subcategory']
+    : input.by === 'merchant'
+      ? ['merchant', 'merchantKey']
+      : [input.by];
   if (input.byCurrency) groupBy.push('currency');
   const rows = await store.aggregate({
     userId: input.userId,
@@ -140,6 +160,8 @@ export async function getBreakdown(
     const entry = top.get(key) ?? accumulator(key);
     top.set(key, entry);
     add(entry, row, input.byCurrency);
+    const merchantKey = row.key.merchantKey;
+    if (merchantKey) entry.merchantKeys.add(merchantKey);
     if (nested) {
       const childKey = row.key.subcategory ?? null;
       const child = entry.children.get(childKey) ?? accumulator(childKey);
@@ -172,6 +194,6 @@ export async function getBreakdown(
     totalMinor,
     count,
     otherMinor,
-    items: kept.map((entry) => present(entry, totalMinor, input.byCurrency, nested)),
+    items: kept.map((entry) => present(entry, totalMinor, input, nested)),
   };
 }

@@ -43,6 +43,7 @@ function presentItem(item: BreakdownItem, currency: string): Record<string, unkn
     amount: moneyJson(item.amountMinor, currency),
     count: item.count,
     sharePercent: item.sharePercent,
+    ...(item.merchantKeys ? { merchantKeys: item.merchantKeys } : {}),
     ...(item.subcategories
       ? { subcategories: item.subcategories.map((child) => presentItem(child, currency)) }
       : {}),

@@ -103,7 +103,7 @@ export function createBudgetService(deps: BudgetServiceDeps) {
       categories: budget.scope.categories.length ? budget.scope.categories : undefined,
       walletIds: budget.scope.walletIds.length ? budget.scope.walletIds : undefined,
       tags: budget.scope.tags.length ? budget.scope.tags : undefined,
-      merchants: budget.scope.merchantKeys.length ? budget.scope.merchantKeys : undefined,
+      merchantKeys: budget.scope.merchantKeys.length ? budget.scope.merchantKeys : undefined,
       groupBy: [],
     });
     return rows.reduce((sum, row) => sum + row.homeMinor, 0n);

@@ -1,7 +1,7 @@
 /**
  * The analytics read model's document for one `transaction.enriched` v1 event (core's schema, the
  * stable contract with stream-jobs): the category path split into top level and subcategory (leaf
- * id), the cleaned merchant, the flow from the kind and the transfer flag, the version for
+ * id), the cleaned merchant and its key, the flow from the kind and the transfer flag, the version for
  * last-wins.
  */
 import { transactionKindDirection, type EnrichedTransactionV1 } from '@spendstream/core/events';
@@ -64,6 +64,7 @@ export function docFromEnriched(event: EnrichedTransactionV1, eventId?: string):
       category: top,
       subcategory: leaf ?? null,
       merchant: event.merchantClean ?? event.merchant ?? null,
+      merchantKey: event.merchantKey ?? null,
       description: event.description ?? '',
       note: event.note ?? null,
       tags: [...new Set(event.tags)],

@@ -6,8 +6,8 @@
  */
 import type { Knex } from 'knex';
 import { withTransaction } from '@spendstream/core/sql';
-import { rollupsOf, searchTextOf } from '../../query/rollups.js';
-import { sqlTables } from '../../query/sql-tables.js';
+import { rollupsOf } from '../../query/rollups.js';
+import { rollupRowOf, sqlTables, transactionRowOf } from '../../query/sql-tables.js';
 import { createSqlAnalyticsStore } from '../../query/sql-store.js';
 import type { VersionedDoc } from './enriched-to-doc.js';
 import type { TransactionDoc } from '../../query/analytics-store.js';
@@ -47,29 +47,7 @@ export function createSqlReadModelWriter(db: Knex): ReadModelWriter {
             userId: doc.userId,
             localDate: doc.localDate,
           });
-          const row = {
-            id: doc.id,
-            user_id: doc.userId,
-            wallet_id: doc.walletId,
-            kind: doc.kind,
-            flow: doc.flow,
-            status: doc.status,
-            occurred_at: doc.occurredAt,
-            local_date: doc.localDate,
-            time_zone: doc.timeZone,
-            amount_minor: doc.amountMinor,
-            currency: doc.currency,
-            home_amount_minor: doc.homeAmountMinor,
-            home_currency: doc.homeCurrency,
-            category: doc.category,
-            subcategory: doc.subcategory,
-            merchant: doc.merchant,
-            description: doc.description,
-            note: doc.note,
-            tags: JSON.stringify(doc.tags),
-            search_text: searchTextOf(doc),
-            version,
-          };
+          const row = { ...transactionRowOf(doc), version };
           applied.set(doc.id, doc);
           if (existing) await trx(sqlTables.transactions).where({ id: doc.id }).update(row);
           else await trx(sqlTables.transactions).insert(row);
@@ -101,22 +79,7 @@ export function createSqlReadModelWriter(db: Knex): ReadModelWriter {
             more = page.next !== null;
             cursor = page.next ?? undefined;
           }
-          const rows = rollupsOf(dayDocs).map((rollup) => ({
-            rollup_key: rollup.rollupKey,
-            user_id: rollup.userId,
-            local_date: rollup.localDate,
-            wallet_id: rollup.walletId,
-            kind: rollup.kind,
-            flow: rollup.flow,
-            category: rollup.category,
-            subcategory: rollup.subcategory,
-            merchant: rollup.merchant,
-            currency: rollup.currency,
-            home_currency: rollup.homeCurrency,
-            home_minor: rollup.homeMinor,
-            original_minor: rollup.originalMinor,
-            count: rollup.count,
-          }));
+          const rows = rollupsOf(dayDocs).map(rollupRowOf);
           if (rows.length > 0) await trx(sqlTables.rollupsDaily).insert(rows);
         }
         return [...applied.values()];

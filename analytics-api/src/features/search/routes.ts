@@ -100,7 +100,8 @@ export function createSearchRouter(deps: FeatureDeps): Router {
     }
     const now = deps.clock().toISOString();
     const correctionId = `cor_${randomUUID().replaceAll('-', '')}`;
-    const applyToMerchant = body.scope === 'merchant' && doc.merchant !== null;
+    const applyToMerchant =
+      body.scope === 'merchant' && (doc.merchant !== null || doc.merchantKey !== null);
     // Keyed by the transaction's owner: stream-jobs corrects it in the owner's state.
     await deps.publisher.publish(topics.transactionsCorrections, {
       ...correctionEnvelope(correctionId, doc.userId, now),
@@ -112,7 +113,9 @@ export function createSearchRouter(deps: FeatureDeps): Router {
         category: body.category,
         previousCategory: doc.subcategory ?? doc.category,
         applyToMerchant,
-        ...(applyToMerchant && doc.merchant ? { merchantKey: doc.merchant } : {}),
+        // stream-jobs' key of the merchant, never the display name; a document projected before
+        // analytics kept keys sends none, and stream-jobs takes its stored transaction's key.
+        ...(applyToMerchant && doc.merchantKey !== null ? { merchantKey: doc.merchantKey } : {}),
         correctedAt: now,
       },
     });

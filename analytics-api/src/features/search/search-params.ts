@@ -4,7 +4,13 @@
 import type Koa from 'koa';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '@spendstream/core/http';
-import { idSchema, transactionKinds } from '@spendstream/core/events';
+import {
+  categoryIdLengthMax,
+  idSchema,
+  labelLengthMax,
+  tagLengthMax,
+  transactionKinds,
+} from '@spendstream/core/events';
 import { ValidationError } from '@spendstream/core/errors';
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
@@ -27,6 +33,8 @@ import {
 /** Largest search page. */
 export const searchPageSizeMax = 100;
 export const searchPageSizeDefault = 25;
+/** Longest cursor a client may send back, in characters (one is well under it). */
+export const searchCursorLengthMax = 1024;
 /** Longest full-text query, in characters. */
 export const searchTextLengthMax = 200;
 
@@ -37,14 +45,17 @@ export const searchFilterParams = {
   to: localDateParam.optional(),
   minAmount: minorUnitsParam.optional(),
   maxAmount: minorUnitsParam.optional(),
-  category: listParam(z.string().min(1).max(130)),
+  category: listParam(z.string().min(1).max(categoryIdLengthMax)),
   walletId: listParam(idSchema),
-  tag: listParam(z.string().min(1).max(40)),
+  tag: listParam(z.string().min(1).max(tagLengthMax)),
   currency: listParam(z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')),
   status: listParam(z.enum(['booked', 'reversed'])),
   kind: listParam(z.enum(transactionKinds)),
   flow: listParam(z.enum(flows)),
-  merchant: z.string().min(1).max(200).optional(),
+  /** The merchant's display name, exactly (`Countdown Ponsonby`). */
+  merchant: z.string().min(1).max(labelLengthMax).optional(),
+  /** The merchant key, exactly (`countdown`): what a budget's `scope.merchantKeys` names. */
+  merchantKey: z.string().min(1).max(labelLengthMax).optional(),
   sort: z.enum(searchSorts).default('date_desc'),
 };
 
@@ -52,12 +63,18 @@ export const searchQuerySchema = z
   .object({
     ...searchFilterParams,
     limit: z.coerce.number().int().min(1).max(searchPageSizeMax).default(searchPageSizeDefault),
-    cursor: z.string().max(1024).optional(),
+    cursor: z.string().max(searchCursorLengthMax).optional(),
     facets: booleanParam.default(false),
   })
   .strict();
 
-const cursorPosition = z.object({ s: z.enum(searchSorts), v: z.string().max(64), id: idSchema });
+/** Longest sort value a cursor carries (an ISO instant or a decimal amount, in characters). */
+const cursorValueLengthMax = 64;
+const cursorPosition = z.object({
+  s: z.enum(searchSorts),
+  v: z.string().max(cursorValueLengthMax),
+  id: idSchema,
+});
 
 export function encodeSearchCursor(sort: SearchQuery['sort'], cursor: SearchCursor): string {
   return encodeCursor({ s: sort, v: cursor.value, id: cursor.id });
@@ -100,6 +117,7 @@ export async function searchQueryOf(
     kinds: input.kind,
     flows: input.flow,
     merchant: input.merchant,
+    merchantKey: input.merchantKey,
     sort: input.sort,
   };
 }
