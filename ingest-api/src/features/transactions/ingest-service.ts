@@ -353,7 +353,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       if (won.length > 0) {
         const producedAt = new Date(now()).toISOString();
         const messages = won.map(({ p, version }) =>
-          rawTransactionMessage({ ...p.raw, version }, producedAt, p.correlationId),
+          rawTransactionMessage(p.raw, producedAt, p.correlationId, version),
         );
         // From here this cycle waits on the log: another may claim what has queued meanwhile.
         claiming--;

@@ -71,3 +71,14 @@ test('an empty correlation id is left out, as the zod encode path did', (t) => {
   const message = rawTransactionMessage(raw!, new Date(nowMs).toISOString(), '');
   t.false('correlationId' in (JSON.parse(message.value.toString('utf8')) as object));
 });
+
+test('a version given apart from the payload is the one published (id, header and payload)', (t) => {
+  const [raw] = raws();
+  const producedAt = new Date(nowMs).toISOString();
+  const given = rawTransactionMessage({ ...raw!, version: 1 }, producedAt, 'req-1', 7);
+  const copied = rawTransactionMessage({ ...raw!, version: 7 }, producedAt, 'req-1');
+  t.is(given.value.toString('utf8'), copied.value.toString('utf8'));
+  t.deepEqual(given.headers, copied.headers);
+  t.is(decodeEvent(topics.transactionsRaw, given.value).id, `${raw!.transactionId}:7`);
+  t.is(decodeEvent(topics.transactionsRaw, given.value).payload.version, 7);
+});

@@ -15,12 +15,12 @@ import type { OutgoingMessage } from '@spendstream/core/event-log';
 export const rawEventSource = 'ingest-api';
 
 /** The event id: stable per (transaction, version), so a republish is deduplicated downstream. */
-export function rawEventId(raw: RawTransactionV1): string {
-  return `${raw.transactionId}:${raw.version}`;
+export function rawEventId(transactionId: string, version: number): string {
+  return `${transactionId}:${version}`;
 }
 
 /** The wire form of the payload: keys in the schema's order, the amount as a decimal string. */
-function wirePayload(raw: RawTransactionV1): Record<string, unknown> {
+function wirePayload(raw: RawTransactionV1, version: number): Record<string, unknown> {
   return {
     transactionId: raw.transactionId,
     source: raw.source,
@@ -40,7 +40,7 @@ function wirePayload(raw: RawTransactionV1): Record<string, unknown> {
     metadata: raw.metadata,
     transfer: raw.transfer,
     channel: raw.channel,
-    version: raw.version,
+    version,
     status: raw.status,
   };
 }
@@ -56,8 +56,10 @@ export function rawTransactionMessage(
   raw: RawTransactionV1,
   producedAt: string,
   correlationId: string | undefined,
+  /** The version published, when not `raw.version` (a claimed correction: no copy of `raw`). */
+  version: number = raw.version,
 ): OutgoingMessage {
-  const id = rawEventId(raw);
+  const id = rawEventId(raw.transactionId, version);
   // JSON.stringify leaves out undefined properties, as the zod encode does for absent optionals.
   const value = JSON.stringify({
     id,
@@ -68,7 +70,7 @@ export function rawTransactionMessage(
     producedAt,
     source: rawEventSource,
     correlationId: correlationId || undefined,
-    payload: wirePayload(raw),
+    payload: wirePayload(raw, version),
   });
   return {
     key: raw.userId,
