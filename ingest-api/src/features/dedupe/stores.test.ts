@@ -356,6 +356,39 @@ for (const [name, open] of backends) {
       // Claimed again: every key is taken, nothing new is won.
       t.is((await dedupe.claimNew(source, claims, 'tok-other', 2_001)).size, 0);
     }
+    // A full chunk with an odd token and a real clock (on MySQL every value bound, the token and
+    // time too): every row carries them, and two full chunks of different sources claimed at
+    // once on the pool's connections do not mix them up.
+    const clock = 1_764_000_000_123;
+    const ids = Array.from({ length: 1_000 }, (_, i) => `chunk-${i}`);
+    const [a, b] = await Promise.all(
+      (['src-a', "src'b?"] as const).map((source, n) =>
+        dedupe.claimNew(
+          source,
+          ids.map((id) => claim(id, 1, `${source}-${id}`)),
+          n === 0 ? 't\'ok?\\ "x' : 'tok-b',
+          clock + n,
+        ),
+      ),
+    );
+    t.is(a!.size, 1_000);
+    t.is(b!.size, 1_000);
+    for (const [n, source] of (['src-a', "src'b?"] as const).entries()) {
+      const read = await dedupe.read(source, ids);
+      t.is(read.size, 1_000);
+      for (const id of [ids[0]!, ids[499]!, ids[999]!]) {
+        t.like(read.get(id), {
+          source,
+          externalId: id,
+          pending: {
+            version: 1,
+            contentHash: `${source}-${id}`,
+            token: n === 0 ? 't\'ok?\\ "x' : 'tok-b',
+            sinceMs: clock + n,
+          },
+        });
+      }
+    }
   });
 
   test(`idempotency store contract (${name}): new, pending, done, conflict hash, abandon, expiry`, async (t) => {
