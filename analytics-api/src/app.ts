@@ -79,7 +79,18 @@ function exponentOf(currency: string): number {
   return isCurrencyCode(currency) ? currencyExponent(currency) : 2;
 }
 
-export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
+/** A route the app serves: its method and its path in the router's form (`/v1/budgets/:id`). */
+export interface AnalyticsRoute {
+  method: string;
+  path: string;
+}
+
+export interface AnalyticsApp extends ServiceApp {
+  /** Every route of the feature routers (HEAD of a GET left out): what `/openapi.json` must list. */
+  readonly routes: readonly AnalyticsRoute[];
+}
+
+export function createAnalyticsApp(deps: AnalyticsAppDeps): AnalyticsApp {
   const walletAccess = deps.walletAccess ?? createMemoryWalletAccessStore();
   const clock = deps.clock ?? (() => new Date());
   const features: FeatureDeps = {
@@ -99,25 +110,26 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
     sse: createSseRegistry(),
     clock,
   };
+  const routers = [
+    createBreakdownRouter(features),
+    createTimeSeriesRouter(features),
+    createComparisonRouter(features),
+    createCashFlowRouter(features),
+    createCategoryRouter(features),
+    createCategoryRuleRouter(features),
+    // Before the search router, so /v1/transactions/export and /stream are not taken for ids.
+    createExportRouter(features, exponentOf),
+    createLiveRouter(features),
+    createSearchRouter(features),
+    createBudgetRouter(features),
+    createAlertRouter(features),
+  ];
   const app = createServiceApp({
     name: serviceName,
     version: serviceVersion,
     log: deps.log,
     registry: deps.registry,
-    routers: [
-      createBreakdownRouter(features),
-      createTimeSeriesRouter(features),
-      createComparisonRouter(features),
-      createCashFlowRouter(features),
-      createCategoryRouter(features),
-      createCategoryRuleRouter(features),
-      // Before the search router, so /v1/transactions/export and /stream are not taken for ids.
-      createExportRouter(features, exponentOf),
-      createLiveRouter(features),
-      createSearchRouter(features),
-      createBudgetRouter(features),
-      createAlertRouter(features),
-    ],
+    routers,
     readiness: { sql: sqlReadiness(deps.sql), store: () => deps.store.ping() },
     openapi: analyticsOpenApi(serviceVersion),
   });
@@ -128,6 +140,13 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): ServiceApp {
     log: app.log,
     registry: app.registry,
     openapi: app.openapi,
+    routes: routers.flatMap((router) =>
+      router.stack.flatMap((layer) =>
+        layer.methods
+          .filter((method) => method !== 'HEAD')
+          .map((method) => ({ method, path: String(layer.path) })),
+      ),
+    ),
     // Draining ends the live streams at once: their clients reconnect (elsewhere), and the
     // server's close does not wait SHUTDOWN_TIMEOUT_MS for them.
     startDraining() {

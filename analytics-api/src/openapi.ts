@@ -4,6 +4,7 @@
  * from what is accepted.
  */
 import { z } from 'zod';
+import { budgetsPerUserMax } from '@spendstream/core/events';
 import {
   baseOpenApiDocument,
   extendOpenApiDocument,
@@ -52,6 +53,12 @@ const errors = {
   '403': problemResponseRef(403),
   '503': problemResponseRef(503),
 };
+/** The answers of a read by id: the object, or 404 for an id that is not the caller's. */
+const found = (summary: string) => ({
+  '200': json(summary),
+  ...errors,
+  '404': problemResponseRef(404),
+});
 const json = (description: string) => ({
   description,
   content: { 'application/json': { schema: { type: 'object' } } },
@@ -224,13 +231,16 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
                 content: { 'text/event-stream': { schema: { type: 'string' } } },
               },
               ...errors,
+              '429': problemResponseRef(429),
             },
           },
         ),
       },
       '/v1/transactions/{id}': {
         get: {
-          ...get('One transaction', 'transactions', lookupQuery),
+          ...get('One transaction', 'transactions', lookupQuery, {
+            responses: found('One transaction'),
+          }),
           parameters: [idParameter, ...queryParameters(lookupQuery)],
         },
         patch: {
@@ -256,22 +266,36 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
             recategorizeBody,
             '202',
           ),
-          parameters: [idParameter],
+          parameters: [idParameter, ...queryParameters(lookupQuery)],
         },
       },
       '/v1/budgets': {
         get: get('The user\u2019s budgets', 'budgets', userQuery),
-        post: withBody(
-          'Create a budget (published on ref.budgets); a scope category that is neither built-in ' +
-            'nor one of the user\u2019s custom categories is a 400 (field `scope.categories`)',
-          'budgets',
-          draftSchema,
-          '201',
-        ),
+        post: {
+          ...withBody(
+            'Create a budget (published on ref.budgets); a scope category that is neither built-in ' +
+              'nor one of the user\u2019s custom categories is a 400 (field `scope.categories`); ' +
+              '`scope.merchantKeys` are merchant keys (`merchantKey` of a transaction, ' +
+              '`merchantKeys` of a merchant breakdown item), not display names; more than ' +
+              `${budgetsPerUserMax} budgets per user is a 409`,
+            'budgets',
+            draftSchema,
+            '201',
+          ),
+          parameters: queryParameters(userQuery),
+          responses: {
+            '201': json('the budget'),
+            ...errors,
+            '409': problemResponseRef(409),
+          },
+        },
       },
       '/v1/budgets/status': { get: get('Status of every active budget', 'budgets', userQuery) },
       '/v1/budgets/{id}': {
-        get: { ...get('One budget', 'budgets', userQuery), parameters: [idParameter] },
+        get: {
+          ...get('One budget', 'budgets', userQuery, { responses: found('One budget') }),
+          parameters: [idParameter, ...queryParameters(userQuery)],
+        },
         patch: {
           ...withBody(
             'Change a budget (its scope checked as on create)',
@@ -279,13 +303,13 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
             changesSchema,
             '200',
           ),
-          parameters: [idParameter],
+          parameters: [idParameter, ...queryParameters(userQuery)],
         },
         delete: {
           summary: 'Delete a budget',
           tags: ['budgets'],
           security: [{ bearer: [] }],
-          parameters: [idParameter],
+          parameters: [idParameter, ...queryParameters(userQuery)],
           responses: {
             '204': { description: 'deleted' },
             ...errors,
@@ -295,8 +319,10 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       },
       '/v1/budgets/{id}/status': {
         get: {
-          ...get('Spent, remaining, percent, projected, days left', 'budgets', userQuery),
-          parameters: [idParameter],
+          ...get('Spent, remaining, percent, projected, days left', 'budgets', userQuery, {
+            responses: found('The budget\u2019s status'),
+          }),
+          parameters: [idParameter, ...queryParameters(userQuery)],
         },
       },
       '/v1/categories/custom': {
@@ -395,7 +421,7 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
           summary: 'Mark an alert read',
           tags: ['alerts'],
           security: [{ bearer: [] }],
-          parameters: [idParameter],
+          parameters: [idParameter, ...queryParameters(userQuery)],
           responses: {
             '204': { description: 'marked' },
             ...errors,
@@ -415,6 +441,7 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
                 content: { 'text/event-stream': { schema: { type: 'string' } } },
               },
               ...errors,
+              '429': problemResponseRef(429),
             },
           },
         ),

@@ -3,6 +3,7 @@
  * huge date ranges, page sizes over the limit, malformed queries, cursors and bodies.
  */
 import test from 'ava';
+import { budgetsPerUserMax } from '@spendstream/core/events';
 import { generateDocs } from './support/factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -53,6 +54,26 @@ const cases: Array<[string, string, number, string]> = [
   ['bad bucket', '/v1/analytics/time-series?bucket=hour', 400, 'bucket'],
   ['bad Last-Event-ID', '/v1/alerts/stream?lastEventId=abc', 400, 'Last-Event-ID'],
   ['bad boolean', '/v1/analytics/breakdown?byCurrency=yes', 400, 'byCurrency'],
+  [
+    'inverted alert range',
+    '/v1/alerts?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z',
+    400,
+    'to',
+  ],
+  ['a date whose month ends past 9999', '/v1/analytics/breakdown?date=9999-12-31', 400, 'date'],
+  ['a search from year 1', '/v1/transactions?from=0001-01-01&to=0001-01-02', 400, 'from'],
+  [
+    'a date cursor holding no instant',
+    `/v1/transactions?cursor=${Buffer.from(JSON.stringify({ s: 'date_desc', v: 'x', id: 'x' })).toString('base64url')}`,
+    400,
+    'cursor',
+  ],
+  [
+    'an amount cursor holding no amount',
+    `/v1/transactions?sort=amount_desc&cursor=${Buffer.from(JSON.stringify({ s: 'amount_desc', v: '1e5', id: 'x' })).toString('base64url')}`,
+    400,
+    'cursor',
+  ],
 ];
 
 for (const [name, path, status, field] of cases) {
@@ -140,6 +161,73 @@ for (const [name, body, field] of budgetCases) {
     );
   });
 }
+
+test('a budget change naming nothing is a 400 and publishes nothing', async (t) => {
+  const user = 'u-budget-empty';
+  const created = await app.as(user, '/v1/budgets', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: 'Nothing to change',
+      limit: { amount: '100', currency: 'EUR' },
+      period: { kind: 'week' },
+    }),
+  });
+  const { budgetId } = (await created.json()) as { budgetId: string };
+  const publishedFor = () =>
+    app.publisher.published.filter((entry) => (entry.event as { key: string }).key === user).length;
+  const published = publishedFor();
+  t.is(published, 1, 'the creation');
+  const response = await app.as(user, `/v1/budgets/${budgetId}`, {
+    method: 'PATCH',
+    body: '{}',
+  });
+  t.is(response.status, 400);
+  t.like(await response.json(), {
+    code: 'validation_failed',
+    detail: 'invalid body: (root): give at least one field to change',
+  });
+  t.is(publishedFor(), published);
+});
+
+test('an unknown budget id is a 404 naming the path id on every budget route', async (t) => {
+  const routes: Array<[string, string, unknown?]> = [
+    ['GET', '/v1/budgets/bud_none'],
+    ['GET', '/v1/budgets/bud_none/status'],
+    ['PATCH', '/v1/budgets/bud_none', { name: 'x' }],
+    ['DELETE', '/v1/budgets/bud_none'],
+  ];
+  for (const [method, path, body] of routes) {
+    const response = await app.as('u-paris', path, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    t.is(response.status, 404, `${method} ${path}`);
+    t.like(await response.json(), { code: 'not_found', field: 'id' }, `${method} ${path}`);
+  }
+});
+
+test('a budget beyond the per-user limit is a 409 and stores nothing', async (t) => {
+  const user = 'u-budget-limit';
+  const create = (name: string) =>
+    app.as(user, '/v1/budgets', {
+      method: 'POST',
+      body: JSON.stringify({
+        name,
+        limit: { amount: '100', currency: 'EUR' },
+        period: { kind: 'week' },
+      }),
+    });
+  for (let index = 0; index < budgetsPerUserMax; index += 1)
+    t.is((await create(`B${index}`)).status, 201);
+  const refused = await create('one too many');
+  t.is(refused.status, 409);
+  t.like(await refused.json(), {
+    code: 'conflict',
+    detail: `at most ${budgetsPerUserMax} budgets per user`,
+  });
+  const list = (await (await app.as(user, '/v1/budgets')).json()) as { items: unknown[] };
+  t.is(list.items.length, budgetsPerUserMax);
+});
 
 test('malformed JSON in a budget body is a 400', async (t) => {
   const response = await app.as('u-paris', '/v1/budgets', { method: 'POST', body: '{"name":' });

@@ -13,6 +13,7 @@ import { encodeEvent, topics } from '@spendstream/core/events';
 import { startProjector } from '../src/features/projection/projector.js';
 import { createSqlReadModelWriter } from '../src/features/projection/sql-read-model-writer.js';
 import { transactionStreamsPerUserMax } from '../src/features/live/transaction-feed.js';
+import { streamsPerUserMax as alertStreamsPerUserMax } from '../src/features/alerts/alert-hub.js';
 import { shutdownTimeoutMsDefault } from '@spendstream/core/http';
 import { enrichedOf } from './support/enriched-events.js';
 import { makeDoc, testUsers } from './support/factories.js';
@@ -113,6 +114,31 @@ test('streams per user are bounded, a client token must name its user, and no to
   t.is((await app.as(other.userId, '/v1/transactions/stream')).status, 200);
   t.is((await app.as(other.userId, `/v1/transactions/stream?userId=${owner.userId}`)).status, 403);
   t.is((await fetch(`${app.url}/v1/transactions/stream`)).status, 401);
+});
+
+test('alert streams per user are bounded (429), and a closed one frees its place', async (t) => {
+  const app = await startTestApp();
+  t.teardown(() => app.close());
+  const open: Awaited<ReturnType<typeof streamFor>>[] = [];
+  for (let i = 0; i < alertStreamsPerUserMax; i += 1)
+    open.push(await streamFor(app, owner.userId, '/v1/alerts/stream'));
+  t.teardown(() => open.forEach((stream) => stream.close()));
+  t.true(open.every((stream) => stream.status === 200));
+  const extra = await app.as(owner.userId, '/v1/alerts/stream');
+  t.is(extra.status, 429);
+  t.like(await extra.json(), { code: 'rate_limited' });
+  const another = await streamFor(app, other.userId, '/v1/alerts/stream');
+  t.teardown(() => another.close());
+  t.is(another.status, 200, 'the bound is per user');
+  open.shift()!.close();
+  // The server learns of the close when the socket ends.
+  let reopened = await streamFor(app, owner.userId, '/v1/alerts/stream');
+  for (let tries = 0; reopened.status === 429 && tries < 50; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    reopened = await streamFor(app, owner.userId, '/v1/alerts/stream');
+  }
+  t.teardown(() => reopened.close());
+  t.is(reopened.status, 200);
 });
 
 test('a draining server ends open transaction and alert streams at once', async (t) => {

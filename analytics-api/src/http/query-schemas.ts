@@ -22,7 +22,19 @@ export function listParam<T extends z.ZodType<string>>(item: T) {
   }, z.array(item).min(1).max(listValuesMax).optional());
 }
 
-export const localDateParam = z.iso.date({ error: 'expected a date YYYY-MM-DD' });
+/**
+ * The dates a query may name: every period around one of them (up to a year, the period before
+ * it and the same period a year earlier) is then a plain `YYYY-MM-DD` range (a period ending after
+ * 9999-12-31 would end on `+010000-01-01`).
+ */
+export const localDateMin = '1900-01-01';
+export const localDateMax = '9998-12-31';
+
+export const localDateParam = z.iso
+  .date({ error: 'expected a date YYYY-MM-DD' })
+  .refine((date) => date >= localDateMin && date <= localDateMax, {
+    error: `expected a date from ${localDateMin} to ${localDateMax}`,
+  });
 
 /** A non-negative integer number of minor units, written as digits. */
 export const minorUnitsParam = z

@@ -6,7 +6,7 @@ import { createServiceServer } from '@spendstream/core/http';
 import { createMemoryLogger } from '@spendstream/core/log';
 import { createSql, migrateToLatest, type Knex } from '@spendstream/core/sql';
 import { createTestIssuer, type TestIssuer } from '@spendstream/core/testing/tokens';
-import { createAnalyticsApp } from '../../src/app.js';
+import { createAnalyticsApp, type AnalyticsRoute } from '../../src/app.js';
 import { analyticsMigrations } from '../../src/migrations.js';
 import { createSqlAnalyticsStore } from '../../src/query/sql-store.js';
 import { loadSqlDocuments } from '../../src/query/sql-loader.js';
@@ -36,6 +36,8 @@ export interface TestApp {
   alertHub: AlertHub;
   /** The live transaction feed the app streams from (tests publish to it through a projector). */
   transactionFeed: TransactionFeed;
+  /** The routes the app serves (`createAnalyticsApp`). */
+  routes: readonly AnalyticsRoute[];
   /** GET/POST... with a user's token. */
   as(userId: string, path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -103,6 +105,7 @@ export async function startTestApp(
     alerts,
     alertHub,
     transactionFeed,
+    routes: app.routes,
     async as(userId, path, init = {}) {
       const token = await issuer.userToken(userId);
       const headers = new Headers(init.headers);

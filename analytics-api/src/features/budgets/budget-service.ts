@@ -115,7 +115,7 @@ export function createBudgetService(deps: BudgetServiceDeps) {
     async get(userId: string, budgetId: string): Promise<Budget> {
       const budget = await deps.budgets.get(userId, budgetId);
       // Another user's budget id answers exactly like one that does not exist.
-      if (!budget) throw new NotFoundError(`no budget ${budgetId}`, { field: 'budgetId' });
+      if (!budget) throw new NotFoundError(`no budget ${budgetId}`, { field: 'id' });
       return budget;
     },
 
@@ -154,8 +154,7 @@ export function createBudgetService(deps: BudgetServiceDeps) {
 
     async remove(userId: string, budgetId: string): Promise<void> {
       const revision = await deps.budgets.remove(userId, budgetId);
-      if (revision === null)
-        throw new NotFoundError(`no budget ${budgetId}`, { field: 'budgetId' });
+      if (revision === null) throw new NotFoundError(`no budget ${budgetId}`, { field: 'id' });
       await publish(userId);
     },
 

@@ -31,7 +31,10 @@ export const changesSchema = draftSchema
     scope: budgetScopeSchema,
   })
   .partial()
-  .strict();
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, {
+    error: 'give at least one field to change',
+  });
 const budgetParams = z.object({ id: idSchema });
 export const userQuery = z.object({ userId: idSchema.optional() }).strict();
 

@@ -122,7 +122,11 @@ export async function searchQueryOf(
   };
 }
 
-/** Decode a cursor, refusing one made for another sort order. */
+/** The sort values a cursor carries: `occurredAt` as stored (UTC ISO), or a home amount. */
+const isoInstant = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$/;
+const minorUnits = /^(0|[1-9][0-9]{0,18})$/;
+
+/** Decode a cursor, refusing one made for another sort order or holding no sort value of it. */
 export function decodeSearchCursor(
   cursor: string | undefined,
   sort: SearchQuery['sort'],
@@ -132,5 +136,14 @@ export function decodeSearchCursor(
   if (position.s !== sort) {
     throw new ValidationError('this cursor belongs to another sort order', { field: 'cursor' });
   }
+  // The value is a sort key the backend compares with its own (an OpenSearch `search_after` of
+  // the wrong type is an error there, not an empty page).
+  const valid = sort.startsWith('date')
+    ? isoInstant.test(position.v) && !Number.isNaN(Date.parse(position.v))
+    : minorUnits.test(position.v);
+  if (!valid)
+    throw new ValidationError('invalid cursor: pass back a nextCursor unchanged', {
+      field: 'cursor',
+    });
   return { value: position.v, id: position.id };
 }
