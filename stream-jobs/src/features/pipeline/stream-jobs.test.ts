@@ -4,6 +4,11 @@ import { topics } from '@spendstream/core/events';
 import { createSql } from '@spendstream/core/sql/create-sql';
 import { monthlyBudget, rawTransaction } from '../documents/test-documents.js';
 import { rollupDifferences } from '../documents/store-contract.js';
+import { ValidationError } from '@spendstream/core/errors';
+import { createMemoryLogger } from '@spendstream/core/log';
+import { applyBatchSizeMax } from '../documents/store.js';
+import { indexBatchSizeMax } from '../search/search-index.js';
+import { createStreamJobs, embeddedBatchSizeMaxDefault } from './stream-jobs.js';
 import { embeddedPipeline } from './test-pipeline.js';
 import { stateKinds } from './user-state.js';
 import { formatReport, reconcile } from '../reconcile/reconcile.js';
@@ -457,4 +462,28 @@ test('an annotation sets tags and note: document, tag rollups, index and enriche
   const report = await reconcile({ store, index, eventLog });
   t.true(report.ok, formatReport(report));
   await enriched.close();
+});
+
+test('a batch bound larger than one apply or one index call takes is refused; the embedded default fits both', async (t) => {
+  const { eventLog, store, index, records } = await embeddedPipeline(t);
+  const log = createMemoryLogger('stream-jobs', 'warn').log;
+  const make = (batchSizeMax?: number) =>
+    createStreamJobs({
+      eventLog,
+      store,
+      index,
+      log,
+      ...(batchSizeMax === undefined ? {} : { batchSizeMax }),
+    });
+  for (const bad of [Math.min(applyBatchSizeMax, indexBatchSizeMax) + 1, 0, 1.5]) {
+    const error = t.throws(() => make(bad), { instanceOf: ValidationError });
+    t.deepEqual(
+      error.fields.map((field) => field.path),
+      ['batchSizeMax'],
+    );
+  }
+  t.is(embeddedBatchSizeMaxDefault, Math.min(applyBatchSizeMax, indexBatchSizeMax));
+  t.notThrows(() => make());
+  t.notThrows(() => make(embeddedBatchSizeMaxDefault));
+  t.deepEqual(records, []);
 });

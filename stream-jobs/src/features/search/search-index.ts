@@ -6,8 +6,8 @@
  */
 import type { TransactionDocument } from '../documents/transaction-document.js';
 
-/** Most documents per bulk call. */
-export const indexBatchSizeMax = 2_000;
+/** Most documents per bulk call (a whole embedded batch of raw transactions is one call). */
+export const indexBatchSizeMax = 5_000;
 /** Largest search page. */
 export const searchPageSizeMax = 500;
 
