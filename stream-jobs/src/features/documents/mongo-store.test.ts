@@ -1,6 +1,15 @@
 import test, { type ExecutionContext } from 'ava';
+import { MongoClient } from 'mongodb';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
-import { createMongoDocumentStore, dropMongoDatabase, type MongoApplyStep } from './mongo-store.js';
+import {
+  createMongoDocumentStore,
+  dropMongoDatabase,
+  stateBucketOf,
+  stateBucketsCount,
+  stateOwnerCandidatesOf,
+  stateOwnerOf,
+  type MongoApplyStep,
+} from './mongo-store.js';
 import { documentStoreContract, rollupDifferences } from './store-contract.js';
 import {
   applyItemOf,
@@ -91,3 +100,140 @@ for (const step of ['pending', 'document', 'cells'] as const) {
     t.is(total?.amounts.expense, 2_500n);
   });
 }
+
+/** A store on a fresh database whose client counts the commands it sends, by name and collection. */
+function monitoredStore(t: ExecutionContext, prefix: string) {
+  const url = realServers(['MONGODB_URL']).MONGODB_URL;
+  const dbName = uniqueName(prefix);
+  const client = new MongoClient(url, { useBigInt64: true, monitorCommands: true });
+  const commands: Array<{ name: string; collection: unknown; db: string }> = [];
+  client.on('commandStarted', (event) =>
+    commands.push({
+      name: event.commandName,
+      collection: (event.command as Record<string, unknown>)[event.commandName],
+      db: event.databaseName,
+    }),
+  );
+  const store = createMongoDocumentStore({ url, dbName, client });
+  t.teardown(async () => {
+    await client.close();
+    await dropMongoDatabase(url, dbName);
+  });
+  return { store, client, commands };
+}
+
+test('a state entry lives in the bucket of its user when its key is the user id or starts with it, else of its key', (t) => {
+  t.is(stateOwnerOf({ key: 'u1', userId: 'u1' }), 'u1');
+  t.is(stateOwnerOf({ key: 'u1|countdown', userId: 'u1' }), 'u1');
+  t.is(stateOwnerOf({ key: 'a|b|raw:x', userId: 'a|b' }), 'a|b');
+  t.is(stateOwnerOf({ key: 'tx-9', userId: 'u1' }), 'tx-9');
+  t.is(stateOwnerOf({ key: 'u10|m', userId: 'u1' }), 'u10|m');
+  t.deepEqual(stateOwnerCandidatesOf('tx-9'), ['tx-9']);
+  t.deepEqual(stateOwnerCandidatesOf('a|b|raw:x'), ['a|b|raw:x', 'a', 'a|b']);
+  for (const owner of ['u1', 'a|b', 'tx-9']) {
+    t.true(stateBucketOf(owner) >= 0 && stateBucketOf(owner) < stateBucketsCount);
+  }
+});
+
+test('state entries of users whose id holds | and of transactions are found by key and listed by user', async (t) => {
+  const { store } = monitoredStore(t, 'sj_state_keys');
+  await store.init();
+  // Users chosen so that the cut before the first | falls in another state bucket than the user.
+  const users = ['a|b', 'c|d|e', 'plain'];
+  t.true(users.some((u) => stateBucketOf(u) !== stateBucketOf(u.slice(0, u.indexOf('|')))));
+  for (const userId of users) {
+    t.true(
+      await store.putState({
+        kind: 'merchant-correction',
+        key: `${userId}|raw:blue|bottle`,
+        userId,
+        order: '1',
+        value: { category: 'coffee' },
+      }),
+    );
+    t.true(
+      await store.putState({
+        kind: 'settings',
+        key: userId,
+        userId,
+        order: '1',
+        value: { userId },
+      }),
+    );
+  }
+  // The second replaces the first in place (its own bucket), not stored twice.
+  for (const [order, category] of [
+    ['1', 'gifts'],
+    ['2', 'books'],
+  ] as const)
+    t.true(
+      await store.putState({
+        kind: 'override',
+        key: 'tx|7',
+        userId: 'a|b',
+        order,
+        value: { category },
+      }),
+    );
+  t.deepEqual((await store.getState('override', 'tx|7'))?.value, { category: 'books' });
+  t.deepEqual((await store.getState('merchant-correction', 'c|d|e|raw:blue|bottle'))?.value, {
+    category: 'coffee',
+  });
+  t.is(await store.getState('merchant-correction', 'c|d|raw:blue|bottle'), null);
+  t.deepEqual(
+    (await store.listStatesOfUsers('merchant-correction', users)).map((e) => e.key),
+    users.map((u) => `${u}|raw:blue|bottle`).sort(),
+  );
+  t.deepEqual(
+    (await store.listStatesOfUsers('merchant-correction', ['c|d'])).map((e) => e.key),
+    [],
+  );
+  t.deepEqual(
+    (await store.listStates('merchant-correction', 'a|b')).map((e) => e.key),
+    ['a|b|raw:blue|bottle'],
+  );
+  const settings = await store.getStates('settings', [...users, 'nobody']);
+  t.deepEqual([...settings.keys()].sort(), [...users].sort());
+  t.deepEqual(
+    await store.putStates([
+      { kind: 'settings', key: 'a|b', userId: 'a|b', order: '0', value: {} },
+      { kind: 'settings', key: 'c|d|e', userId: 'c|d|e', order: '2', value: { v: 2 } },
+      { kind: 'settings', key: 'x|y', userId: 'x|y', order: '1', value: { v: 1 } },
+    ]),
+    [false, true, true],
+  );
+  t.deepEqual((await store.getState('settings', 'c|d|e'))?.value, { v: 2 });
+  t.deepEqual((await store.getState('settings', 'x|y'))?.value, { v: 1 });
+});
+
+test('state reads started together share one find per state bucket they touch', async (t) => {
+  const { store, commands } = monitoredStore(t, 'sj_state_reads');
+  await store.init();
+  const users = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+  await store.putStates(
+    users.map((userId) => ({ kind: 'settings', key: userId, userId, order: '1', value: {} })),
+  );
+  await store.putState({
+    kind: 'merchant-correction',
+    key: 'user-3|countdown',
+    userId: 'user-3',
+    order: '1',
+    value: { category: 'groceries' },
+  });
+  commands.length = 0;
+  const [settings, budgets, corrections] = await Promise.all([
+    store.getStates('settings', users),
+    store.getStates('budgets', users),
+    store.listStatesOfUsers('merchant-correction', users),
+  ]);
+  t.is(settings.size, 40);
+  t.is(budgets.size, 0);
+  t.deepEqual(
+    corrections.map((e) => e.key),
+    ['user-3|countdown'],
+  );
+  const finds = commands.filter((c) => c.name === 'find');
+  t.is(finds.length, new Set(users.map(stateBucketOf)).size);
+  t.true(finds.every((c) => c.collection === 'state'));
+  t.is(new Set(finds.map((c) => c.db)).size, finds.length);
+});

@@ -64,8 +64,8 @@ const inListSizeMax = 1_000;
 /** How long the driver looks for a server before an operation fails (a stuck sink surfaces fast). */
 export const serverSelectionTimeoutMs = 5_000;
 /**
- * How many databases the bucketed collections are spread over (besides the main database, which
- * keeps `state`). FerretDB 1.24 on SQLite keeps each database in its own SQLite file
+ * How many databases the bucketed collections are spread over (the main database holds none of
+ * the store's collections). FerretDB 1.24 on SQLite keeps each database in its own SQLite file
  * with its own collection list, and every `find` lists (deep-copies and sorts) the collections of
  * its database before it reads: many collections in one database cost every read. Each database
  * holds `bucketsPerDatabase` buckets of each kind, so tens of collections.
@@ -89,6 +89,44 @@ export const bucketsPerDatabase = 8;
 export const collectionBucketsCount = bucketDatabasesCount * bucketsPerDatabase;
 /** At most this many operations of one batch (reads or bulk writes, each on its own bucket) in flight at once. */
 export const bucketOperationsInFlightMax = 4;
+
+/**
+ * How many collections the reference state (`state`, one in each bucket database) is split into.
+ * A batch reads the state of its users and transactions, so one read per state bucket it touches:
+ * fewer buckets than the 128 of the other kinds keep a batch of hundreds of users at 16 reads
+ * per kind (each with FerretDB's fixed cost of a few ms), while each read decodes a sixteenth of
+ * the entries instead of all of them (docs/stream-jobs.md, "Split collections").
+ */
+export const stateBucketsCount = bucketDatabasesCount;
+
+/**
+ * Whose bucket a state entry is stored in: its user's when the key is the user id or starts with
+ * `<userId>|` (settings, budgets, rules, wallets, merchant corrections), so the entries a user
+ * owns are listed from one bucket; else its key's (per-transaction overrides and annotations,
+ * read by transaction id).
+ */
+export function stateOwnerOf(entry: Pick<StateEntry, 'key' | 'userId'>): string {
+  return entry.key === entry.userId || entry.key.startsWith(`${entry.userId}|`)
+    ? entry.userId
+    : entry.key;
+}
+
+/**
+ * The owners an entry read by key alone may be stored under: the key itself and each part of it
+ * that ends before a `|` (a user id may hold `|` itself, so every such cut is a candidate; the
+ * entry's `_id` is unique, so at most one of their buckets holds it).
+ */
+export function stateOwnerCandidatesOf(key: string): string[] {
+  const owners = [key];
+  for (let at = key.indexOf('|'); at !== -1; at = key.indexOf('|', at + 1))
+    owners.push(key.slice(0, at));
+  return owners;
+}
+
+/** The state bucket of an owner (the bucket database of its bucket). */
+export function stateBucketOf(owner: string): number {
+  return bucketOf(owner) % stateBucketsCount;
+}
 
 /**
  * Rollups are stored one document per user x month (`rollup_months_NNN`), holding in its `cells`
@@ -445,29 +483,77 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName('alerts', b)),
   );
   const alertsOf = (id: string) => alertBuckets[bucketOf(id)]!;
-  const state = db.collection<StringIdDoc>('state');
+  /** Reference state: bucket `b` is the `state` collection of bucket database `b`. */
+  const referenceBuckets = bucketDbs.map((bucketDb) => bucketDb.collection<StringIdDoc>('state'));
+  const referenceOf = (owner: string) => referenceBuckets[stateBucketOf(owner)]!;
 
   /**
-   * State entries by `_id`. Calls made in the same tick (a batch's `getStates` per kind, started
-   * together) share one `$in` read: on FerretDB each read is a pass over the `state` collection.
+   * What the state reads started in one tick want: per state bucket, entries by `_id` and the
+   * entries of a kind of some users (`listStatesOfUsers`).
    */
-  let stateRead: { ids: Set<string>; result: Promise<Map<string, StateEntry>> } | undefined;
-  function statesById(ids: string[]): Promise<Map<string, StateEntry>> {
+  interface StateWants {
+    ids: Map<number, Set<string>>;
+    lists: Map<number, Map<string, Set<string>>>;
+  }
+  let stateRead: { wants: StateWants; result: Promise<Map<string, Document>> } | undefined;
+  /**
+   * State reads started in the same tick (a batch's `getStates` per kind and its merchant
+   * corrections, started together) share one read per state bucket they touch: `_id` lists and
+   * user lists of the bucket in one `$or` (on FerretDB each read is a pass over the bucket).
+   * Resolves to every document read, by `_id`; each caller picks its own.
+   */
+  function readStates(want: (wants: StateWants) => void): Promise<Map<string, Document>> {
     if (!stateRead) {
-      const wanted = new Set<string>();
+      const wants: StateWants = { ids: new Map(), lists: new Map() };
       const result = Promise.resolve().then(async () => {
         stateRead = undefined;
-        const found = new Map<string, StateEntry>();
-        for (const part of chunks([...wanted], inListSizeMax)) {
-          const docs = await state.find({ _id: { $in: part } }).toArray();
-          for (const doc of docs) found.set(doc._id, stateFromBson(doc));
+        const reads: Array<[Collection<StringIdDoc>, Document]> = [];
+        for (const bucket of new Set([...wants.ids.keys(), ...wants.lists.keys()])) {
+          const clauses: Array<{ size: number; filter: Document }> = [];
+          for (const part of chunks([...(wants.ids.get(bucket) ?? [])], inListSizeMax))
+            clauses.push({ size: part.length, filter: { _id: { $in: part } } });
+          for (const [kind, users] of wants.lists.get(bucket) ?? [])
+            for (const part of chunks([...users], inListSizeMax))
+              clauses.push({ size: part.length, filter: { kind, userId: { $in: part } } });
+          // One `$or` when its lists stay within inListSizeMax values, else one read per clause.
+          const total = clauses.reduce((sum, clause) => sum + clause.size, 0);
+          const filters =
+            clauses.length === 1 || total > inListSizeMax
+              ? clauses.map((clause) => clause.filter)
+              : [{ $or: clauses.map((clause) => clause.filter) }];
+          for (const filter of filters) reads.push([referenceBuckets[bucket]!, filter]);
         }
-        return found;
+        const pages = await mapInFlight(
+          reads,
+          bucketOperationsInFlightMax,
+          ([collection, filter]) => collection.find(filter as Filter<StringIdDoc>).toArray(),
+        );
+        return new Map(pages.flat().map((doc) => [doc._id, doc]));
       });
-      stateRead = { ids: wanted, result };
+      stateRead = { wants, result };
     }
-    for (const id of ids) stateRead.ids.add(id);
+    want(stateRead.wants);
     return stateRead.result;
+  }
+
+  /** State entries by kind and key (each key looked up in the bucket of every owner it may have). */
+  async function statesByKey(kind: string, keys: string[]): Promise<Map<string, StateEntry>> {
+    const unique = [...new Set(keys)];
+    const docs = await readStates((wants) => {
+      for (const key of unique)
+        for (const owner of stateOwnerCandidatesOf(key)) {
+          const bucket = stateBucketOf(owner);
+          const ids = wants.ids.get(bucket) ?? new Set<string>();
+          ids.add(`${kind}|${key}`);
+          wants.ids.set(bucket, ids);
+        }
+    });
+    const result = new Map<string, StateEntry>();
+    for (const key of unique) {
+      const doc = docs.get(`${kind}|${key}`);
+      if (doc) result.set(key, stateFromBson(doc));
+    }
+    return result;
   }
 
   /**
@@ -868,7 +954,11 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           'user',
           { userId: 1 },
         ]),
-        [state, 'kind_user', { kind: 1, userId: 1 }],
+        ...referenceBuckets.map((bucket): [Collection<StringIdDoc>, string, Document] => [
+          bucket,
+          'kind_user',
+          { kind: 1, userId: 1 },
+        ]),
       ];
       await mapInFlight(wanted, bucketOperationsInFlightMax, async ([collection, name, key]) => {
         const existing = await collection
@@ -1064,17 +1154,9 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
 
     async putState(entry: StateEntry) {
       try {
-        const result = await state.updateOne(
+        const result = await referenceOf(stateOwnerOf(entry)).updateOne(
           { _id: `${entry.kind}|${entry.key}`, order: { $lt: entry.order } } as Document,
-          {
-            $set: {
-              kind: entry.kind,
-              key: entry.key,
-              userId: entry.userId,
-              order: entry.order,
-              value: JSON.stringify(entry.value),
-            },
-          },
+          { $set: stateDocOf(entry) },
           { upsert: true },
         );
         return result.modifiedCount + result.upsertedCount > 0;
@@ -1088,22 +1170,19 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       const stored = entries.map(() => false);
       const greatest = greatestStatePerKey(entries);
       const idOf = (entry: StateEntry) => `${entry.kind}|${entry.key}`;
-      const docOf = (entry: StateEntry) => ({
-        kind: entry.kind,
-        key: entry.key,
-        userId: entry.userId,
-        order: entry.order,
-        value: JSON.stringify(entry.value),
-      });
-      // The current orders in one read; an absent entry is inserted (FerretDB: no collection pass),
-      // a present one replaced on the condition that its order is still smaller.
+      /** The bucket of each entry's `_id`, by its owner. */
+      const bucketById = new Map(
+        [...greatest.values()].map((index) => [
+          idOf(entries[index]!),
+          referenceOf(stateOwnerOf(entries[index]!)),
+        ]),
+      );
+      const bucketOfId = (id: string) => bucketById.get(id)!;
+      // The current orders in one read per bucket; an absent entry is inserted (FerretDB: no
+      // collection pass), a present one replaced on the condition that its order is still smaller.
       const current = new Map<string, string>();
-      for (const part of chunks([...greatest.keys()], inListSizeMax)) {
-        const docs = await state
-          .find({ _id: { $in: part } }, { projection: { order: 1 } })
-          .toArray();
-        for (const doc of docs) current.set(doc._id, doc.order as string);
-      }
+      for (const doc of await findByIds(bucketById.keys(), bucketOfId, { order: 1 }))
+        current.set(doc._id, doc.order as string);
       const fresh: number[] = [];
       const newer: number[] = [];
       for (const index of greatest.values()) {
@@ -1114,8 +1193,8 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       }
       // Inserted meanwhile by another writer: decided by the conditional update below.
       const raced = await insertNew(
-        fresh.map((index) => ({ _id: idOf(entries[index]!), ...docOf(entries[index]!) })),
-        () => state,
+        fresh.map((index) => ({ _id: idOf(entries[index]!), ...stateDocOf(entries[index]!) })),
+        bucketOfId,
       );
       for (const index of fresh) stored[index] = !raced.has(idOf(entries[index]!));
       const racedIndexes = fresh.filter((index) => raced.has(idOf(entries[index]!)));
@@ -1125,36 +1204,39 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     },
 
     async getState(kind, key) {
-      const doc = await state.findOne({ _id: `${kind}|${key}` } as Document);
-      return doc ? stateFromBson(doc) : null;
+      return (await statesByKey(kind, [key])).get(key) ?? null;
     },
 
     async getStates(kind, keys) {
-      const ids = [...new Set(keys)].map((key) => `${kind}|${key}`);
-      const found = await statesById(ids);
-      const result = new Map<string, StateEntry>();
-      for (const id of ids) {
-        const entry = found.get(id);
-        if (entry) result.set(entry.key, entry);
-      }
-      return result;
+      return statesByKey(kind, keys);
     },
 
     async listStates(kind, userId) {
-      const docs = await state.find({ kind, userId }).sort({ _id: 1 }).limit(pageSizeMax).toArray();
+      const docs = await referenceOf(userId)
+        .find({ kind, userId })
+        .sort({ _id: 1 })
+        .limit(pageSizeMax)
+        .toArray();
       return docs.map(stateFromBson);
     },
 
     async listStatesOfUsers(kind, userIds) {
-      const entries: StateEntry[] = [];
-      for (const part of chunks([...new Set(userIds)], inListSizeMax)) {
-        const docs = await state
-          .find({ kind, userId: { $in: part } })
-          .sort({ _id: 1 })
-          .toArray();
-        entries.push(...docs.map(stateFromBson));
-      }
-      return entries;
+      const users = new Set(userIds);
+      if (users.size === 0) return [];
+      const docs = await readStates((wants) => {
+        for (const userId of users) {
+          const bucket = stateBucketOf(userId);
+          const lists = wants.lists.get(bucket) ?? new Map<string, Set<string>>();
+          const listed = lists.get(kind) ?? new Set<string>();
+          listed.add(userId);
+          lists.set(kind, listed);
+          wants.lists.set(bucket, lists);
+        }
+      });
+      return [...docs.values()]
+        .filter((doc) => doc.kind === kind && users.has(doc.userId as string))
+        .sort((a, b) => compareKeys(a._id as string, b._id as string))
+        .map(stateFromBson);
     },
 
     async ping() {
@@ -1166,6 +1248,17 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     },
   };
   return store;
+}
+
+/** A state entry as stored (its `_id` is `kind|key`). */
+function stateDocOf(entry: StateEntry): Document {
+  return {
+    kind: entry.kind,
+    key: entry.key,
+    userId: entry.userId,
+    order: entry.order,
+    value: JSON.stringify(entry.value),
+  };
 }
 
 function stateFromBson(doc: Document): StateEntry {
