@@ -22,7 +22,7 @@ import { budgetTables, createSqlBudgetStore } from '../src/features/budgets/budg
 import { createSnapshotOutboxes } from '../src/snapshots.js';
 import { categoryRuleTables } from '../src/features/category-rules/category-rule-store.js';
 import { startTestApp } from './support/test-app.js';
-import { testUsers } from './support/factories.js';
+import { makeBudget, testUsers } from './support/factories.js';
 import type { EventPublisher } from '../src/domain/event-publisher.js';
 import {
   publishedRevisionColumn,
@@ -32,20 +32,7 @@ import {
 
 type BudgetsEvent = TopicEvent<'ref.budgets'>;
 
-function budget(budgetId: string, name: string): Budget {
-  return {
-    budgetId,
-    name,
-    limit: { amount: 10_000n, currency: 'EUR' },
-    period: { kind: 'month', startDay: 1 },
-    scope: { categories: [], walletIds: [], tags: [], merchantKeys: [] },
-    thresholds: [80, 100],
-    rollover: false,
-    active: true,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-  };
-}
+const budget = (budgetId: string, name: string): Budget => makeBudget(budgetId, { name });
 
 /** A publisher that records what it took, fails while `failing`, and waits `delayMs()` first. */
 function recordingPublisher(delayMs: () => number = () => 0) {

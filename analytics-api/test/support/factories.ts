@@ -5,6 +5,7 @@
  * (midnight in Kiritimati, the New York DST night, the end of a month in Pago Pago).
  */
 import { DateTime } from 'luxon';
+import type { Budget } from '@spendstream/core/events';
 import type { Flow, TransactionDoc, TransactionKind } from '../../src/query/analytics-store.js';
 
 export interface TestUser {
@@ -223,4 +224,21 @@ export function generateDocs(
     }
   }
   return docs;
+}
+
+/** A monthly EUR budget over all spend (10,000 minor units, 80 and 100 %), `fields` on top. */
+export function makeBudget(budgetId: string, fields: Partial<Budget> = {}): Budget {
+  return {
+    budgetId,
+    name: `Budget ${budgetId}`,
+    limit: { amount: 10_000n, currency: 'EUR' },
+    period: { kind: 'month', startDay: 1 },
+    scope: { categories: [], walletIds: [], tags: [], merchantKeys: [] },
+    thresholds: [80, 100],
+    rollover: false,
+    active: true,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...fields,
+  };
 }

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { budgetsPerUserMax, type Budget, type BudgetPeriod } from '@spendstream/core/events';
-import { ConflictError, NotFoundError, ValidationError } from '@spendstream/core/errors';
+import { NotFoundError, ValidationError } from '@spendstream/core/errors';
 import type { AnalyticsStore } from '../../query/analytics-store.js';
 import type { UserSettingsStore } from '../../domain/user-settings.js';
 import type { CategoryCatalog } from '../../domain/categories.js';
@@ -21,7 +21,10 @@ import {
 } from '../../domain/periods.js';
 import { spendPace } from '../cash-flow/cash-flow-service.js';
 import type { SnapshotOutboxes } from '../../snapshots.js';
-import type { BudgetStore } from './budget-store.js';
+import { BudgetChangedError, type BudgetStore } from './budget-store.js';
+
+/** Times a budget change is made again from a newer budget before it answers 409. */
+export const budgetUpdateAttemptsMax = 3;
 
 /** What a caller gives to create a budget (defaults as in core's schema). */
 export type BudgetDraft = Omit<Budget, 'budgetId' | 'createdAt' | 'updatedAt'>;
@@ -121,9 +124,6 @@ export function createBudgetService(deps: BudgetServiceDeps) {
 
     async create(userId: string, draft: BudgetDraft): Promise<Budget> {
       const customCategoryIds = await validate(userId, draft);
-      if ((await deps.budgets.list(userId)).length >= budgetsPerUserMax) {
-        throw new ConflictError(`at most ${budgetsPerUserMax} budgets per user`);
-      }
       const now = deps.clock().toISOString();
       const budget: Budget = {
         ...draft,
@@ -131,25 +131,44 @@ export function createBudgetService(deps: BudgetServiceDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      await deps.budgets.save(userId, budget, customCategoryIds);
+      await deps.budgets.save(userId, budget, customCategoryIds, {
+        kind: 'create',
+        budgetsMax: budgetsPerUserMax,
+      });
       await publish(userId);
       return budget;
     },
 
+    /**
+     * Apply `changes` to the stored budget. The store replaces it only if it is still the budget
+     * read (else another change's fields would be lost): the change is then made again from the
+     * newer one, up to `budgetUpdateAttemptsMax` times; a budget deleted meanwhile is a 404.
+     */
     async update(userId: string, budgetId: string, changes: Partial<BudgetDraft>): Promise<Budget> {
-      const existing = await this.get(userId, budgetId);
-      const { budgetId: _id, createdAt, updatedAt: _updated, ...current } = existing;
-      const draft: BudgetDraft = { ...current, ...changes };
-      const customCategoryIds = await validate(userId, draft);
-      const budget: Budget = {
-        ...draft,
-        budgetId,
-        createdAt,
-        updatedAt: deps.clock().toISOString(),
-      };
-      await deps.budgets.save(userId, budget, customCategoryIds);
-      await publish(userId);
-      return budget;
+      for (let attempt = 1; ; attempt += 1) {
+        const existing = await this.get(userId, budgetId);
+        const { budgetId: _id, createdAt, updatedAt: _updated, ...current } = existing;
+        const draft: BudgetDraft = { ...current, ...changes };
+        const customCategoryIds = await validate(userId, draft);
+        const budget: Budget = {
+          ...draft,
+          budgetId,
+          createdAt,
+          updatedAt: deps.clock().toISOString(),
+        };
+        try {
+          const saved = await deps.budgets.save(userId, budget, customCategoryIds, {
+            kind: 'replace',
+            expected: existing,
+          });
+          if (saved === null) throw new NotFoundError(`no budget ${budgetId}`, { field: 'id' });
+        } catch (error) {
+          if (error instanceof BudgetChangedError && attempt < budgetUpdateAttemptsMax) continue;
+          throw error;
+        }
+        await publish(userId);
+        return budget;
+      }
     },
 
     async remove(userId: string, budgetId: string): Promise<void> {

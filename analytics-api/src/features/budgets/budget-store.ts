@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { withTransaction } from '@spendstream/core/sql';
-import { invariant, ValidationError } from '@spendstream/core/errors';
+import { ConflictError, ValidationError } from '@spendstream/core/errors';
 import { bumpRevision } from '../../domain/snapshot-outbox.js';
 import { missingCustomCategories } from '../category-rules/category-rule-tables.js';
 import { budgetSchema, type Budget } from '@spendstream/core/events';
@@ -18,16 +18,46 @@ export const budgetTables = {
   revisions: 'analytics_budget_revisions',
 } as const;
 
+/**
+ * What a save may do: `create` only adds a new budget, refused with a `ConflictError` when the user
+ * has `budgetsMax` already; `replace` only changes one that is still there and still `expected`
+ * (the budget the change was made from): null when it is gone (a change racing a deletion must
+ * not bring the budget back), a `BudgetChangedError` when another change came first (its fields
+ * would be lost); without a mode, either.
+ */
+export type BudgetSaveMode =
+  { kind: 'create'; budgetsMax: number } | { kind: 'replace'; expected: Budget };
+
+/** The budget a change was made from is no longer the stored one: read it again and reapply. */
+export class BudgetChangedError extends ConflictError {
+  constructor(budgetId: string) {
+    super(`budget ${budgetId} was changed by another request meanwhile; try again`, {
+      field: 'id',
+    });
+  }
+}
+
+/** One budget as compared: its canonical stored text. */
+const canonical = (budget: Budget) => stringifyJson(budgetSchema.encode(budget));
+
 export interface BudgetStore {
   list(userId: string): Promise<Budget[]>;
   get(userId: string, budgetId: string): Promise<Budget | null>;
   /**
-   * Insert or replace one budget and bump the user's revision, atomically; the new revision (the
-   * snapshot outbox reads the set it publishes itself). `customCategoryIds`, the ids of the scope
-   * that are not built-in, must be the user's custom categories when the transaction commits: one
-   * that is not is a `ValidationError` (field `scope.categories`) and nothing changes.
+   * Insert or replace one budget (as `mode` allows) and bump the user's revision, atomically; the
+   * new revision (the snapshot outbox reads the set it publishes itself), or null when `replace`
+   * found no such budget. `customCategoryIds`, the ids of the scope that are not built-in, must be
+   * the user's custom categories when the transaction commits: one that is not is a
+   * `ValidationError` (field `scope.categories`) and nothing changes. The limit and the existence
+   * are checked after the revision bump, which queues the user's changes, so concurrent saves
+   * cannot pass the limit together.
    */
-  save(userId: string, budget: Budget, customCategoryIds?: readonly string[]): Promise<number>;
+  save(
+    userId: string,
+    budget: Budget,
+    customCategoryIds?: readonly string[],
+    mode?: BudgetSaveMode,
+  ): Promise<number | null>;
   /** Delete one budget; the new revision, or null when the user has no such budget. */
   remove(userId: string, budgetId: string): Promise<number | null>;
 }
@@ -113,8 +143,8 @@ export function createSqlBudgetStore(db: Knex): BudgetStore {
         .first()) as { body: string } | undefined;
       return row ? decode(row.body) : null;
     },
-    async save(userId, budget, customCategoryIds = []) {
-      const saved = await change(userId, async (trx) => {
+    async save(userId, budget, customCategoryIds = [], mode) {
+      return change(userId, async (trx) => {
         // Before the budget row is written: the category check takes its locks first
         // (`missingCustomCategories`), so a concurrent deletion cannot wait on this row.
         const missing = await missingCustomCategories(trx, userId, customCategoryIds);
@@ -124,10 +154,28 @@ export function createSqlBudgetStore(db: Knex): BudgetStore {
             { field: 'scope.categories' },
           );
         }
-        const body = stringifyJson(budgetSchema.encode(budget));
-        const updated = await trx(budgetTables.budgets)
-          .where({ user_id: userId, budget_id: budget.budgetId })
-          .update({ body });
+        if (mode?.kind === 'create') {
+          const [counted] = (await trx(budgetTables.budgets)
+            .where({ user_id: userId })
+            .count({ count: '*' })) as Array<{ count: number | string }>;
+          if (Number(counted?.count ?? 0) >= mode.budgetsMax)
+            throw new ConflictError(`at most ${mode.budgetsMax} budgets per user`);
+        }
+        if (mode?.kind === 'replace') {
+          const stored = (await trx(budgetTables.budgets)
+            .where({ user_id: userId, budget_id: budget.budgetId })
+            .first('body')) as { body: string } | undefined;
+          if (!stored) return false;
+          if (canonical(decode(stored.body)) !== canonical(mode.expected))
+            throw new BudgetChangedError(budget.budgetId);
+        }
+        const body = canonical(budget);
+        const updated =
+          mode?.kind === 'create'
+            ? 0
+            : await trx(budgetTables.budgets)
+                .where({ user_id: userId, budget_id: budget.budgetId })
+                .update({ body });
         if (updated === 0) {
           await trx(budgetTables.budgets).insert({
             budget_id: budget.budgetId,
@@ -138,8 +186,6 @@ export function createSqlBudgetStore(db: Knex): BudgetStore {
         }
         return true;
       });
-      invariant(saved !== null, 'a save always changes the set');
-      return saved;
     },
     remove: (userId, budgetId) =>
       change(userId, async (trx) => {
