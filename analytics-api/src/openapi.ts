@@ -16,11 +16,12 @@ import { timeSeriesQuery } from './features/time-series/routes.js';
 import { comparisonQuery } from './features/comparisons/routes.js';
 import { cashFlowQuery } from './features/cash-flow/routes.js';
 import { categoriesQuery } from './features/categories/routes.js';
-import { annotateBody, lookupQuery, recategorizeBody } from './features/search/routes.js';
+import { annotateBody, recategorizeBody } from './features/search/routes.js';
+import { userIdQuery } from './http/query-schemas.js';
 import { transactionStreamQuery } from './features/live/routes.js';
 import { searchQuerySchema } from './features/search/search-params.js';
 import { exportQuery } from './features/export/routes.js';
-import { changesSchema, draftSchema, userQuery } from './features/budgets/routes.js';
+import { changesSchema, draftSchema } from './features/budgets/routes.js';
 import { historyQuery, streamQuery } from './features/alerts/routes.js';
 import {
   categoryRulesUserQuery,
@@ -238,10 +239,10 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       },
       '/v1/transactions/{id}': {
         get: {
-          ...get('One transaction', 'transactions', lookupQuery, {
+          ...get('One transaction', 'transactions', userIdQuery, {
             responses: found('One transaction'),
           }),
-          parameters: [idParameter, ...queryParameters(lookupQuery)],
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
         },
         patch: {
           ...withBody(
@@ -253,7 +254,7 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
             annotateBody,
             '202',
           ),
-          parameters: [idParameter, ...queryParameters(lookupQuery)],
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
         },
       },
       '/v1/transactions/{id}/recategorize': {
@@ -266,11 +267,11 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
             recategorizeBody,
             '202',
           ),
-          parameters: [idParameter, ...queryParameters(lookupQuery)],
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
         },
       },
       '/v1/budgets': {
-        get: get('The user\u2019s budgets', 'budgets', userQuery),
+        get: get('The user\u2019s budgets', 'budgets', userIdQuery),
         post: {
           ...withBody(
             'Create a budget (published on ref.budgets); a scope category that is neither built-in ' +
@@ -282,7 +283,7 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
             draftSchema,
             '201',
           ),
-          parameters: queryParameters(userQuery),
+          parameters: queryParameters(userIdQuery),
           responses: {
             '201': json('the budget'),
             ...errors,
@@ -290,11 +291,11 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
           },
         },
       },
-      '/v1/budgets/status': { get: get('Status of every active budget', 'budgets', userQuery) },
+      '/v1/budgets/status': { get: get('Status of every active budget', 'budgets', userIdQuery) },
       '/v1/budgets/{id}': {
         get: {
-          ...get('One budget', 'budgets', userQuery, { responses: found('One budget') }),
-          parameters: [idParameter, ...queryParameters(userQuery)],
+          ...get('One budget', 'budgets', userIdQuery, { responses: found('One budget') }),
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
         },
         patch: {
           ...withBody(
@@ -303,13 +304,13 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
             changesSchema,
             '200',
           ),
-          parameters: [idParameter, ...queryParameters(userQuery)],
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
         },
         delete: {
           summary: 'Delete a budget',
           tags: ['budgets'],
           security: [{ bearer: [] }],
-          parameters: [idParameter, ...queryParameters(userQuery)],
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
           responses: {
             '204': { description: 'deleted' },
             ...errors,
@@ -319,10 +320,10 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       },
       '/v1/budgets/{id}/status': {
         get: {
-          ...get('Spent, remaining, percent, projected, days left', 'budgets', userQuery, {
+          ...get('Spent, remaining, percent, projected, days left', 'budgets', userIdQuery, {
             responses: found('The budget\u2019s status'),
           }),
-          parameters: [idParameter, ...queryParameters(userQuery)],
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
         },
       },
       '/v1/categories/custom': {
@@ -421,7 +422,7 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
           summary: 'Mark an alert read',
           tags: ['alerts'],
           security: [{ bearer: [] }],
-          parameters: [idParameter, ...queryParameters(userQuery)],
+          parameters: [idParameter, ...queryParameters(userIdQuery)],
           responses: {
             '204': { description: 'marked' },
             ...errors,

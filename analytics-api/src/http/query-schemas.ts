@@ -54,6 +54,9 @@ export const periodParams = {
   to: localDateParam.optional(),
 };
 
+/** The query of a route whose only parameter is a machine client's `userId`. */
+export const userIdQuery = z.object({ userId: idSchema.optional() }).strict();
+
 export const commonParams = {
   userId: idSchema.optional(),
   walletId: listParam(idSchema),

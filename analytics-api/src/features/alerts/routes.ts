@@ -11,13 +11,17 @@ import { alertRaisedV1Schema, alertRules, idSchema } from '@spendstream/core/eve
 import { NotFoundError, RateLimitedError, ValidationError } from '@spendstream/core/errors';
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
-import { booleanParam, listParam } from '../../http/query-schemas.js';
+import { booleanParam, listParam, userIdQuery } from '../../http/query-schemas.js';
 import { openSseStream } from '../../http/sse.js';
 import type { StoredAlert } from './alert-store.js';
 import { streamsMax, streamsPerUserMax } from './alert-hub.js';
 
 export const alertsPageSizeMax = 100;
 export const alertsPageSizeDefault = 25;
+/** Longest history cursor a client may send back, in characters (one is well under it). */
+export const alertsCursorLengthMax = 200;
+/** Longest `Last-Event-ID` (an alert's sequence number: at most 15 digits, `seqPattern`). */
+export const lastEventIdLengthMax = 20;
 
 export const historyQuery = z
   .object({
@@ -27,15 +31,17 @@ export const historyQuery = z
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(alertsPageSizeMax).default(alertsPageSizeDefault),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(alertsCursorLengthMax).optional(),
   })
   .strict();
 
 export const streamQuery = z
-  .object({ userId: idSchema.optional(), lastEventId: z.string().max(20).optional() })
+  .object({
+    userId: idSchema.optional(),
+    lastEventId: z.string().max(lastEventIdLengthMax).optional(),
+  })
   .strict();
 const alertParams = z.object({ id: idSchema });
-export const userQuery = z.object({ userId: idSchema.optional() }).strict();
 const seqPattern = /^(0|[1-9][0-9]{0,14})$/;
 
 function presentAlert(stored: StoredAlert) {
@@ -95,7 +101,7 @@ export function createAlertRouter(deps: FeatureDeps): Router {
 
   router.post('/v1/alerts/:id/read', read, async (ctx) => {
     const { id } = parseParams(ctx, alertParams);
-    const userId = targetUserId(ctx, parseQuery(ctx, userQuery).userId);
+    const userId = targetUserId(ctx, parseQuery(ctx, userIdQuery).userId);
     if (!(await deps.alerts.markRead(userId, id, deps.clock().toISOString()))) {
       throw new NotFoundError(`no alert ${id}`, { field: 'id' });
     }

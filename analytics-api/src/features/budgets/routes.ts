@@ -11,6 +11,7 @@ import { budgetSchema, budgetScopeSchema, idSchema, type Budget } from '@spendst
 import type { FeatureDeps } from '../../http/deps.js';
 import { targetUserId } from '../../http/request-scope.js';
 import { moneyJson } from '../../http/present.js';
+import { userIdQuery } from '../../http/query-schemas.js';
 import { createBudgetService, type BudgetStatus } from './budget-service.js';
 
 export const draftSchema = budgetSchema
@@ -36,7 +37,6 @@ export const changesSchema = draftSchema
     error: 'give at least one field to change',
   });
 const budgetParams = z.object({ id: idSchema });
-export const userQuery = z.object({ userId: idSchema.optional() }).strict();
 
 function presentBudget(budget: Budget) {
   return budgetSchema.encode(budget);
@@ -65,7 +65,7 @@ export function createBudgetRouter(deps: FeatureDeps): Router {
   const read = requireAuth(deps.verifier, { scopes: [authScopes.analyticsRead] });
   const write = requireAuth(deps.verifier, { scopes: [authScopes.budgetsWrite] });
   const service = createBudgetService(deps);
-  const userOf = (ctx: Koa.Context) => targetUserId(ctx, parseQuery(ctx, userQuery).userId);
+  const userOf = (ctx: Koa.Context) => targetUserId(ctx, parseQuery(ctx, userIdQuery).userId);
 
   router.get('/v1/budgets', read, async (ctx) => {
     const budgets = await service.list(userOf(ctx));

@@ -13,6 +13,9 @@ import type { VersionedDoc } from './enriched-to-doc.js';
 import type { TransactionDoc } from '../../query/analytics-store.js';
 import { addDays } from '../../domain/periods.js';
 
+/** Documents read per page when a touched day's rollups are recomputed. */
+export const dayDocumentsPageSize = 500;
+
 export interface ReadModelWriter {
   /** Apply documents (any order, duplicates allowed); resolves with the ones newly stored. */
   apply(docs: VersionedDoc[]): Promise<TransactionDoc[]>;
@@ -71,7 +74,7 @@ export function createSqlReadModelWriter(db: Knex): ReadModelWriter {
               from: localDate,
               to: addDays(localDate, 1),
               sort: 'date_asc',
-              limit: 500,
+              limit: dayDocumentsPageSize,
               cursor,
               withFacets: false,
             });

@@ -10,6 +10,7 @@ import { authScopes, requireAuth } from '@spendstream/core/auth';
 import { parseBody, parseParams, parseQuery } from '@spendstream/core/http';
 import { ForbiddenError, NotFoundError } from '@spendstream/core/errors';
 import {
+  categoryIdLengthMax,
   eventTypes,
   idSchema,
   tagSchema,
@@ -20,7 +21,7 @@ import {
 import type { FeatureDeps } from '../../http/deps.js';
 import type { TransactionDoc } from '../../query/analytics-store.js';
 import { targetUserId } from '../../http/request-scope.js';
-import { assertKnownCategories } from '../../http/query-schemas.js';
+import { assertKnownCategories, userIdQuery } from '../../http/query-schemas.js';
 import { categoriesOfUser } from '../categories/custom-categories.js';
 import { presentTransaction } from '../../http/present.js';
 import {
@@ -31,10 +32,9 @@ import {
 } from './search-params.js';
 
 const transactionParams = z.object({ id: idSchema });
-export const lookupQuery = z.object({ userId: idSchema.optional() }).strict();
 export const recategorizeBody = z
   .object({
-    category: z.string().min(1).max(64),
+    category: z.string().min(1).max(categoryIdLengthMax),
     /** `merchant`: also every future transaction of this merchant. */
     scope: z.enum(['transaction', 'merchant']).default('transaction'),
   })
@@ -79,7 +79,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
 
   router.get('/v1/transactions/:id', read, async (ctx) => {
     const { id } = parseParams(ctx, transactionParams);
-    const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
+    const userId = targetUserId(ctx, parseQuery(ctx, userIdQuery).userId);
     const doc = await deps.store.findTransaction(userId, id);
     // Another user's id answers exactly like an id that does not exist.
     if (!doc) throw new NotFoundError(`no transaction ${id}`, { field: 'id' });
@@ -88,7 +88,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
 
   router.post('/v1/transactions/:id/recategorize', write, async (ctx) => {
     const { id } = parseParams(ctx, transactionParams);
-    const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
+    const userId = targetUserId(ctx, parseQuery(ctx, userIdQuery).userId);
     const body = parseBody(ctx, recategorizeBody);
     assertKnownCategories(await categoriesOfUser(deps, userId), [body.category]);
     const doc = await writableTransaction(deps, userId, id);
@@ -125,7 +125,7 @@ export function createSearchRouter(deps: FeatureDeps): Router {
 
   router.patch('/v1/transactions/:id', write, async (ctx) => {
     const { id } = parseParams(ctx, transactionParams);
-    const userId = targetUserId(ctx, parseQuery(ctx, lookupQuery).userId);
+    const userId = targetUserId(ctx, parseQuery(ctx, userIdQuery).userId);
     const body = parseBody(ctx, annotateBody);
     const doc = await writableTransaction(deps, userId, id);
     const now = deps.clock().toISOString();
