@@ -18,6 +18,7 @@ import { cashFlowQuery } from './features/cash-flow/routes.js';
 import { categoriesQuery } from './features/categories/routes.js';
 import { annotateBody, recategorizeBody } from './features/search/routes.js';
 import { userIdQuery } from './http/query-schemas.js';
+import { searchPageJsonSchema, transactionJsonSchema } from './http/present.js';
 import { transactionStreamQuery } from './features/live/routes.js';
 import { searchQuerySchema } from './features/search/search-params.js';
 import { exportQuery } from './features/export/routes.js';
@@ -64,6 +65,17 @@ const json = (description: string) => ({
   description,
   content: { 'application/json': { schema: { type: 'object' } } },
 });
+/** A JSON answer whose shape the presenter's schema gives. */
+export function jsonAnswer(description: string, schema: z.ZodType) {
+  return {
+    description,
+    content: {
+      'application/json': {
+        schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }),
+      },
+    },
+  };
+}
 
 function get(
   summary: string,
@@ -208,6 +220,12 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
           'Search transactions with filters, sort, cursor pages and facets',
           'transactions',
           searchQuerySchema,
+          {
+            responses: {
+              '200': jsonAnswer('A page of transactions', searchPageJsonSchema),
+              ...errors,
+            },
+          },
         ),
       },
       '/v1/transactions/export': {
@@ -240,7 +258,10 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
       '/v1/transactions/{id}': {
         get: {
           ...get('One transaction', 'transactions', userIdQuery, {
-            responses: found('One transaction'),
+            responses: {
+              ...found('One transaction'),
+              '200': jsonAnswer('One transaction', transactionJsonSchema),
+            },
           }),
           parameters: [idParameter, ...queryParameters(userIdQuery)],
         },

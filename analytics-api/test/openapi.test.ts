@@ -3,11 +3,15 @@
  * nothing else is; each route's own schema accepts exactly the query parameters documented for it
  * (every parameter name the document uses anywhere is sent to every route, and the route must
  * refuse precisely the ones not documented for it), so a machine client's `userId` is documented
- * exactly where it works; and the problem statuses a route answers are documented.
+ * exactly where it works; the problem statuses a route answers are documented; and a transaction
+ * and a search page are documented by the schemas the answers hold to.
  */
 import test from 'ava';
 import { authScopes } from '@spendstream/core/auth';
+import { z } from 'zod';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { generateDocs, testUsers } from './support/factories.js';
+import { searchPageJsonSchema, transactionJsonSchema } from '../src/http/present.js';
 
 interface Operation {
   parameters?: Array<{ name: string; in: string }>;
@@ -18,7 +22,7 @@ type Document = { paths: Record<string, Record<string, Operation>> };
 let app: TestApp;
 let doc: Document;
 test.before(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ docs: generateDocs(1, 20) });
   doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as Document;
 });
 test.after.always(() => app?.close());
@@ -94,4 +98,25 @@ test('a route taking a path id documents 404, and a change documents the statuse
   t.true(responsesOf('post', '/v1/budgets').includes('409'), 'the budgets-per-user limit');
   for (const stream of ['/v1/alerts/stream', '/v1/transactions/stream'])
     t.true(responsesOf('get', stream).includes('429'), `${stream}: too many open streams`);
+});
+
+test('a transaction and a search page answer exactly the documented schema', async (t) => {
+  const answerSchema = (path: string) =>
+    (
+      doc.paths[path]?.get?.responses['200'] as {
+        content: { 'application/json': { schema: unknown } };
+      }
+    ).content['application/json'].schema;
+  const generated = (schema: z.ZodType) =>
+    z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  t.deepEqual(answerSchema('/v1/transactions/{id}'), generated(transactionJsonSchema));
+  t.deepEqual(answerSchema('/v1/transactions'), generated(searchPageJsonSchema));
+  const userId = testUsers[3]!.userId;
+  const page = await (await app.as(userId, '/v1/transactions?facets=true&limit=5')).json();
+  const parsed = searchPageJsonSchema.parse(page);
+  t.is(parsed.items.length, 5);
+  t.truthy(parsed.facets?.category?.length);
+  const one = await (await app.as(userId, `/v1/transactions/${parsed.items[0]!.id}`)).json();
+  t.deepEqual(transactionJsonSchema.parse(one), parsed.items[0]);
+  t.true('merchantKey' in (one as object));
 });
