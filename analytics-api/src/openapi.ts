@@ -11,7 +11,12 @@ import {
   problemResponseRef,
   type OpenApiDocument,
 } from '@spendstream/core/http';
-import { breakdownQuery, topMerchantsQuery } from './features/breakdowns/routes.js';
+import {
+  breakdownJsonSchema,
+  breakdownQuery,
+  topMerchantsJsonSchema,
+  topMerchantsQuery,
+} from './features/breakdowns/routes.js';
 import { timeSeriesQuery } from './features/time-series/routes.js';
 import { comparisonQuery } from './features/comparisons/routes.js';
 import { cashFlowQuery } from './features/cash-flow/routes.js';
@@ -188,10 +193,13 @@ export function analyticsOpenApi(version: string): OpenApiDocument {
           'Spend or income broken down by category, merchant, wallet or tag',
           'analytics',
           breakdownQuery,
+          { responses: { '200': jsonAnswer('The breakdown', breakdownJsonSchema), ...errors } },
         ),
       },
       '/v1/analytics/top-merchants': {
-        get: get('The merchants with the most spend', 'analytics', topMerchantsQuery),
+        get: get('The merchants with the most spend', 'analytics', topMerchantsQuery, {
+          responses: { '200': jsonAnswer('The top merchants', topMerchantsJsonSchema), ...errors },
+        }),
       },
       '/v1/analytics/time-series': {
         get: get('Spend and income per day, week or month', 'analytics', timeSeriesQuery),

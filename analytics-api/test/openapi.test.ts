@@ -3,8 +3,8 @@
  * nothing else is; each route's own schema accepts exactly the query parameters documented for it
  * (every parameter name the document uses anywhere is sent to every route, and the route must
  * refuse precisely the ones not documented for it), so a machine client's `userId` is documented
- * exactly where it works; the problem statuses a route answers are documented; and a transaction
- * and a search page are documented by the schemas the answers hold to.
+ * exactly where it works; the problem statuses a route answers are documented; and a transaction,
+ * a search page and the breakdowns are documented by the schemas the answers hold to.
  */
 import test from 'ava';
 import { authScopes } from '@spendstream/core/auth';
@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { generateDocs, testUsers } from './support/factories.js';
 import { searchPageJsonSchema, transactionJsonSchema } from '../src/http/present.js';
+import { breakdownJsonSchema, topMerchantsJsonSchema } from '../src/features/breakdowns/routes.js';
 
 interface Operation {
   parameters?: Array<{ name: string; in: string }>;
@@ -100,7 +101,7 @@ test('a route taking a path id documents 404, and a change documents the statuse
     t.true(responsesOf('get', stream).includes('429'), `${stream}: too many open streams`);
 });
 
-test('a transaction and a search page answer exactly the documented schema', async (t) => {
+test('a transaction, a search page and breakdowns answer exactly the documented schema', async (t) => {
   const answerSchema = (path: string) =>
     (
       doc.paths[path]?.get?.responses['200'] as {
@@ -119,4 +120,22 @@ test('a transaction and a search page answer exactly the documented schema', asy
   const one = await (await app.as(userId, `/v1/transactions/${parsed.items[0]!.id}`)).json();
   t.deepEqual(transactionJsonSchema.parse(one), parsed.items[0]);
   t.true('merchantKey' in (one as object));
+  t.deepEqual(answerSchema('/v1/analytics/breakdown'), generated(breakdownJsonSchema));
+  t.deepEqual(answerSchema('/v1/analytics/top-merchants'), generated(topMerchantsJsonSchema));
+  const period = 'period=year&date=2025-06-01';
+  const get = async (path: string) => (await app.as(userId, path)).json();
+  const byMerchant = breakdownJsonSchema.parse(
+    await get(`/v1/analytics/breakdown?by=merchant&${period}`),
+  );
+  t.true(byMerchant.items.some((item) => (item.merchantKeys?.length ?? 0) > 0));
+  const byCategory = breakdownJsonSchema.parse(
+    await get(`/v1/analytics/breakdown?by=category&byCurrency=true&${period}`),
+  );
+  t.true(byCategory.items.some((item) => (item.subcategories?.length ?? 0) > 0));
+  t.true(byCategory.items.every((item) => (item.currencies?.length ?? 0) > 0));
+  const top = topMerchantsJsonSchema.parse(await get(`/v1/analytics/top-merchants?${period}`));
+  t.deepEqual(
+    top.items.map((item) => item.key),
+    byMerchant.items.slice(0, top.items.length).map((item) => item.key),
+  );
 });

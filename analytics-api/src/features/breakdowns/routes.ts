@@ -6,7 +6,7 @@ import { parseQuery } from '@spendstream/core/http';
 import type { FeatureDeps } from '../../http/deps.js';
 import { analyticsRequest, presentRange } from '../../http/analytics-request.js';
 import { booleanParam, commonParams, periodParams } from '../../http/query-schemas.js';
-import { moneyJson } from '../../http/present.js';
+import { moneyJson, moneyJsonSchema } from '../../http/present.js';
 import {
   breakdownDimensions,
   breakdownItemsMax,
@@ -37,7 +37,53 @@ export const topMerchantsQuery = z
   })
   .strict();
 
-function presentItem(item: BreakdownItem, currency: string): Record<string, unknown> {
+const itemJsonFields = {
+  key: z
+    .string()
+    .nullable()
+    .describe('the category, merchant display name, wallet or tag; null: none (no merchant)'),
+  amount: moneyJsonSchema,
+  count: z.int(),
+  sharePercent: z.number().nullable(),
+  merchantKeys: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'by merchant: the merchant keys of its transactions (what budgets\u2019 ' +
+        'scope.merchantKeys name); [] when projected before keys were kept',
+    ),
+  currencies: z
+    .array(
+      z.object({ amount: moneyJsonSchema, homeAmount: moneyJsonSchema, count: z.int() }).strict(),
+    )
+    .optional()
+    .describe('with byCurrency=true: per original currency'),
+};
+/** One item of a breakdown answer; by category with its subcategories. */
+const breakdownItemJsonSchema = z
+  .object({
+    ...itemJsonFields,
+    subcategories: z.array(z.object(itemJsonFields).strict()).optional(),
+  })
+  .strict();
+type BreakdownItemJson = z.infer<typeof breakdownItemJsonSchema>;
+
+/** The answer of `GET /v1/analytics/top-merchants`. */
+export const topMerchantsJsonSchema = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string(), timeZone: z.string() }).strict(),
+    total: moneyJsonSchema,
+    count: z.int(),
+    other: moneyJsonSchema.describe('the items beyond limit, summed'),
+    items: z.array(breakdownItemJsonSchema),
+  })
+  .strict();
+/** The answer of `GET /v1/analytics/breakdown`. */
+export const breakdownJsonSchema = topMerchantsJsonSchema
+  .extend({ by: z.enum(breakdownDimensions), flow: z.enum(['spend', 'income']) })
+  .strict();
+
+function presentItem(item: BreakdownItem, currency: string): BreakdownItemJson {
   return {
     key: item.key,
     amount: moneyJson(item.amountMinor, currency),
@@ -59,7 +105,11 @@ function presentItem(item: BreakdownItem, currency: string): Record<string, unkn
   };
 }
 
-function presentBreakdown(result: Breakdown, currency: string, timeZone: string) {
+function presentBreakdown(
+  result: Breakdown,
+  currency: string,
+  timeZone: string,
+): z.infer<typeof topMerchantsJsonSchema> {
   return {
     period: presentRange(result, timeZone),
     total: moneyJson(result.totalMinor, currency),
@@ -86,11 +136,12 @@ export function createBreakdownRouter(deps: FeatureDeps): Router {
       categories: query.category,
       limit: query.limit,
     });
-    ctx.body = {
+    const answer: z.infer<typeof breakdownJsonSchema> = {
       by: query.by,
       flow: query.flow,
       ...presentBreakdown(result, request.settings.homeCurrency, request.settings.timeZone),
     };
+    ctx.body = answer;
   });
 
   router.get('/v1/analytics/top-merchants', auth, async (ctx) => {
