@@ -204,7 +204,11 @@ test('a raw transaction goes through stream-jobs on Kafka and analytics on Ferre
   const lookup = (await (await app.as(userId, '/v1/transactions/tx_e2e_1')).json()) as {
     tags: string[];
     note: string | null;
+    merchant: string | null;
+    merchantKey: string | null;
   };
   t.deepEqual([lookup.tags, lookup.note], [['weekly-shop'], 'big basket']);
+  // stream-jobs' own merchant key (its dictionary's id) beside the display name.
+  t.deepEqual([lookup.merchant, lookup.merchantKey], ['Carrefour', 'carrefour']);
   t.is((await breakdown()).total.amount, '15015', 'the total did not move');
 });
