@@ -26,7 +26,7 @@ for (const [name, open] of [
   ['SQLite', () => createSql({}, { sqliteFilename: ':memory:' })],
   ['MariaDB', () => createSql({ DATABASE_URL: realServers(['DATABASE_URL']).DATABASE_URL })],
 ] as const) {
-  test(`${name}: every row is inserted once, and an upsert adds or replaces per column`, async (t) => {
+  test(`${name}: every row is inserted once, an upsert adds or replaces per column, and a rollback takes the rows back`, async (t) => {
     const knex = open();
     const table = uniqueName('sj_rows');
     t.teardown(async () => {
@@ -41,8 +41,10 @@ for (const [name, open] of [
     const columns = ['id', 'total', 'label'];
     const conflict = { key: 'id', columns: { total: 'add', label: 'replace' } } as const;
     const rows = Array.from({ length: 300 }, (_, i) => [`k${i}`, BigInt(i) + 2n ** 60n, 'first']);
-    await insertRows(knex, table, columns, rows, conflict);
-    await insertRows(knex, table, columns, [['k7', 5n, 'second']], conflict);
+    await knex.transaction((trx) => insertRows(trx, table, columns, rows, conflict));
+    await knex.transaction((trx) =>
+      insertRows(trx, table, columns, [['k7', 5n, 'second']], conflict),
+    );
     const stored = (await knex(table).orderBy('id')) as {
       id: string;
       total: string;
@@ -55,14 +57,38 @@ for (const [name, open] of [
     t.is(BigInt(stored.find((row) => row.id === 'k299')!.total), 2n ** 60n + 299n);
     // Without a conflict clause a stored key is an error, and the statement adds nothing.
     const error = await t.throwsAsync(
-      insertRows(knex, table, columns, [
-        ['k1', 1n, 'x'],
-        ['new', 1n, 'x'],
-      ]),
+      knex.transaction((trx) =>
+        insertRows(trx, table, columns, [
+          ['k1', 1n, 'x'],
+          ['new', 1n, 'x'],
+        ]),
+      ),
       { any: true },
     );
     t.regex(String((error as { code?: unknown }).code), /PRIMARYKEY|DUP_ENTRY/);
     t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 300);
+    // Rows written (and sums added) in a transaction that then fails are taken back with it.
+    await t.throwsAsync(
+      knex.transaction(async (trx) => {
+        await insertRows(
+          trx,
+          table,
+          columns,
+          [
+            ['k8', 1n, 'rolled back'],
+            ['n1', 1n, 'x'],
+          ],
+          conflict,
+        );
+        t.is(Number((await trx(table).count({ n: '*' }))[0]!.n), 301);
+        throw new Error('fails after the insert');
+      }),
+      { message: 'fails after the insert' },
+    );
+    t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 300);
+    const k8 = (await knex(table).where({ id: 'k8' }).first()) as { total: string; label: string };
+    t.is(BigInt(k8.total), 2n ** 60n + 8n);
+    t.is(k8.label, 'first');
   });
 }
 
@@ -74,9 +100,9 @@ test('a row with the wrong number of values is refused before anything is writte
     tb.string('label', 32);
   });
   const rows = [...Array.from({ length: 300 }, (_, i) => [`k${i}`, 'x']), ['b']];
-  await t.throwsAsync(insertRows(knex, 't', ['id', 'label'], rows), {
-    instanceOf: TypeError,
-    message: /has 1 values for 2/,
-  });
+  await t.throwsAsync(
+    knex.transaction((trx) => insertRows(trx, 't', ['id', 'label'], rows)),
+    { instanceOf: TypeError, message: /has 1 values for 2/ },
+  );
   t.deepEqual(await knex('t'), []);
 });
