@@ -74,8 +74,8 @@ export const bucketDatabasesCount = 16;
 /** Buckets of each bucketed collection kind per bucket database. */
 export const bucketsPerDatabase = 8;
 /**
- * How many collections each of `transactions`, `rollup_state`, `rollup_months` and `alerts` is
- * split into.
+ * How many collections each of `transactions`, `rollup_state`, `rollup_months`, `alerts` and the
+ * reference `state` is split into.
  * FerretDB 1.24 on SQLite reads the whole collection for every update whose filter is more than a
  * bare `_id` (all of ours are conditional) and for every `$in` or field query, and even a bare
  * `_id` goes through a table scan (its `_id` index is on another expression than its lookup), so
@@ -91,16 +91,7 @@ export const collectionBucketsCount = bucketDatabasesCount * bucketsPerDatabase;
 export const bucketOperationsInFlightMax = 4;
 
 /**
- * How many collections the reference state (`state`, one in each bucket database) is split into.
- * A batch reads the state of its users and transactions, so one read per state bucket it touches:
- * fewer buckets than the 128 of the other kinds keep a batch of hundreds of users at 16 reads
- * per kind (each with FerretDB's fixed cost of a few ms), while each read decodes a sixteenth of
- * the entries instead of all of them (docs/stream-jobs.md, "Split collections").
- */
-export const stateBucketsCount = bucketDatabasesCount;
-
-/**
- * Whose bucket a state entry is stored in: its user's when the key is the user id or starts with
+ * Whose bucket (`state_NNN`, `bucketOf` the owner) a state entry is stored in: its user's when the key is the user id or starts with
  * `<userId>|` (settings, budgets, rules, wallets, merchant corrections), so the entries a user
  * owns are listed from one bucket; else its key's (per-transaction overrides and annotations,
  * read by transaction id).
@@ -121,11 +112,6 @@ export function stateOwnerCandidatesOf(key: string): string[] {
   for (let at = key.indexOf('|'); at !== -1; at = key.indexOf('|', at + 1))
     owners.push(key.slice(0, at));
   return owners;
-}
-
-/** The state bucket of an owner (the bucket database of its bucket). */
-export function stateBucketOf(owner: string): number {
-  return bucketOf(owner) % stateBucketsCount;
 }
 
 /**
@@ -227,19 +213,14 @@ interface StoredAmounts {
 interface CellState {
   k: string;
   v: number;
-  a: StoredAmounts;
+  a: Partial<StoredAmounts>;
 }
 
+/** A cell a pending version contributes to: its key says which cell (`rowsOfRollupDoc`). */
 interface PendingContribution {
   cellKey: string;
-  userId: string;
-  grain: string;
-  period: string;
-  dimension: string;
-  key: string;
-  currency: string;
-  periodEnd: string | null;
-  a: StoredAmounts;
+  periodEnd?: string;
+  a: Partial<StoredAmounts>;
 }
 
 interface StateDoc {
@@ -269,8 +250,11 @@ function appliedField(txId: string): string {
   return `applied.h${createHash('sha256').update(txId).digest('base64url').slice(0, 22)}`;
 }
 
-function toStored(amounts: RollupAmounts): StoredAmounts {
-  return { ...amounts };
+/** The amounts that are not zero (an absent amount reads as zero): state documents stay small. */
+function toStored(amounts: RollupAmounts): Partial<StoredAmounts> {
+  const stored: Partial<StoredAmounts> = {};
+  for (const field of amountFields) if (amounts[field] !== 0n) stored[field] = amounts[field];
+  return stored;
 }
 
 function fromStored(
@@ -358,17 +342,21 @@ function userPrefixOf(key: string): string {
   return key.slice(0, key.indexOf('|') + 1);
 }
 
-/** Every cell of a month document, in cell key order. */
+/**
+ * Every cell of a month document, in cell key order. A cell's identity is its field name
+ * (`cellFieldOf`), its amounts the fields it holds (an amount never changed from zero is absent).
+ */
 function rowsOfRollupDoc(bson: Document): RollupRow[] {
   const cells = (bson.cells ?? {}) as Record<string, Document>;
-  const rows = Object.values(cells).map((cell) => {
+  const rows = Object.entries(cells).map(([field, cell]) => {
+    const [grain, period, dimension, key, currency] = field.split('|').map(decodeURIComponent);
     const id: CellId = {
       userId: bson.userId as string,
-      grain: cell.grain as RollupRow['grain'],
-      period: cell.period as string,
-      dimension: cell.dimension as RollupRow['dimension'],
-      key: cell.key as string,
-      currency: cell.currency as string,
+      grain: grain as RollupRow['grain'],
+      period: period!,
+      dimension: dimension as RollupRow['dimension'],
+      key: key!,
+      currency: currency!,
     };
     const row: RollupRow = {
       ...id,
@@ -483,9 +471,11 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName('alerts', b)),
   );
   const alertsOf = (id: string) => alertBuckets[bucketOf(id)]!;
-  /** Reference state: bucket `b` is the `state` collection of bucket database `b`. */
-  const referenceBuckets = bucketDbs.map((bucketDb) => bucketDb.collection<StringIdDoc>('state'));
-  const referenceOf = (owner: string) => referenceBuckets[stateBucketOf(owner)]!;
+  /** Reference state (`state_NNN`) by owner (`stateOwnerOf`). */
+  const referenceBuckets = buckets.map((b) =>
+    bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName('state', b)),
+  );
+  const referenceOf = (owner: string) => referenceBuckets[bucketOf(owner)]!;
 
   /**
    * What the state reads started in one tick want: per state bucket, entries by `_id` and the
@@ -542,7 +532,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     const docs = await readStates((wants) => {
       for (const key of unique)
         for (const owner of stateOwnerCandidatesOf(key)) {
-          const bucket = stateBucketOf(owner);
+          const bucket = bucketOf(owner);
           const ids = wants.ids.get(bucket) ?? new Set<string>();
           ids.add(`${kind}|${key}`);
           wants.ids.set(bucket, ids);
@@ -738,20 +728,20 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
             const path = `${cell.fieldName}.${name}`;
             inc[path] = (inc[path] ?? 0n) + cell.inc[name];
           }
-          const c = cell.contribution;
-          if (c) {
-            set[`${cell.fieldName}.grain`] = c.grain;
-            set[`${cell.fieldName}.period`] = c.period;
-            set[`${cell.fieldName}.dimension`] = c.dimension;
-            set[`${cell.fieldName}.key`] = c.key;
-            set[`${cell.fieldName}.currency`] = c.currency;
-            if (c.periodEnd) set[`${cell.fieldName}.periodEnd`] = c.periodEnd;
-          }
+          if (cell.contribution?.periodEnd)
+            set[`${cell.fieldName}.periodEnd`] = cell.contribution.periodEnd;
         }
       }
+      // Only the amounts that change: a cell's identity is its field name, and an absent amount
+      // reads as zero. FerretDB 1.24 checks every pair of update paths for conflicts (quadratic in
+      // the paths) and decodes every stored field on each pass over the collection, so a cell
+      // costs two paths (spent and count) instead of eleven.
+      for (const [path, amount] of Object.entries(inc)) if (amount === 0n) delete inc[path];
       // Only first contributions may create the document.
       const upsert = group.every((w) => w.before === undefined);
-      return { updateOne: { filter, update: { $set: set, $inc: inc }, upsert } };
+      const update: Document =
+        Object.keys(inc).length > 0 ? { $set: set, $inc: inc } : { $set: set };
+      return { updateOne: { filter, update, upsert } };
     };
     const unmet = async (): Promise<Array<[string, DocWrite]>> => {
       const byKey = new Map<string, StringIdDoc>();
@@ -917,13 +907,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       doc: docToBson(item.doc),
       contributions: item.contributions.map((c: Contribution) => ({
         cellKey: c.cellKey,
-        userId: c.userId,
-        grain: c.grain,
-        period: c.period,
-        dimension: c.dimension,
-        key: c.key,
-        currency: c.currency,
-        periodEnd: c.periodEnd ?? null,
+        ...(c.periodEnd ? { periodEnd: c.periodEnd } : {}),
         a: toStored(c.amounts),
       })),
     };
@@ -1225,7 +1209,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       if (users.size === 0) return [];
       const docs = await readStates((wants) => {
         for (const userId of users) {
-          const bucket = stateBucketOf(userId);
+          const bucket = bucketOf(userId);
           const lists = wants.lists.get(bucket) ?? new Map<string, Set<string>>();
           const listed = lists.get(kind) ?? new Set<string>();
           listed.add(userId);
