@@ -69,8 +69,11 @@ function checkTags(v: unknown): string[] | undefined {
  * lone surrogate is escaped as `\uXXXX` (6); anything else takes at most 3.
  */
 const jsonBytesPerCharMax = 6;
-/** Most characters of a finite number in JSON text (`-1.7976931348623157e+308` is 24). */
-const jsonNumberCharsMax = 24;
+/**
+ * Most characters of a finite number in JSON text: `-0.0000012345678901234567` (a sign, `0.`,
+ * five zeros and 17 digits) is 25; the exponent form (`-1.7976931348623157e+308`) is 24.
+ */
+const jsonNumberCharsMax = 25;
 
 function checkMetadata(v: unknown): TransactionInput['metadata'] {
   if (!isPlainObject(v)) return undefined;

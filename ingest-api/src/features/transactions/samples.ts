@@ -24,6 +24,9 @@ const base = {
   occurredAt: '2026-11-24T08:15:00+01:00',
 };
 
+/** The longest number JSON writes (25 characters; a metadata size bound must count it whole). */
+const longNumber = -0.0000012345678901234567;
+
 /** Valid bodies at the edges of every rule. */
 export const validEdgeBodies: Record<string, unknown>[] = [
   base,
@@ -45,8 +48,13 @@ export const validEdgeBodies: Record<string, unknown>[] = [
     ...base,
     metadata: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, i])),
   },
-  // Exactly metadataBytesMax serialized (escaped control characters, two-byte characters).
+  // Exactly metadataBytesMax serialized (escaped control characters, two-byte characters; the
+  // longest numbers JSON writes, 25 characters).
   { ...base, metadata: { a: '\u0001'.repeat(500), b: 'é'.repeat(512), c: 'x'.repeat(50) } },
+  {
+    ...base,
+    metadata: { a: '\u0001'.repeat(512), b: '\u0001'.repeat(158), nn: longNumber, o: longNumber },
+  },
   { ...base, status: 'reversed' },
   { ...base, status: 'booked', kind: 'refund', amount: '1' },
   { ...base, occurredAt: 'not a date at all but short' },
@@ -120,6 +128,10 @@ export const invalidBodies: unknown[] = [
   },
   // One byte over metadataBytesMax.
   { ...base, metadata: { a: '\u0001'.repeat(500), b: 'é'.repeat(512), c: 'x'.repeat(51) } },
+  {
+    ...base,
+    metadata: { a: '\u0001'.repeat(512), b: '\u0001'.repeat(158), nnn: longNumber, o: longNumber },
+  },
   { ...base, status: 'pending' },
 ];
 
