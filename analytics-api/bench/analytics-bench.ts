@@ -56,7 +56,7 @@ import { createSnapshotOutboxes } from '../src/snapshots.js';
 import { createMemoryLogger } from '@spendstream/core/log';
 import { createMemoryUserSettingsStore } from '../src/domain/user-settings.js';
 import { createDefaultCategoryCatalog } from '../src/domain/categories.js';
-import { seededRandom } from '../test/support/factories.js';
+import { seededRandom } from '@spendstream/core/testing/random';
 
 const { values: flags } = parseArgs({
   options: {

@@ -25,17 +25,11 @@ import {
   type Money,
   type RoundingMode,
 } from './money.js';
+import { seededRandom } from './testing/random.js';
 
-/** A tiny seeded generator (mulberry32) so property failures reproduce; the seed is in the title. */
+/** Seeded numbers so property failures reproduce; the seed is in the title. */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (below: number): number => Math.floor(next() * below);
   /** A bigint with a random number of digits (1..maxDigits), so every magnitude is covered. */
   const bigintDigits = (maxDigits: number): bigint => {

@@ -9,15 +9,12 @@ import { topicNames, topics } from '@spendstream/core/events';
 import type { RawTransactionV1 } from '@spendstream/core/events/transactions';
 import { createLogger, createMemoryLogger } from '@spendstream/core/log';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { seededRandom } from '@spendstream/core/testing/random';
 import {
   createMongoDocumentStore,
   dropMongoDatabase,
 } from '../src/features/documents/mongo-store.js';
-import {
-  rawTransaction,
-  seededRandom,
-  shuffled,
-} from '../src/features/documents/test-documents.js';
+import { rawTransaction, shuffled } from '../src/features/documents/test-documents.js';
 import { createStreamJobs, type StreamJobs } from '../src/features/pipeline/stream-jobs.js';
 import {
   annotatedEvent,

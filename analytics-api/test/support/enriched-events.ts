@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import type { EnrichedTransactionV1 } from '@spendstream/core/events';
 import type { TransactionDoc } from '../../src/query/analytics-store.js';
 import type { VersionedDoc } from '../../src/features/projection/enriched-to-doc.js';
-import { seededRandom } from './factories.js';
+import { seededRandom } from '@spendstream/core/testing/random';
 
 export function enrichedOf(doc: TransactionDoc, version: number): EnrichedTransactionV1 {
   const leaf = doc.subcategory ?? undefined;

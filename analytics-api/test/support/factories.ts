@@ -5,6 +5,7 @@
  * (midnight in Kiritimati, the New York DST night, the end of a month in Pago Pago).
  */
 import { DateTime } from 'luxon';
+import { seededRandom } from '@spendstream/core/testing/random';
 import type { Budget } from '@spendstream/core/events';
 import type { Flow, TransactionDoc, TransactionKind } from '../../src/query/analytics-store.js';
 
@@ -13,18 +14,6 @@ export interface TestUser {
   timeZone: string;
   homeCurrency: string;
   walletIds: string[];
-}
-
-/** A small fast PRNG (mulberry32): the same seed always yields the same data set. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const spendCategories: Array<[string, string | null, string[]]> = [

@@ -6,20 +6,9 @@ import { encodeEvent, InvalidEventError } from './codec.js';
 import { exampleEvents } from './examples.js';
 import { fastEncoderOf, notEncoded } from './fast-encode.js';
 import type { TopicName } from './topics.js';
+import { seededRandom } from '../testing/random.js';
 
 type Path = Array<string | number>;
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every path in a value (objects and arrays included), root excluded. */
 function pathsOf(value: unknown, prefix: Path = []): Path[] {
@@ -125,7 +114,7 @@ interface Case {
 /** Every example, each path changed to each replacement, plus random combinations of changes. */
 function cases(): Case[] {
   const out: Case[] = [];
-  const next = random(20261126);
+  const next = seededRandom(20261126);
   for (const [topic, examples] of Object.entries(exampleEvents) as Array<
     [TopicName, readonly unknown[]]
   >) {

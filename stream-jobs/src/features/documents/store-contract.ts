@@ -9,11 +9,11 @@ import {
   applyItemOf,
   monthlyBudget,
   rawTransaction,
-  seededRandom,
   shuffled,
   userContext,
 } from './test-documents.js';
 import { ValidationError } from '@spendstream/core/errors';
+import { seededRandom } from '@spendstream/core/testing/random';
 import { rollupKeysMax, type ApplyItem, type DocumentStore, type RollupRow } from './store.js';
 import type { TransactionDocument } from './transaction-document.js';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { seededRandom } from '../documents/test-documents.js';
+import { seededRandom } from '@spendstream/core/testing/random';
 import {
   windowsOf,
   budgetPeriodStart,
