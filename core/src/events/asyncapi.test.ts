@@ -50,3 +50,26 @@ test('amounts are documented as strings of minor units, not numbers', (t) => {
     '^(0|[1-9][0-9]*)$',
   );
 });
+
+test('only the event-id header is promised; raw transactions are shown with it alone', (t) => {
+  const document = buildAsyncApiDocument() as {
+    components: {
+      messages: Record<
+        string,
+        {
+          headers: { required: string[]; properties: Record<string, unknown> };
+          examples: Array<{ headers: Record<string, string>; payload: { type: string } }>;
+        }
+      >;
+    };
+  };
+  for (const message of Object.values(document.components.messages)) {
+    t.deepEqual(message.headers.required, ['event-id']);
+    for (const example of message.examples) {
+      t.is(typeof example.headers['event-id'], 'string');
+      if (example.payload.type === 'transaction.raw')
+        t.deepEqual(Object.keys(example.headers), ['event-id']);
+      else t.is(example.headers['event-type'], example.payload.type);
+    }
+  }
+});

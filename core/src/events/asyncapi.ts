@@ -13,7 +13,7 @@ import {
 } from './common.js';
 import { encodeEvent } from './codec.js';
 import { exampleEvents } from './examples.js';
-import { eventHeaders, topicNames, topicSpecs, type TopicName } from './topics.js';
+import { eventHeaders, topicNames, topics, topicSpecs, type TopicName } from './topics.js';
 import { toYaml } from './yaml.js';
 
 /** Version of the event contract as a whole; bump the minor on any added type or version. */
@@ -94,21 +94,40 @@ function wireSchemas(messageSchemas: Record<string, z.ZodType>): Record<string, 
   return result;
 }
 
+const hint =
+  'A hint some producers add; consumers must not rely on it (absent on transactions.raw).';
+
 const headersSchema = {
   type: 'object',
+  required: [eventHeaders.id],
   properties: {
     [eventHeaders.id]: {
       type: 'string',
-      description: 'The envelope id (for deduplication without parsing).',
+      description: 'The envelope id (for deduplication without parsing). On every message.',
     },
-    [eventHeaders.type]: { type: 'string', description: 'The envelope type.' },
+    [eventHeaders.type]: { type: 'string', description: `The envelope type. ${hint}` },
     [eventHeaders.version]: {
       type: 'string',
-      description: 'The envelope version, as a decimal string.',
+      description: `The envelope version, as a decimal string. ${hint}`,
     },
-    [eventHeaders.contentType]: { type: 'string', const: 'application/json' },
+    [eventHeaders.contentType]: {
+      type: 'string',
+      const: 'application/json',
+      description: hint,
+    },
   },
 };
+
+/** The headers a message of the topic carries: ingest-api sends raw transactions with the id alone. */
+function exampleHeaders(topic: TopicName, id: string, type: string, version: number) {
+  if (topic === topics.transactionsRaw) return { [eventHeaders.id]: id };
+  return {
+    [eventHeaders.id]: id,
+    [eventHeaders.type]: type,
+    [eventHeaders.version]: String(version),
+    [eventHeaders.contentType]: 'application/json',
+  };
+}
 
 /** The AsyncAPI document as a plain object. */
 export function buildAsyncApiDocument(): Record<string, unknown> {
@@ -142,12 +161,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
             };
             return {
               name: `${name}Example`,
-              headers: {
-                [eventHeaders.id]: wire.id,
-                [eventHeaders.type]: type,
-                [eventHeaders.version]: String(version),
-                [eventHeaders.contentType]: 'application/json',
-              },
+              headers: exampleHeaders(topic, wire.id, type, version),
               payload: wire,
             };
           });
