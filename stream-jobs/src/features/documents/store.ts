@@ -115,8 +115,17 @@ export interface DocumentStore {
   getState(kind: string, key: string): Promise<StateEntry | null>;
   /** Several entries of one kind at once; absent keys are left out. */
   getStates(kind: string, keys: string[]): Promise<Map<string, StateEntry>>;
+  /**
+   * The entries of one kind a user owns, in key order. Promised only for entries keyed by the user
+   * id or `<userId>|...` (settings, budgets, rules, wallets, merchant corrections): the MongoDB store
+   * keeps every other entry (per-transaction overrides and annotations) in its key's bucket, so it
+   * is read by key (`getState`/`getStates`), not listed by user.
+   */
   listStates(kind: string, userId: string): Promise<StateEntry[]>;
-  /** Every entry of one kind of several users (all of them: a batch's users hold few each). */
+  /**
+   * Every entry of one kind of several users (all of them: a batch's users hold few each); the same
+   * promise as `listStates` for which entries are listed.
+   */
   listStatesOfUsers(kind: string, userIds: string[]): Promise<StateEntry[]>;
   /** Answers when the backend is reachable (readiness). */
   ping(): Promise<void>;
