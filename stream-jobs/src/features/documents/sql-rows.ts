@@ -8,13 +8,14 @@
  * (core `sqlite-client.ts`) keeps every one of them prepared. Backtick-quoted identifiers and
  * `VALUES (...), (...)` are read the same by SQLite and MySQL/MariaDB.
  *
- * On SQLite the statements run on the transaction's better-sqlite3 connection directly, each kept
- * prepared here: through `trx.raw` knex scanned the whole text for its `?` placeholders and built it
- * again on every call (3,840 of them in a statement of 256 rollup rows; about 3% of the embedded
- * bench's CPU). On MySQL they go through `trx.raw` as before.
+ * On SQLite the statements run on the transaction's better-sqlite3 connection directly, through
+ * core's cache of prepared statements (`runPrepared`): through `trx.raw` knex scanned the whole
+ * text for its `?` placeholders and built it again on every call (3,840 of them in a statement of
+ * 256 rollup rows; about 3% of the embedded bench's CPU). On MySQL they go through `trx.raw`.
  */
 import type { Knex } from 'knex';
 import { sqlDialect } from '@spendstream/core/sql/create-sql';
+import { runPrepared } from '@spendstream/core/sql/sqlite-client';
 
 /** Rows per statement: 256 rows of the widest table (15 columns) bind 3,840 values (SQLite allows 32,766). */
 export const rowsPerStatementMax = 256;
@@ -59,15 +60,6 @@ export function statementSizes(count: number): number[] {
 const statementTextsMax = 1_000;
 const statementTexts = new Map<string, string>();
 
-/** What `insertRows` needs of a better-sqlite3 connection. */
-interface SqliteConnection {
-  prepare(sql: string): { run(bindings: unknown[]): unknown };
-}
-type Prepared = ReturnType<SqliteConnection['prepare']>;
-
-/** The statements `insertRows` prepared, per SQLite connection (as many as `statementTexts`). */
-const preparedByConnection = new WeakMap<SqliteConnection, Map<string, Prepared>>();
-
 /** Runs one statement in `trx`: straight on the SQLite connection, or through knex on MySQL. */
 async function statementRunner(
   trx: Knex.Transaction,
@@ -79,21 +71,9 @@ async function statementRunner(
   // A knex transaction's client hands out the one connection the transaction holds.
   const connection = (await (
     trx.client as { acquireConnection(): Promise<unknown> }
-  ).acquireConnection()) as SqliteConnection;
-  let prepared = preparedByConnection.get(connection);
-  if (prepared === undefined) {
-    prepared = new Map();
-    preparedByConnection.set(connection, prepared);
-  }
-  const cache = prepared;
-  return async (sql, bindings) => {
-    let statement = cache.get(sql);
-    if (statement === undefined) {
-      statement = connection.prepare(sql);
-      if (cache.size >= statementTextsMax) cache.clear();
-      cache.set(sql, statement);
-    }
-    statement.run(bindings);
+  ).acquireConnection()) as Parameters<typeof runPrepared>[0];
+  return (sql, bindings) => {
+    runPrepared(connection, sql, bindings);
     return Promise.resolve();
   };
 }
