@@ -102,6 +102,8 @@ export const batchSizeMaxDefault = 500;
  * stay small anyway. A batch is one `apply` and one `index` call, so it stays within both bounds.
  */
 export const embeddedBatchSizeMaxDefault = Math.min(applyBatchSizeMax, indexBatchSizeMax);
+/** The largest `batchSizeMax` accepted: the embedded default, which is what both calls take. */
+const batchSizeMaxAccepted = embeddedBatchSizeMaxDefault;
 /** Backoff between retries of a batch whose sink failed, growing to the max. */
 export const retryDelayMsMin = 100;
 export const retryDelayMsMax = 5_000;
@@ -256,13 +258,9 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     options.batchSizeMax ??
     (store.kind === 'embedded' ? embeddedBatchSizeMaxDefault : batchSizeMaxDefault);
   // A batch of raw transactions is one `apply` and one `index` call: it must fit both.
-  if (
-    !Number.isInteger(batchSizeMax) ||
-    batchSizeMax < 1 ||
-    batchSizeMax > Math.min(applyBatchSizeMax, indexBatchSizeMax)
-  )
+  if (!Number.isInteger(batchSizeMax) || batchSizeMax < 1 || batchSizeMax > batchSizeMaxAccepted)
     throw new ValidationError(
-      `batchSizeMax must be a whole number from 1 to ${Math.min(applyBatchSizeMax, indexBatchSizeMax)}`,
+      `batchSizeMax must be a whole number from 1 to ${batchSizeMaxAccepted}`,
       { field: 'batchSizeMax' },
     );
   const groupId = options.groupId ?? streamJobsGroupDefault;
