@@ -8,12 +8,12 @@ import {
   Consumer as KafkaConsumer,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
-  ProduceAcks,
-  Producer,
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js';
+import { RecordBatchProducer, type PartitionMessages } from './kafka-batch-producer.js';
+import { headerNameBytes } from './kafka-produce-request.js';
 import {
   consumeBatchSizeDefault,
   encodeMessages,
@@ -22,6 +22,7 @@ import {
   validateSubscribeOptions,
   validateTopicName,
   type Consumer,
+  type EncodedMessage,
   type EventLog,
   type IncomingMessage,
   type OutgoingMessage,
@@ -82,7 +83,8 @@ class KafkaEventLog implements EventLog {
     this.admin = new Admin(base);
     // Idempotent: a produce request retried after a timeout is not written twice (without it a
     // slow broker turns one send into duplicates). One producer (own producer id, own connection)
-    // per lane; producers connect on their first send.
+    // per lane; producers connect on their first send. Their record batches are written by
+    // kafka-produce-request.ts into one buffer per request, not by the client's encoder.
     const lanes = options.producerLanes ?? kafkaProducerLanes;
     if (!Number.isInteger(lanes) || lanes < 1 || lanes > kafkaProducerLanesMax) {
       throw new ValidationError(
@@ -93,9 +95,8 @@ class KafkaEventLog implements EventLog {
       );
     }
     this.lanes = Array.from({ length: lanes }, () => ({
-      producer: new Producer({
+      producer: new RecordBatchProducer({
         ...base,
-        acks: ProduceAcks.ALL,
         idempotent: true,
         timeout: kafkaRequestTimeoutMs,
       }),
@@ -155,8 +156,9 @@ class KafkaEventLog implements EventLog {
   }
 
   /**
-   * Why lanes. @platformatic/kafka's idempotent producer reads a partition's next sequence number
-   * when it encodes a request but moves it on only when the broker's answer comes back, so two
+   * Why lanes. An idempotent producer (@platformatic/kafka's, and our RecordBatchProducer) reads a
+   * partition's next sequence number when it encodes a request but moves it on only when the
+   * broker's answer comes back (a request that may be retried keeps its sequence), so two
    * requests in flight on one producer carry the same first sequence: the broker refuses the
    * second as out of order, or, when both hold as many records, takes it for a retry of the first
    * and drops it while answering success (the lost messages seen with concurrent sends). Each lane
@@ -179,16 +181,11 @@ class KafkaEventLog implements EventLog {
         piece = { records: [], sizes: [], bytes: 0, resolve: noop, reject: noop };
         pieces.set(lane, piece);
       }
-      // One pass over the headers: their bytes for the request's size, and the Map the client
-      // reads (no intermediate arrays or closures per message: a batch send has thousands).
       let size = message.key.length + message.value.length;
-      const headers = new Map<Buffer, Buffer>();
       for (const [name, value] of message.headers) {
-        const nameBytes = headerNameBytes(name);
-        headers.set(nameBytes, value);
-        size += nameBytes.length + value.length;
+        size += headerNameBytes(name).length + value.length;
       }
-      piece.records.push({ topic, key: message.key, value: message.value, partition, headers });
+      piece.records.push({ topic, partition, message });
       piece.sizes.push(size);
       piece.bytes += size;
     }
@@ -448,25 +445,16 @@ async function closeLater(client: KafkaConsumer, deadline: number): Promise<void
   }
 }
 
-type ProduceRecord = Parameters<Producer['send']>[0]['messages'][number];
-
-/** Header names kept encoded (a producer sends the same few names on every message). */
-export const headerNamesCachedMax = 256;
-const headerNames = new Map<string, Buffer>();
-
-/** A header name as bytes, from the cache when it was seen before. The client only reads it. */
-function headerNameBytes(name: string): Buffer {
-  let bytes = headerNames.get(name);
-  if (bytes === undefined) {
-    bytes = Buffer.from(name, 'utf8');
-    if (headerNames.size < headerNamesCachedMax) headerNames.set(name, bytes);
-  }
-  return bytes;
+/** One message of a send, with where it goes. */
+interface ProduceRecord {
+  topic: string;
+  partition: number;
+  message: EncodedMessage;
 }
 
 /** One idempotent producer, its queue of sends, and whether a request of it is in flight. */
 interface ProducerLane {
-  producer: Producer;
+  producer: RecordBatchProducer;
   queue: PendingSend[];
   sending: boolean;
 }
@@ -493,7 +481,7 @@ async function drainLane(lane: ProducerLane): Promise<void> {
           callers.flatMap((c) => c.sizes),
         );
         for (const request of requests) {
-          await lane.producer.send({ messages: request, acks: ProduceAcks.ALL });
+          await lane.producer.produce(byPartition(request), kafkaRequestTimeoutMs);
         }
         for (const caller of callers) caller.resolve();
       } catch (error) {
@@ -513,6 +501,21 @@ interface PendingSend {
   bytes: number;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/** A request's records as one list per partition, each in the order it was sent. */
+function byPartition(records: ProduceRecord[]): PartitionMessages[] {
+  const parts = new Map<string, PartitionMessages & { messages: EncodedMessage[] }>();
+  for (const { topic, partition, message } of records) {
+    const key = `${partition}:${topic}`;
+    let part = parts.get(key);
+    if (!part) {
+      part = { topic, partition, messages: [] };
+      parts.set(key, part);
+    }
+    part.messages.push(message);
+  }
+  return [...parts.values()];
 }
 
 /** Splits records into produce requests of at most kafkaProduceRequestBytesMax, keeping order. */

@@ -1,0 +1,122 @@
+import test from 'ava';
+import type { GenericError } from '@platformatic/kafka';
+import { realServers, uniqueName } from '../testing/servers.js';
+import { parseKafkaBrokers } from './factory.js';
+import { RecordBatchProducer } from './kafka-batch-producer.js';
+import { createKafkaEventLog } from './kafka.js';
+import type { EncodedMessage, IncomingMessage } from './port.js';
+
+const brokers = parseKafkaBrokers(realServers(['KAFKA_BROKERS']).KAFKA_BROKERS);
+const timeoutMs = 10_000;
+
+function message(key: string, value: Buffer, eventId: string): EncodedMessage {
+  return { key: Buffer.from(key), value, headers: [['event-id', Buffer.from(eventId)]] };
+}
+
+async function readAll(
+  topic: string,
+  count: number,
+  t: { teardown: (fn: () => Promise<void>) => void },
+): Promise<IncomingMessage[]> {
+  const log = createKafkaEventLog({ brokers, clientId: 'batch-producer-read' });
+  t.teardown(() => log.close());
+  const received: IncomingMessage[] = [];
+  await log.subscribe({
+    groupId: uniqueName('read'),
+    topics: [topic],
+    handler: async (batch) => {
+      received.push(...batch.messages);
+    },
+  });
+  const deadline = Date.now() + 30_000;
+  while (received.length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A little longer: anything beyond `count` would be a duplicate.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return received;
+}
+
+test('record batches written by our encoder are read back exactly, in order per partition, over many requests', async (t) => {
+  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
+  t.teardown(() => admin.close());
+  const topic = uniqueName('batch-producer');
+  await admin.createTopic(topic, { partitions: 3 });
+  const producer = new RecordBatchProducer({
+    clientId: 'batch-producer-test',
+    bootstrapBrokers: brokers,
+    idempotent: true,
+  });
+  t.teardown(() => producer.close());
+  const sent: EncodedMessage[][] = [[], [], []];
+  // 30 requests, each with one to three partitions and a few records: the sequences of every
+  // partition go on across requests (a wrong one is refused by the broker as out of order).
+  for (let round = 0; round < 30; round++) {
+    const parts = [0, 1, 2].slice(0, 1 + (round % 3)).map((partition) => {
+      const messages = Array.from({ length: 1 + ((round * 7 + partition) % 5) }, (_, i) =>
+        message(
+          `k${partition}`,
+          Buffer.from(`${round}.${partition}.${i} ${'é'.repeat(round * 10)}`),
+          `${round}:${i}`,
+        ),
+      );
+      sent[partition]!.push(...messages);
+      return { topic, partition, messages };
+    });
+    await producer.produce(parts, timeoutMs);
+  }
+  const total = sent.reduce((n, list) => n + list.length, 0);
+  const received = await readAll(topic, total, t);
+  t.is(received.length, total, 'every record once');
+  for (const partition of [0, 1, 2]) {
+    const got = received.filter((m) => m.partition === partition);
+    t.deepEqual(
+      got.map((m) => [m.key, m.value.toString('utf8'), m.headers['event-id']?.toString('utf8')]),
+      sent[partition]!.map((m) => [
+        m.key.toString('utf8'),
+        m.value.toString('utf8'),
+        m.headers[0]![1].toString('utf8'),
+      ]),
+      `partition ${partition} in order`,
+    );
+    t.deepEqual(
+      got.map((m) => m.offset),
+      got.map((_, i) => BigInt(i)),
+    );
+  }
+});
+
+test('a request the broker refuses rejects, nothing of it is written, and the next one goes out under a new producer id', async (t) => {
+  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
+  t.teardown(() => admin.close());
+  const topic = uniqueName('batch-producer-refused');
+  await admin.createTopic(topic, { partitions: 1 });
+  const producer = new RecordBatchProducer({
+    clientId: 'batch-producer-test',
+    bootstrapBrokers: brokers,
+    idempotent: true,
+  });
+  t.teardown(() => producer.close());
+  await producer.produce(
+    [{ topic, partition: 0, messages: [message('k', Buffer.from('before'), 'a')] }],
+    timeoutMs,
+  );
+  const firstId = producer.producerId;
+  // Over the broker's default message.max.bytes (1 MiB): MESSAGE_TOO_LARGE, not retried.
+  const tooLarge = message('k', Buffer.alloc(1_200_000, 1), 'b');
+  const error = await t.throwsAsync(
+    producer.produce([{ topic, partition: 0, messages: [tooLarge] }], timeoutMs),
+  );
+  // Kafka's error code 10, MESSAGE_TOO_LARGE, in the client's error chain.
+  t.truthy((error as GenericError | undefined)?.findBy('apiCode', 10));
+  await producer.produce(
+    [{ topic, partition: 0, messages: [message('k', Buffer.from('after'), 'c')] }],
+    timeoutMs,
+  );
+  t.not(producer.producerId, firstId, 'a new producer id after the failure');
+  const received = await readAll(topic, 2, t);
+  t.deepEqual(
+    received.map((m) => m.value.toString('utf8')),
+    ['before', 'after'],
+  );
+});

@@ -1,0 +1,215 @@
+/**
+ * An idempotent Kafka producer that sends record batches encoded by kafka-produce-request.ts.
+ * It is a @platformatic/kafka Producer (its connections, metadata, producer id and retries, all
+ * through the client's own protected members), with its own send: one produce request per leader,
+ * written into one buffer. The sequence of each partition moves on only when the broker accepted
+ * the request, so a request retried after a timeout carries the same sequence and the broker
+ * drops it as a duplicate instead of writing it twice.
+ */
+import {
+  GenericError,
+  ProduceAcks,
+  Producer,
+  Writer,
+  kGetApi,
+  kGetConnection,
+  kMetadata,
+  kPerformWithRetry,
+  produceV7,
+  produceV8,
+  produceV9,
+  produceV10,
+  produceV11,
+  type API,
+  type ClusterMetadata,
+} from '@platformatic/kafka';
+import {
+  encodeProduceRequest,
+  produceVersionMax,
+  produceVersionMin,
+  type TopicRecords,
+} from './kafka-produce-request.js';
+import type { EncodedMessage } from './port.js';
+
+/** Kafka's record sequences are int32 and wrap to 0 after the largest. */
+const sequenceModulus = 2 ** 31;
+/** The produce API's key in Kafka's protocol. */
+const produceApiKey = 0;
+
+/** The client's Produce modules by version: their response parsers read our requests' answers
+ * (and the encoder's test compares our bytes with their request encoders). */
+export const clientProduceApis = {
+  7: produceV7,
+  8: produceV8,
+  9: produceV9,
+  10: produceV10,
+  11: produceV11,
+} as const;
+type ProduceVersion = keyof typeof clientProduceApis;
+
+/** One partition's messages for `produce`, in order. */
+export interface PartitionMessages {
+  topic: string;
+  partition: number;
+  messages: readonly EncodedMessage[];
+}
+
+export class RecordBatchProducer extends Producer {
+  readonly #sequences = new Map<string, number>();
+  /** The producer id and epoch the sequences belong to. */
+  #sequencesOwner = '';
+  #version: ProduceVersion | undefined;
+  /** Set when a produce failed: the next one starts under a new producer id (see `produce`). */
+  #renewProducerId = false;
+
+  /**
+   * Sends each partition's messages as one record batch (acks=all), one request per leader, and
+   * resolves when every leader accepted its part. A partition must appear once per call.
+   * Rejects with the client's error when a request failed after its retries; partitions whose
+   * leader accepted stay written. After a failure the next call asks for a new producer id: the
+   * failed request may have been written in part, and its sequences would otherwise be refused as
+   * out of order (or a different batch taken for its duplicate) on every later request.
+   */
+  async produce(partitions: readonly PartitionMessages[], timeoutMs: number): Promise<void> {
+    if (this.producerId === undefined || this.#renewProducerId) {
+      await this.initIdempotentProducer({});
+      this.#renewProducerId = false;
+    }
+    const owner = `${this.producerId}:${this.producerEpoch}`;
+    if (owner !== this.#sequencesOwner) {
+      this.#sequences.clear();
+      this.#sequencesOwner = owner;
+    }
+    const version = this.#version ?? (this.#version = await this.#produceVersion());
+    try {
+      await this.#produceToLeaders(partitions, version, timeoutMs, true);
+    } catch (error) {
+      this.#renewProducerId = true;
+      throw error;
+    }
+  }
+
+  async #produceVersion(): Promise<ProduceVersion> {
+    const api = await new Promise<API<unknown[], unknown>>((resolve, reject) =>
+      this[kGetApi]<unknown[], unknown>('Produce', (error, found) =>
+        error || !found ? reject(error ?? new Error('no Produce API')) : resolve(found),
+      ),
+    );
+    // The client picks the newest version both it and the broker know (7 to 11 in 1.x).
+    if (api.version < produceVersionMin || api.version > produceVersionMax) {
+      throw new Error(
+        `the broker's Produce version ${api.version} is not one this producer writes`,
+      );
+    }
+    return api.version as ProduceVersion;
+  }
+
+  #metadataOf(topics: string[]): Promise<ClusterMetadata> {
+    return new Promise((resolve, reject) =>
+      this[kMetadata]({ topics, autocreateTopics: false }, (error, metadata) =>
+        error || !metadata ? reject(error ?? new Error('no metadata')) : resolve(metadata),
+      ),
+    );
+  }
+
+  async #produceToLeaders(
+    partitions: readonly PartitionMessages[],
+    version: ProduceVersion,
+    timeoutMs: number,
+    repeatOnStaleMetadata: boolean,
+  ): Promise<void> {
+    const metadata = await this.#metadataOf([...new Set(partitions.map((p) => p.topic))]);
+    const byLeader = new Map<number, PartitionMessages[]>();
+    for (const part of partitions) {
+      const leader = metadata.topics.get(part.topic)?.partitions[part.partition]?.leader;
+      if (leader === undefined) {
+        throw new Error(`no leader known for ${part.topic} partition ${part.partition}`);
+      }
+      const list = byLeader.get(leader) ?? [];
+      list.push(part);
+      byLeader.set(leader, list);
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, parts]) => {
+        try {
+          await this.#produceToLeader(metadata, leader, parts, version, timeoutMs);
+        } catch (error) {
+          // A moved leader: refresh the metadata and send these partitions once more.
+          if (!repeatOnStaleMetadata || !hasStaleMetadata(error)) throw error;
+          this.clearMetadata();
+          await this.#produceToLeaders(parts, version, timeoutMs, false);
+        }
+      }),
+    );
+  }
+
+  async #produceToLeader(
+    metadata: ClusterMetadata,
+    leader: number,
+    parts: readonly PartitionMessages[],
+    version: ProduceVersion,
+    timeoutMs: number,
+  ): Promise<void> {
+    const broker = metadata.brokers.get(leader);
+    if (!broker) throw new Error(`broker ${leader} is not in the metadata`);
+    const topics = new Map<string, TopicRecords['partitions'][number][]>();
+    for (const part of parts) {
+      const list = topics.get(part.topic) ?? [];
+      list.push({
+        partition: part.partition,
+        messages: part.messages,
+        firstSequence: this.#sequences.get(`${part.topic}:${part.partition}`) ?? 0,
+      });
+      topics.set(part.topic, list);
+    }
+    // Encoded once: a retry sends the same bytes (same sequences), which the broker deduplicates.
+    const body = encodeProduceRequest(
+      [...topics].map(([topic, records]) => ({ topic, partitions: records })),
+      {
+        version,
+        acks: ProduceAcks.ALL,
+        timeoutMs,
+        producerId: this.producerId!,
+        producerEpoch: this.producerEpoch!,
+        timestamp: BigInt(Date.now()),
+      },
+    );
+    const flexible = version >= 9;
+    await new Promise<void>((resolve, reject) => {
+      this[kPerformWithRetry]<unknown>(
+        'produce',
+        (retry) => {
+          this[kGetConnection](broker, (error, connection) => {
+            if (error || !connection) {
+              retry(error ?? new Error('no connection'));
+              return;
+            }
+            connection.send(
+              produceApiKey,
+              version,
+              () => Writer.create().append(body),
+              clientProduceApis[version].parseResponse,
+              flexible,
+              flexible,
+              retry,
+            );
+          });
+        },
+        (error) => (error ? reject(error) : resolve()),
+        0,
+        [],
+        hasStaleMetadata,
+      );
+    });
+    for (const part of parts) {
+      const key = `${part.topic}:${part.partition}`;
+      const next = ((this.#sequences.get(key) ?? 0) + part.messages.length) % sequenceModulus;
+      this.#sequences.set(key, next);
+    }
+  }
+}
+
+function hasStaleMetadata(error: unknown): boolean {
+  if (!(error instanceof Error) || !GenericError.isGenericError(error)) return false;
+  return (error as GenericError).findBy('hasStaleMetadata', true) !== null;
+}
