@@ -1,10 +1,10 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { z } from 'zod';
 import { amountMinorMax } from '../money.js';
 import { eventCatalog, eventSchemaOf } from './catalog.js';
-import { encodeEvent, InvalidEventError } from './codec.js';
+import { decodeEvent, encodeEvent, InvalidEventError } from './codec.js';
 import { exampleEvents } from './examples.js';
-import { fastEncoderOf, notEncoded } from './fast-encode.js';
+import { fastDecoderOf, fastEncoderOf, notEncoded } from './fast-encode.js';
 import type { TopicName } from './topics.js';
 import { seededRandom } from '../testing/random.js';
 
@@ -111,38 +111,78 @@ interface Case {
   event: Record<string, unknown>;
 }
 
+/** `base`, each path changed to each replacement, plus random combinations of changes. */
+function mutationsOf(topic: TopicName, base: Record<string, unknown>, next: () => number): Case[] {
+  const out: Case[] = [{ topic, event: clone(base) }];
+  const paths = pathsOf(base);
+  for (const path of paths)
+    for (const value of replacementsFor(getAt(base, path))) {
+      const event = clone(base);
+      setAt(event, path, value);
+      out.push({ topic, event });
+    }
+  // Random combinations: optional parts removed and up to three changes at once.
+  for (let i = 0; i < 300; i += 1) {
+    const event = clone(base);
+    for (let changes = 1 + Math.floor(next() * 3); changes > 0; changes -= 1) {
+      const now = pathsOf(event).filter((path) => path[0] !== 'type' && path[0] !== 'version');
+      if (now.length === 0) break;
+      const path = now[Math.floor(next() * now.length)]!;
+      const options = replacementsFor(getAt(event, path));
+      // Mostly removals and small changes, so many combinations stay valid.
+      const value = next() < 0.4 ? remove : options[Math.floor(next() * options.length)];
+      setAt(event, path, value);
+    }
+    out.push({ topic, event });
+  }
+  return out;
+}
+
+function examples(): Array<[TopicName, Record<string, unknown>]> {
+  return (Object.entries(exampleEvents) as Array<[TopicName, readonly unknown[]]>).flatMap(
+    ([topic, list]) =>
+      list.map((example): [TopicName, Record<string, unknown>] => [
+        topic,
+        example as Record<string, unknown>,
+      ]),
+  );
+}
+
 /** Every example, each path changed to each replacement, plus random combinations of changes. */
 function cases(): Case[] {
-  const out: Case[] = [];
   const next = seededRandom(20261126);
-  for (const [topic, examples] of Object.entries(exampleEvents) as Array<
-    [TopicName, readonly unknown[]]
-  >) {
-    for (const example of examples) {
-      const base = example as Record<string, unknown>;
-      out.push({ topic, event: clone(base) });
-      const paths = pathsOf(base);
-      for (const path of paths)
-        for (const value of replacementsFor(getAt(base, path))) {
-          const event = clone(base);
-          setAt(event, path, value);
-          out.push({ topic, event });
-        }
-      // Random combinations: optional parts removed and up to three changes at once.
-      for (let i = 0; i < 300; i += 1) {
-        const event = clone(base);
-        for (let changes = 1 + Math.floor(next() * 3); changes > 0; changes -= 1) {
-          const now = pathsOf(event).filter((path) => path[0] !== 'type' && path[0] !== 'version');
-          if (now.length === 0) break;
-          const path = now[Math.floor(next() * now.length)]!;
-          const options = replacementsFor(getAt(event, path));
-          // Mostly removals and small changes, so many combinations stay valid.
-          const value = next() < 0.4 ? remove : options[Math.floor(next() * options.length)];
-          setAt(event, path, value);
-        }
-        out.push({ topic, event });
+  return examples().flatMap(([topic, example]) => mutationsOf(topic, example, next));
+}
+
+/**
+ * What a consumer can read: every example's wire form (`JSON.parse` of its bytes) changed like
+ * `cases`, each change written out and parsed back as JSON (a change JSON cannot carry, a bigint,
+ * is left out), plus own `__proto__` keys as `JSON.parse` makes them.
+ */
+function wireCases(): Case[] {
+  const next = seededRandom(20261127);
+  const out: Case[] = [];
+  for (const [topic, example] of examples()) {
+    const text = encodeEvent(topic, example as never).toString('utf8');
+    const wire = JSON.parse(text) as Record<string, unknown>;
+    for (const { event } of mutationsOf(topic, wire, next)) {
+      let written: string;
+      try {
+        written = JSON.stringify(event);
+      } catch {
+        continue;
       }
+      out.push({ topic, event: JSON.parse(written) as Record<string, unknown> });
     }
+    for (const where of ['{', '"payload":{', '"metadata":{'])
+      if (text.includes(where))
+        out.push({
+          topic,
+          event: JSON.parse(text.replace(where, `${where}"__proto__":{"x":1},`)) as Record<
+            string,
+            unknown
+          >,
+        });
   }
   return out;
 }
@@ -159,37 +199,72 @@ const hasSurrogate = (value: unknown) =>
     /\\ud[89a-f]|[\uD800-\uDFFF]/i,
   ) !== null;
 
-test('every schema of the catalog compiles', (t) => {
+test('every schema of the catalog compiles, both ways', (t) => {
   for (const [topic, types] of Object.entries(eventCatalog))
     for (const [type, versions] of Object.entries(types))
       for (const version of Object.keys(versions)) {
         const schema = eventSchemaOf(topic as TopicName, type, Number(version))!;
         t.truthy(fastEncoderOf(schema), `${topic} ${type} v${version}`);
+        t.truthy(fastDecoderOf(schema), `decode ${topic} ${type} v${version}`);
       }
 });
 
-test('the compiled encoder accepts exactly what zod encodes, with the same bytes, on thousands of mutated events', (t) => {
+/** True when some object in the value has an own `__proto__` key (as `JSON.parse` makes them). */
+function hasOwnProtoKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
+  return Object.values(value).some(hasOwnProtoKey);
+}
+
+/** The value with bigints marked, in key order: equal texts are equal values of the same types. */
+const typedText = (value: unknown) =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : v === undefined ? '(undefined)' : v,
+  );
+
+/**
+ * Runs every case through the compiled function and through zod: the compiled one must never
+ * accept what zod rejects, must give zod's result when it accepts (`text` of both equal), and may
+ * decline a valid case only where `mayDecline` says so.
+ */
+function compareWithZod(
+  t: ExecutionContext,
+  all: Case[],
+  compiledOf: (schema: z.ZodType) => ((value: unknown) => unknown) | undefined,
+  zodOf: (schema: z.ZodType, value: unknown) => { success: boolean; data?: unknown },
+  text: (value: unknown) => string,
+  mayDecline: (event: Record<string, unknown>) => boolean,
+): void {
   let valid = 0;
   let invalid = 0;
-  for (const { topic, event } of cases()) {
+  for (const { topic, event } of all) {
     const schema = eventSchemaOf(topic, event.type as string, event.version as number);
     if (!schema) continue;
-    const fast = fastEncoderOf(schema)!(event);
-    const slow = z.safeEncode(schema, event);
-    const label = `${topic} ${JSON.stringify(event, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 3000)}`;
+    const fast = compiledOf(schema)!(event);
+    const slow = zodOf(schema, event);
+    const label = `${topic} ${typedText(event).slice(0, 3000)}`;
     if (fast !== notEncoded) {
       t.true(slow.success, `accepted what zod rejects: ${label}`);
-      if (slow.success) t.is(JSON.stringify(fast), JSON.stringify(slow.data), label);
-    } else if (slow.success) {
-      // Declining is allowed only where code points and UTF-16 lengths can differ, or for a
-      // record that is not a plain object.
-      t.true(hasSurrogate(event) || hasOtherPrototype(event), `declined a valid event: ${label}`);
-    }
+      if (slow.success) t.is(text(fast), text(slow.data), label);
+    } else if (slow.success) t.true(mayDecline(event), `declined a valid event: ${label}`);
     if (slow.success) valid += 1;
     else invalid += 1;
   }
+  t.log(`${valid} valid and ${invalid} invalid cases`);
   t.true(valid > 1_000, `valid cases: ${valid}`);
   t.true(invalid > 5_000, `invalid cases: ${invalid}`);
+}
+
+test('the compiled encoder accepts exactly what zod encodes, with the same bytes, on thousands of mutated events', (t) => {
+  compareWithZod(
+    t,
+    cases(),
+    fastEncoderOf,
+    (schema, value) => z.safeEncode(schema, value as never),
+    (value) => JSON.stringify(value),
+    // Only where code points and UTF-16 lengths can differ, or a record that is not a plain object.
+    (event) => hasSurrogate(event) || hasOtherPrototype(event),
+  );
 });
 
 test('encodeEvent still rejects an invalid event through zod, naming the field', (t) => {
@@ -228,5 +303,59 @@ test('a string longer in UTF-16 units than its bound but within it in code point
   t.is(
     (JSON.parse(bytes.toString('utf8')) as { payload: { merchant: string } }).payload.merchant,
     '\u{1F600}'.repeat(150),
+  );
+});
+
+test('the compiled decoder accepts exactly what zod decodes, with the same result, on thousands of mutated wire events', (t) => {
+  compareWithZod(
+    t,
+    wireCases(),
+    fastDecoderOf,
+    (schema, value) => z.safeDecode(schema, value as never),
+    // Same values, same types (bigint amounts), same key order.
+    typedText,
+    // Only where code points and UTF-16 lengths can differ, or a record holding an own
+    // `__proto__` key (zod leaves it out).
+    (event) => hasSurrogate(event) || hasOwnProtoKey(event),
+  );
+});
+
+test('decodeEvent gives what the zod decode gives for every example, and fills in defaults', (t) => {
+  for (const [topic, example] of examples()) {
+    const schema = eventSchemaOf(topic, example.type as string, example.version as number)!;
+    const bytes = encodeEvent(topic, example as never);
+    t.is(
+      typedText(decodeEvent(topic, bytes)),
+      typedText(z.decode(schema, JSON.parse(bytes.toString('utf8')) as never)),
+    );
+  }
+  // A raw transaction without tags or metadata decodes with the defaults ([] and {}).
+  const raw = JSON.parse(
+    encodeEvent('transactions.raw', exampleEvents['transactions.raw'][0] as never).toString('utf8'),
+  ) as { payload: Record<string, unknown> };
+  delete raw.payload.tags;
+  delete raw.payload.metadata;
+  const decoded = decodeEvent('transactions.raw', JSON.stringify(raw)) as {
+    payload: { tags: unknown; metadata: unknown; amount: { amount: unknown } };
+  };
+  t.deepEqual(decoded.payload.tags, []);
+  t.deepEqual(decoded.payload.metadata, {});
+  t.is(typeof decoded.payload.amount.amount, 'bigint');
+});
+
+test('decodeEvent still rejects an invalid event through zod, naming the field', (t) => {
+  const wire = JSON.parse(
+    encodeEvent(
+      'transactions.enriched',
+      exampleEvents['transactions.enriched'][0] as never,
+    ).toString('utf8'),
+  ) as { payload: Record<string, unknown> };
+  wire.payload.localWeek = '2026-48';
+  const error = t.throws(() => decodeEvent('transactions.enriched', JSON.stringify(wire)), {
+    instanceOf: InvalidEventError,
+  });
+  t.deepEqual(
+    error.fields.map((field) => field.path),
+    ['payload.localWeek'],
   );
 });

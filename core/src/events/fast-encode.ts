@@ -1,11 +1,19 @@
 /**
- * A faster way to the same bytes as `z.safeEncode` for the event schemas: each schema is compiled
- * once, from its own zod definition, into a plain function that checks a value and builds its wire
- * form in one walk. zod stays the judge: the compiled function only ever answers "valid, and this
- * is exactly what zod's encode would give" or "not sure", and every "not sure" (an invalid event, or
- * a corner the compiled checks do not decide, like a string whose length counts differently in code
- * points) goes through `z.safeEncode` as before, with its errors. So encodeEvent keeps its contract:
- * a producer cannot publish what a consumer would reject.
+ * A faster way to the same results as `z.safeEncode` and `z.safeDecode` for the event schemas: each
+ * schema is compiled once per direction, from its own zod definition, into a plain function that
+ * checks a value and builds its wire form (encode) or its typed form (decode) in one walk. zod stays
+ * the judge: the compiled function only ever answers "valid, and this is exactly what zod would
+ * give" or "not sure", and every "not sure" (an invalid event, or a corner the compiled checks do
+ * not decide, like a string whose length counts differently in code points) goes through zod as
+ * before, with its errors. So encodeEvent keeps its contract (a producer cannot publish what a
+ * consumer would reject) and decodeEvent accepts and refuses exactly what zod does.
+ *
+ * The two directions differ where zod's do: a codec runs `out -> reverse -> in` to encode and
+ * `in -> transform -> out` to decode; a default is skipped when encoding (the value must be there)
+ * and fills in an absent value when decoding; a schema's own checks (`.min`, `.refine`) see the
+ * value as given when encoding and the parsed result when decoding. The decoder is meant for
+ * `JSON.parse` output (plain objects, no `undefined` values); anything else it declines or zod
+ * would judge the same way.
  *
  * Only the parts of zod the catalog uses are compiled (objects that strip unknown keys, strings with
  * length, regex, ISO date and date-time checks, safe integers, bigints with bounds, booleans, null,
@@ -18,6 +26,10 @@ import type { z } from 'zod';
 
 /** The compiled answer for a value zod may still accept: take the zod path. */
 export const notEncoded: unique symbol = Symbol('notEncoded');
+/** The decoder's "not sure" (the same sentinel as the encoder's). */
+export const notDecoded: typeof notEncoded = notEncoded;
+/** Which way a schema is compiled: to the wire (`z.encode`) or from it (`z.decode`). */
+type Direction = 'encode' | 'decode';
 /** An optional value left out of its object (zod leaves the key out, or sets it to undefined). */
 const absent: unique symbol = Symbol('absent');
 
@@ -44,6 +56,8 @@ interface Def {
   in?: Schema;
   out?: Schema;
   reverseTransform?: (value: unknown, payload: { value: unknown; issues: unknown[] }) => unknown;
+  transform?: (value: unknown, payload: { value: unknown; issues: unknown[] }) => unknown;
+  defaultValue?: unknown;
   mode?: string;
 }
 interface CheckDef {
@@ -149,21 +163,31 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function compile(schema: Schema): Step {
+function compile(schema: Schema, direction: Direction): Step {
   const def = schema._zod.def;
   if (def.coerce) throw new NotCompilable();
   const checks = checksOf(def);
-  const step = compileType(def);
+  const step = compileType(def, direction);
   if (!checks) return step;
+  if (direction === 'decode')
+    // Decoding, zod runs the checks on the parsed result; the same here.
+    return (value) => {
+      const out = step(value);
+      if (out === notEncoded || out === absent) return out;
+      return checks(out) ? out : notEncoded;
+    };
   return (value) => {
     const out = step(value);
     if (out === notEncoded) return notEncoded;
-    // zod runs the checks on the value as given (before its wire form); the same here.
+    // Encoding, zod runs the checks on the value as given (before its wire form); the same here.
     return checks(value) ? out : notEncoded;
   };
 }
 
-function compileType(def: Def): Step {
+/** Keys every object inherits: zod's `key in input` would find them on an object without them. */
+const inheritedKeys = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+function compileType(def: Def, direction: Direction): Step {
   switch (def.type) {
     case 'string': {
       if (def.format !== undefined) {
@@ -209,21 +233,49 @@ function compileType(def: Def): Step {
     case 'optional': {
       // An optional default substitutes for absence: left to zod.
       if (def.innerType!._zod.optin === 'defaulted') throw new NotCompilable();
-      const inner = compile(def.innerType!);
+      const inner = compile(def.innerType!, direction);
       return (value) => (value === undefined ? absent : inner(value));
     }
     case 'nullable': {
-      const inner = compile(def.innerType!);
+      const inner = compile(def.innerType!, direction);
       return (value) => (value === null ? null : inner(value));
     }
-    // Encoding skips a default: the value must be there and valid (as zod's encode requires).
-    case 'default':
-      return compile(def.innerType!);
+    case 'default': {
+      const inner = compile(def.innerType!, direction);
+      // Encoding skips a default: the value must be there and valid (as zod's encode requires).
+      if (direction === 'encode') return inner;
+      // Decoding, an absent value is the default (read per call: zod's getter gives a fresh copy),
+      // unchecked, as zod returns it.
+      return (value) => {
+        if (value === undefined) return def.defaultValue;
+        const out = inner(value);
+        return out === absent ? def.defaultValue : out;
+      };
+    }
     case 'pipe': {
-      // Only codecs (a two-way pipe): the code side is checked, turned back, then the wire side.
-      if (typeof def.reverseTransform !== 'function') throw new NotCompilable();
-      const code = compile(def.out!);
-      const wire = compile(def.in!);
+      // Only codecs (a two-way pipe). Encoding: the code side is checked, turned back, then the
+      // wire side. Decoding: the wire side is checked, transformed, then the code side.
+      if (typeof def.reverseTransform !== 'function' || typeof def.transform !== 'function')
+        throw new NotCompilable();
+      const code = compile(def.out!, direction);
+      const wire = compile(def.in!, direction);
+      if (direction === 'decode') {
+        const transform = def.transform;
+        return (value) => {
+          const checked = wire(value);
+          if (checked === notEncoded || checked === absent) return notEncoded;
+          const payload = { value: checked, issues: [] as unknown[] };
+          let turned: unknown;
+          try {
+            turned = transform(checked, payload);
+          } catch {
+            return notEncoded; // zod's to throw, as before
+          }
+          if (turned instanceof Promise || payload.issues.length > 0) return notEncoded;
+          const out = code(turned);
+          return out === absent ? notEncoded : out;
+        };
+      }
       const reverse = def.reverseTransform;
       return (value) => {
         const checked = code(value);
@@ -236,7 +288,7 @@ function compileType(def: Def): Step {
       };
     }
     case 'array': {
-      const element = compile(def.element!);
+      const element = compile(def.element!, direction);
       return (value) => {
         if (!Array.isArray(value)) return notEncoded;
         const out = new Array<unknown>(value.length);
@@ -251,8 +303,8 @@ function compileType(def: Def): Step {
     case 'object': {
       if (def.catchall !== undefined) throw new NotCompilable();
       const keys = Object.keys(def.shape ?? {});
-      const steps = keys.map((key) => compile(def.shape![key]!));
-      if (keys.includes('__proto__')) throw new NotCompilable();
+      const steps = keys.map((key) => compile(def.shape![key]!, direction));
+      if (keys.some((key) => inheritedKeys.has(key))) throw new NotCompilable();
       return (value) => {
         // zod takes any non-array object here, inherited properties included.
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return notEncoded;
@@ -269,8 +321,8 @@ function compileType(def: Def): Step {
     case 'record': {
       const keyDef = def.keyType!._zod.def;
       if (keyDef.type !== 'string' || def.mode !== undefined) throw new NotCompilable();
-      const key = compile(def.keyType!);
-      const item = compile(def.valueType!);
+      const key = compile(def.keyType!, direction);
+      const item = compile(def.valueType!, direction);
       return (value) => {
         if (!isPlainObject(value)) return notEncoded;
         const keys = Object.keys(value);
@@ -293,7 +345,7 @@ function compileType(def: Def): Step {
         for (const option of options) {
           const tag = option._zod.def.shape?.[def.discriminator]?._zod.def;
           if (tag?.type !== 'literal') throw new NotCompilable();
-          const step = compile(option);
+          const step = compile(option, direction);
           for (const literal of tag.values ?? []) {
             if (byValue.has(literal)) throw new NotCompilable();
             byValue.set(literal, step);
@@ -312,7 +364,7 @@ function compileType(def: Def): Step {
       for (const option of options) {
         const type = typeofOf(option);
         if (type === undefined || byType.has(type)) throw new NotCompilable();
-        byType.set(type, compile(option));
+        byType.set(type, compile(option, direction));
       }
       return (value) => {
         const step = byType.get(value === null ? 'null' : typeof value);
@@ -326,27 +378,47 @@ function compileType(def: Def): Step {
   }
 }
 
-/** Compiled encoders by schema; `null` when the schema holds something the compiler does not take. */
-const compiled = new WeakMap<object, ((value: unknown) => unknown) | null>();
+/** Compiled functions by schema, per direction; `null` when the schema holds something the
+ * compiler does not take. */
+const compiled: Record<Direction, WeakMap<object, ((value: unknown) => unknown) | null>> = {
+  encode: new WeakMap(),
+  decode: new WeakMap(),
+};
+
+function compiledOf(
+  schema: z.ZodType,
+  direction: Direction,
+): ((value: unknown) => unknown) | undefined {
+  let fn = compiled[direction].get(schema);
+  if (fn === undefined) {
+    try {
+      const step = compile(schema as unknown as Schema, direction);
+      fn = (value) => {
+        const out = step(value);
+        return out === absent ? notEncoded : out;
+      };
+    } catch (error) {
+      if (!(error instanceof NotCompilable)) throw error;
+      fn = null;
+    }
+    compiled[direction].set(schema, fn);
+  }
+  return fn ?? undefined;
+}
 
 /**
  * The compiled encoder of `schema`: it returns exactly what `z.safeEncode(schema, value).data`
  * would be, or `notEncoded` when zod must decide. Undefined when the schema cannot be compiled.
  */
 export function fastEncoderOf(schema: z.ZodType): ((value: unknown) => unknown) | undefined {
-  let encoder = compiled.get(schema);
-  if (encoder === undefined) {
-    try {
-      const step = compile(schema as unknown as Schema);
-      encoder = (value) => {
-        const out = step(value);
-        return out === absent ? notEncoded : out;
-      };
-    } catch (error) {
-      if (!(error instanceof NotCompilable)) throw error;
-      encoder = null;
-    }
-    compiled.set(schema, encoder);
-  }
-  return encoder ?? undefined;
+  return compiledOf(schema, 'encode');
+}
+
+/**
+ * The compiled decoder of `schema`, for `JSON.parse` output: it returns what
+ * `z.safeDecode(schema, value).data` would be (equal in value and key order), or `notDecoded` when
+ * zod must decide. Undefined when the schema cannot be compiled.
+ */
+export function fastDecoderOf(schema: z.ZodType): ((value: unknown) => unknown) | undefined {
+  return compiledOf(schema, 'decode');
 }
