@@ -3,20 +3,22 @@
  * multi-document transactions, only single-document atomic updates, unique `_id`, `$inc`, upserts.
  *
  * How a new version of a transaction reaches the rollups exactly once:
- * 1. its state document (`rollup_state`, `_id` = transaction id) records the version and every cell
- *    contribution it applied; the new version is first written there as `pending` (with the
- *    document): inserted for a transaction seen for the first time, else guarded on the state's
- *    current version;
- * 2. the transaction document is inserted (first version) or replaced, guarded on `version < new`;
- * 3. rollup cells live in one document per user x month (`cells.<grain|period|dimension|key|currency>`,
+ * 1. the transaction document (`transactions_NNN`, `_id` = transaction id) is written with the new
+ *    version and, in its `rollupState` field, the version whose amounts the rollups hold (`v`),
+ *    every cell contribution of that version (`cells`) and the new version's contributions as
+ *    `pending`: inserted for a transaction seen for the first time, else replaced on the condition
+ *    that the stored version and an empty `pending` are still what this writer read;
+ * 2. rollup cells live in one document per user x month (`cells.<grain|period|dimension|key|currency>`,
  *    see `rollupMonthOf`); each such document the transaction touches or touched gets one conditional update: filter
  *    `applied.<h> = old version` (or absent), `$inc` new minus old on each of its cells there,
  *    `$set applied.<h> = new`, where `<h>` is a digest of the transaction id. The update is atomic
  *    on its own document, so it happens at most once, and a repeat finds `applied.<h>` already at
  *    the new version;
- * 4. the state takes the pending version and its contributions, and `pending` is cleared.
+ * 3. `rollupState` takes the pending version and its contributions, and `pending` is cleared.
  * A crash anywhere leaves `pending` set; the next `apply` of that transaction (the redelivery, or a
- * later version) finishes it first. Older or equal versions change nothing.
+ * later version) finishes it first. Older or equal versions change nothing. (Until 2026-11-26
+ * 15:30 the rollup state was a document of its own in `rollup_state_NNN`, a second write per
+ * transaction: docs/stream-jobs.md.)
  */
 import { createHash } from 'node:crypto';
 import {
@@ -223,11 +225,23 @@ interface PendingContribution {
   a: Partial<StoredAmounts>;
 }
 
+/** A transaction's rollup state as `apply` handles it (stored in its document: `RollupStateField`). */
 interface StateDoc {
   _id: string;
+  /** The version whose contributions the rollups hold (0: none yet). */
   version: number;
   cells: CellState[];
-  pending: { version: number; doc: Document; contributions: PendingContribution[] } | null;
+  pending: { version: number; contributions: PendingContribution[] } | null;
+}
+
+/** The field of a transaction document that holds its rollup state; readers project it out. */
+const rollupStateField = 'rollupState';
+
+/** `rollupState` as stored: short names, the document is decoded on every pass over its bucket. */
+interface RollupStateField {
+  v: number;
+  cells: CellState[];
+  pending: StateDoc['pending'];
 }
 
 export interface MongoStoreOptions {
@@ -243,8 +257,12 @@ export interface MongoStoreOptions {
   afterStep?: (step: MongoApplyStep) => void;
 }
 
-/** The steps of `apply`, in order (see the file comment). */
-export type MongoApplyStep = 'pending' | 'document' | 'cells' | 'state';
+/**
+ * The steps of `apply`, in order (see the file comment): `pending` (the document and its pending
+ * version written), `cells`, `state` (the pending version folded in; only when finishing a version
+ * an earlier attempt left pending).
+ */
+export type MongoApplyStep = 'pending' | 'cells' | 'state';
 
 function appliedField(txId: string): string {
   return `applied.h${createHash('sha256').update(txId).digest('base64url').slice(0, 22)}`;
@@ -452,18 +470,14 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   );
   const buckets = Array.from({ length: collectionBucketsCount }, (_, b) => b);
   const bucketDbOf = (b: number) => bucketDbs[b % bucketDatabasesCount]!;
-  /** Transactions and their rollup states by transaction id; rollup cells by user. */
+  /** Transactions (each with its rollup state) by transaction id; rollup cells by user. */
   const transactionBuckets = buckets.map((b) =>
     bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName('transactions', b)),
-  );
-  const stateBuckets = buckets.map((b) =>
-    bucketDbOf(b).collection<StateDoc>(bucketCollectionName('rollup_state', b)),
   );
   const rollupBuckets = buckets.map((b) =>
     bucketDbOf(b).collection<StringIdDoc>(bucketCollectionName(rollupCollectionBase, b)),
   );
   const transactionsOf = (id: string) => transactionBuckets[bucketOf(id)]!;
-  const statesOf = (id: string) => stateBuckets[bucketOf(id)]!;
   /** The collection of a period document (or of a cell key): the bucket of its user. */
   const rollupsOf = (key: string) => rollupBuckets[bucketOf(userOfCellKey(key))]!;
   /** Alerts by alert id (`alerts_NNN`): marking a batch's alerts published reads small buckets. */
@@ -609,63 +623,47 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       .slice(0, size);
   }
 
-  async function loadStates(ids: string[]): Promise<Map<string, StateDoc>> {
-    const result = new Map<string, StateDoc>();
-    for (const doc of await findByIds(ids, statesOf)) result.set(doc._id, doc);
+  /**
+   * The rollup states of transactions by id, with the version of each stored document, read from
+   * their documents (absent: not stored yet).
+   */
+  async function loadStates(
+    ids: string[],
+  ): Promise<Map<string, { state: StateDoc; docVersion: number }>> {
+    const result = new Map<string, { state: StateDoc; docVersion: number }>();
+    for (const doc of await findByIds(ids, transactionsOf, {
+      version: 1,
+      [rollupStateField]: 1,
+    })) {
+      const stored = doc[rollupStateField] as RollupStateField | undefined;
+      // A document of the layout before 2026-11-26 15:30 (its state was in `rollup_state_NNN`):
+      // its contributions are unknown here, so a new version could not move them exactly.
+      if (stored === undefined)
+        throw new Error(
+          `transaction ${doc._id} has no ${rollupStateField}: the store was written by an older layout; replay into a fresh database`,
+        );
+      result.set(doc._id, {
+        state: {
+          _id: doc._id,
+          version: Number(stored.v),
+          cells: stored.cells,
+          pending: stored.pending ?? null,
+        },
+        docVersion: Number(doc.version),
+      });
+    }
     return result;
   }
 
   /**
-   * Steps 2 and 3 for every state with a pending version; step 4 only when `recovering` (the
-   * states were found pending when a batch started). A version just written is left pending: the
-   * next `apply` of that transaction (a later version or a redelivery, rare next to new
-   * transactions) finishes it first, which saves one conditional update, a collection pass on
-   * FerretDB, per transaction.
+   * Step 2 for every state with a pending version; step 3 only when `recovering` (the states were
+   * found pending when a batch started). A version just written is left pending: the next `apply`
+   * of that transaction (a later version or a redelivery, rare next to new transactions) finishes
+   * it first, which saves one conditional update, a collection pass on FerretDB, per transaction.
    */
   async function rollForward(pendingStates: StateDoc[], recovering: boolean): Promise<void> {
     if (pendingStates.length === 0) return;
     const nowIso = new Date().toISOString();
-    // A transaction seen for the first time is inserted (FerretDB checks a new `_id` against its
-    // unique index: fast); a later version, or an insert that found the document already written
-    // (a redelivery after a crash), replaces it conditionally.
-    const replaceOp = (s: StateDoc) => ({
-      key: s._id,
-      op: {
-        updateOne: {
-          filter: { _id: s._id, version: { $lt: s.pending!.version } },
-          update: { $set: s.pending!.doc },
-          upsert: true,
-        },
-      },
-    });
-    let firsts = pendingStates.filter((s) => s.version === 0);
-    let replaced = pendingStates.filter((s) => s.version !== 0);
-    if (recovering) {
-      // What is stored decides: absent is inserted, older replaced, the same version left alone.
-      const stored = new Map<string, number>();
-      for (const doc of await findByIds(
-        pendingStates.map((s) => s._id),
-        transactionsOf,
-        { version: 1 },
-      ))
-        stored.set(doc._id, Number(doc.version));
-      firsts = pendingStates.filter((s) => !stored.has(s._id));
-      replaced = pendingStates.filter(
-        (s) => stored.has(s._id) && stored.get(s._id)! < s.pending!.version,
-      );
-    }
-    const inserted = await bulkByBucket(
-      firsts.map((s) => ({
-        key: s._id,
-        op: { insertOne: { document: s.pending!.doc as StringIdDoc } },
-      })),
-      transactionsOf,
-    );
-    await bulkByBucket(
-      [...(inserted.duplicates > 0 ? firsts : []), ...replaced].map(replaceOp),
-      transactionsOf,
-    );
-    options.afterStep?.('document');
     // One conditional update per (transaction, period document), grouped by document: the
     // transactions of a batch that share a period (one user's month, say) go in one combined
     // update whose filter checks every one of them; a combined update that fails falls back to
@@ -791,75 +789,77 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
         key: s._id,
         op: {
           updateOne: {
-            filter: { _id: s._id, 'pending.version': s.pending!.version },
+            filter: { _id: s._id, [`${rollupStateField}.pending.version`]: s.pending!.version },
             update: {
-              $set: { version: s.pending!.version, cells: finalCells.get(s._id)!, pending: null },
+              $set: {
+                [`${rollupStateField}.v`]: s.pending!.version,
+                [`${rollupStateField}.cells`]: finalCells.get(s._id)!,
+                [`${rollupStateField}.pending`]: null,
+              },
             },
           },
         },
       })),
-      statesOf,
+      transactionsOf,
     );
     options.afterStep?.('state');
   }
 
   /**
-   * The pending step for transactions whose state exists: a pending version left by a crash is
-   * finished first, then each state older than its item takes the item as pending, on the
-   * condition that no other writer changed it. Returns the states this call holds.
+   * The pending step for transactions already stored: a pending version left by a crash is
+   * finished first, then each document older than its item is replaced by the item's version,
+   * pending, on the condition that no other writer changed it since it was read (same version,
+   * nothing pending); the replacement keeps the contributions the rollups hold. Returns the states
+   * this call holds.
    */
   async function claimKnown(ids: string[], itemOf: (id: string) => ApplyItem): Promise<StateDoc[]> {
     let current = await loadStates(ids);
-    const unfinished = [...current.values()].filter(
-      (s) => s.pending !== null && s.pending !== undefined,
-    );
+    const unfinished = [...current.values()]
+      .map(({ state }) => state)
+      .filter((state) => state.pending !== null);
     if (unfinished.length > 0) {
       await rollForward(unfinished, true);
       current = await loadStates(ids);
     }
-    const toApply = ids.filter((id) => (current.get(id)?.version ?? 0) < itemOf(id).doc.version);
+    const toApply = ids.filter((id) => (current.get(id)?.docVersion ?? 0) < itemOf(id).doc.version);
     if (toApply.length === 0) return [];
-    const pendingOps = toApply.map((id): { key: string; op: AnyBulkWriteOperation<StateDoc> } => {
-      const item = itemOf(id);
-      const existing = current.get(id);
-      if (existing === undefined) {
-        return {
-          key: id,
-          op: {
-            insertOne: {
-              document: { _id: id, version: 0, cells: [], pending: pendingOf(item) },
-            },
-          },
-        };
-      }
+    const claims = toApply.map((id): StateDoc => {
+      const state = current.get(id)?.state;
       return {
-        key: id,
-        op: {
-          updateOne: {
-            filter: { _id: id, version: existing.version, pending: null },
-            update: { $set: { pending: pendingOf(item) } },
-          },
-        },
+        _id: id,
+        version: state?.version ?? 0,
+        cells: state?.cells ?? [],
+        pending: pendingOf(itemOf(id)),
       };
     });
-    const pendingResult = await bulkByBucket(pendingOps, statesOf);
-    if (pendingResult.inserted + pendingResult.matched === pendingOps.length) {
-      // Every insert and conditional update took: each state now holds its pending version.
-      return toApply.map((id) => ({
-        _id: id,
-        version: current.get(id)?.version ?? 0,
-        cells: current.get(id)?.cells ?? [],
-        pending: pendingOf(itemOf(id)),
-      }));
-    }
+    // A document deleted since it was read (only by hand: the store deletes none) is not
+    // re-created here: the claim does not match and the read-back below names the conflict.
+    const claimResult = await bulkByBucket(
+      claims.map((claim) => ({
+        key: claim._id,
+        op: {
+          replaceOne: {
+            filter: {
+              _id: claim._id,
+              version: current.get(claim._id)?.docVersion ?? 0,
+              [`${rollupStateField}.pending`]: null,
+            },
+            replacement: storedDocOf(itemOf(claim._id), claim),
+          },
+        },
+      })),
+      transactionsOf,
+    );
+    // Every conditional replacement took: each document now holds its pending version.
+    if (claimResult.matched === claims.length) return claims;
     // Another writer got some of them first: read back which are this call's.
     const written = await loadStates(toApply);
     const mine: StateDoc[] = [];
     for (const id of toApply) {
       const version = itemOf(id).doc.version;
-      const s = written.get(id);
-      if (s?.pending?.version === version) mine.push(s);
-      else if ((s?.version ?? 0) < version) {
+      const stored = written.get(id);
+      if (stored?.state.pending?.version === version) mine.push(stored.state);
+      else if ((stored?.docVersion ?? 0) < version) {
         throw new RollupConflictError(`transaction ${id}: another writer holds its rollup state`);
       }
     }
@@ -901,10 +901,19 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     return duplicates;
   }
 
-  function pendingOf(item: ApplyItem): StateDoc['pending'] {
+  /** The document of an item as stored: its fields and its rollup state with `state`'s pending version. */
+  function storedDocOf(item: ApplyItem, state: StateDoc): StringIdDoc {
+    const rollupState: RollupStateField = {
+      v: state.version,
+      cells: state.cells,
+      pending: state.pending,
+    };
+    return { ...docToBson(item.doc), _id: item.doc.id, [rollupStateField]: rollupState };
+  }
+
+  function pendingOf(item: ApplyItem): NonNullable<StateDoc['pending']> {
     return {
       version: item.doc.version,
-      doc: docToBson(item.doc),
       contributions: item.contributions.map((c: Contribution) => ({
         cellKey: c.cellKey,
         ...(c.periodEnd ? { periodEnd: c.periodEnd } : {}),
@@ -962,16 +971,19 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       }
       const { latest, outcomes } = latestPerTransaction(items);
       const itemOf = (id: string) => items[latest.get(id)!]!;
-      // A transaction seen for the first time gets its state inserted with the pending version
-      // (checked by the unique `_id` index: no read, and no collection pass on FerretDB); only
-      // the states already there are read and claimed conditionally.
+      // A transaction seen for the first time is inserted with its pending version (checked by
+      // the unique `_id` index: no read, and no collection pass on FerretDB); only the documents
+      // already there are read and claimed conditionally.
       const fresh = [...latest.keys()].map((id): StateDoc => ({
         _id: id,
         version: 0,
         cells: [],
         pending: pendingOf(itemOf(id)),
       }));
-      const known = await insertNew(fresh, statesOf);
+      const known = await insertNew(
+        fresh.map((state) => storedDocOf(itemOf(state._id), state)),
+        transactionsOf,
+      );
       const mine = fresh.filter((s) => !known.has(s._id));
       if (known.size > 0) mine.push(...(await claimKnown([...known], itemOf)));
       options.afterStep?.('pending');
@@ -983,7 +995,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
 
     async getTransactions(ids) {
       const result = new Map<string, TransactionDocument>();
-      for (const bson of await findByIds(ids, transactionsOf)) {
+      for (const bson of await findByIds(ids, transactionsOf, { [rollupStateField]: 0 })) {
         const doc = docFromBson(bson);
         result.set(doc.id, doc);
       }
@@ -991,7 +1003,9 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
     },
 
     async scanTransactions({ afterId, limit }) {
-      return (await scanBuckets(transactionBuckets, afterId, limit)).map(docFromBson);
+      return (await scanBuckets(transactionBuckets, afterId, limit, { [rollupStateField]: 0 })).map(
+        docFromBson,
+      );
     },
 
     async queryRollups(query) {
