@@ -185,6 +185,17 @@ function assertTopic(topic: string): asserts topic is TopicName {
  * InvalidEventError when it exceeds eventBytesMax.
  */
 export function encodeEvent<T extends TopicName>(topic: T, event: TopicEvent<T>): Buffer {
+  return encodeEventWithWire(topic, event).bytes;
+}
+
+/**
+ * encodeEvent, also giving the wire form it wrote (`JSON.parse(bytes)` without the parse: amounts
+ * as strings, defaults as given). The wire object is the caller's: nothing else holds it.
+ */
+export function encodeEventWithWire<T extends TopicName>(
+  topic: T,
+  event: TopicEvent<T>,
+): { bytes: Buffer; wire: Record<string, unknown> } {
   assertTopic(topic);
   const { type, version } = event as { type: string; version: number };
   const schema = eventSchemaOf(topic, type, version);
@@ -227,7 +238,7 @@ export function encodeEvent<T extends TopicName>(topic: T, event: TopicEvent<T>)
       },
     );
   }
-  return bytes;
+  return { bytes, wire: data as Record<string, unknown> };
 }
 
 /**

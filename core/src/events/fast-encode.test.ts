@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { z } from 'zod';
 import { amountMinorMax } from '../money.js';
 import { eventCatalog, eventSchemaOf } from './catalog.js';
-import { decodeEvent, encodeEvent, InvalidEventError } from './codec.js';
+import { decodeEvent, encodeEvent, encodeEventWithWire, InvalidEventError } from './codec.js';
 import { exampleEvents } from './examples.js';
 import { fastDecoderOf, fastEncoderOf, notEncoded } from './fast-encode.js';
 import type { TopicName } from './topics.js';
@@ -358,4 +358,16 @@ test('decodeEvent still rejects an invalid event through zod, naming the field',
     error.fields.map((field) => field.path),
     ['payload.localWeek'],
   );
+});
+
+test('encodeEventWithWire gives the bytes of encodeEvent and, unparsed, their wire form, for every example', (t) => {
+  for (const [topic, example] of examples()) {
+    const { bytes, wire } = encodeEventWithWire(topic, example as never);
+    t.deepEqual(bytes, encodeEvent(topic, example as never));
+    t.is(typedText(wire), typedText(JSON.parse(bytes.toString('utf8'))));
+  }
+  // An invalid event is refused the same way.
+  const event = clone(exampleEvents['alerts'][0]) as Record<string, unknown>;
+  (event.payload as Record<string, unknown>).userId = 'someone else';
+  t.throws(() => encodeEventWithWire('alerts', event as never), { instanceOf: InvalidEventError });
 });

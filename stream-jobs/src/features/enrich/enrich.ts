@@ -53,6 +53,13 @@ export interface EnrichInput {
   now: DateTime;
 }
 
+/** The last processing time written out: a batch enriches all its documents at one `now`. */
+let lastNow: { now: DateTime; iso: string } | undefined;
+function processedAtOf(now: DateTime): string {
+  if (lastNow?.now !== now) lastNow = { now, iso: now.toUTC().toISO()! };
+  return lastNow.iso;
+}
+
 /** Builds the canonical document of a raw transaction. Throws ValidationError on an unconvertible currency. */
 export function enrich({ raw, eventId, user, rates, now }: EnrichInput): TransactionDocument {
   const timeZone = user.settings?.timeZone ?? defaultTimeZone;
@@ -136,7 +143,7 @@ export function enrich({ raw, eventId, user, rates, now }: EnrichInput): Transac
     transferInternal: raw.transfer?.internal,
     channel: raw.channel,
     budgets: [],
-    processedAt: now.toUTC().toISO()!,
+    processedAt: processedAtOf(now),
     sourceEventId: eventId,
   };
   const budgets: BudgetPeriodRef[] = [];

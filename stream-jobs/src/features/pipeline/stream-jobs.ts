@@ -17,6 +17,7 @@ import {
   deadLetterFor,
   decodeEvent,
   encodeEvent,
+  encodeEventWithWire,
   EventDecodeError,
   eventTypes,
   topics,
@@ -371,6 +372,11 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
 
   /** An alert as the message published on `alerts` (validated and encoded once). */
   function alertMessage(alert: AlertRaisedV1, producedAt: string) {
+    return alertEncoded(alert, producedAt).message;
+  }
+
+  /** The alert's message and the wire form of its payload (what is recorded and re-published). */
+  function alertEncoded(alert: AlertRaisedV1, producedAt: string) {
     const event = {
       id: alert.alertId,
       type: eventTypes.alertRaised,
@@ -381,9 +387,13 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       source,
       payload: alert,
     };
+    const { bytes, wire } = encodeEventWithWire(
+      topics.alerts,
+      event as TopicEvent<typeof topics.alerts>,
+    );
     return {
-      key: event.key,
-      value: encodeEvent(topics.alerts, event as TopicEvent<typeof topics.alerts>),
+      message: { key: event.key, value: bytes },
+      payload: wire.payload as Record<string, unknown>,
     };
   }
 
@@ -399,21 +409,21 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
 
   /**
    * Records the candidates, then publishes those recorded for the first time. Each alert is
-   * validated and encoded once: the recorded payload is read back from the encoded message (wire
-   * form), which is what the sweep re-publishes.
+   * validated and encoded once: the recorded payload is the wire form the encoder wrote into the
+   * message (not parsed back from its bytes), which is what the sweep re-publishes.
    */
   async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
     if (candidates.length === 0) return;
     const at = now().toUTC().toISO()!;
-    const messages = candidates.map((alert) => alertMessage(alert, at));
+    const encoded = candidates.map((alert) => alertEncoded(alert, at));
+    const messages = encoded.map((e) => e.message);
     const inserted = await store.insertAlerts(
       candidates.map((alert, i) => ({
         alertId: alert.alertId,
         identity: alertIdentity(alert),
         userId: alert.userId,
-        payload: (
-          JSON.parse(messages[i]!.value.toString('utf8')) as { payload: Record<string, unknown> }
-        ).payload,
+        // The payload exactly as written in the message (wire form), without parsing it back.
+        payload: encoded[i]!.payload,
         createdAt: alert.firedAt,
         publishedAt: null,
       })),
@@ -663,10 +673,14 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       const loaded = await untilWritten('documents', () => loadUserStates(store, missing));
       for (const [userId, state] of loaded) userCache.set(userId, state);
     }
+    // One clock reading for the batch: its documents are processed together.
+    const at = now();
     for (const { message, event } of decoded) {
       const raw = event.payload as RawTransactionV1;
       try {
-        const state = await untilWritten('documents', () => userState(raw.userId));
+        const state =
+          userCache.get(raw.userId) ??
+          (await untilWritten('documents', () => userState(raw.userId)));
         const doc = enrich({
           raw,
           eventId: event.id,
@@ -676,7 +690,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
             annotations.get(raw.transactionId)?.value as AnnotationValue | undefined,
           ),
           rates,
-          now: now(),
+          now: at,
         });
         items.push({ doc, contributions: contributionsOf(doc) });
       } catch (error) {
