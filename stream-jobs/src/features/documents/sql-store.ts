@@ -24,7 +24,7 @@ import {
   documentFromJson,
   firstOfEachId,
   greatestStatePerKey,
-  documentToJson,
+  documentJsonText,
   latestPerTransaction,
   pageSizeMax,
   type AlertRecord,
@@ -183,7 +183,7 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     if (fresh.length === 0) return new Set();
     const newDocs: unknown[][] = [];
     for (const { doc } of fresh) {
-      const json = JSON.stringify(documentToJson(doc));
+      const json = documentJsonText(doc);
       if (existing.has(doc.id)) {
         await trx(t.transactions).where({ id: doc.id }).update({
           version: doc.version,

@@ -144,6 +144,22 @@ export function documentToJson(doc: TransactionDocument): Record<string, unknown
   };
 }
 
+/** The JSON text of each document object, written once: the embedded store and index both keep it. */
+const documentTexts = new WeakMap<TransactionDocument, string>();
+
+/**
+ * `JSON.stringify(documentToJson(doc))`, computed once per document object (documents are not
+ * changed once enriched: a new version is a new object).
+ */
+export function documentJsonText(doc: TransactionDocument): string {
+  let text = documentTexts.get(doc);
+  if (text === undefined) {
+    text = JSON.stringify(documentToJson(doc));
+    documentTexts.set(doc, text);
+  }
+  return text;
+}
+
 /** The inverse of `documentToJson`; also accepts numbers and bigints for the amounts. */
 export function documentFromJson(data: Record<string, unknown>): TransactionDocument {
   const doc = { ...data } as unknown as TransactionDocument & { _id?: unknown };

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { ValidationError } from '@spendstream/core/errors';
 import { insertRows, type OnConflict } from '../documents/sql-rows.js';
-import { documentFromJson, documentToJson } from '../documents/store.js';
+import { documentFromJson, documentJsonText } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import { indexBatchSizeMax, searchPageSizeMax, type SearchIndex } from './search-index.js';
 
@@ -105,7 +105,7 @@ export function createSqlSearchIndex(options: {
           `|${doc.category.path.join('|')}|`,
           doc.homeAmountMinor,
           searchTextOf(doc),
-          JSON.stringify(documentToJson(doc)),
+          documentJsonText(doc),
         ]);
         await insertRows(trx, table, searchColumns, upserts, searchConflict);
       });
