@@ -16,7 +16,7 @@ import type { Budget, UserSettingsV1, WalletRef } from '@spendstream/core/events
 import type { CurrencyCode } from '@spendstream/core/money';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import type { RollupAmounts } from '../rollups/contributions.js';
-import { localDateAt, localTime, nextLocalDate } from '../rollups/windows.js';
+import { localDateAt, localTime, nextLocalDate, utcIsoOf } from '../rollups/windows.js';
 
 /** A transaction this many times the user's average for its category is "large". */
 export const largeTransactionFactorDefault = 3n;
@@ -37,7 +37,7 @@ type Candidate = Omit<AlertRaisedV1, 'alertId' | 'firedAt' | 'message'> & { mess
 
 function finish(candidate: Candidate, now: DateTime): AlertRaisedV1 {
   const identity = alertIdentity(candidate);
-  return { ...candidate, alertId: alertIdOf(identity), firedAt: now.toUTC().toISO()! };
+  return { ...candidate, alertId: alertIdOf(identity), firedAt: utcIsoOf(now) };
 }
 
 /** Whether a period ending on local date `end` (exclusive) was over at `now` in `zone`. */

@@ -16,7 +16,7 @@ import {
   type TransactionDocument,
 } from '../documents/transaction-document.js';
 import { budgetPeriodOf, budgetMatches } from '../rollups/budgets.js';
-import { utcInstantOf, windowsOf } from '../rollups/windows.js';
+import { utcInstantOf, utcIsoOf, windowsOf } from '../rollups/windows.js';
 import { normalizeMerchant } from './merchants.js';
 import type { RatesTable } from './rates.js';
 
@@ -51,13 +51,6 @@ export interface EnrichInput {
   rates: RatesTable;
   /** Processing time, for `processedAt`. */
   now: DateTime;
-}
-
-/** The last processing time written out: a batch enriches all its documents at one `now`. */
-let lastNow: { now: DateTime; iso: string } | undefined;
-function processedAtOf(now: DateTime): string {
-  if (lastNow?.now !== now) lastNow = { now, iso: now.toUTC().toISO()! };
-  return lastNow.iso;
 }
 
 /** Builds the canonical document of a raw transaction. Throws ValidationError on an unconvertible currency. */
@@ -143,7 +136,7 @@ export function enrich({ raw, eventId, user, rates, now }: EnrichInput): Transac
     transferInternal: raw.transfer?.internal,
     channel: raw.channel,
     budgets: [],
-    processedAt: processedAtOf(now),
+    processedAt: utcIsoOf(now),
     sourceEventId: eventId,
   };
   const budgets: BudgetPeriodRef[] = [];

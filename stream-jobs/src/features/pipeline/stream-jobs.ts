@@ -539,8 +539,10 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     const keys = new Set<string>();
     for (const { cells } of plans) {
       for (const b of cells.budgets) keys.add(b.cellKey);
-      if (cells.spending)
-        for (const k of [...cells.history, ...cells.trailingDays, cells.today]) keys.add(k);
+      if (!cells.spending) continue;
+      for (const k of cells.history) keys.add(k);
+      for (const k of cells.trailingDays) keys.add(k);
+      keys.add(cells.today);
     }
     const rows = await getRollupsInParts(store, [...keys]);
     const amountsOf = (key: string) => rows.get(key)?.amounts;
@@ -566,10 +568,11 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         zeroAmounts,
       );
       alerts.push(...largeTransactionAlerts({ doc, settings: state.settings, history, now: at }));
-      const trailing = cells.trailingDays.flatMap((key) => {
+      const trailing: bigint[] = [];
+      for (const key of cells.trailingDays) {
         const amounts = amountsOf(key);
-        return amounts ? [amounts.expense - amounts.refund] : [];
-      });
+        if (amounts) trailing.push(amounts.expense - amounts.refund);
+      }
       alerts.push(
         ...unusualSpendingAlerts({
           doc,

@@ -8,6 +8,7 @@ import {
   nextLocalDate,
   plainInstantMillis,
   utcInstantOf,
+  utcIsoOf,
 } from './windows.js';
 import { DateTime } from 'luxon';
 
@@ -180,4 +181,13 @@ test('instants outside the plain form go to luxon, and what luxon refuses is ref
     message: /unknown time zone/,
   });
   t.throws(() => localDateAt(0, 'Mars/Olympus'), { message: /unknown time zone/ });
+});
+
+test('utcIsoOf writes an instant as luxon does, again for each new DateTime', (t) => {
+  const first = DateTime.fromISO('2026-11-25T23:30:00+13:00', { setZone: true });
+  const second = DateTime.fromISO('2026-03-08T01:59:59.999-08:00', { setZone: true });
+  t.is(utcIsoOf(first), '2026-11-25T10:30:00.000Z');
+  t.is(utcIsoOf(first), first.toUTC().toISO()!);
+  t.is(utcIsoOf(second), '2026-03-08T09:59:59.999Z');
+  t.is(utcIsoOf(first), '2026-11-25T10:30:00.000Z');
 });

@@ -47,6 +47,15 @@ export function localTime(occurredAt: string, zone: string): DateTime {
  * The calendar day after a local date (`2026-02-28` -> `2026-03-01`): plain date arithmetic, the
  * same in every zone (a local day always has a next local day), without a luxon object per call.
  */
+/** The last instant written out by `utcIsoOf`: a batch stamps all its documents and alerts at one `now`. */
+let lastUtcIso: { at: DateTime; iso: string } | undefined;
+
+/** `at.toUTC().toISO()`, written once for the same `DateTime` object called again. */
+export function utcIsoOf(at: DateTime): string {
+  if (lastUtcIso?.at !== at) lastUtcIso = { at, iso: at.toUTC().toISO()! };
+  return lastUtcIso.iso;
+}
+
 export function nextLocalDate(date: string): string {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
   const next = new Date(Date.UTC(year, month - 1, day + 1));
