@@ -4,6 +4,7 @@ import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import {
   createMongoDocumentStore,
   dropMongoDatabase,
+  bareIdReadsMax,
   bucketOf,
   bucketCollectionName,
   bucketDatabaseName,
@@ -113,12 +114,13 @@ function monitoredStore(t: ExecutionContext, prefix: string) {
   const url = realServers(['MONGODB_URL']).MONGODB_URL;
   const dbName = uniqueName(prefix);
   const client = new MongoClient(url, { useBigInt64: true, monitorCommands: true });
-  const commands: Array<{ name: string; collection: unknown; db: string }> = [];
+  const commands: Array<{ name: string; collection: unknown; db: string; filter: unknown }> = [];
   client.on('commandStarted', (event) =>
     commands.push({
       name: event.commandName,
       collection: (event.command as Record<string, unknown>)[event.commandName],
       db: event.databaseName,
+      filter: (event.command as Record<string, unknown>).filter,
     }),
   );
   const store = createMongoDocumentStore({ url, dbName, client });
@@ -202,6 +204,37 @@ test('a document without its rollup state (the layout before 2026-11-26 15:30) i
   });
   t.is(total?.amounts.expense, 1_250n);
   t.is(total?.amounts.count, 1n);
+});
+
+test('a few ids of one bucket are read with a bare _id filter each, more with one $in', async (t) => {
+  const { store, commands } = monitoredStore(t, 'sj_bare_reads');
+  await store.init();
+  // Transaction ids that share one bucket: one more than bareIdReadsMax.
+  const bucket = bucketOf('tx-0');
+  const same = Array.from({ length: 5_000 }, (_, i) => `tx-${i}`)
+    .filter((id) => bucketOf(id) === bucket)
+    .slice(0, bareIdReadsMax + 1);
+  t.is(same.length, bareIdReadsMax + 1);
+  await store.apply(same.map((id) => applyItemOf(rawTransaction({ transactionId: id }))));
+  const finds = () => commands.filter((c) => c.name === 'find');
+  commands.length = 0;
+  const few = await store.getTransactions([...same.slice(0, bareIdReadsMax), 'absent']);
+  t.deepEqual([...few.keys()].sort(), same.slice(0, bareIdReadsMax).sort());
+  // The absent id falls in another bucket (or this one): either way no $in for these few.
+  t.true(finds().every((c) => typeof (c.filter as { _id: unknown })._id === 'string'));
+  t.is(finds().length, bareIdReadsMax + 1);
+  commands.length = 0;
+  const many = await store.getTransactions(same);
+  t.deepEqual([...many.keys()].sort(), [...same].sort());
+  t.is(finds().length, 1);
+  t.deepEqual((finds()[0]!.filter as { _id: { $in: string[] } })._id.$in.sort(), [...same].sort());
+  // State entries by key alone (overrides of two transactions): bare reads too, each found.
+  await store.putState({ kind: 'override', key: 'tx-0', userId: 'user-1', order: '1', value: 1 });
+  commands.length = 0;
+  const overrides = await store.getStates('override', ['tx-0', 'tx-1']);
+  t.deepEqual([...overrides.keys()], ['tx-0']);
+  t.true(finds().every((c) => typeof (c.filter as { _id: unknown })._id === 'string'));
+  t.is(finds().length, 2);
 });
 
 test('a state entry lives in the bucket of its user when its key is the user id or starts with it, else of its key', (t) => {
