@@ -120,3 +120,35 @@ test('a request the broker refuses rejects, nothing of it is written, and the ne
     ['before', 'after'],
   );
 });
+
+test('a partition the topic does not have is refused before anything is sent', async (t) => {
+  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
+  t.teardown(() => admin.close());
+  const topic = uniqueName('batch-producer-partitions');
+  await admin.createTopic(topic, { partitions: 2 });
+  const producer = new RecordBatchProducer({
+    clientId: 'batch-producer-test',
+    bootstrapBrokers: brokers,
+    idempotent: true,
+  });
+  t.teardown(() => producer.close());
+  await t.throwsAsync(
+    producer.produce(
+      [
+        { topic, partition: 0, messages: [message('k', Buffer.from('kept out'), 'a')] },
+        { topic, partition: 2, messages: [message('k', Buffer.from('nowhere'), 'b')] },
+      ],
+      timeoutMs,
+    ),
+    { message: /no leader known for .* partition 2/ },
+  );
+  await producer.produce(
+    [{ topic, partition: 1, messages: [message('k', Buffer.from('after'), 'c')] }],
+    timeoutMs,
+  );
+  const received = await readAll(topic, 1, t);
+  t.deepEqual(
+    received.map((m) => [m.partition, m.value.toString('utf8')]),
+    [[1, 'after']],
+  );
+});
