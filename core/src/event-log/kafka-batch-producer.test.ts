@@ -121,7 +121,7 @@ test('a request the broker refuses rejects, nothing of it is written, and the ne
   );
 });
 
-test('a partition the topic does not have is refused before anything is sent', async (t) => {
+test('a partition the topic does not have, or one named twice, is refused before anything is sent', async (t) => {
   const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
   t.teardown(() => admin.close());
   const topic = uniqueName('batch-producer-partitions');
@@ -142,6 +142,17 @@ test('a partition the topic does not have is refused before anything is sent', a
     ),
     { message: /no leader known for .* partition 2/ },
   );
+  // One batch per partition and call: the same partition twice would carry one sequence twice.
+  await t.throwsAsync(
+    producer.produce(
+      [
+        { topic, partition: 1, messages: [message('k', Buffer.from('twice'), 'd')] },
+        { topic, partition: 1, messages: [message('k', Buffer.from('twice'), 'e')] },
+      ],
+      timeoutMs,
+    ),
+    { message: /appears twice/ },
+  );
   await producer.produce(
     [{ topic, partition: 1, messages: [message('k', Buffer.from('after'), 'c')] }],
     timeoutMs,
@@ -150,5 +161,35 @@ test('a partition the topic does not have is refused before anything is sent', a
   t.deepEqual(
     received.map((m) => [m.partition, m.value.toString('utf8')]),
     [[1, 'after']],
+  );
+});
+
+test('a second produce while one is running is refused, and the first is written', async (t) => {
+  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
+  t.teardown(() => admin.close());
+  const topic = uniqueName('batch-producer-one-call');
+  await admin.createTopic(topic, { partitions: 1 });
+  const producer = new RecordBatchProducer({
+    clientId: 'batch-producer-test',
+    bootstrapBrokers: brokers,
+    idempotent: true,
+  });
+  t.teardown(() => producer.close());
+  const first = producer.produce(
+    [{ topic, partition: 0, messages: [message('k', Buffer.from('first'), 'a')] }],
+    timeoutMs,
+  );
+  await t.throwsAsync(
+    producer.produce(
+      [{ topic, partition: 0, messages: [message('k', Buffer.from('second'), 'b')] }],
+      timeoutMs,
+    ),
+    { message: /one call at a time/ },
+  );
+  await first;
+  const received = await readAll(topic, 1, t);
+  t.deepEqual(
+    received.map((m) => m.value.toString('utf8')),
+    ['first'],
   );
 });

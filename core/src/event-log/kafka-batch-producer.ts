@@ -61,6 +61,8 @@ export class RecordBatchProducer extends Producer {
   #version: ProduceVersion | undefined;
   /** Set when a produce failed: the next one starts under a new producer id (see `produce`). */
   #renewProducerId = false;
+  /** A produce is running: a second one at the same time would reuse its sequences. */
+  #producing = false;
 
   /**
    * Sends each partition's messages as one record batch (acks=all), one request per leader, and
@@ -69,8 +71,20 @@ export class RecordBatchProducer extends Producer {
    * leader accepted stay written. After a failure the next call asks for a new producer id: the
    * failed request may have been written in part, and its sequences would otherwise be refused as
    * out of order (or a different batch taken for its duplicate) on every later request.
+   * One call at a time: a call while another runs is refused (its requests would carry the
+   * sequences the running one holds); KafkaEventLog's lanes give each producer one caller.
    */
   async produce(partitions: readonly PartitionMessages[], timeoutMs: number): Promise<void> {
+    if (this.#producing) throw new Error('RecordBatchProducer.produce runs one call at a time');
+    this.#producing = true;
+    try {
+      await this.#produce(partitions, timeoutMs);
+    } finally {
+      this.#producing = false;
+    }
+  }
+
+  async #produce(partitions: readonly PartitionMessages[], timeoutMs: number): Promise<void> {
     if (this.producerId === undefined || this.#renewProducerId) {
       await this.initIdempotentProducer({});
       this.#renewProducerId = false;
@@ -120,7 +134,11 @@ export class RecordBatchProducer extends Producer {
   ): Promise<void> {
     const metadata = await this.#metadataOf([...new Set(partitions.map((p) => p.topic))]);
     const byLeader = new Map<number, PartitionMessages[]>();
+    const seen = new Set<string>();
     for (const part of partitions) {
+      const key = `${part.topic}:${part.partition}`;
+      if (seen.has(key)) throw new Error(`${key} appears twice in one produce call`);
+      seen.add(key);
       const leader = metadata.topics.get(part.topic)?.partitions[part.partition]?.leader;
       if (leader === undefined) {
         throw new Error(`no leader known for ${part.topic} partition ${part.partition}`);
