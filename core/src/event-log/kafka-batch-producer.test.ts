@@ -13,6 +13,25 @@ function message(key: string, value: Buffer, eventId: string): EncodedMessage {
   return { key: Buffer.from(key), value, headers: [['event-id', Buffer.from(eventId)]] };
 }
 
+/** A new topic of `partitions` and an idempotent RecordBatchProducer, both closed after the test. */
+async function topicAndProducer(
+  t: { teardown: (fn: () => Promise<void>) => void },
+  name: string,
+  partitions: number,
+): Promise<{ topic: string; producer: RecordBatchProducer }> {
+  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
+  t.teardown(() => admin.close());
+  const topic = uniqueName(name);
+  await admin.createTopic(topic, { partitions });
+  const producer = new RecordBatchProducer({
+    clientId: 'batch-producer-test',
+    bootstrapBrokers: brokers,
+    idempotent: true,
+  });
+  t.teardown(() => producer.close());
+  return { topic, producer };
+}
+
 async function readAll(
   topic: string,
   count: number,
@@ -38,16 +57,7 @@ async function readAll(
 }
 
 test('record batches written by our encoder are read back exactly, in order per partition, over many requests', async (t) => {
-  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
-  t.teardown(() => admin.close());
-  const topic = uniqueName('batch-producer');
-  await admin.createTopic(topic, { partitions: 3 });
-  const producer = new RecordBatchProducer({
-    clientId: 'batch-producer-test',
-    bootstrapBrokers: brokers,
-    idempotent: true,
-  });
-  t.teardown(() => producer.close());
+  const { topic, producer } = await topicAndProducer(t, 'batch-producer', 3);
   const sent: EncodedMessage[][] = [[], [], []];
   // 30 requests, each with one to three partitions and a few records: the sequences of every
   // partition go on across requests (a wrong one is refused by the broker as out of order).
@@ -87,16 +97,7 @@ test('record batches written by our encoder are read back exactly, in order per 
 });
 
 test('a request the broker refuses rejects, nothing of it is written, and the next one goes out under a new producer id', async (t) => {
-  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
-  t.teardown(() => admin.close());
-  const topic = uniqueName('batch-producer-refused');
-  await admin.createTopic(topic, { partitions: 1 });
-  const producer = new RecordBatchProducer({
-    clientId: 'batch-producer-test',
-    bootstrapBrokers: brokers,
-    idempotent: true,
-  });
-  t.teardown(() => producer.close());
+  const { topic, producer } = await topicAndProducer(t, 'batch-producer-refused', 1);
   await producer.produce(
     [{ topic, partition: 0, messages: [message('k', Buffer.from('before'), 'a')] }],
     timeoutMs,
@@ -122,16 +123,7 @@ test('a request the broker refuses rejects, nothing of it is written, and the ne
 });
 
 test('a partition the topic does not have, or one named twice, is refused before anything is sent', async (t) => {
-  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
-  t.teardown(() => admin.close());
-  const topic = uniqueName('batch-producer-partitions');
-  await admin.createTopic(topic, { partitions: 2 });
-  const producer = new RecordBatchProducer({
-    clientId: 'batch-producer-test',
-    bootstrapBrokers: brokers,
-    idempotent: true,
-  });
-  t.teardown(() => producer.close());
+  const { topic, producer } = await topicAndProducer(t, 'batch-producer-partitions', 2);
   await t.throwsAsync(
     producer.produce(
       [
@@ -165,16 +157,7 @@ test('a partition the topic does not have, or one named twice, is refused before
 });
 
 test('a second produce while one is running is refused, and the first is written', async (t) => {
-  const admin = createKafkaEventLog({ brokers, clientId: 'batch-producer-admin' });
-  t.teardown(() => admin.close());
-  const topic = uniqueName('batch-producer-one-call');
-  await admin.createTopic(topic, { partitions: 1 });
-  const producer = new RecordBatchProducer({
-    clientId: 'batch-producer-test',
-    bootstrapBrokers: brokers,
-    idempotent: true,
-  });
-  t.teardown(() => producer.close());
+  const { topic, producer } = await topicAndProducer(t, 'batch-producer-one-call', 1);
   const first = producer.produce(
     [{ topic, partition: 0, messages: [message('k', Buffer.from('first'), 'a')] }],
     timeoutMs,
