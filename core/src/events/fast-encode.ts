@@ -184,6 +184,36 @@ function compile(schema: Schema, direction: Direction): Step {
   };
 }
 
+/**
+ * The step of an object schema, written out as a function of its own keys (as zod's own JIT
+ * does): each property is read and written by its literal name, so every output object of a schema
+ * has the same shape and no key is looked up through an array. Equivalent to
+ * `for each key: item = step(input[key]); notEncoded -> notEncoded; absent -> left out`.
+ */
+function objectStep(keys: string[], steps: Step[]): Step {
+  const lines = keys.map((key, i) => {
+    const name = JSON.stringify(key);
+    return `item = steps[${i}](input[${name}]);
+      if (item === notEncoded) return notEncoded;
+      if (item !== absent) out[${name}] = item;`;
+  });
+  // zod takes any non-array object here, inherited properties included.
+  const body = `return function objectStep(input) {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return notEncoded;
+    const out = {};
+    let item;
+    ${lines.join('\n    ')}
+    return out;
+  };`;
+  // Generated from the schema's own keys only, each written as a JSON string literal.
+  const make = new Function('steps', 'notEncoded', 'absent', body) as (
+    steps: Step[],
+    notEncodedValue: typeof notEncoded,
+    absentValue: typeof absent,
+  ) => Step;
+  return make(steps, notEncoded, absent);
+}
+
 /** Keys every object inherits: zod's `key in input` would find them on an object without them. */
 const inheritedKeys = new Set(Object.getOwnPropertyNames(Object.prototype));
 
@@ -305,18 +335,7 @@ function compileType(def: Def, direction: Direction): Step {
       const keys = Object.keys(def.shape ?? {});
       const steps = keys.map((key) => compile(def.shape![key]!, direction));
       if (keys.some((key) => inheritedKeys.has(key))) throw new NotCompilable();
-      return (value) => {
-        // zod takes any non-array object here, inherited properties included.
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) return notEncoded;
-        const input = value as Record<string, unknown>;
-        const out: Record<string, unknown> = {};
-        for (let i = 0; i < keys.length; i += 1) {
-          const item = steps[i]!(input[keys[i]!]);
-          if (item === notEncoded) return notEncoded;
-          if (item !== absent) out[keys[i]!] = item;
-        }
-        return out;
-      };
+      return objectStep(keys, steps);
     }
     case 'record': {
       const keyDef = def.keyType!._zod.def;
