@@ -183,7 +183,7 @@ test('a later version replaces the whole document: a field it no longer has is g
   t.deepEqual(await rollupDifferences(store), []);
 });
 
-test('a document without its rollup state (the layout before 2026-11-26 15:30) is refused, not miscounted', async (t) => {
+test('a document without its rollup state (the layout before 2026-11-26 14:53) is refused, not miscounted', async (t) => {
   const { store, client, dbName } = monitoredStore(t, 'sj_old_layout');
   await store.init();
   await store.apply([applyItemOf(rawTransaction({ transactionId: 'a' }))]);

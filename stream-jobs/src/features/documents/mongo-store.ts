@@ -17,7 +17,7 @@
  * 3. `rollupState` takes the pending version and its contributions, and `pending` is cleared.
  * A crash anywhere leaves `pending` set; the next `apply` of that transaction (the redelivery, or a
  * later version) finishes it first. Older or equal versions change nothing. (Until 2026-11-26
- * 15:30 the rollup state was a document of its own in `rollup_state_NNN`, a second write per
+ * 14:53 the rollup state was a document of its own in `rollup_state_NNN`, a second write per
  * transaction: docs/stream-jobs.md.)
  */
 import { createHash } from 'node:crypto';
@@ -85,7 +85,7 @@ export const bucketDatabasesCount = 16;
 /** Buckets of each bucketed collection kind per bucket database. */
 export const bucketsPerDatabase = 8;
 /**
- * How many collections each of `transactions`, `rollup_state`, `rollup_months`, `alerts` and the
+ * How many collections each of `transactions`, `rollup_months`, `alerts` and the
  * reference `state` is split into.
  * FerretDB 1.24 on SQLite reads the whole collection for every update whose filter is more than a
  * bare `_id` (all of ours are conditional) and for every `$in` or field query, and even a bare
@@ -659,7 +659,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
       [rollupStateField]: 1,
     })) {
       const stored = doc[rollupStateField] as RollupStateField | undefined;
-      // A document of the layout before 2026-11-26 15:30 (its state was in `rollup_state_NNN`):
+      // A document of the layout before 2026-11-26 14:53 (its state was in `rollup_state_NNN`):
       // its contributions are unknown here, so a new version could not move them exactly.
       if (stored === undefined)
         throw new Error(
