@@ -150,7 +150,9 @@ export class RecordBatchProducer extends Producer {
     await Promise.all(
       [...byLeader].map(async ([leader, parts]) => {
         try {
-          await this.#produceToLeader(metadata, leader, parts, version, timeoutMs);
+          await this.#produceToLeader(metadata, leader, parts, version, timeoutMs, {
+            repeatOnStaleMetadata,
+          });
         } catch (error) {
           // A moved leader: refresh the metadata and send these partitions once more.
           if (!repeatOnStaleMetadata || !hasStaleMetadata(error)) throw error;
@@ -167,6 +169,7 @@ export class RecordBatchProducer extends Producer {
     parts: readonly PartitionMessages[],
     version: ProduceVersion,
     timeoutMs: number,
+    { repeatOnStaleMetadata }: { repeatOnStaleMetadata: boolean },
   ): Promise<void> {
     const broker = metadata.brokers.get(leader);
     if (!broker) throw new Error(`broker ${leader} is not in the metadata`);
@@ -216,7 +219,11 @@ export class RecordBatchProducer extends Producer {
         (error) => (error ? reject(error) : resolve()),
         0,
         [],
-        hasStaleMetadata,
+        // The first attempt hands a moved leader back to #produceToLeaders at once (fresh
+        // metadata, then this once more); that repeat retries it with the client's delay, as the
+        // client's own send does: right after a topic is created its leaders may still be being
+        // elected, and an immediate second try failed with NOT_LEADER_OR_FOLLOWER.
+        (error) => repeatOnStaleMetadata && hasStaleMetadata(error),
       );
     });
     for (const part of parts) {
