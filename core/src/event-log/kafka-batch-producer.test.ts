@@ -1,8 +1,9 @@
+import { createServer, type Socket } from 'node:net';
 import test from 'ava';
 import type { GenericError } from '@platformatic/kafka';
 import { realServers, uniqueName } from '../testing/servers.js';
 import { parseKafkaBrokers } from './factory.js';
-import { RecordBatchProducer } from './kafka-batch-producer.js';
+import { RecordBatchProducer, closeClientWithin } from './kafka-batch-producer.js';
 import { createKafkaEventLog } from './kafka.js';
 import type { EncodedMessage, IncomingMessage } from './port.js';
 
@@ -175,4 +176,84 @@ test('a second produce while one is running is refused, and the first is written
     received.map((m) => m.value.toString('utf8')),
     ['first'],
   );
+});
+
+/** How long after close() a produce in flight may take to reject (the client's retry delay is 1 s:
+ * one retry after close would already miss it). */
+const rejectAfterCloseMsMax = 500;
+
+test('a produce in flight at close rejects at once, and the client schedules no retry after close', async (t) => {
+  // A "broker" that accepts connections and reads but never answers: the producer's first
+  // request (ApiVersions, on its way to a producer id) stays in flight.
+  const sockets: Socket[] = [];
+  let received!: () => void;
+  const requestArrived = new Promise<void>((resolve) => (received = resolve));
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('data', () => received());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  const { port } = server.address() as { port: number };
+  const producer = new RecordBatchProducer({
+    clientId: 'batch-producer-close',
+    bootstrapBrokers: [`127.0.0.1:${port}`],
+    idempotent: true,
+  });
+  let retriesAfterClose = 0;
+  const produced = producer
+    .produce(
+      [{ topic: 'silent', partition: 0, messages: [message('k', Buffer.from('v'), 'a')] }],
+      timeoutMs,
+    )
+    .then(
+      () => 'resolved',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+  await requestArrived;
+  await producer.close();
+  producer.on('client:performWithRetry:retry', () => retriesAfterClose++);
+  const closedAt = Date.now();
+  const outcome = await Promise.race([
+    produced,
+    new Promise((resolve) => setTimeout(() => resolve('still pending'), rejectAfterCloseMsMax * 4)),
+  ]);
+  t.true(
+    Date.now() - closedAt <= rejectAfterCloseMsMax,
+    `settled ${Date.now() - closedAt} ms after close`,
+  );
+  t.not(outcome, 'resolved');
+  t.not(outcome, 'still pending');
+  // Longer than the client's retry delay: nothing comes back.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  t.is(retriesAfterClose, 0);
+  await t.throwsAsync(
+    producer.produce(
+      [{ topic: 'silent', partition: 0, messages: [message('k', Buffer.from('v'), 'b')] }],
+      timeoutMs,
+    ),
+    { message: /closed/ },
+  );
+});
+
+test('a client close that hangs is cut at the bound and its sockets destroyed', async (t) => {
+  const server = createServer((socket) => socket.on('data', () => undefined));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const { port } = server.address() as { port: number };
+  const producer = new RecordBatchProducer({
+    clientId: 'batch-producer-close-bound',
+    bootstrapBrokers: [`127.0.0.1:${port}`],
+    idempotent: true,
+  });
+  const connection = await producer.connections.get({ host: '127.0.0.1', port });
+  // A close that never settles (as when the broker stopped reading and a socket cannot flush).
+  Object.assign(producer, { close: () => new Promise<void>(() => undefined) });
+  const started = Date.now();
+  await closeClientWithin(producer, 200);
+  t.true(Date.now() - started < 1_000, 'resolved at the bound');
+  t.true(connection.socket.destroyed, 'its sockets were destroyed');
 });

@@ -9,6 +9,8 @@
 import {
   GenericError,
   ProduceAcks,
+  type Base,
+  type ProducerOptions,
   Producer,
   Writer,
   kGetApi,
@@ -47,6 +49,80 @@ export const clientProduceApis = {
 } as const;
 type ProduceVersion = keyof typeof clientProduceApis;
 
+/**
+ * Longest a client's close() may take (its sockets end gracefully: pending writes flushed) before
+ * its sockets are destroyed, so a broker that stopped reading cannot hold the close open.
+ */
+export const kafkaClientCloseMsMax = 5_000;
+
+/** Retry checks already extended by `closedAware` (the client passes its check on to each
+ * retry, which would otherwise wrap it once more per attempt). */
+const closedAwareChecks = new WeakSet<(error: Error) => boolean>();
+
+/**
+ * Makes `client` refuse any retry once it is closed, and returns it. Why: the client cancels a
+ * retry that is waiting when close() runs, but a request in flight at close() fails afterwards
+ * (its connection closed) and is retried then, after the close already happened; each retry fails
+ * again ("Connection pool is closed", retriable), and an idempotent producer's retries are
+ * unbounded (the client sets Number.MAX_SAFE_INTEGER), so a 1 s timer came back for ever and the
+ * process never exited. The client calls its own `kPerformWithRetry` through `this`, for its
+ * first attempt and every retry, so the instance's replacement sees them all.
+ */
+export function refuseRetriesOnceClosed<T extends Base>(client: T): T {
+  const perform = client[kPerformWithRetry].bind(client);
+  client[kPerformWithRetry] = (
+    operationId,
+    operation,
+    callback,
+    attempt,
+    errors,
+    shouldSkipRetry,
+  ) =>
+    perform(
+      operationId,
+      operation,
+      callback,
+      attempt,
+      errors,
+      closedAware(client, shouldSkipRetry),
+    );
+  return client;
+}
+
+/** `shouldSkipRetry` extended to skip every retry once `client` is closed. */
+function closedAware(
+  client: Base,
+  shouldSkipRetry: ((error: Error) => boolean) | undefined,
+): (error: Error) => boolean {
+  if (shouldSkipRetry && closedAwareChecks.has(shouldSkipRetry)) return shouldSkipRetry;
+  const check = (error: Error): boolean => client.closed || (shouldSkipRetry?.(error) ?? false);
+  closedAwareChecks.add(check);
+  return check;
+}
+
+/**
+ * Closes a client, destroying its sockets if the graceful close takes longer than `closeMsMax`;
+ * resolves either way (a close that fails has nothing left to do for the caller).
+ */
+export async function closeClientWithin(
+  client: Base,
+  closeMsMax = kafkaClientCloseMsMax,
+): Promise<void> {
+  const sockets = [...client.connections].map(([, connection]) => connection.socket);
+  let timer: NodeJS.Timeout | undefined;
+  const closedInTime = await Promise.race([
+    client.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), closeMsMax);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!closedInTime) for (const socket of sockets) socket?.destroy();
+}
+
 /** One partition's messages for `produce`, in order. */
 export interface PartitionMessages {
   topic: string;
@@ -64,6 +140,11 @@ export class RecordBatchProducer extends Producer {
   /** A produce is running: a second one at the same time would reuse its sequences. */
   #producing = false;
 
+  constructor(options: ProducerOptions<Buffer, Buffer, Buffer, Buffer>) {
+    super(options);
+    refuseRetriesOnceClosed(this);
+  }
+
   /**
    * Sends each partition's messages as one record batch (acks=all), one request per leader, and
    * resolves when every leader accepted its part. A partition must appear once per call.
@@ -75,6 +156,7 @@ export class RecordBatchProducer extends Producer {
    * sequences the running one holds); KafkaEventLog's lanes give each producer one caller.
    */
   async produce(partitions: readonly PartitionMessages[], timeoutMs: number): Promise<void> {
+    if (this.closed) throw new Error('the producer is closed');
     if (this.#producing) throw new Error('RecordBatchProducer.produce runs one call at a time');
     this.#producing = true;
     try {

@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Admin } from '@platformatic/kafka';
 import test from 'ava';
 import { eventLogContract } from '../testing/event-log-contract.js';
 import { ValidationError } from '../errors.js';
 import { realServers, uniqueName } from '../testing/servers.js';
 import { parseKafkaBrokers } from './factory.js';
+import { kafkaClientCloseMsMax } from './kafka-batch-producer.js';
 import { createKafkaEventLog, kafkaProducerLanesMax } from './kafka.js';
 
 const brokers = parseKafkaBrokers(realServers(['KAFKA_BROKERS']).KAFKA_BROKERS);
@@ -71,4 +75,89 @@ test('one lane or many: concurrent sends over 8 partitions arrive once each, in 
     t.is(count, keys * perKey, `${producerLanes} lanes: each message once`);
     for (const [key, values] of sent) t.deepEqual(received.get(key), values, `${key} in order`);
   }
+});
+
+/** The topic's max.message.bytes in the close test, and the size of the message it refuses. */
+const closeTestTopicBytesMax = 100_000;
+const closeTestTooLargeBytes = 150_000;
+/** How long the close test's process may live in all (start-up, sends, close): far beyond what it
+ * needs; a timer outliving close() kept it alive for ever. */
+const closeTestProcessMsMax = 60_000;
+
+interface CloseChildReport {
+  closeMs: number;
+  tooLargeError: string;
+  acknowledged: number[];
+  rejected: { send: number; error: string }[];
+  before: Record<string, number>;
+  after: Record<string, number>;
+}
+
+test('closing right after a failed send with sends in flight: close is bounded, nothing unacknowledged resolves, and the process exits', async (t) => {
+  const admin = new Admin({ clientId: 'close-test-admin', bootstrapBrokers: brokers });
+  t.teardown(() => admin.close());
+  const topic = uniqueName('close_after_failure');
+  await admin.createTopics({
+    topics: [topic],
+    partitions: 8,
+    replicas: 1,
+    configs: [{ name: 'max.message.bytes', value: String(closeTestTopicBytesMax) }],
+  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./kafka-close-child.ts', import.meta.url)),
+      brokers.join(','),
+      topic,
+      String(closeTestTooLargeBytes),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), closeTestProcessMsMax);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+  });
+  if (!exited) child.kill('SIGKILL');
+  t.true(exited, `the process exits by itself (output: ${output || 'none'})`);
+  if (!exited) return;
+  const report = JSON.parse(output) as CloseChildReport;
+  t.regex(report.tooLargeError, /larger than the max message size/, 'the oversized send failed');
+  t.true(report.closeMs <= kafkaClientCloseMsMax, `close took ${report.closeMs} ms`);
+  t.deepEqual(report.after, report.before, 'no client timer or socket is left');
+  const closedBeforeAck = report.rejected.filter((r) =>
+    /closed before Kafka acknowledged/.test(r.error),
+  );
+  t.log(
+    `close ${Math.round(report.closeMs)} ms; ${report.acknowledged.length} sends acknowledged, ${closedBeforeAck.length} rejected at close, ${report.rejected.length - closedBeforeAck.length} failed with the oversized one`,
+  );
+  t.true(closedBeforeAck.length > 0, 'sends were in flight at close and rejected as such');
+  for (const r of report.rejected)
+    t.regex(r.error, /Kafka send failed|closed before Kafka acknowledged/);
+  // Every acknowledged send is in the topic (16 messages each): none resolved without its ack.
+  const log = createKafkaEventLog({ brokers, clientId: 'close-test-read' });
+  t.teardown(() => log.close());
+  const counts = new Map<string, number>();
+  await log.subscribe({
+    groupId: uniqueName('close_read'),
+    topics: [topic],
+    handler: async (batch) => {
+      for (const m of batch.messages) {
+        const value = m.value.toString('utf8');
+        counts.set(value, (counts.get(value) ?? 0) + 1);
+      }
+    },
+  });
+  const complete = (): boolean =>
+    report.acknowledged.every((send) => counts.get(String(send)) === 16);
+  const deadline = Date.now() + 30_000;
+  while (!complete() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.true(report.acknowledged.length > 0, 'some sends were acknowledged before the failure');
+  t.true(complete(), 'every acknowledged send was written');
 });

@@ -12,7 +12,12 @@ import {
   type MessagesStream,
 } from '@platformatic/kafka';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js';
-import { RecordBatchProducer, type PartitionMessages } from './kafka-batch-producer.js';
+import {
+  RecordBatchProducer,
+  closeClientWithin,
+  refuseRetriesOnceClosed,
+  type PartitionMessages,
+} from './kafka-batch-producer.js';
 import { headerNameBytes } from './kafka-produce-request.js';
 import {
   consumeBatchSizeDefault,
@@ -80,7 +85,7 @@ class KafkaEventLog implements EventLog {
       bootstrapBrokers: options.brokers,
       autocreateTopics: false,
     };
-    this.admin = new Admin(base);
+    this.admin = refuseRetriesOnceClosed(new Admin(base));
     // Idempotent: a produce request retried after a timeout is not written twice (without it a
     // slow broker turns one send into duplicates). One producer (own producer id, own connection)
     // per lane; producers connect on their first send. Their record batches are written by
@@ -102,6 +107,7 @@ class KafkaEventLog implements EventLog {
       }),
       queue: [],
       sending: false,
+      closed: false,
     }));
   }
 
@@ -214,12 +220,32 @@ class KafkaEventLog implements EventLog {
     return consumer;
   }
 
+  /**
+   * Closes the consumers, then the producers and the admin client. A send not yet acknowledged
+   * rejects with an UnavailableError saying the log closed (never resolves: nothing unacknowledged
+   * is reported written); no client retry or socket outlives the returned promise (each client's
+   * close is bounded by kafkaClientCloseMsMax, after which its sockets are destroyed).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.close()));
-    await Promise.all([...this.lanes.map((lane) => lane.producer.close()), this.admin.close()]);
+    for (const lane of this.lanes) {
+      lane.closed = true;
+      for (const caller of lane.queue.splice(0)) caller.reject(closedBeforeAck());
+    }
+    await Promise.all([
+      ...this.lanes.map((lane) => closeClientWithin(lane.producer)),
+      closeClientWithin(this.admin),
+    ]);
   }
+}
+
+/** What a send gets when the log closed before Kafka acknowledged it. */
+function closedBeforeAck(cause?: unknown): UnavailableError {
+  return new UnavailableError('the event log closed before Kafka acknowledged the send', 1, {
+    cause,
+  });
 }
 
 class PlatformaticConsumer implements Consumer {
@@ -452,11 +478,13 @@ interface ProduceRecord {
   message: EncodedMessage;
 }
 
-/** One idempotent producer, its queue of sends, and whether a request of it is in flight. */
+/** One idempotent producer, its queue of sends, whether a request of it is in flight, and
+ * whether the log closed it. */
 interface ProducerLane {
   producer: RecordBatchProducer;
   queue: PendingSend[];
   sending: boolean;
+  closed: boolean;
 }
 
 const noop = (): void => undefined;
@@ -466,6 +494,10 @@ async function drainLane(lane: ProducerLane): Promise<void> {
   lane.sending = true;
   try {
     while (lane.queue.length > 0) {
+      if (lane.closed) {
+        for (const caller of lane.queue.splice(0)) caller.reject(closedBeforeAck());
+        break;
+      }
       // Take whole callers while they fit one request (a caller larger than a request goes
       // alone, split over several requests in order).
       const callers: PendingSend[] = [lane.queue.shift()!];
@@ -485,7 +517,7 @@ async function drainLane(lane: ProducerLane): Promise<void> {
         }
         for (const caller of callers) caller.resolve();
       } catch (error) {
-        const failure = unavailable('send', error);
+        const failure = lane.closed ? closedBeforeAck(error) : unavailable('send', error);
         for (const caller of callers) caller.reject(failure);
       }
     }
