@@ -55,6 +55,18 @@ export const validEdgeBodies: Record<string, unknown>[] = [
     ...base,
     metadata: { a: '\u0001'.repeat(512), b: '\u0001'.repeat(158), nn: longNumber, o: longNumber },
   },
+  // Every free text with what JSON must escape: quotes, backslashes, control characters, a lone
+  // surrogate (the event's hand-written JSON must quote each of them as JSON.stringify does).
+  {
+    ...base,
+    externalId: 'ext "1" \\ \u0000',
+    merchant: 'Q "quoted" \\ \u0007',
+    description: 'line\nbreak\ttab \u2028 \ud800 lone',
+    bankCategory: 'B\u001f"',
+    note: '"\\',
+    tags: ['t"1', 't\\2', 'ü\u0001'],
+    metadata: { k: 'v"\\\n' },
+  },
   { ...base, status: 'reversed' },
   { ...base, status: 'booked', kind: 'refund', amount: '1' },
   { ...base, occurredAt: 'not a date at all but short' },
