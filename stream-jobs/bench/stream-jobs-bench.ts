@@ -18,7 +18,7 @@
  * the "stream-jobs" section of docs/benchmarks.md). `MONGODB_URL` in the environment points the
  * real-server run at another FerretDB/MongoDB than the one infra:up started (a private, profiled one).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -80,12 +80,17 @@ interface Backend {
 
 async function embeddedBackend(): Promise<Backend> {
   const dir = mkdtempSync(join(tmpdir(), 'sj-bench-'));
-  const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 5 });
+  // WAL checkpoints on worker threads, as the stream jobs' runtime opens them.
+  const eventLog = createEmbeddedEventLog({
+    path: join(dir, 'log.sqlite'),
+    pollIntervalMs: 5,
+    walCheckpoint: 'background',
+  });
   const store = createSqlDocumentStore({
-    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
+    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite'), walCheckpoint: 'background' }),
   });
   const index = createSqlSearchIndex({
-    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
+    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite'), walCheckpoint: 'background' }),
   });
   return {
     name: 'embedded (SQLite log, store and index)',
@@ -97,6 +102,7 @@ async function embeddedBackend(): Promise<Backend> {
       await eventLog.close();
       await store.close();
       await index.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -165,6 +171,28 @@ function printStoreCalls(backend: string, phase: string): void {
   );
   storeCalls.clear();
 }
+
+/**
+ * CPU seconds (user + system) of the main thread (Linux `/proc/self/task/<pid>/stat`; undefined
+ * elsewhere) and of the whole process (worker threads included). The main thread runs the jobs'
+ * event loop, so its CPU per transaction is what bounds their rate; a worker's CPU (the WAL
+ * checkpoints) runs on another core when one is free.
+ */
+function cpuSeconds(): { main: number | undefined; process: number } {
+  const usage = process.cpuUsage();
+  let main: number | undefined;
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    main = (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    main = undefined;
+  }
+  return { main, process: (usage.user + usage.system) / 1e6 };
+}
+/** The kernel's clock ticks per second (`getconf CLK_TCK`), 100 on Linux. */
+const clockTicksPerSecond = 100;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -275,6 +303,7 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     ...(args.batch !== undefined ? { batchSizeMax: Number(args.batch) } : {}),
   });
   storeCalls.clear();
+  const cpuAtStart = cpuSeconds();
   const started = performance.now();
   await jobs.start();
   // When the first batch was done (the consumer joined and handled one): the rate after it
@@ -299,6 +328,15 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
   );
   clearInterval(progress);
   clearInterval(watchFirst);
+  const cpuAtEnd = cpuSeconds();
+  const perTx = (seconds: number) => `${((seconds / throughputCount) * 1e6).toFixed(0)} us/tx`;
+  console.error(
+    `[${backend.name}] throughput phase CPU: main thread ${
+      cpuAtEnd.main === undefined || cpuAtStart.main === undefined
+        ? 'n/a'
+        : `${(cpuAtEnd.main - cpuAtStart.main).toFixed(2)} s (${perTx(cpuAtEnd.main - cpuAtStart.main)})`
+    }, process ${(cpuAtEnd.process - cpuAtStart.process).toFixed(2)} s (${perTx(cpuAtEnd.process - cpuAtStart.process)})`,
+  );
   // Where the time of the throughput phase went, per step of a batch.
   const steps = await registry.getSingleMetric('stream_jobs_step_duration_seconds')!.get();
   console.error(
