@@ -81,7 +81,8 @@ test('with the worker stalled the WAL stays within the writer bound plus one tra
     largest <= walPagesMax * pageSize + transactionBytes + 64 * 1024,
     `largest WAL ${largest} bytes for a bound of ${walPagesMax * pageSize}`,
   );
-  t.is(db.prepare('SELECT count(*) AS n FROM rows').get()!.n as number, 80 * 250);
+  const { n } = db.prepare('SELECT count(*) AS n FROM rows').get() as { n: number };
+  t.is(n, 80 * 250);
 });
 
 test('a writer killed after its commits with the checkpoint deferred loses none of them', async (t) => {
