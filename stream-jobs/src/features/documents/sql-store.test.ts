@@ -1,7 +1,8 @@
 import test from 'ava';
 import { createSql } from '@spendstream/core/sql/create-sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
-import { createSqlDocumentStore } from './sql-store.js';
+import { amountFields, type Contribution } from '../rollups/contributions.js';
+import { cellsFromJson, cellsToJson, createSqlDocumentStore } from './sql-store.js';
 import { documentStoreContract, rollupDifferences } from './store-contract.js';
 import { applyItemOf, rawTransaction } from './test-documents.js';
 
@@ -78,4 +79,69 @@ test('a store written with one row per (transaction, cell) is converted by init 
   });
   t.is(total?.amounts.expense, 1_350n);
   t.is(total?.amounts.count, 2n);
+});
+
+/** The `rollup_txs.cells` form written before 2026-11-27: one array per cell, key then amounts. */
+function earlierCellsJson(contributions: Contribution[]): string {
+  return JSON.stringify(
+    contributions.map((c) => [c.cellKey, ...amountFields.map((f) => c.amounts[f].toString())]),
+  );
+}
+
+test("a transaction's contributions are stored compactly and read back as the same cells and amounts", (t) => {
+  const { contributions } = applyItemOf(
+    rawTransaction({ transactionId: 'a|b', userId: 'user 1|x', tags: ['x.y', 'café'] }),
+  );
+  const text = cellsToJson(contributions);
+  t.true(text.startsWith('{'));
+  t.true(text.length < earlierCellsJson(contributions).length * 0.6, `${text.length} bytes`);
+  const back = cellsFromJson(text);
+  t.deepEqual(
+    back.map(([key, amounts]) => [key, amounts]),
+    contributions.map((c) => [c.cellKey, c.amounts]),
+  );
+  // Cells with different amounts keep the earlier form, which reads back the same way.
+  const mixed = [
+    contributions[0]!,
+    { ...contributions[1]!, amounts: { ...contributions[1]!.amounts, count: 2n } },
+  ];
+  t.is(cellsToJson(mixed), earlierCellsJson(mixed));
+  t.deepEqual(
+    cellsFromJson(cellsToJson(mixed)),
+    mixed.map((c) => [c.cellKey, c.amounts]),
+  );
+  t.is(cellsToJson([]), '[]');
+  t.deepEqual(cellsFromJson('[]'), []);
+});
+
+test('a row of rollup_txs in the earlier form is taken back exactly by a later version', async (t) => {
+  const knex = createSql({}, { sqliteFilename: ':memory:' });
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  t.teardown(() => knex.destroy());
+  await store.init();
+  const a = applyItemOf(rawTransaction({ transactionId: 'a', tags: ['x'] }));
+  await store.apply([a]);
+  const stored = (await knex('sj_rollup_txs').where({ tx_id: 'a' }).first()) as { cells: string };
+  t.true(stored.cells.startsWith('{'));
+  await knex('sj_rollup_txs')
+    .where({ tx_id: 'a' })
+    .update({ cells: earlierCellsJson(a.contributions) });
+  const corrected = applyItemOf(
+    rawTransaction({
+      transactionId: 'a',
+      version: 2,
+      tags: [],
+      amount: { amount: 100n, currency: 'NZD' },
+    }),
+  );
+  t.deepEqual(await store.apply([corrected]), ['applied']);
+  t.deepEqual(await rollupDifferences(store), []);
+  const [tag] = await store.queryRollups({ userId: 'user-1', grain: 'month', dimension: 'tag' });
+  t.is(tag?.amounts.count ?? 0n, 0n);
+  const [total] = await store.queryRollups({
+    userId: 'user-1',
+    grain: 'month',
+    dimension: 'total',
+  });
+  t.is(total?.amounts.expense, 100n);
 });

@@ -596,10 +596,39 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * A transaction's contributions as stored in `rollup_txs.cells`: one array per cell, its key then
- * its amounts as decimal strings in `amountFields` order.
+ * A transaction's contributions as stored in `rollup_txs.cells`. What `contributionsOf` gives (every
+ * cell with the same amounts, user and currency) is written compactly: `{"p":"<user>|",
+ * "s":"|<currency>","a":[the amounts as decimal strings in amountFields order],"k":[each cell key
+ * without p and s]}`, about half the bytes of the earlier form, which is still written for any other
+ * set of cells and read as before: an array per cell, its key then its amounts (stores written before
+ * 2026-11-27 need no upgrade: each row is read in the form it has).
  */
-function cellsToJson(contributions: Contribution[]): string {
+export function cellsToJson(contributions: Contribution[]): string {
+  const first = contributions[0];
+  if (first !== undefined) {
+    const key = first.cellKey;
+    const prefix = key.slice(0, key.indexOf('|') + 1);
+    const suffix = key.slice(key.lastIndexOf('|'));
+    const middles: string[] = [];
+    for (const c of contributions) {
+      const k = c.cellKey;
+      if (
+        !sameAmounts(c.amounts, first.amounts) ||
+        k.length <= prefix.length + suffix.length ||
+        !k.startsWith(prefix) ||
+        !k.endsWith(suffix)
+      )
+        break;
+      middles.push(k.slice(prefix.length, k.length - suffix.length));
+    }
+    if (middles.length === contributions.length && prefix !== '' && suffix !== '')
+      return JSON.stringify({
+        p: prefix,
+        s: suffix,
+        a: amountFields.map((field) => first.amounts[field].toString()),
+        k: middles,
+      });
+  }
   // A transaction's cells share one amounts object: its strings are made once.
   let last: { amounts: RollupAmounts; text: string[] } | undefined;
   return JSON.stringify(
@@ -614,12 +643,28 @@ function cellsToJson(contributions: Contribution[]): string {
   );
 }
 
-function cellsFromJson(text: string): Array<[string, RollupAmounts]> {
-  return (JSON.parse(text) as string[][]).map(([cellKey, ...values]) => {
-    const amounts = { ...zeroAmounts };
-    amountFields.forEach((field, i) => (amounts[field] = BigInt(values[i]!)));
-    return [cellKey!, amounts];
-  });
+function sameAmounts(a: RollupAmounts, b: RollupAmounts): boolean {
+  return a === b || amountFields.every((field) => a[field] === b[field]);
+}
+
+function amountsFromText(values: readonly string[]): RollupAmounts {
+  const amounts = { ...zeroAmounts };
+  amountFields.forEach((field, i) => (amounts[field] = BigInt(values[i]!)));
+  return amounts;
+}
+
+/** The cells and amounts of a `rollup_txs.cells` text, in either form. */
+export function cellsFromJson(text: string): Array<[string, RollupAmounts]> {
+  if (text.startsWith('{')) {
+    const compact = JSON.parse(text) as { p: string; s: string; a: string[]; k: string[] };
+    // Every cell holds the same amounts: one object, never changed (CellDeltas copies to add).
+    const amounts = amountsFromText(compact.a);
+    return compact.k.map((middle) => [`${compact.p}${middle}${compact.s}`, amounts]);
+  }
+  return (JSON.parse(text) as string[][]).map(([cellKey, ...values]) => [
+    cellKey!,
+    amountsFromText(values),
+  ]);
 }
 
 /** The identity of a cell from its key (the inverse of `cellKeyOf`). */
