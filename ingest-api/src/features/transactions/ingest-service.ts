@@ -125,6 +125,17 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
+/** The claim of one item at `version` (a module function: see `mayWrite` in wallet-directory). */
+function claimOf(p: Pending, version: number): Claim {
+  return {
+    externalId: p.raw.externalId,
+    transactionId: p.raw.transactionId,
+    version,
+    contentHash: p.hash,
+    status: p.raw.status,
+  };
+}
+
 function rejection(index: number, error: unknown, externalId?: string): ItemResult {
   if (error instanceof z.ZodError) {
     const fields = fieldProblems(error);
@@ -260,13 +271,6 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       const token = randomUUID();
       const tNow = now();
       const staleBefore = tNow - claimLeaseMs;
-      const claimOf = (p: Pending, version: number): Claim => ({
-        externalId: p.raw.externalId,
-        transactionId: p.raw.transactionId,
-        version,
-        contentHash: p.hash,
-        status: p.raw.status,
-      });
       const won: { p: Pending; version: number; previous: number }[] = [];
       const retry: Pending[] = [];
       const candidates = remaining.filter((p) => p.raw.status !== 'reversed');

@@ -92,10 +92,6 @@ export function createPublisher(
       if (taken.length === 0) continue;
       const since = now();
       inFlight.push(since);
-      const done = () => {
-        inFlight.splice(inFlight.indexOf(since), 1);
-        pump();
-      };
       // A log that throws synchronously rejects like one that fails later.
       Promise.resolve()
         .then(() =>
@@ -112,7 +108,12 @@ export function createPublisher(
             for (const w of taken) w.reject(error);
           },
         )
-        .finally(done);
+        // An inline arrow, not a named const: under tsx a named closure costs a defineProperty
+        // (esbuild's keepNames), about 0.6 us, on every send.
+        .finally(() => {
+          inFlight.splice(inFlight.indexOf(since), 1);
+          pump();
+        });
     }
   }
 
