@@ -80,17 +80,12 @@ interface Backend {
 
 async function embeddedBackend(): Promise<Backend> {
   const dir = mkdtempSync(join(tmpdir(), 'sj-bench-'));
-  // WAL checkpoints on worker threads, as the stream jobs' runtime opens them.
-  const eventLog = createEmbeddedEventLog({
-    path: join(dir, 'log.sqlite'),
-    pollIntervalMs: 5,
-    walCheckpoint: 'background',
-  });
+  const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 5 });
   const store = createSqlDocumentStore({
-    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite'), walCheckpoint: 'background' }),
+    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
   });
   const index = createSqlSearchIndex({
-    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite'), walCheckpoint: 'background' }),
+    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
   });
   return {
     name: 'embedded (SQLite log, store and index)',
@@ -174,9 +169,8 @@ function printStoreCalls(backend: string, phase: string): void {
 
 /**
  * CPU seconds (user + system) of the main thread (Linux `/proc/self/task/<pid>/stat`; undefined
- * elsewhere) and of the whole process (worker threads included). The main thread runs the jobs'
- * event loop, so its CPU per transaction is what bounds their rate; a worker's CPU (the WAL
- * checkpoints) runs on another core when one is free.
+ * elsewhere) and of the whole process (V8's GC threads included). The main thread runs the jobs'
+ * event loop, so its CPU per transaction is what bounds their rate.
  */
 function cpuSeconds(): { main: number | undefined; process: number } {
   const usage = process.cpuUsage();

@@ -6,12 +6,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Registry } from 'prom-client';
-import {
-  createEmbeddedEventLog,
-  createEventLog,
-  embeddedEventLogFileName,
-  type EventLog,
-} from '@spendstream/core/event-log';
+import { createEventLog, type EventLog } from '@spendstream/core/event-log';
 import type { Logger } from '@spendstream/core/log';
 import { createSql, type Knex } from '@spendstream/core/sql/create-sql';
 import type { BackendConfig } from '@spendstream/core/config';
@@ -38,21 +33,16 @@ export interface StreamJobsBackends {
 export async function openBackends(config: Partial<BackendConfig>): Promise<StreamJobsBackends> {
   const dataDir = resolve(config.DATA_DIR ?? '.data');
   mkdirSync(dataDir, { recursive: true });
-  // On the embedded log and store, WAL checkpoints run on a worker thread, off the jobs' commits
-  // (docs/stream-jobs.md, "Durability").
-  const eventLog = config.KAFKA_BROKERS?.length
-    ? await createEventLog({ kafkaBrokers: config.KAFKA_BROKERS, clientId: 'stream-jobs' })
-    : createEmbeddedEventLog({
-        path: join(dataDir, embeddedEventLogFileName),
-        walCheckpoint: 'background',
-      });
+  const eventLog = await createEventLog({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    dataDir,
+    clientId: 'stream-jobs',
+  });
   let knex: Knex | undefined;
   const sql = () =>
     (knex ??= createSql(
       config,
-      config.DATABASE_URL
-        ? {}
-        : { sqliteFilename: join(dataDir, 'stream-jobs.sqlite'), walCheckpoint: 'background' },
+      config.DATABASE_URL ? {} : { sqliteFilename: join(dataDir, 'stream-jobs.sqlite') },
     ));
   const store = config.MONGODB_URL
     ? createMongoDocumentStore({ url: config.MONGODB_URL })

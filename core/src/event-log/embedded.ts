@@ -25,11 +25,6 @@ import {
   type OutgoingMessage,
   type SubscribeOptions,
 } from './port.js';
-import {
-  acquireWalCheckpointer,
-  applyWriterCheckpointMode,
-  type WalCheckpointMode,
-} from '../sql/wal-checkpointer.js';
 
 /** Default session timeout: a member that has not heartbeated for this long is dropped. */
 export const embeddedSessionTimeoutMsDefault = 10_000;
@@ -46,12 +41,6 @@ export interface EmbeddedEventLogOptions {
    * do not need durability. */
   path: string;
   pollIntervalMs?: number;
-  /**
-   * Who copies the WAL back into the file: `inline` (the default, SQLite's own: the send whose
-   * commit takes the WAL past 1,000 pages) or `background` (a worker thread, core
-   * `sql/wal-checkpointer.ts`), for a log written on a hot path. Ignored for `:memory:`.
-   */
-  walCheckpoint?: WalCheckpointMode;
 }
 
 const schema = `
@@ -147,7 +136,6 @@ class EmbeddedEventLog implements EventLog {
   private readonly signalKey: string;
   private readonly consumers = new Set<EmbeddedConsumer>();
   private readonly partitionCounts = new Map<string, number>();
-  private readonly releaseCheckpointer: (() => Promise<void>) | undefined;
   private closed = false;
 
   readonly statements;
@@ -161,10 +149,6 @@ class EmbeddedEventLog implements EventLog {
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${embeddedBusyTimeoutMs}`);
     this.db.exec(schema);
-    if (!memory && options.walCheckpoint === 'background') {
-      applyWriterCheckpointMode(this.db, 'background');
-      this.releaseCheckpointer = acquireWalCheckpointer(options.path);
-    }
     this.signalKey = memory ? `:memory:${randomUUID()}` : resolve(options.path);
     this.signal = acquireSignal(this.signalKey);
     this.pollIntervalMs = options.pollIntervalMs ?? embeddedPollIntervalMsDefault;
@@ -330,7 +314,6 @@ class EmbeddedEventLog implements EventLog {
     this.closed = true;
     await Promise.all([...this.consumers].map((consumer) => consumer.close()));
     releaseSignal(this.signalKey);
-    await this.releaseCheckpointer?.();
     this.db.close();
   }
 }

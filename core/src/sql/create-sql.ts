@@ -12,11 +12,6 @@ import { join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import { SpendstreamSqliteClient } from './sqlite-client.js';
-import {
-  acquireWalCheckpointer,
-  applyWriterCheckpointMode,
-  type WalCheckpointMode,
-} from './wal-checkpointer.js';
 
 export type { Knex };
 /** A knex handle: the root connection or a transaction. Stores accept either. */
@@ -42,13 +37,6 @@ export interface SqlOptions {
   sqliteFilename?: string;
   /** Largest MySQL pool (SQLite always has one connection: it serializes writers anyway). */
   poolSizeMax?: number;
-  /**
-   * SQLite file: who copies the WAL back into the database file. `inline` (the default) is
-   * SQLite's own (the commit that takes the WAL past 1,000 pages does it); `background` hands it
-   * to a worker thread (`wal-checkpointer.ts`), for a writer whose commits are on a hot path.
-   * Several `createSql` calls on one file share one connection: the first one's mode holds.
-   */
-  walCheckpoint?: WalCheckpointMode;
 }
 
 /** mysql2 connection options from a `mysql://user:pass@host:port/db?opt=value` URL. */
@@ -113,12 +101,7 @@ export function createSql(config: SqlConfig, options: SqlOptions = {}): Knex {
     return shared.knex;
   }
   mkdirSync(resolve(filename, '..'), { recursive: true });
-  let releaseCheckpointer: (() => Promise<void>) | undefined;
-  const knex = openSqlite(key, (db) => {
-    if (options.walCheckpoint !== 'background') return;
-    applyWriterCheckpointMode(db, 'background');
-    releaseCheckpointer ??= acquireWalCheckpointer(key);
-  });
+  const knex = openSqlite(key);
   const entry = { knex, refs: 1 };
   sharedSqlite.set(key, entry);
   const destroyPool = knex.destroy.bind(knex);
@@ -129,8 +112,6 @@ export function createSql(config: SqlConfig, options: SqlOptions = {}): Knex {
       entry.refs -= 1;
       if (entry.refs > 0) return;
       sharedSqlite.delete(key);
-      // The worker's last checkpoint first; then the pool's connection, the file's last, closes.
-      await releaseCheckpointer?.();
       await destroyPool();
     },
   });
@@ -146,10 +127,7 @@ export function createSql(config: SqlConfig, options: SqlOptions = {}): Knex {
  */
 const sharedSqlite = new Map<string, { knex: Knex; refs: number }>();
 
-function openSqlite(
-  filename: string,
-  afterOpen: (db: BetterSqlite3.Database) => void = () => {},
-): Knex {
+function openSqlite(filename: string): Knex {
   return knexFactory({
     client: SpendstreamSqliteClient as unknown as typeof knexFactory.Client,
     connection: { filename },
@@ -169,7 +147,6 @@ function openSqlite(
           db.pragma('synchronous = FULL');
           db.pragma('foreign_keys = ON');
           db.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
-          afterOpen(db);
           done(null, db);
         } catch (error) {
           done(error as Error, db);
