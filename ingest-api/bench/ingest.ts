@@ -27,7 +27,11 @@ import { createSql } from '@spendstream/core/sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { kafkaProduceConsume } from '../../bench/baseline-lib.js';
 import { toIngestBody } from '../src/features/generator/ingest-body.js';
-import { generateUsers, iterateTransactions } from '../src/features/generator/generate.js';
+import {
+  generateUsers,
+  iterateTransactions,
+  startOfPastPeriod,
+} from '../src/features/generator/generate.js';
 import { readRawTopic } from '../src/testing/read-topic.js';
 
 const args = new Map(
@@ -167,9 +171,10 @@ async function inParallel(
 }
 
 /**
- * Days of generated history, ending today: inside the 10 years back that ingest accepts, and never
- * in its future. (The generator's fixed start, 2026-01-01, ran past today + 2 days after about
- * 195,000 transactions on 2026-11-26, so the default 200,000-transaction run was refused there.)
+ * Days of generated history, ending 16 days before today (startOfPastPeriod): inside the 10 years
+ * back that ingest accepts, and never in its future, refunds included. (The generator's fixed
+ * start, 2026-01-01, ran past today + 2 days after about 195,000 transactions on 2026-11-26, so the
+ * default 200,000-transaction run was refused there.)
  * At this bench's 200 users that is room for about 1.7 million transactions.
  */
 const workloadDays = 3_000;
@@ -184,7 +189,7 @@ function workload(
     seed,
     users,
     days: workloadDays,
-    start: new Date(Date.now() - workloadDays * 86_400_000).toISOString().slice(0, 10),
+    start: startOfPastPeriod(workloadDays),
     anomalies: { duplicate: 0, correction: 0, reversal: 0, late: 0 },
   })) {
     bodies.push({

@@ -6,7 +6,9 @@
  *   --days D         days of history (default 30)
  *   --rate R         transactions per second sent to the API; 0 = as fast as it accepts (default 0)
  *   --seed S         seed; the same seed gives the same data (default "spendstream")
- *   --start DATE     first day, ISO (default 2026-01-01)
+ *   --start DATE     first day, ISO (default: a period that ends 16 days before today, so that
+ *                    every transaction, refunds included, is in the past; give a date for the same
+ *                    output on every day)
  *   --out DIR        write files instead of calling the API: transactions.ndjson (every delivery,
  *                    duplicates and corrections included), users.json, and per wallet a statement as
  *                    CSV (three dialects) and OFX (SGML and XML)
@@ -23,6 +25,7 @@ import {
   finalTransactions,
   generateUsers,
   iterateTransactions,
+  startOfPastPeriod,
   type GeneratedUser,
 } from './generate.js';
 import { statementLines, toCsv, toOfx } from './files.js';
@@ -166,11 +169,12 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
+  const days = positiveInt('days', values.days, 30);
   const options = {
     seed: values.seed ?? 'spendstream',
     users: positiveInt('users', values.users, 5),
-    days: positiveInt('days', values.days, 30),
-    ...(values.start ? { start: values.start } : {}),
+    days,
+    start: values.start ?? startOfPastPeriod(days),
   };
   const rate = positiveInt('rate', values.rate, 0, true);
   const users = generateUsers(options);

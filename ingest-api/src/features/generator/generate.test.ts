@@ -1,7 +1,13 @@
 import test from 'ava';
 import { z } from 'zod';
 import { rawTransactionV1Schema } from '@spendstream/core/events/transactions';
-import { finalTransactions, generateTransactions, iterateTransactions } from './generate.js';
+import {
+  finalTransactions,
+  generateTransactions,
+  iterateTransactions,
+  generatorDaysAfterPeriodMax,
+  startOfPastPeriod,
+} from './generate.js';
 import { transactionIdFor } from '../transactions/transaction-id.js';
 
 const small = { seed: 'gen-test', users: 12, days: 90 } as const;
@@ -145,4 +151,30 @@ test('amounts are positive integers in minor units of the wallet currency', (t) 
       walletCurrency.get(event.walletId),
     );
   }
+});
+
+test('a past period keeps every transaction of a long run before now, refunds included, where the fixed default start runs past it', (t) => {
+  const now = new Date('2026-11-27T01:00:00Z');
+  t.is(startOfPastPeriod(30, now), '2026-10-12');
+  t.is(startOfPastPeriod(1, new Date('2026-03-01T23:59:59Z')), '2026-02-12');
+  const days = 400;
+  const occurred = (start: string | undefined): number[] =>
+    [...iterateTransactions({ seed: 7, users: 2, days, ...(start ? { start } : {}) })].map(
+      (delivery) => Date.parse(delivery.event.occurredAt),
+    );
+  const fromToday = occurred(startOfPastPeriod(days, now));
+  t.true(fromToday.length > 100, `${fromToday.length} transactions`);
+  t.true(
+    fromToday.every((ms) => ms <= now.getTime()),
+    'no transaction after now',
+  );
+  const dayMs = 86_400_000;
+  t.true(
+    Math.max(...fromToday) > now.getTime() - (generatorDaysAfterPeriodMax + 4) * dayMs,
+    'the period ends just before the refund margin',
+  );
+  t.true(
+    occurred(undefined).some((ms) => ms > now.getTime()),
+    'the fixed 2026-01-01 start goes past now',
+  );
 });

@@ -28,6 +28,23 @@ export const generatorUsersMax = 100_000;
 /** Longest period one run covers, in days. */
 export const generatorDaysMax = 3_660;
 
+/**
+ * Most days a transaction can happen after its period's last day: a refund of an online purchase
+ * made near the end comes 5-15 days after it.
+ */
+export const generatorDaysAfterPeriodMax = 15;
+
+/**
+ * The first day (ISO date, UTC) of a period of `days` days whose every transaction, refunds
+ * included, happened before `now`, in any time zone: what a run sent to ingest-api needs (it
+ * refuses dates more than two days ahead; the fixed default start runs past today for a long
+ * enough period).
+ */
+export function startOfPastPeriod(days: number, now: Date = new Date()): string {
+  const daysBack = days + generatorDaysAfterPeriodMax + 1;
+  return new Date(now.getTime() - daysBack * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** How often each delivery anomaly happens, as a probability per original transaction. */
 export interface AnomalyRates {
   /** The bank sends the same transaction twice. */
