@@ -51,13 +51,6 @@ export function createMemoryWalletDirectory(wallets: Iterable<WalletInfo> = []) 
 export type WriteRefusal = 'forbidden' | 'loading';
 
 /**
- * Which of `writes` (user, wallet) may not be made: the wallet is unknown, archived or not
- * writable by the user. A directory fed from the log may lag behind a wallet opened or shared a
- * moment ago, so a failed check waits up to `waitMs` for it to change, looking again after each
- * change. The answer maps each refused index to `loading` (the view has not replayed its topic
- * yet: retry) or `forbidden`.
- */
-/**
  * Whether the wallet as looked up lets the user write. A module function, not a closure in
  * refusedWrites: under tsx (esbuild's keepNames) a named closure costs a defineProperty each time
  * it is made, about 0.6 us, once per request here.
@@ -70,6 +63,13 @@ function mayWrite(
   return wallet !== undefined && !wallet.archived && wallet.writers.includes(w.userId);
 }
 
+/**
+ * Which of `writes` (user, wallet) may not be made: the wallet is unknown, archived or not
+ * writable by the user. A directory fed from the log may lag behind a wallet opened or shared a
+ * moment ago, so a failed check waits up to `waitMs` for it to change, looking again after each
+ * change. The answer maps each refused index to `loading` (the view has not replayed its topic
+ * yet: retry) or `forbidden`.
+ */
 export async function refusedWrites(
   directory: WalletDirectory,
   writes: readonly { userId: string; walletId: string }[],
