@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import {
   assertCanActFor,
   authScopes,
+  bearerHeadersRememberedMax,
+  bearerToken,
   createTokenVerifier,
   exportSigningKey,
   generateSigningKey,
@@ -355,6 +357,34 @@ test('requireAuth sets ctx.state.auth and maps failures to 401 and 403', async (
   t.is(noScope.status, 403);
   t.regex(noScope.headers.get('www-authenticate') ?? '', /insufficient_scope/);
   t.regex(((await noScope.json()) as { detail: string }).detail, /missing scope wallets:read/);
+});
+
+test('bearerToken answers a remembered header as the pattern does: a one-character change, a bad header, the ring passed', (t) => {
+  const header = (value: string) => ({
+    get: (name: string) => (name === 'authorization' ? value : ''),
+  });
+  const long = 'a'.repeat(6_000);
+  const token = `${long}.sig`;
+  t.is(bearerToken(header(`Bearer ${token}`)), token);
+  // The same text again (a new string, as each request's header is): the same token.
+  t.is(bearerToken(header(`Bearer ${long}.sig`)), token);
+  // The same length, one character changed: its own token, not the remembered one.
+  t.is(bearerToken(header(`Bearer ${long}.siG`)), `${long}.siG`);
+  t.is(bearerToken(header(`bearer   ${long}.sig  `)), token);
+  // A header that failed is never remembered: it fails every time.
+  for (let i = 0; i < 2; i++) {
+    t.throws(() => bearerToken(header(`Bearer ${long}.s g`)), { instanceOf: UnauthorizedError });
+    t.throws(() => bearerToken(header(`Basic ${token}`)), { instanceOf: UnauthorizedError });
+  }
+  t.is(bearerToken(header('')), undefined);
+  t.throws(() => bearerToken(header(`Bearer ${'a'.repeat(9_000)}`)), {
+    message: 'authorization header too long',
+  });
+  // More headers than the ring holds: each still gives its own token.
+  const tokens = Array.from({ length: bearerHeadersRememberedMax * 2 + 1 }, (_, i) => `t${i}.x`);
+  for (let round = 0; round < 2; round++) {
+    for (const each of tokens) t.is(bearerToken(header(`Bearer ${each}`)), each);
+  }
 });
 
 test('assertCanActFor lets users reach only their own data and clients only their users', (t) => {

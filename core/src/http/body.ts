@@ -42,27 +42,62 @@ export function mediaTypeOf(ctx: Koa.Context): string {
  * Content-Length before reading anything, else while reading).
  */
 export async function readRawBody(ctx: Koa.Context, bytesMax: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new PayloadTooLargeError(`the request body is larger than ${bytesMax} bytes`, {
-      field: 'body',
-    });
   const declared = Number(ctx.get('Content-Length') || NaN);
   if (declared > bytesMax) {
     // We answer before reading; the client may still be sending, so the connection goes.
     ctx.set('Connection', 'close');
-    throw tooLarge();
+    throw tooLarge(bytesMax);
   }
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received > bytesMax) {
-      ctx.set('Connection', 'close');
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, received);
+  const req = ctx.req;
+  // Nothing more will come: a stream already read to its end, or one already destroyed.
+  if (req.readableEnded) return Buffer.alloc(0);
+  if (req.destroyed) throw prematureClose();
+  // Listeners, not `for await`: a stream's async iterator (its end-of-stream watcher, its
+  // promises) cost about 18 us a request, as much as parsing a single transaction's JSON.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let ended = false;
+    req.on('data', (chunk: Buffer) => {
+      if (ended) return;
+      received += chunk.length;
+      if (received > bytesMax) {
+        ended = true;
+        // The rest of the body is read and dropped (this listener keeps the stream flowing) until
+        // the connection closes after the answer, as it was when a `for await` left early.
+        ctx.set('Connection', 'close');
+        reject(tooLarge(bytesMax));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (ended) return;
+      ended = true;
+      resolve(Buffer.concat(chunks, received));
+    });
+    req.once('error', (error: Error) => {
+      if (ended) return;
+      ended = true;
+      reject(error);
+    });
+    req.once('close', () => {
+      if (ended) return;
+      ended = true;
+      reject(prematureClose());
+    });
+  });
+}
+
+function tooLarge(bytesMax: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`the request body is larger than ${bytesMax} bytes`, {
+    field: 'body',
+  });
+}
+
+/** The error of a body whose stream closed before its end (as `for await` over it rejects). */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /** Parse JSON bodies into `ctx.request.body`; reject other media types unless raw is allowed. */

@@ -4,6 +4,7 @@
  */
 import type Koa from 'koa';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { logs } from '../log.js';
 
 /** Histogram buckets in seconds: from a cache hit to a request at the shutdown deadline. */
 export const httpDurationBucketsSeconds = [
@@ -60,14 +61,17 @@ export function observeRequests(
       );
       // Probes and scrapes arrive every few seconds: their lines are debug, not noise at info.
       const level = quietPaths.has(ctx.path) && ctx.status < 400 ? 'debug' : 'info';
-      ctx.state.log?.[level]('request', {
-        method: ctx.method,
-        path: ctx.path,
-        route,
-        status: ctx.status,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        bytes: ctx.response.length,
-      });
+      const log = ctx.state.log;
+      // The line's fields (the body's length among them) only when the line will be written.
+      if (log !== undefined && logs(log, level))
+        log[level]('request', {
+          method: ctx.method,
+          path: ctx.path,
+          route,
+          status: ctx.status,
+          durationMs: Math.round(seconds * 1e6) / 1e3,
+          bytes: ctx.response.length,
+        });
     }
   };
 }

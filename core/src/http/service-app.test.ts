@@ -172,6 +172,55 @@ test('a chunked JSON body over bodyBytesMax is rejected with 413 while reading',
   t.is(response.status, 413);
 });
 
+test('a body the client stops sending halfway ends the read with an error, not a wait for ever', async (t) => {
+  const { connect } = await import('node:net');
+  const { readRawBody } = await import('./body.js');
+  let outcome: (value: string) => void = () => undefined;
+  const read = new Promise<string>((resolve) => (outcome = resolve));
+  const router = new Router();
+  router.post('/import', async (ctx) => {
+    try {
+      const bytes = await readRawBody(ctx, 1_000);
+      outcome(`read ${bytes.length} bytes`);
+    } catch (error) {
+      outcome(`failed: ${(error as Error).message}`);
+      throw error;
+    }
+    ctx.body = {};
+  });
+  const { url } = await startApp(t, { routers: [router], limits: { rawMediaTypes: ['text/csv'] } });
+  const { port } = new URL(url);
+  const socket = connect(Number(port), '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    'POST /import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 100\r\n\r\na,b\n',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.destroy();
+  const settled = await Promise.race([
+    read,
+    new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2_000)),
+  ]);
+  t.regex(settled, /^failed: /);
+});
+
+test('a body read after it was read to its end is empty, at once', async (t) => {
+  const { readRawBody } = await import('./body.js');
+  const router = new Router();
+  router.post('/twice', async (ctx) => {
+    const first = await readRawBody(ctx, 1_000);
+    const second = await readRawBody(ctx, 1_000);
+    ctx.body = { first: first.length, second: second.length };
+  });
+  const { url } = await startApp(t, { routers: [router], limits: { rawMediaTypes: ['text/csv'] } });
+  const response = await fetch(`${url}/twice`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv' },
+    body: 'a,b\n1,2\n',
+  });
+  t.deepEqual(await response.json(), { first: 8, second: 0 });
+});
+
 test('a body within the limit is parsed and validated', async (t) => {
   const { url } = await startApp(t, { routers: [errorRouter()], limits: { bodyBytesMax: 100 } });
   const ok = await fetch(`${url}/echo`, {
