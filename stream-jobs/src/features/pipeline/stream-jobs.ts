@@ -55,6 +55,7 @@ import {
 } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import { enrich, rawOfDocument } from '../enrich/enrich.js';
+import { enrichedEventOf } from './enriched-event.js';
 import { unknownMerchantKey } from '../enrich/merchants.js';
 import { createRatesTable, type RatesTable } from '../enrich/rates.js';
 import {
@@ -623,41 +624,10 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   async function publishEnriched(docs: TransactionDocument[]): Promise<void> {
     if (docs.length === 0) return;
     const producedAt = now().toUTC().toISO()!;
-    const messages = docs.map((doc) => {
-      // The note in effect (the user's when set) replaces the source's.
-      const { note: _sourceNote, ...raw } = rawOfDocument(doc);
-      const event = {
-        id: `${doc.id}:v${doc.version}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 128),
-        type: eventTypes.transactionEnriched,
-        version: 1 as const,
-        key: doc.userId,
-        occurredAt: doc.occurredAt,
-        producedAt,
-        source,
-        causationId: doc.sourceEventId,
-        payload: {
-          ...raw,
-          ...(doc.note !== undefined ? { note: doc.note } : {}),
-          tags: doc.tags,
-          merchantClean: doc.merchantName,
-          merchantKey: doc.merchantKey,
-          category: doc.category,
-          homeAmount: { amount: doc.homeAmountMinor, currency: doc.homeCurrency },
-          conversion: doc.conversion,
-          timeZone: doc.timeZone,
-          localDate: doc.localDate,
-          localWeek: doc.localWeek,
-          localMonth: doc.localMonth,
-        },
-      };
-      return {
-        key: doc.userId,
-        value: encodeEvent(
-          topics.transactionsEnriched,
-          event as TopicEvent<typeof topics.transactionsEnriched>,
-        ),
-      };
-    });
+    const messages = docs.map((doc) => ({
+      key: doc.userId,
+      value: encodeEvent(topics.transactionsEnriched, enrichedEventOf(doc, producedAt, source)),
+    }));
     await eventLog.send(physical(topics.transactionsEnriched), messages);
   }
 
