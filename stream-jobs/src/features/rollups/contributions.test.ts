@@ -1,5 +1,6 @@
 import test from 'ava';
-import { cellKeyOf, encodeKeyPart } from './contributions.js';
+import { documentOf, rawTransaction } from '../documents/test-documents.js';
+import { cellKeyOf, contributionsOf, encodeKeyPart, zeroAmounts } from './contributions.js';
 
 const parts = [
   '',
@@ -35,5 +36,58 @@ test('a cell key is its parts URI-encoded and joined by |', (t) => {
         .map(encodeURIComponent)
         .join('|'),
     );
+  }
+});
+
+test('a document contributes to every cell of its periods and dimensions, each keyed as cellKeyOf keys it', (t) => {
+  const doc = documentOf(
+    rawTransaction({
+      userId: 'user|1 é',
+      walletId: 'wallet/2',
+      tags: ['trip 50%', 'a|b', 'trip 50%', 'café'],
+    }),
+  );
+  doc.budgets = [{ budgetId: 'b 1', start: '2026-11-01', end: '2026-12-01', kind: 'month' }];
+  const cells = contributionsOf(doc);
+  const expected: Array<[string, string, string, string]> = [];
+  for (const [grain, period] of [
+    ['day', doc.localDate],
+    ['week', doc.localWeek],
+    ['month', doc.localMonth],
+  ])
+    for (const [dimension, keys] of [
+      ['total', ['all']],
+      ['category', doc.category.path],
+      ['merchant', [doc.merchantKey]],
+      ['wallet', ['wallet/2']],
+      ['tag', ['trip 50%', 'a|b', 'café']],
+    ] as const)
+      for (const key of keys) expected.push([grain!, period!, dimension, key]);
+  expected.push(['budget', '2026-11-01', 'budget', 'b 1']);
+  t.deepEqual(
+    cells.map((c) => [c.grain, c.period, c.dimension, c.key]),
+    expected,
+  );
+  for (const cell of cells) {
+    t.is(cell.cellKey, cellKeyOf(cell));
+    t.is(cell.userId, 'user|1 é');
+    t.is(cell.currency, doc.homeCurrency);
+    t.deepEqual(cell.amounts, { ...zeroAmounts, expense: doc.homeAmountMinor, count: 1n });
+    t.is(cell.periodEnd, cell.grain === 'budget' ? '2026-12-01' : undefined);
+  }
+  t.deepEqual(contributionsOf({ ...doc, status: 'reversed' }), []);
+});
+
+test('a refund, an income and a transfer each add to their own sum', (t) => {
+  for (const [kind, field] of [
+    ['refund', 'refund'],
+    ['income', 'income'],
+    ['transfer_in', 'transferIn'],
+    ['transfer_out', 'transferOut'],
+    ['fee', 'expense'],
+  ] as const) {
+    const doc = documentOf(rawTransaction({ kind }));
+    for (const cell of contributionsOf(doc))
+      t.deepEqual(cell.amounts, { ...zeroAmounts, [field]: doc.homeAmountMinor, count: 1n }, kind);
   }
 });

@@ -112,59 +112,114 @@ export function cellKeyOfParts(
 }
 
 function amountsOf(doc: TransactionDocument): RollupAmounts {
-  const amounts = { ...zeroAmounts };
-  amounts[kindField[doc.kind]] = doc.homeAmountMinor;
-  amounts.count = 1n;
-  return amounts;
+  const field = kindField[doc.kind];
+  const amount = doc.homeAmountMinor;
+  return {
+    expense: field === 'expense' ? amount : 0n,
+    refund: field === 'refund' ? amount : 0n,
+    income: field === 'income' ? amount : 0n,
+    transferIn: field === 'transferIn' ? amount : 0n,
+    transferOut: field === 'transferOut' ? amount : 0n,
+    count: 1n,
+  };
+}
+
+/** What every cell of one document shares, for `addCell`. */
+interface DocumentCells {
+  doc: TransactionDocument;
+  amounts: RollupAmounts;
+  /** The user id and home currency, encoded once for all the cells. */
+  user: string;
+  currency: string;
+  result: Map<string, Contribution>;
+}
+
+/**
+ * Adds the cell (`grain`, `period`, `dimension`, `key`) to `cells.result`. `encodedPeriod` and
+ * `encodedKey` are `encodeKeyPart` of `period` and `key`, given by the caller that shares them
+ * among cells; a grain and a dimension are letters only, their own encoding.
+ */
+function addCell(
+  cells: DocumentCells,
+  grain: RollupGrain,
+  period: string,
+  encodedPeriod: string,
+  dimension: Dimension,
+  key: string,
+  encodedKey: string,
+  periodEnd?: string,
+): void {
+  const cellKey = `${cells.user}|${grain}|${encodedPeriod}|${dimension}|${encodedKey}|${cells.currency}`;
+  const contribution: Contribution = {
+    userId: cells.doc.userId,
+    grain,
+    period,
+    dimension,
+    key,
+    currency: cells.doc.homeCurrency,
+    cellKey,
+    amounts: cells.amounts,
+  };
+  if (periodEnd !== undefined) contribution.periodEnd = periodEnd;
+  cells.result.set(cellKey, contribution);
 }
 
 /**
  * Every cell a document contributes to, each with its amounts. A reversed transaction contributes
- * nothing (its earlier contributions are replaced by zero). Cells are unique by `cellKey`.
+ * nothing (its earlier contributions are replaced by zero). Cells are unique by `cellKey`. Each
+ * key part is encoded once per document (a period once for its five dimensions, a category or
+ * tag once for its three grains), not once per cell.
  */
 export function contributionsOf(doc: TransactionDocument): Contribution[] {
   if (doc.status !== 'booked') return [];
-  const amounts = amountsOf(doc);
-  const result = new Map<string, Contribution>();
-  const user = encodeKeyPart(doc.userId);
-  const currency = encodeKeyPart(doc.homeCurrency);
-  const add = (
-    grain: RollupGrain,
-    period: string,
-    dimension: Dimension,
-    key: string,
-    periodEnd?: string,
-  ) => {
-    const cellKey = cellKeyOfParts(user, grain, period, dimension, key, currency);
-    const contribution: Contribution = {
-      userId: doc.userId,
-      grain,
-      period,
-      dimension,
-      key,
-      currency: doc.homeCurrency,
-      cellKey,
-      amounts,
-    };
-    if (periodEnd !== undefined) contribution.periodEnd = periodEnd;
-    result.set(cellKey, contribution);
+  const cells: DocumentCells = {
+    doc,
+    amounts: amountsOf(doc),
+    user: encodeKeyPart(doc.userId),
+    currency: encodeKeyPart(doc.homeCurrency),
+    result: new Map(),
   };
-  const periods: Array<[RollupGrain, string]> = [
+  const categories = doc.category.path;
+  const encodedCategories = categories.map(encodeKeyPart);
+  const tags = [...new Set(doc.tags)];
+  const encodedTags = tags.map(encodeKeyPart);
+  const merchant = encodeKeyPart(doc.merchantKey);
+  const wallet = encodeKeyPart(doc.walletId);
+  for (const [grain, period] of [
     ['day', doc.localDate],
     ['week', doc.localWeek],
     ['month', doc.localMonth],
-  ];
-  for (const [grain, period] of periods) {
-    add(grain, period, 'total', 'all');
+  ] as const) {
+    const encodedPeriod = encodeKeyPart(period);
+    addCell(cells, grain, period, encodedPeriod, 'total', 'all', 'all');
     // Every category on the path: a parent's cell sums its whole subtree.
-    for (const categoryId of doc.category.path) add(grain, period, 'category', categoryId);
-    add(grain, period, 'merchant', doc.merchantKey);
-    add(grain, period, 'wallet', doc.walletId);
-    for (const tag of new Set(doc.tags)) add(grain, period, 'tag', tag);
+    for (let i = 0; i < categories.length; i += 1)
+      addCell(
+        cells,
+        grain,
+        period,
+        encodedPeriod,
+        'category',
+        categories[i]!,
+        encodedCategories[i]!,
+      );
+    addCell(cells, grain, period, encodedPeriod, 'merchant', doc.merchantKey, merchant);
+    addCell(cells, grain, period, encodedPeriod, 'wallet', doc.walletId, wallet);
+    for (let i = 0; i < tags.length; i += 1)
+      addCell(cells, grain, period, encodedPeriod, 'tag', tags[i]!, encodedTags[i]!);
   }
   for (const budget of doc.budgets)
-    add('budget', budget.start, 'budget', budget.budgetId, budget.end);
-  return [...result.values()];
+    addCell(
+      cells,
+      'budget',
+      budget.start,
+      encodeKeyPart(budget.start),
+      'budget',
+      budget.budgetId,
+      encodeKeyPart(budget.budgetId),
+      budget.end,
+    );
+  return [...cells.result.values()];
 }
 
 /** Adds `b` to `a` field by field (`sign` -1 subtracts). */

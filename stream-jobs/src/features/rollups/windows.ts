@@ -42,11 +42,6 @@ export function localTime(occurredAt: string, zone: string): DateTime {
   return local;
 }
 
-/** Whether `zone` is an IANA zone luxon knows. */
-/**
- * The calendar day after a local date (`2026-02-28` -> `2026-03-01`): plain date arithmetic, the
- * same in every zone (a local day always has a next local day), without a luxon object per call.
- */
 /** The last instant written out by `utcIsoOf`: a batch stamps all its documents and alerts at one `now`. */
 let lastUtcIso: { at: DateTime; iso: string } | undefined;
 
@@ -56,12 +51,31 @@ export function utcIsoOf(at: DateTime): string {
   return lastUtcIso.iso;
 }
 
+/**
+ * Next days already computed, by date: the alert rules ask it for every transaction, and a batch
+ * holds few distinct local dates (the split, the `Date` and its ISO text were about 1% of the
+ * embedded bench's main thread). Emptied when full.
+ */
+const nextDates = new Map<string, string>();
+/** Most dates kept in `nextDates` (about 11 years of days). */
+const nextDatesMax = 4_096;
+
+/**
+ * The calendar day after a local date (`2026-02-28` -> `2026-03-01`): plain date arithmetic, the
+ * same in every zone (a local day always has a next local day), without a luxon object per call.
+ */
 export function nextLocalDate(date: string): string {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const next = new Date(Date.UTC(year, month - 1, day + 1));
-  return next.toISOString().slice(0, 10);
+  let next = nextDates.get(date);
+  if (next === undefined) {
+    const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+    next = new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
+    if (nextDates.size >= nextDatesMax) nextDates.clear();
+    nextDates.set(date, next);
+  }
+  return next;
 }
 
+/** Whether `zone` is an IANA zone luxon knows. */
 export function isValidZone(zone: string): boolean {
   return DateTime.now().setZone(zone).isValid;
 }
