@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:chassis -w ingest-api`: the server CPU one request costs in core's HTTP chassis
+ * alone (createServiceApp's middlewares, requireAuth with a machine client's 6.9 kB Bearer header,
+ * the JSON body read and parsed, a 202 answer), with no backend behind the route. The end-to-end
+ * bench (bench/ingest.ts) mixes this with SQL, Kafka and the ingest path, and its single-request
+ * figure moves by 10% from run to run on a shared box; this one isolates what core's HTTP files
+ * cost. The server is a child process (this file with BENCH_CHASSIS_ROLE=server); this process
+ * sends from keep-alive connections and reads the server's CPU time (process.cpuUsage) around the
+ * measured requests, after a warm-up.
+ *
+ * Options: --requests=N (measured, 20,000 by default) --concurrency=N (in flight, 64)
+ * --bare (Koa with only the body parser and the router: what the chassis adds, by difference).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { requireAuth, type AuthContext, type TokenVerifier } from '@spendstream/core/auth';
+import {
+  createServiceApp,
+  createServiceServer,
+  jsonBody,
+  type ServiceApp,
+} from '@spendstream/core/http';
+import { createLogger } from '@spendstream/core/log';
+
+/** Requests sent before measuring, so the server's code is optimized. */
+const warmUpRequests = 3_000;
+/** Length of the bench's token, in characters: a machine client acting for 200 users. */
+const tokenChars = 6_900;
+/** Longest one run may take, in ms. */
+const runTimeoutMs = 300_000;
+
+type Message = { url: string } | { started: true } | { cpuUs: number };
+
+async function serve(): Promise<void> {
+  const log = createLogger({ service: 'chassis-bench', level: 'warn' });
+  const auth: AuthContext = {
+    subject: 'bank',
+    kind: 'client',
+    scopes: ['transactions:write'],
+    keyId: 'k1',
+    clientId: 'bank',
+    userIds: ['u1'],
+    expiresAt: new Date(Date.now() + 3_600_000),
+  };
+  // A verifier that answers at once, as ingest-api's token cache does for a known token.
+  const verifier: TokenVerifier = { verify: async () => auth };
+  const router = new Router();
+  router.post(
+    '/v1/transactions',
+    requireAuth(verifier, { scopes: ['transactions:write'] }),
+    async (ctx) => {
+      const { externalId } = ctx.request.body as { externalId: string };
+      await Promise.resolve();
+      ctx.status = 202;
+      ctx.set('Content-Type', 'application/json; charset=utf-8');
+      ctx.body = JSON.stringify({ index: 0, status: 'accepted', externalId, version: 1 });
+    },
+  );
+  let app: ServiceApp;
+  if (process.argv.includes('--bare')) {
+    const koa = new Koa();
+    koa.use(jsonBody({ bodyBytesMax: 1_048_576 }));
+    koa.use(router.routes());
+    app = { ...createServiceApp({ name: 'chassis-bench', version: '0', log }), koa };
+  } else {
+    app = createServiceApp({ name: 'chassis-bench', version: '0', log, routers: [router] });
+  }
+  const server = createServiceServer(app, { shutdownTimeoutMs: 1_000 });
+  await server.listen(0, '127.0.0.1');
+  const send = (message: Message) => process.send?.(message);
+  send({ url: server.url });
+  let start = process.cpuUsage();
+  process.on('message', (message: string) => {
+    if (message === 'start') {
+      start = process.cpuUsage();
+      send({ started: true });
+    } else if (message === 'stop') {
+      const used = process.cpuUsage(start);
+      send({ cpuUs: used.user + used.system });
+      void server.close().then(() => process.exit(0));
+    }
+  });
+}
+
+async function drive(): Promise<void> {
+  const args = new Map(
+    process.argv
+      .slice(2)
+      .map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]),
+  );
+  const requests = Number(args.get('requests') ?? 20_000);
+  const concurrency = Number(args.get('concurrency') ?? 64);
+  const child: ChildProcess = fork(new URL(import.meta.url).pathname, process.argv.slice(2), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_CHASSIS_ROLE: 'server' },
+  });
+  const timer = setTimeout(() => child.kill(), runTimeoutMs);
+  const next = () => new Promise<Message>((resolve) => child.once('message', resolve));
+  const { url } = (await next()) as { url: string };
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency * 2 });
+  const authorization = `Bearer eyJ${'A'.repeat(tokenChars - 7)}.sig`;
+  const body = JSON.stringify({
+    externalId: 'FIT-2026-11-24-000123',
+    walletId: 'wal_1',
+    amount: '-4.20',
+    currency: 'EUR',
+    occurredAt: '2026-11-24T08:15:00+01:00',
+    merchant: 'SQ *BLUE BOTTLE COFFEE',
+    mcc: '5814',
+  });
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const request = httpRequest(
+        `${url}/v1/transactions`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization,
+          },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () =>
+            response.statusCode === 202
+              ? resolve()
+              : reject(new Error(`status ${String(response.statusCode)}`)),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  const run = async (count: number) => {
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (sent++ < count) await post();
+      }),
+    );
+  };
+  await run(warmUpRequests);
+  child.send('start');
+  await next();
+  const started = process.hrtime.bigint();
+  await run(requests);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  child.send('stop');
+  const { cpuUs } = (await next()) as { cpuUs: number };
+  clearTimeout(timer);
+  agent.destroy();
+  console.log(
+    JSON.stringify({
+      mode: args.has('bare') ? 'bare Koa' : 'chassis',
+      requests,
+      concurrency,
+      ratePerSecond: Math.round((requests / ms) * 1000),
+      serverUsPerRequest: Math.round((cpuUs / requests) * 10) / 10,
+      loadAverage: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+    }),
+  );
+}
+
+await (process.env.BENCH_CHASSIS_ROLE === 'server' ? serve() : drive());
