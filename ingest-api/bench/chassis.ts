@@ -9,10 +9,15 @@
  * measured requests, after a warm-up.
  *
  * Options: --requests=N (measured, 20,000 by default) --concurrency=N (in flight, 64)
- * --bare (Koa with only the body parser and the router: what the chassis adds, by difference).
+ * --bare (Koa with only the body parser and the router: what the chassis adds, by difference)
+ * --ingest (ingest-api's own app and route, every transaction new, with in-memory dedupe and
+ * idempotency stores and an event log that acknowledges at once: the ingest path's per-request
+ * CPU above the chassis, without SQL or Kafka).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, request as httpRequest } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -23,7 +28,13 @@ import {
   jsonBody,
   type ServiceApp,
 } from '@spendstream/core/http';
+import type { EventLog } from '@spendstream/core/event-log';
 import { createLogger } from '@spendstream/core/log';
+import { createSql } from '@spendstream/core/sql';
+import { createIngestApp } from '../src/app.js';
+import { createMemoryDedupeStore } from '../src/features/dedupe/dedupe-store.js';
+import { createMemoryIdempotencyStore } from '../src/features/dedupe/idempotency-store.js';
+import { createMemoryWalletDirectory } from '../src/features/transactions/wallet-directory.js';
 
 /** Requests sent before measuring, so the server's code is optimized. */
 const warmUpRequests = 3_000;
@@ -60,7 +71,37 @@ async function serve(): Promise<void> {
     },
   );
   let app: ServiceApp;
-  if (process.argv.includes('--bare')) {
+  let close = async () => undefined as unknown;
+  if (process.argv.includes('--ingest')) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chassis-bench-'));
+    const sql = createSql({ DATA_DIR: dataDir });
+    // Acknowledges every send at once: what is measured is ingest-api, not a log.
+    const eventLog: EventLog = {
+      kind: 'kafka',
+      createTopic: async () => undefined,
+      send: async () => undefined,
+      subscribe: () => Promise.reject(new Error('the chassis bench log has no consumers')),
+      close: async () => undefined,
+    };
+    const wallets = createMemoryWalletDirectory();
+    wallets.register({ walletId: 'wal_1', writers: ['u1'], currency: 'EUR', archived: false });
+    const ingest = createIngestApp({
+      log,
+      sql,
+      eventLog,
+      verifier,
+      wallets,
+      dedupe: createMemoryDedupeStore(),
+      idempotency: createMemoryIdempotencyStore(),
+      rateLimit: { itemsPerSecond: 10_000_000, burstItems: 10_000_000 },
+    });
+    app = ingest;
+    close = async () => {
+      await ingest.close();
+      await sql.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+  } else if (process.argv.includes('--bare')) {
     const koa = new Koa();
     koa.use(jsonBody({ bodyBytesMax: 1_048_576 }));
     koa.use(router.routes());
@@ -80,7 +121,10 @@ async function serve(): Promise<void> {
     } else if (message === 'stop') {
       const used = process.cpuUsage(start);
       send({ cpuUs: used.user + used.system });
-      void server.close().then(() => process.exit(0));
+      void server
+        .close()
+        .then(close)
+        .then(() => process.exit(0));
     }
   });
 }
@@ -102,17 +146,23 @@ async function drive(): Promise<void> {
   const { url } = (await next()) as { url: string };
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency * 2 });
   const authorization = `Bearer eyJ${'A'.repeat(tokenChars - 7)}.sig`;
-  const body = JSON.stringify({
-    externalId: 'FIT-2026-11-24-000123',
-    walletId: 'wal_1',
-    amount: '-4.20',
-    currency: 'EUR',
-    occurredAt: '2026-11-24T08:15:00+01:00',
-    merchant: 'SQ *BLUE BOTTLE COFFEE',
-    mcc: '5814',
-  });
+  // Yesterday, so the time is always within what ingest-api accepts.
+  const occurredAt = `${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)}T08:15:00+01:00`;
+  let sequence = 0;
+  // A new externalId on every request, so the ingest route accepts each (202) as new.
+  const bodyOf = () =>
+    JSON.stringify({
+      externalId: `FIT-2026-11-24-${String(sequence++).padStart(6, '0')}`,
+      walletId: 'wal_1',
+      amount: '-4.20',
+      currency: 'EUR',
+      occurredAt,
+      merchant: 'SQ *BLUE BOTTLE COFFEE',
+      mcc: '5814',
+    });
   const post = () =>
     new Promise<void>((resolve, reject) => {
+      const body = bodyOf();
       const request = httpRequest(
         `${url}/v1/transactions`,
         {
@@ -156,7 +206,7 @@ async function drive(): Promise<void> {
   agent.destroy();
   console.log(
     JSON.stringify({
-      mode: args.has('bare') ? 'bare Koa' : 'chassis',
+      mode: args.has('ingest') ? 'ingest' : args.has('bare') ? 'bare Koa' : 'chassis',
       requests,
       concurrency,
       ratePerSecond: Math.round((requests / ms) * 1000),
