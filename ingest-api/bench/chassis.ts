@@ -12,7 +12,10 @@
  * --bare (Koa with only the body parser and the router: what the chassis adds, by difference)
  * --ingest (ingest-api's own app and route, every transaction new, with in-memory dedupe and
  * idempotency stores and an event log that acknowledges at once: the ingest path's per-request
- * CPU above the chassis, without SQL or Kafka).
+ * CPU above the chassis, without SQL or Kafka); --ingest=mariadb (the same with ingest-api's SQL
+ * dedupe and idempotency stores on the real MariaDB, in a database of its own: what the SQL side
+ * adds); --ingest=kafka (in-memory stores, the real Kafka log, a topic of its own with 6
+ * partitions: what the Kafka side adds); --ingest=mariadb,kafka (both).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,10 +31,11 @@ import {
   jsonBody,
   type ServiceApp,
 } from '@spendstream/core/http';
-import type { EventLog } from '@spendstream/core/event-log';
+import { createKafkaEventLog, type EventLog } from '@spendstream/core/event-log';
 import { createLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql';
-import { createIngestApp } from '../src/app.js';
+import { realServers, uniqueName } from '@spendstream/core/testing/servers';
+import { createIngestApp, migrateIngest } from '../src/app.js';
 import { createMemoryDedupeStore } from '../src/features/dedupe/dedupe-store.js';
 import { createMemoryIdempotencyStore } from '../src/features/dedupe/idempotency-store.js';
 import { createMemoryWalletDirectory } from '../src/features/transactions/wallet-directory.js';
@@ -72,17 +76,31 @@ async function serve(): Promise<void> {
   );
   let app: ServiceApp;
   let close = async () => undefined as unknown;
-  if (process.argv.includes('--ingest')) {
+  const ingestMode = process.argv.find((a) => a.startsWith('--ingest'));
+  if (ingestMode !== undefined) {
     const dataDir = mkdtempSync(join(tmpdir(), 'chassis-bench-'));
-    const sql = createSql({ DATA_DIR: dataDir });
+    const backends = ingestMode.replace(/^--ingest=?/, '').split(',');
+    const onMariadb = backends.includes('mariadb');
+    const onKafka = backends.includes('kafka');
+    const sql = onMariadb
+      ? createSql({ DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '' }, { poolSizeMax: 8 })
+      : createSql({ DATA_DIR: dataDir });
+    if (onMariadb) await migrateIngest(sql);
     // Acknowledges every send at once: what is measured is ingest-api, not a log.
-    const eventLog: EventLog = {
-      kind: 'kafka',
-      createTopic: async () => undefined,
-      send: async () => undefined,
-      subscribe: () => Promise.reject(new Error('the chassis bench log has no consumers')),
-      close: async () => undefined,
-    };
+    const eventLog: EventLog = onKafka
+      ? createKafkaEventLog({
+          brokers: (process.env.BENCH_KAFKA_BROKERS ?? '').split(','),
+          clientId: 'chassis-bench',
+        })
+      : {
+          kind: 'kafka',
+          createTopic: async () => undefined,
+          send: async () => undefined,
+          subscribe: () => Promise.reject(new Error('the chassis bench log has no consumers')),
+          close: async () => undefined,
+        };
+    const topic = uniqueName('chassis_bench').replace(/_/g, '-');
+    await eventLog.createTopic(topic, { partitions: 6 });
     const wallets = createMemoryWalletDirectory();
     wallets.register({ walletId: 'wal_1', writers: ['u1'], currency: 'EUR', archived: false });
     const ingest = createIngestApp({
@@ -91,13 +109,16 @@ async function serve(): Promise<void> {
       eventLog,
       verifier,
       wallets,
-      dedupe: createMemoryDedupeStore(),
-      idempotency: createMemoryIdempotencyStore(),
+      ...(onMariadb
+        ? {}
+        : { dedupe: createMemoryDedupeStore(), idempotency: createMemoryIdempotencyStore() }),
       rateLimit: { itemsPerSecond: 10_000_000, burstItems: 10_000_000 },
+      topic,
     });
     app = ingest;
     close = async () => {
       await ingest.close();
+      await eventLog.close();
       await sql.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     };
@@ -137,9 +158,28 @@ async function drive(): Promise<void> {
   );
   const requests = Number(args.get('requests') ?? 20_000);
   const concurrency = Number(args.get('concurrency') ?? 64);
+  let database: string | undefined;
+  let admin: ReturnType<typeof createSql> | undefined;
+  const databaseUrl = new URL('mysql://localhost/');
+  const backends = (args.get('ingest') ?? '').split(',');
+  const servers = backends.some((b) => b === 'mariadb' || b === 'kafka')
+    ? realServers([])
+    : undefined;
+  if (servers && backends.includes('mariadb')) {
+    admin = createSql({ DATABASE_URL: servers.DATABASE_URL }, { poolSizeMax: 1 });
+    database = uniqueName('chassis_bench');
+    await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4', [database]);
+    databaseUrl.href = servers.DATABASE_URL;
+    databaseUrl.pathname = `/${database}`;
+  }
   const child: ChildProcess = fork(new URL(import.meta.url).pathname, process.argv.slice(2), {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_CHASSIS_ROLE: 'server' },
+    env: {
+      ...process.env,
+      BENCH_CHASSIS_ROLE: 'server',
+      ...(database ? { BENCH_DATABASE_URL: databaseUrl.toString() } : {}),
+      ...(servers ? { BENCH_KAFKA_BROKERS: servers.KAFKA_BROKERS } : {}),
+    },
   });
   const timer = setTimeout(() => child.kill(), runTimeoutMs);
   const next = () => new Promise<Message>((resolve) => child.once('message', resolve));
@@ -204,9 +244,17 @@ async function drive(): Promise<void> {
   const { cpuUs } = (await next()) as { cpuUs: number };
   clearTimeout(timer);
   agent.destroy();
+  if (child.exitCode === null && child.signalCode === null)
+    await new Promise((resolve) => child.once('exit', resolve));
+  if (admin && database) await admin.raw('DROP DATABASE IF EXISTS ??', [database]);
+  await admin?.destroy();
   console.log(
     JSON.stringify({
-      mode: args.has('ingest') ? 'ingest' : args.has('bare') ? 'bare Koa' : 'chassis',
+      mode: args.has('ingest')
+        ? `ingest (${args.get('ingest') ?? 'memory'})`
+        : args.has('bare')
+          ? 'bare Koa'
+          : 'chassis',
       requests,
       concurrency,
       ratePerSecond: Math.round((requests / ms) * 1000),
