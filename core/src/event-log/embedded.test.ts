@@ -150,3 +150,41 @@ test('members in two processes share one group on the same file and handle each 
   );
   t.is(parent.assignment().length, 4);
 });
+
+test('an append wakes only the groups that read its topic; its own topic still wakes a member at once', async (t) => {
+  // A poll interval far longer than the test: only in-process wake-ups can move the consumer.
+  const log = createEmbeddedEventLog({ path, pollIntervalMs: 60_000 });
+  t.teardown(() => log.close());
+  const [mine, other] = ['embedded.wake.mine', 'embedded.wake.other'];
+  await log.createTopic(mine, { partitions: 2 });
+  await log.createTopic(other, { partitions: 2 });
+  // Count the member's fetches of its own topic: each wake-up fetches every partition it owns.
+  const fetch = (
+    log as unknown as { statements: { fetch: { all(...args: unknown[]): unknown[] } } }
+  ).statements.fetch;
+  const fetchAll = fetch.all.bind(fetch);
+  let fetchesOfMine = 0;
+  fetch.all = (...args: unknown[]) => {
+    if (args[0] === mine) fetchesOfMine += 1;
+    return fetchAll(...args);
+  };
+  const seen: string[] = [];
+  await log.subscribe({
+    groupId: 'embedded.wake.g',
+    topics: [mine],
+    handler: async (batch) => {
+      seen.push(...batch.messages.map((m) => m.value.toString()));
+    },
+  });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+  await settle();
+  const before = fetchesOfMine;
+  for (let i = 0; i < 20; i++) await log.send(other, [{ key: `k${i}`, value: `o${i}` }]);
+  await settle();
+  t.is(fetchesOfMine, before, 'appends to another topic did not make the member fetch');
+  const sentAt = Date.now();
+  await log.send(mine, [{ key: 'a', value: 'm1' }]);
+  while (seen.length < 1 && Date.now() - sentAt < 5_000) await settle();
+  t.deepEqual(seen, ['m1']);
+  t.true(Date.now() - sentAt < 5_000, 'woken by the append, not by its poll interval');
+});

@@ -333,6 +333,10 @@ class EmbeddedConsumer implements Consumer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
   private readonly onSignal = (): void => this.wake?.();
+  /** An append wakes only a member of a group that reads its topic (others would fetch nothing). */
+  private readonly onAppend = (topic: string): void => {
+    if (this.topics.includes(topic)) this.wake?.();
+  };
 
   constructor(
     private readonly log: EmbeddedEventLog,
@@ -360,7 +364,7 @@ class EmbeddedConsumer implements Consumer {
       Date.now(),
     );
     this.rebalance();
-    this.log.signal.on('append', this.onSignal);
+    this.log.signal.on('append', this.onAppend);
     this.log.signal.on(`group:${this.groupId}`, this.onSignal);
     this.log.signal.emit(`group:${this.groupId}`);
     // Heartbeats run on a timer, apart from the fetch loop, so a slow handler does not lose the
@@ -542,7 +546,7 @@ class EmbeddedConsumer implements Consumer {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     this.closing = true;
-    this.log.signal.off('append', this.onSignal);
+    this.log.signal.off('append', this.onAppend);
     this.log.signal.off(`group:${this.groupId}`, this.onSignal);
     try {
       if (this.log.db.open) {
