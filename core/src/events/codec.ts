@@ -14,6 +14,7 @@ import {
   type DeadLetterReasonCode,
   type DeadLetterV1,
 } from './dead-letter.js';
+import { idFrom } from './common.js';
 import type { topics } from './topics.js';
 import { eventHeaders, topicNames, type TopicName } from './topics.js';
 
@@ -370,7 +371,7 @@ export function deadLetterFor(input: DeadLetterInput): TopicEvent<typeof topics.
       ? input.key
       : 'unknown';
   return {
-    id: `dl:${position}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 128),
+    id: idFrom(`dl:${position}`),
     type: 'dead_letter',
     version: 1,
     key,

@@ -29,6 +29,18 @@ export const idSchema = z
     'must be letters, digits, _ . : - (not starting with . : -)',
   );
 
+/** Characters an id may not hold (`idSchema`). */
+const idRefused = /[^A-Za-z0-9_.:-]/g;
+
+/**
+ * `text` made into an id for an event the system derives (an enriched version, a dead letter):
+ * each refused character written as `_`, cut to `idLengthMax`. The text must start with a
+ * character an id may start with.
+ */
+export function idFrom(text: string): string {
+  return text.replace(idRefused, '_').slice(0, idLengthMax);
+}
+
 /** ISO 8601 date-time with an explicit offset or Z, e.g. `2026-11-25T18:04:05.123+01:00`. */
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 

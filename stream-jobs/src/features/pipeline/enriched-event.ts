@@ -9,19 +9,14 @@
  * the document lacks is `undefined`, which the encoder leaves out, so the bytes are those of the
  * spread form (`enriched-event.test.ts` compares them over generated documents).
  */
-import { eventTypes, type TopicEvent, type topics } from '@spendstream/core/events';
+import { eventTypes, idFrom, type TopicEvent, type topics } from '@spendstream/core/events';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 import type { EnrichedTransactionV1 } from '@spendstream/core/events/transactions';
 import { rawOfDocument } from '../enrich/enrich.js';
 
-/** Characters an event id may not hold: each is written as `_`. */
-const eventIdRefused = /[^A-Za-z0-9_.:-]/g;
-/** Longest event id (core's `idSchema`). */
-const eventIdLengthMax = 128;
-
 /** The event id of a document's version: `<transactionId>:v<version>`, made a valid id. */
 export function enrichedEventId(doc: TransactionDocument): string {
-  return `${doc.id}:v${doc.version}`.replace(eventIdRefused, '_').slice(0, eventIdLengthMax);
+  return idFrom(`${doc.id}:v${doc.version}`);
 }
 
 /** The enriched event of `doc` as published on `transactions.enriched`. */
