@@ -9,6 +9,7 @@ import {
   ferretDbInserts,
   kafkaBaselineDefaults,
   kafkaProduceConsume,
+  kafkaProducePlatformatic,
   mariaDbBaselineDefaults,
   mariaDbUpdates,
   medians,
@@ -60,6 +61,11 @@ async function runOnce(): Promise<BaselineResult[]> {
         messages: scaled(kafkaBaselineDefaults.messages),
       }),
     );
+    report([
+      await kafkaProducePlatformatic(servers.KAFKA_BROKERS, {
+        messages: scaled(kafkaBaselineDefaults.messages),
+      }),
+    ]);
   }
   if (only.includes('opensearch')) {
     report([
