@@ -188,3 +188,71 @@ test('an append wakes only the groups that read its topic; its own topic still w
   t.deepEqual(seen, ['m1']);
   t.true(Date.now() - sentAt < 5_000, 'woken by the append, not by its poll interval');
 });
+
+test('a member in another process joining and leaving takes partitions over at once, reading what the other committed', async (t) => {
+  const topic = 'embedded.handover';
+  const groupId = 'embedded.handover.g';
+  // Heartbeats every 20 s: within this test only the group generation can tell the members of a
+  // join or a leave in the other process.
+  const sessionTimeoutMs = 60_000;
+  const log = createEmbeddedEventLog({ path, pollIntervalMs: 20 });
+  t.teardown(() => log.close());
+  await log.createTopic(topic, { partitions: 4 });
+  const handled: string[] = [];
+  const parent = await log.subscribe({
+    groupId,
+    topics: [topic],
+    sessionTimeoutMs,
+    handler: async (batch) => {
+      handled.push(...batch.messages.map((m) => `${m.partition}:${m.offset}`));
+    },
+  });
+  const until = async (condition: () => boolean, what: string, ms = 5_000): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  let sent = 0;
+  const sendMore = async (): Promise<void> => {
+    await log.send(
+      topic,
+      Array.from({ length: 200 }, (_, i) => ({ key: `user-${i % 40}`, value: String(sent + i) })),
+    );
+    sent += 200;
+  };
+  await sendMore();
+  // The parent has read (and keeps in memory) an offset on every partition before the child joins.
+  await until(() => handled.length >= 200, 'the parent alone to handle the first 200');
+  const child = fork(
+    fileURLToPath(new URL('./embedded-child-member.ts', import.meta.url)),
+    [path, topic, groupId, String(sessionTimeoutMs)],
+    { execArgv: ['--import', 'tsx'] },
+  );
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill();
+  });
+  let childOwns: number[] = [];
+  child.on('message', (message: { handled?: string[]; owns?: number[] }) => {
+    if (message.handled) handled.push(...message.handled);
+    if (message.owns) childOwns = message.owns;
+  });
+  await until(
+    () => childOwns.length === 2 && parent.assignment().length === 2,
+    'a 2 + 2 split after the child joined',
+    15_000,
+  );
+  await sendMore();
+  await until(() => handled.length >= 400, 'the second 200, split over both');
+  child.send('close');
+  await new Promise((r) => child.once('exit', r));
+  await until(() => parent.assignment().length === 4, 'the parent to take back every partition');
+  // The parent reads the partitions it took back from where the child committed, not from where
+  // it had been itself.
+  await sendMore();
+  await until(() => handled.length >= 600, 'the last 200, by the parent alone');
+  await new Promise((r) => setTimeout(r, 200));
+  t.is(handled.length, 600, 'no message handled twice');
+  t.is(new Set(handled).size, 600, 'every message handled');
+});

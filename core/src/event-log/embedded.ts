@@ -87,6 +87,10 @@ CREATE TABLE IF NOT EXISTS event_log_partition_owners (
   member_id TEXT NOT NULL,
   PRIMARY KEY (group_id, topic, partition)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event_log_group_generations (
+  group_id TEXT PRIMARY KEY,
+  generation INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** In-process wake-ups, shared by every log opened on the same file so a consumer hears of an
@@ -218,6 +222,13 @@ class EmbeddedEventLog implements EventLog {
       members: db.prepare<[string], { member_id: string; topics: string }>(
         'SELECT member_id, topics FROM event_log_group_members WHERE group_id = ? ORDER BY member_id',
       ),
+      generation: db.prepare<[string], { generation: number }>(
+        'SELECT generation FROM event_log_group_generations WHERE group_id = ?',
+      ),
+      bumpGeneration: db.prepare(
+        `INSERT INTO event_log_group_generations (group_id, generation) VALUES (?, 1)
+         ON CONFLICT (group_id) DO UPDATE SET generation = generation + 1`,
+      ),
     };
   }
 
@@ -318,6 +329,15 @@ class EmbeddedEventLog implements EventLog {
   }
 }
 
+/**
+ * A partition the member owns, with the offset it reads next once known: read from the group's
+ * committed offsets when the partition is newly assigned, then moved by the member's own commits
+ * (while the member owns the partition nobody else can commit it: commits are fenced on the owner).
+ */
+interface OwnedPartition extends PartitionRef {
+  next: bigint | undefined;
+}
+
 class EmbeddedConsumer implements Consumer {
   readonly memberId = randomUUID();
   readonly stopped: Promise<unknown>;
@@ -326,7 +346,18 @@ class EmbeddedConsumer implements Consumer {
   private readonly topics: string[];
   private readonly from: 'earliest' | 'latest';
   private readonly batchSizeMax: number;
-  private owned: { topic: string; partition: number }[] = [];
+  /** The log ends of every partition of the member's topics, in one query. */
+  private readonly ends: Database.Statement<
+    string[],
+    { topic: string; partition: bigint; next_offset: bigint }
+  >;
+  private owned: OwnedPartition[] = [];
+  /**
+   * The group generation (`event_log_group_generations`, moved by every join, leave, expiry,
+   * release and claim in any process) the assignment was planned at; undefined: plan again at the
+   * next loop. A settled member reads only this one row per loop instead of planning again.
+   */
+  private plannedGeneration: number | undefined;
   private nextPartitionIndex = 0;
   private closing = false;
   private wake: (() => void) | undefined;
@@ -347,22 +378,33 @@ class EmbeddedConsumer implements Consumer {
     this.topics = [...new Set(options.topics)];
     this.from = options.from ?? 'earliest';
     this.batchSizeMax = options.batchSizeMax ?? consumeBatchSizeDefault;
+    this.ends = log.db
+      .prepare<string[], { topic: string; partition: bigint; next_offset: bigint }>(
+        `SELECT topic, partition, next_offset FROM event_log_partitions
+         WHERE topic IN (${this.topics.map(() => '?').join(', ')})`,
+      )
+      .safeIntegers(true);
     this.stopped = new Promise((resolveStopped) => (this.resolveStopped = resolveStopped));
   }
 
   assignment(): { topic: string; partition: number }[] {
-    return this.owned.map((p) => ({ ...p }));
+    return this.owned.map(({ topic, partition }) => ({ topic, partition }));
   }
 
   start(): void {
     const s = this.log.statements;
-    s.join.run(
-      this.groupId,
-      this.memberId,
-      JSON.stringify(this.topics),
-      this.sessionTimeoutMs,
-      Date.now(),
-    );
+    this.log.db
+      .transaction(() => {
+        s.join.run(
+          this.groupId,
+          this.memberId,
+          JSON.stringify(this.topics),
+          this.sessionTimeoutMs,
+          Date.now(),
+        );
+        s.bumpGeneration.run(this.groupId);
+      })
+      .immediate();
     this.rebalance();
     this.log.signal.on('append', this.onAppend);
     this.log.signal.on(`group:${this.groupId}`, this.onSignal);
@@ -401,9 +443,13 @@ class EmbeddedConsumer implements Consumer {
             s.leave.run(this.groupId, member_id);
             membershipChanged = true;
           }
+          if (membershipChanged) s.bumpGeneration.run(this.groupId);
           return membershipChanged;
         })
         .immediate();
+      // Plan again at the next loop whatever the generation says: a safety net for a file shared
+      // with a process whose log does not move the generation.
+      this.plannedGeneration = undefined;
       if (changed) this.log.signal.emit(`group:${this.groupId}`);
       else this.wake?.();
     } catch (error) {
@@ -411,11 +457,21 @@ class EmbeddedConsumer implements Consumer {
     }
   }
 
+  /** Plans again when the group's generation moved since the last plan (or a plan is due). */
+  private refreshAssignment(): void {
+    if (this.plannedGeneration !== undefined) {
+      const row = this.log.statements.generation.get(this.groupId);
+      if ((row?.generation ?? 0) === this.plannedGeneration) return;
+    }
+    this.rebalance();
+  }
+
   /** Releases partitions that are no longer ours and claims those that are, by a deterministic
    * round-robin over the live members sorted by id; every member computes the same plan. */
   private rebalance(): void {
     const s = this.log.statements;
-    const plan = (): { release: PartitionRef[]; claim: PartitionRef[]; owned: PartitionRef[] } => {
+    const plan = () => {
+      const generation = s.generation.get(this.groupId)?.generation ?? 0;
       const members = s.members.all(this.groupId).map((m) => ({
         id: m.member_id,
         topics: new Set(JSON.parse(m.topics) as string[]),
@@ -435,16 +491,17 @@ class EmbeddedConsumer implements Consumer {
           else if (wanted && owner === undefined) claim.push({ topic, partition });
         }
       }
-      return { release, claim, owned };
+      return { generation, release, claim, owned };
     };
     // A settled member only reads. Changes run in an IMMEDIATE transaction: a deferred one that
     // read first would fail with SQLITE_BUSY when another process wrote in between.
     const first = this.log.db.transaction(plan)();
     if (first.release.length === 0 && first.claim.length === 0) {
-      this.owned = first.owned;
+      this.adopt(first.owned, []);
+      this.plannedGeneration = first.generation;
       return;
     }
-    const released = this.log.db
+    const changed = this.log.db
       .transaction(() => {
         const { release, claim, owned } = plan();
         for (const { topic, partition } of release)
@@ -453,11 +510,33 @@ class EmbeddedConsumer implements Consumer {
           s.claim.run(this.groupId, topic, partition, this.memberId);
           this.initOffset(topic, partition);
         }
-        this.owned = [...owned, ...claim];
-        return release.length > 0;
+        if (release.length > 0 || claim.length > 0) s.bumpGeneration.run(this.groupId);
+        const generation = s.generation.get(this.groupId)?.generation ?? 0;
+        return { released: release.length > 0, claim, owned, generation };
       })
       .immediate();
-    if (released) this.log.signal.emit(`group:${this.groupId}`);
+    this.adopt(changed.owned, changed.claim);
+    this.plannedGeneration = changed.generation;
+    if (changed.released) this.log.signal.emit(`group:${this.groupId}`);
+  }
+
+  /**
+   * The new assignment: partitions the member kept (its row in the owners table stayed its own
+   * since the last plan: only its own claims write its id there) keep their known next offset;
+   * claimed ones read theirs from the group's committed offsets at their first fetch, so what
+   * another member committed while it owned them is honoured.
+   */
+  private adopt(kept: PartitionRef[], claimed: PartitionRef[]): void {
+    const known = new Map<string, bigint | undefined>();
+    for (const p of this.owned) known.set(`${p.topic}\u0000${p.partition}`, p.next);
+    this.owned = [
+      ...kept.map(({ topic, partition }) => ({
+        topic,
+        partition,
+        next: known.get(`${topic}\u0000${partition}`),
+      })),
+      ...claimed.map(({ topic, partition }) => ({ topic, partition, next: undefined })),
+    ];
   }
 
   /** A group with no committed offset starts at the beginning or at the current end. */
@@ -471,15 +550,29 @@ class EmbeddedConsumer implements Consumer {
     }
   }
 
-  private fetch(): MessageBatch | undefined {
+  /**
+   * The next batch of one owned partition, round-robin so one busy partition does not starve the
+   * others. The ends of all the member's partitions are read in one query, and only partitions
+   * with messages past the member's next offset are read.
+   */
+  private fetch(): { batch: MessageBatch; from: OwnedPartition } | undefined {
+    if (this.owned.length === 0) return undefined;
     const s = this.log.statements;
+    const ends = new Map<string, bigint[]>();
+    for (const row of this.ends.all(...this.topics)) {
+      let ofTopic = ends.get(row.topic);
+      if (ofTopic === undefined) ends.set(row.topic, (ofTopic = []));
+      ofTopic[Number(row.partition)] = row.next_offset;
+    }
     for (let tried = 0; tried < this.owned.length; tried++) {
       const index = (this.nextPartitionIndex + tried) % this.owned.length;
-      const { topic, partition } = this.owned[index]!;
-      const from = s.committed.get(this.groupId, topic, partition)?.next_offset ?? 0n;
-      const rows = s.fetch.all(topic, partition, from, this.batchSizeMax);
+      const owned = this.owned[index]!;
+      const { topic, partition } = owned;
+      owned.next ??= s.committed.get(this.groupId, topic, partition)?.next_offset ?? 0n;
+      const end = ends.get(topic)?.[partition];
+      if (end !== undefined && end <= owned.next) continue;
+      const rows = s.fetch.all(topic, partition, owned.next, this.batchSizeMax);
       if (rows.length === 0) continue;
-      // Round-robin over partitions so one busy partition does not starve the others.
       this.nextPartitionIndex = index + 1;
       const messages: IncomingMessage[] = rows.map((row) => ({
         topic,
@@ -489,18 +582,18 @@ class EmbeddedConsumer implements Consumer {
         value: row.value,
         headers: decodeHeaders(row.headers),
       }));
-      return { topic, partition, messages };
+      return { batch: { topic, partition, messages }, from: owned };
     }
     return undefined;
   }
 
   /** Commits past `batch` if this member still owns the partition; a member that lost it (dropped
    * for silence) must not move the new owner's offset, so its batch will simply be seen again. */
-  private commit(batch: MessageBatch): boolean {
+  private commit(batch: MessageBatch, from: OwnedPartition): boolean {
     const s = this.log.statements;
     const last = batch.messages[batch.messages.length - 1];
     invariant(last, 'a committed batch is not empty');
-    return this.log.db
+    const committed = this.log.db
       .transaction(() => {
         const owner = s.owner.get(this.groupId, batch.topic, batch.partition);
         if (owner?.member_id !== this.memberId) return false;
@@ -508,19 +601,26 @@ class EmbeddedConsumer implements Consumer {
         return true;
       })
       .immediate();
+    if (committed) from.next = last.offset + 1n;
+    else {
+      // Lost the partition: forget its offset and plan again.
+      from.next = undefined;
+      this.plannedGeneration = undefined;
+    }
+    return committed;
   }
 
   private async run(): Promise<void> {
     try {
       while (!this.closing) {
-        this.rebalance();
-        const batch = this.fetch();
-        if (!batch) {
+        this.refreshAssignment();
+        const fetched = this.fetch();
+        if (!fetched) {
           await this.waitForSignal();
           continue;
         }
-        await this.options.handler(batch);
-        this.commit(batch);
+        await this.options.handler(fetched.batch);
+        this.commit(fetched.batch, fetched.from);
       }
       this.stop(undefined);
     } catch (error) {
@@ -555,6 +655,7 @@ class EmbeddedConsumer implements Consumer {
           .transaction(() => {
             s.releaseAll.run(this.groupId, this.memberId);
             s.leave.run(this.groupId, this.memberId);
+            s.bumpGeneration.run(this.groupId);
           })
           .immediate();
         this.log.signal.emit(`group:${this.groupId}`);
