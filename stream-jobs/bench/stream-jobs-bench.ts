@@ -386,6 +386,7 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
   // The sender keeps to the target rate by the clock: each round sends what is due since the
   // phase started (a slow send is caught up by the next round instead of lowering the rate).
   const tickMs = 10;
+  const latencyCpuAtStart = cpuSeconds();
   const phaseStart = performance.now();
   const phaseEnd = phaseStart + Number(args.seconds) * 1000;
   let sent = 0;
@@ -410,6 +411,17 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
   }
   const offered = sent / ((performance.now() - phaseStart) / 1000);
   await waitFor(async () => alertLatency.length >= sent && indexedLatency.length >= sent, 60_000);
+  // The main thread here also runs the sender and the two listeners (same process, same log).
+  const latencyCpuAtEnd = cpuSeconds();
+  const perSent = (seconds: number) =>
+    sent === 0 ? 'n/a' : `${((seconds / sent) * 1e6).toFixed(0)} us/tx`;
+  console.error(
+    `[${backend.name}] latency phase CPU (jobs, sender and listeners): main thread ${
+      latencyCpuAtEnd.main === undefined || latencyCpuAtStart.main === undefined
+        ? 'n/a'
+        : `${(latencyCpuAtEnd.main - latencyCpuAtStart.main).toFixed(2)} s (${perSent(latencyCpuAtEnd.main - latencyCpuAtStart.main)})`
+    }, process ${(latencyCpuAtEnd.process - latencyCpuAtStart.process).toFixed(2)} s (${perSent(latencyCpuAtEnd.process - latencyCpuAtStart.process)})`,
+  );
   printStoreCalls(backend.name, 'latency phase');
   await alertsConsumer.close();
   await enrichedConsumer.close();
