@@ -16,6 +16,9 @@
  * dedupe and idempotency stores on the real MariaDB, in a database of its own: what the SQL side
  * adds); --ingest=kafka (in-memory stores, the real Kafka log, a topic of its own with 6
  * partitions: what the Kafka side adds); --ingest=mariadb,kafka (both).
+ * With --ingest the output adds the requests per claim-and-publish cycle (claims of new keys) and
+ * per send to the log. BENCH_CPU_PROFILE_DIR=<dir> writes the server's V8 CPU profile (warm-up
+ * included) into <dir>.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +40,7 @@ import { createSql } from '@spendstream/core/sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { createIngestApp, migrateIngest } from '../src/app.js';
 import { createMemoryDedupeStore } from '../src/features/dedupe/dedupe-store.js';
+import { createSqlDedupeStore } from '../src/features/dedupe/sql-stores.js';
 import { createMemoryIdempotencyStore } from '../src/features/dedupe/idempotency-store.js';
 import { createMemoryWalletDirectory } from '../src/features/transactions/wallet-directory.js';
 
@@ -47,7 +51,13 @@ const tokenChars = 6_900;
 /** Longest one run may take, in ms. */
 const runTimeoutMs = 300_000;
 
-type Message = { url: string } | { started: true } | { cpuUs: number };
+/** What the server counted while measuring: claims of new keys (one a cycle), sends to the log. */
+interface Counts {
+  claims: number;
+  sends: number;
+}
+
+type Message = { url: string } | { started: true } | { cpuUs: number; counts: Counts };
 
 async function serve(): Promise<void> {
   const log = createLogger({ service: 'chassis-bench', level: 'warn' });
@@ -75,6 +85,7 @@ async function serve(): Promise<void> {
     },
   );
   let app: ServiceApp;
+  const counts: Counts = { claims: 0, sends: 0 };
   let close = async () => undefined as unknown;
   const ingestMode = process.argv.find((a) => a.startsWith('--ingest'));
   if (ingestMode !== undefined) {
@@ -99,6 +110,17 @@ async function serve(): Promise<void> {
           subscribe: () => Promise.reject(new Error('the chassis bench log has no consumers')),
           close: async () => undefined,
         };
+    const logSend = eventLog.send.bind(eventLog);
+    eventLog.send = (...args) => {
+      counts.sends++;
+      return logSend(...args);
+    };
+    const dedupe = onMariadb ? createSqlDedupeStore(sql) : createMemoryDedupeStore();
+    const claimNew = dedupe.claimNew.bind(dedupe);
+    dedupe.claimNew = (...args) => {
+      counts.claims++;
+      return claimNew(...args);
+    };
     const topic = uniqueName('chassis_bench').replace(/_/g, '-');
     await eventLog.createTopic(topic, { partitions: 6 });
     const wallets = createMemoryWalletDirectory();
@@ -109,9 +131,8 @@ async function serve(): Promise<void> {
       eventLog,
       verifier,
       wallets,
-      ...(onMariadb
-        ? {}
-        : { dedupe: createMemoryDedupeStore(), idempotency: createMemoryIdempotencyStore() }),
+      dedupe,
+      ...(onMariadb ? {} : { idempotency: createMemoryIdempotencyStore() }),
       rateLimit: { itemsPerSecond: 10_000_000, burstItems: 10_000_000 },
       topic,
     });
@@ -138,10 +159,11 @@ async function serve(): Promise<void> {
   process.on('message', (message: string) => {
     if (message === 'start') {
       start = process.cpuUsage();
+      Object.assign(counts, { claims: 0, sends: 0 });
       send({ started: true });
     } else if (message === 'stop') {
       const used = process.cpuUsage(start);
-      send({ cpuUs: used.user + used.system });
+      send({ cpuUs: used.user + used.system, counts: { ...counts } });
       void server
         .close()
         .then(close)
@@ -173,7 +195,13 @@ async function drive(): Promise<void> {
     databaseUrl.pathname = `/${database}`;
   }
   const child: ChildProcess = fork(new URL(import.meta.url).pathname, process.argv.slice(2), {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROFILE_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
+        : []),
+    ],
     env: {
       ...process.env,
       BENCH_CHASSIS_ROLE: 'server',
@@ -241,7 +269,7 @@ async function drive(): Promise<void> {
   await run(requests);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   child.send('stop');
-  const { cpuUs } = (await next()) as { cpuUs: number };
+  const { cpuUs, counts } = (await next()) as { cpuUs: number; counts: Counts };
   clearTimeout(timer);
   agent.destroy();
   if (child.exitCode === null && child.signalCode === null)
@@ -259,6 +287,12 @@ async function drive(): Promise<void> {
       concurrency,
       ratePerSecond: Math.round((requests / ms) * 1000),
       serverUsPerRequest: Math.round((cpuUs / requests) * 10) / 10,
+      ...(args.has('ingest')
+        ? {
+            requestsPerClaim: Math.round((requests / counts.claims) * 10) / 10,
+            requestsPerSend: Math.round((requests / counts.sends) * 10) / 10,
+          }
+        : {}),
       loadAverage: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
     }),
   );
