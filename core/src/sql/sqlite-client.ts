@@ -80,14 +80,15 @@ function preparedStatement(connection: BetterSqlite3.Database, sql: string): Pre
 /**
  * Runs a writing statement straight on `connection` (a transaction's own connection), through the
  * same per-connection cache of prepared statements as every query: for hot multi-row writes whose
- * bindings are already plain SQLite values (no knex binding formatting).
+ * bindings are already plain SQLite values (no knex binding formatting). Returns the rows it
+ * changed.
  */
 export function runPrepared(
   connection: BetterSqlite3.Database,
   sql: string,
   bindings: readonly unknown[],
-): void {
-  preparedStatement(connection, sql).statement.run(bindings);
+): number {
+  return preparedStatement(connection, sql).statement.run(bindings).changes;
 }
 
 /** Declared column types whose values are read back as decimal strings. */
