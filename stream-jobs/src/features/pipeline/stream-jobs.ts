@@ -121,6 +121,13 @@ export const unpublishedSweepSizeMax = 1_000;
 export const stopGraceMsDefault = 10_000;
 /** Months of category history for "large for you". */
 export const largeHistoryMonths = 3;
+/** Look-back periods kept between batches (a month's 3 months or a day's 28 days each). */
+export const lookbackCachedMax = 4_096;
+/**
+ * Alert-rule key lists kept between batches, per user x currency x day (28 keys) or x category x
+ * month (3 keys): at most about 8 MB of strings.
+ */
+export const alertKeysCachedMax = 4_096;
 
 export interface StreamJobsOptions {
   eventLog: EventLog;
@@ -440,15 +447,18 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   /**
-   * The periods the alert rules look back over, per local month and local day: computed once per
-   * batch for all the documents that share them (luxon date arithmetic is a visible share of a
-   * batch's CPU when done per document).
+   * The periods the alert rules look back over, per local month and local day: computed once for
+   * all the documents that share them (luxon date arithmetic is a visible share of a batch's CPU
+   * when done per document) and kept across batches (calendar arithmetic: a period's answer never
+   * changes; the small batches of a steady 1,000/s computed them again each time), up to
+   * `lookbackCachedMax` periods.
    */
   const lookbackCache = new Map<string, string[]>();
   function lookback(kind: 'months' | 'days', period: string): string[] {
     const cacheKey = `${kind}|${period}`;
     let periods = lookbackCache.get(cacheKey);
     if (!periods) {
+      if (lookbackCache.size >= lookbackCachedMax) lookbackCache.clear();
       periods =
         kind === 'months'
           ? Array.from({ length: largeHistoryMonths }, (_, i) =>
@@ -467,9 +477,11 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   /**
-   * Cell keys the alert rules read, per user, currency and period, for the batch: the documents of
-   * one user and day share their 28 trailing-day keys (building each key was a visible share of a
-   * batch's CPU when done per document).
+   * Cell keys the alert rules read, per user, currency and period: the documents of one user and
+   * day share their 28 trailing-day keys (building each key was a visible share of a batch's CPU
+   * when done per document). The keys are a function of those parts alone, so they are kept across
+   * batches (at a steady 1,000/s a batch holds about one transaction per user and built every key
+   * again), up to `alertKeysCachedMax` entries.
    */
   const alertKeysCache = new Map<string, string[]>();
   function alertKeys(
@@ -485,6 +497,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         : `${kind}|${doc.userId}|${doc.homeCurrency}|${doc.localDate}`;
     let keys = alertKeysCache.get(cacheKey);
     if (!keys) {
+      if (alertKeysCache.size >= alertKeysCachedMax) alertKeysCache.clear();
       const user = encodeKeyPart(doc.userId);
       const currency = encodeKeyPart(doc.homeCurrency);
       keys = build((grain, dimension, key, period) =>
@@ -530,8 +543,6 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   async function evaluateAlerts(docs: TransactionDocument[]): Promise<AlertRaisedV1[]> {
     const booked = docs.filter((doc) => doc.status === 'booked');
     if (booked.length === 0) return [];
-    lookbackCache.clear();
-    alertKeysCache.clear();
     const plans = [];
     for (const doc of booked) {
       const state = await userState(doc.userId);
