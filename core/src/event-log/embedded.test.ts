@@ -256,3 +256,38 @@ test('a member in another process joining and leaving takes partitions over at o
   t.is(handled.length, 600, 'no message handled twice');
   t.is(new Set(handled).size, 600, 'every message handled');
 });
+
+test('a consumer with messages always waiting lets timers run between its batches', async (t) => {
+  const log = createEmbeddedEventLog({ path });
+  t.teardown(() => log.close());
+  const topic = 'embedded.fair';
+  await log.createTopic(topic, { partitions: 1 });
+  await log.send(
+    topic,
+    Array.from({ length: 400 }, (_, i) => ({ key: 'one-key', value: String(i) })),
+  );
+  let handled = 0;
+  let handledWhenTimerFired: number | undefined;
+  // A handler that never waits on I/O or a timer: the loop must still hand the event loop over.
+  await log.subscribe({
+    groupId: 'embedded.fair.g',
+    topics: [topic],
+    batchSizeMax: 10,
+    handler: async (batch) => {
+      handled += batch.messages.length;
+    },
+  });
+  await new Promise<void>((resolve) =>
+    setTimeout(() => {
+      handledWhenTimerFired = handled;
+      resolve();
+    }, 0),
+  );
+  const deadline = Date.now() + 5_000;
+  while (handled < 400 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.is(handled, 400);
+  t.true(
+    handledWhenTimerFired !== undefined && handledWhenTimerFired < 400,
+    `a timer due at once fired only after ${handledWhenTimerFired} of 400 messages`,
+  );
+});

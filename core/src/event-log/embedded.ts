@@ -621,6 +621,11 @@ class EmbeddedConsumer implements Consumer {
         }
         await this.options.handler(fetched.batch);
         this.commit(fetched.batch, fetched.from);
+        // better-sqlite3 answers synchronously, so a handler on the embedded stores resolves in
+        // microtasks alone and, with messages waiting, the next batch would follow at once: timers
+        // and I/O of the whole process (HTTP, heartbeats, a producer on a timer) waited until
+        // the backlog was drained. A macrotask turn between batches lets them run.
+        await new Promise((resolveTurn) => setImmediate(resolveTurn));
       }
       this.stop(undefined);
     } catch (error) {
