@@ -80,15 +80,14 @@ function preparedStatement(connection: BetterSqlite3.Database, sql: string): Pre
 /**
  * Runs a writing statement straight on `connection` (a transaction's own connection), through the
  * same per-connection cache of prepared statements as every query: for hot multi-row writes whose
- * bindings are already plain SQLite values (no knex binding formatting). Returns the rows it
- * changed.
+ * bindings are already plain SQLite values (no knex binding formatting).
  */
 export function runPrepared(
   connection: BetterSqlite3.Database,
   sql: string,
   bindings: readonly unknown[],
-): number {
-  return preparedStatement(connection, sql).statement.run(bindings).changes;
+): void {
+  preparedStatement(connection, sql).statement.run(bindings);
 }
 
 /** Declared column types whose values are read back as decimal strings. */

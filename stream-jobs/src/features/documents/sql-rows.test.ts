@@ -43,75 +43,66 @@ for (const [name, open] of [
   ['SQLite', () => createSql({}, { sqliteFilename: ':memory:' })],
   ['MariaDB', () => createSql({ DATABASE_URL: realServers(['DATABASE_URL']).DATABASE_URL })],
 ] as const) {
-  for (const updateFirst of [false, true])
-    test(`${name}${updateFirst ? ', update first' : ''}: every row is inserted once, an upsert adds or replaces per column, and a rollback takes the rows back`, async (t) => {
-      const { knex, table, columns } = await rowsTable(t, open);
-      const conflict: OnConflict = {
-        key: 'id',
-        columns: { total: 'add', label: 'replace' },
-        updateFirst,
-      };
-      const rows = Array.from({ length: 300 }, (_, i) => [`k${i}`, BigInt(i) + 2n ** 60n, 'first']);
-      await knex.transaction((trx) => insertRows(trx, table, columns, rows, conflict));
-      await knex.transaction((trx) =>
-        insertRows(trx, table, columns, [['k7', 5n, 'second']], conflict),
-      );
-      const stored = (await knex(table).orderBy('id')) as {
-        id: string;
-        total: string;
-        label: string;
-      }[];
-      t.is(stored.length, 300);
-      const k7 = stored.find((row) => row.id === 'k7')!;
-      t.is(BigInt(k7.total), 2n ** 60n + 12n);
-      t.is(k7.label, 'second');
-      t.is(BigInt(stored.find((row) => row.id === 'k299')!.total), 2n ** 60n + 299n);
-      // Without a conflict clause a stored key is an error, and the statement adds nothing.
-      const error = await t.throwsAsync(
-        knex.transaction((trx) =>
-          insertRows(trx, table, columns, [
-            ['k1', 1n, 'x'],
-            ['new', 1n, 'x'],
-          ]),
-        ),
-        { any: true },
-      );
-      t.regex(String((error as { code?: unknown }).code), /PRIMARYKEY|DUP_ENTRY/);
-      t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 300);
-      // Rows written (and sums added) in a transaction that then fails are taken back with it.
-      await t.throwsAsync(
-        knex.transaction(async (trx) => {
-          await insertRows(
-            trx,
-            table,
-            columns,
-            [
-              ['k8', 1n, 'rolled back'],
-              ['n1', 1n, 'x'],
-            ],
-            conflict,
-          );
-          t.is(Number((await trx(table).count({ n: '*' }))[0]!.n), 301);
-          throw new Error('fails after the insert');
-        }),
-        { message: 'fails after the insert' },
-      );
-      t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 300);
-      const k8 = (await knex(table).where({ id: 'k8' }).first()) as {
-        total: string;
-        label: string;
-      };
-      t.is(BigInt(k8.total), 2n ** 60n + 8n);
-      t.is(k8.label, 'first');
-    });
+  test(`${name}: every row is inserted once, an upsert adds or replaces per column, and a rollback takes the rows back`, async (t) => {
+    const { knex, table, columns } = await rowsTable(t, open);
+    const conflict: OnConflict = { key: 'id', columns: { total: 'add', label: 'replace' } };
+    const rows = Array.from({ length: 300 }, (_, i) => [`k${i}`, BigInt(i) + 2n ** 60n, 'first']);
+    await knex.transaction((trx) => insertRows(trx, table, columns, rows, conflict));
+    await knex.transaction((trx) =>
+      insertRows(trx, table, columns, [['k7', 5n, 'second']], conflict),
+    );
+    const stored = (await knex(table).orderBy('id')) as {
+      id: string;
+      total: string;
+      label: string;
+    }[];
+    t.is(stored.length, 300);
+    const k7 = stored.find((row) => row.id === 'k7')!;
+    t.is(BigInt(k7.total), 2n ** 60n + 12n);
+    t.is(k7.label, 'second');
+    t.is(BigInt(stored.find((row) => row.id === 'k299')!.total), 2n ** 60n + 299n);
+    // Without a conflict clause a stored key is an error, and the statement adds nothing.
+    const error = await t.throwsAsync(
+      knex.transaction((trx) =>
+        insertRows(trx, table, columns, [
+          ['k1', 1n, 'x'],
+          ['new', 1n, 'x'],
+        ]),
+      ),
+      { any: true },
+    );
+    t.regex(String((error as { code?: unknown }).code), /PRIMARYKEY|DUP_ENTRY/);
+    t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 300);
+    // Rows written (and sums added) in a transaction that then fails are taken back with it.
+    await t.throwsAsync(
+      knex.transaction(async (trx) => {
+        await insertRows(
+          trx,
+          table,
+          columns,
+          [
+            ['k8', 1n, 'rolled back'],
+            ['n1', 1n, 'x'],
+          ],
+          conflict,
+        );
+        t.is(Number((await trx(table).count({ n: '*' }))[0]!.n), 301);
+        throw new Error('fails after the insert');
+      }),
+      { message: 'fails after the insert' },
+    );
+    t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 300);
+    const k8 = (await knex(table).where({ id: 'k8' }).first()) as {
+      total: string;
+      label: string;
+    };
+    t.is(BigInt(k8.total), 2n ** 60n + 8n);
+    t.is(k8.label, 'first');
+  });
 
   test(`${name}: a key repeated in one upsert, stored or not, adds up in order`, async (t) => {
     const { knex, table, columns } = await rowsTable(t, open);
-    const conflict = {
-      key: 'id',
-      columns: { total: 'add', label: 'replace' },
-      updateFirst: true,
-    } as const;
+    const conflict: OnConflict = { key: 'id', columns: { total: 'add', label: 'replace' } };
     await knex.transaction((trx) => insertRows(trx, table, columns, [['old', 1n, 'a']], conflict));
     await knex.transaction((trx) =>
       insertRows(

@@ -93,10 +93,9 @@ const rollupColumns = [
   ...amountFields.map((field) => columnOf[field]),
   'updated_at',
 ];
-/** A cell already stored gets the delta added to its sums (most cells of a batch are stored). */
+/** A cell already stored gets the delta added to its sums. */
 const rollupConflict: OnConflict = {
   key: 'cell_key',
-  updateFirst: true,
   columns: {
     ...Object.fromEntries(amountFields.map((field) => [columnOf[field], 'add' as const])),
     updated_at: 'replace',
