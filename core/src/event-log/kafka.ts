@@ -56,14 +56,6 @@ export const kafkaProducerLanesMax = 16;
 /** A consumer whose close failed (broker down) is closed again this often, for at most the max. */
 export const kafkaCloseRetryDelayMs = 1_000;
 export const kafkaCloseRetryMsMax = 300_000;
-/**
- * A send of at most this many messages whose partitions have nothing unacknowledged goes to one
- * lane (one produce request) instead of each partition's own: a cycle of single requests (a few
- * dozen messages over most partitions) cost a produce request per lane, each about 70 us of the
- * client's CPU and a request for the broker. Larger sends keep their partitions spread over the
- * lanes, so batches overlap.
- */
-export const kafkaOneLaneSendMessagesMax = 100;
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -84,10 +76,6 @@ class KafkaEventLog implements EventLog {
   private readonly admin: Admin;
   private readonly lanes: ProducerLane[];
   private readonly partitionCounts = new Map<string, number>();
-  /** Per topic, each partition's lane and its records not yet acknowledged (see `send`). */
-  private readonly partitionLanes = new Map<string, PartitionLane[]>();
-  /** Where the search for an idle lane starts, so small sends take turns over the lanes. */
-  private nextLane = 0;
   private readonly consumers = new Set<PlatformaticConsumer>();
   private closed = false;
 
@@ -180,54 +168,20 @@ class KafkaEventLog implements EventLog {
    * requests in flight on one producer carry the same first sequence: the broker refuses the
    * second as out of order, or, when both hold as many records, takes it for a retry of the first
    * and drops it while answering success (the lost messages seen with concurrent sends). Each lane
-   * is therefore one idempotent producer with one request in flight; a partition goes through
-   * one lane as long as any record of it is unacknowledged, so one partition's records reach the
-   * broker in the order `send` was called, while the lanes' requests overlap. Sends that queue on
-   * a lane while its request is in flight go out together in its next request: concurrent callers
-   * share round trips. A partition's own lane is `partition mod lanes`; a small send
-   * (kafkaOneLaneSendMessagesMax) moves its partitions that have nothing unacknowledged onto one
-   * lane, so it costs one produce request, not one per lane, and a large send takes such
-   * partitions back to their own lanes. (Each producer keeps its own
-   * sequence per partition, so a partition that changes lanes continues that lane's sequence.)
+   * is therefore one idempotent producer with one request in flight; a partition always goes
+   * through the same lane, so one partition's records reach the broker in the order `send` was
+   * called, while the lanes' requests overlap. Sends that queue on a lane while its request is in
+   * flight go out together in its next request: concurrent callers share round trips.
    */
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     this.ensureOpen();
     validateTopicName(topic);
     const encoded = encodeMessages(messages);
-    const partitionCount = await this.partitionCount(topic);
-    let states = this.partitionLanes.get(topic);
-    if (!states) {
-      states = [];
-      this.partitionLanes.set(topic, states);
-    }
-    const partitions = encoded.map((message) => partitionForKey(message.key, partitionCount));
-    for (const partition of partitions) {
-      states[partition] ??= { lane: this.lanes[0]!, unacknowledged: 0 };
-    }
-    // A small send: its partitions with nothing unacknowledged (free to change lanes without
-    // reordering anything) join the lane of one that has, or else an idle lane.
-    let oneLane: ProducerLane | undefined;
-    if (encoded.length <= kafkaOneLaneSendMessagesMax && this.lanes.length > 1) {
-      for (const partition of partitions) {
-        const state = states[partition]!;
-        if (state.unacknowledged > 0) {
-          oneLane = state.lane;
-          break;
-        }
-      }
-      oneLane ??= this.idleLane();
-    }
+    const partitions = await this.partitionCount(topic);
     const pieces = new Map<ProducerLane, PendingSend>();
-    for (const [i, message] of encoded.entries()) {
-      const partition = partitions[i]!;
-      const state = states[partition]!;
-      // A partition with records unacknowledged stays on its lane: one partition's records go
-      // through one producer, one request at a time, in the order `send` was called. Otherwise it
-      // joins the small send's lane, or goes back to its own (a large send spreads).
-      if (state.unacknowledged === 0)
-        state.lane = oneLane ?? this.lanes[partition % this.lanes.length]!;
-      state.unacknowledged++;
-      const lane = state.lane;
+    for (const message of encoded) {
+      const partition = partitionForKey(message.key, partitions);
+      const lane = this.lanes[partition % this.lanes.length]!;
       let piece = pieces.get(lane);
       if (!piece) {
         piece = { records: [], sizes: [], bytes: 0, resolve: noop, reject: noop };
@@ -246,35 +200,13 @@ class KafkaEventLog implements EventLog {
       [...pieces].map(
         ([lane, piece]) =>
           new Promise<void>((resolve, reject) => {
-            // Acknowledged or failed: the piece's partitions no longer wait on this lane.
-            const settle = () => {
-              for (const record of piece.records) states[record.partition]!.unacknowledged--;
-            };
-            piece.resolve = () => {
-              settle();
-              resolve();
-            };
-            piece.reject = (error) => {
-              settle();
-              reject(error);
-            };
+            piece.resolve = resolve;
+            piece.reject = reject;
             lane.queue.push(piece);
             if (!lane.sending) void drainLane(lane);
           }),
       ),
     );
-  }
-
-  /** A lane with no request in flight and nothing queued, taking turns; undefined when none is. */
-  private idleLane(): ProducerLane | undefined {
-    for (let i = 0; i < this.lanes.length; i++) {
-      const lane = this.lanes[(this.nextLane + i) % this.lanes.length]!;
-      if (!lane.sending && lane.queue.length === 0) {
-        this.nextLane = (this.nextLane + i + 1) % this.lanes.length;
-        return lane;
-      }
-    }
-    return undefined;
   }
 
   async subscribe(options: SubscribeOptions): Promise<Consumer> {
@@ -553,12 +485,6 @@ interface ProducerLane {
   queue: PendingSend[];
   sending: boolean;
   closed: boolean;
-}
-
-/** A partition's current lane and how many of its records were queued and not yet settled. */
-interface PartitionLane {
-  lane: ProducerLane;
-  unacknowledged: number;
 }
 
 const noop = (): void => undefined;
