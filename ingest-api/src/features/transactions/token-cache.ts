@@ -5,6 +5,7 @@
  * `tokenCacheMs`.
  */
 import type { AuthContext, TokenVerifier } from '@spendstream/core/auth';
+import { BoundedMap } from '@spendstream/core/bounded-map';
 
 /** Longest a verified token is trusted without checking it again, in ms. */
 export const tokenCacheMs = 60_000;
@@ -25,7 +26,9 @@ export function cachingVerifier(
   verifier: TokenVerifier,
   now: () => number = Date.now,
 ): TokenVerifier {
-  const cache = new Map<string, { token: string; auth: AuthContext; until: number }>();
+  const cache = new BoundedMap<string, { token: string; auth: AuthContext; until: number }>(
+    tokenCacheEntriesMax,
+  );
   return {
     async verify(token) {
       const t = now();
@@ -33,7 +36,6 @@ export function cachingVerifier(
       const hit = cache.get(key);
       if (hit && hit.token === token && hit.until > t) return hit.auth;
       const auth = await verifier.verify(token);
-      if (cache.size >= tokenCacheEntriesMax) cache.clear();
       cache.set(key, { token, auth, until: Math.min(auth.expiresAt.getTime(), t + tokenCacheMs) });
       return auth;
     },

@@ -16,6 +16,7 @@
 import type { Knex } from 'knex';
 import { sqlDialect } from '@spendstream/core/sql/create-sql';
 import { runPrepared } from '@spendstream/core/sql/sqlite-client';
+import { BoundedMap } from '@spendstream/core/bounded-map';
 
 /** Rows per statement: 256 rows of the widest table (15 columns) bind 3,840 values (SQLite allows 32,766). */
 export const rowsPerStatementMax = 256;
@@ -58,7 +59,7 @@ export function statementSizes(count: number): number[] {
 
 /** Statement texts kept (tables x dialects x nine sizes; test prefixes make more). */
 const statementTextsMax = 1_000;
-const statementTexts = new Map<string, string>();
+const statementTexts = new BoundedMap<string, string>(statementTextsMax);
 
 /** Runs one statement in `trx`: straight on the SQLite connection, or through knex on MySQL. */
 async function statementRunner(
@@ -104,7 +105,6 @@ export async function insertRows(
     let sql = statementTexts.get(textKey);
     if (sql === undefined) {
       sql = `${head}${Array.from({ length: size }, () => tuple).join(', ')}${suffix}`;
-      if (statementTexts.size >= statementTextsMax) statementTexts.clear();
       statementTexts.set(textKey, sql);
     }
     const bindings: unknown[] = [];

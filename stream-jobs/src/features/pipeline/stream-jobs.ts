@@ -46,6 +46,7 @@ import {
   unusualSpendingAlerts,
 } from '../alerts/alert-rules.js';
 import { alertIdentity, alertRaisedV1Schema } from '@spendstream/core/events/alerts';
+import { BoundedMap } from '@spendstream/core/bounded-map';
 import {
   applyBatchSizeMax,
   getRollupsInParts,
@@ -453,12 +454,11 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
    * changes; the small batches of a steady 1,000/s computed them again each time), up to
    * `lookbackCachedMax` periods.
    */
-  const lookbackCache = new Map<string, string[]>();
+  const lookbackCache = new BoundedMap<string, string[]>(lookbackCachedMax);
   function lookback(kind: 'months' | 'days', period: string): string[] {
     const cacheKey = `${kind}|${period}`;
     let periods = lookbackCache.get(cacheKey);
     if (!periods) {
-      if (lookbackCache.size >= lookbackCachedMax) lookbackCache.clear();
       periods =
         kind === 'months'
           ? Array.from({ length: largeHistoryMonths }, (_, i) =>
@@ -483,7 +483,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
    * batches (at a steady 1,000/s a batch holds about one transaction per user and built every key
    * again), up to `alertKeysCachedMax` entries.
    */
-  const alertKeysCache = new Map<string, string[]>();
+  const alertKeysCache = new BoundedMap<string, string[]>(alertKeysCachedMax);
   function alertKeys(
     doc: TransactionDocument,
     kind: 'history' | 'trailing',
@@ -497,7 +497,6 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         : `${kind}|${doc.userId}|${doc.homeCurrency}|${doc.localDate}`;
     let keys = alertKeysCache.get(cacheKey);
     if (!keys) {
-      if (alertKeysCache.size >= alertKeysCachedMax) alertKeysCache.clear();
       const user = encodeKeyPart(doc.userId);
       const currency = encodeKeyPart(doc.homeCurrency);
       keys = build((grain, dimension, key, period) =>

@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { ValidationError } from '@spendstream/core/errors';
+import { BoundedMap } from '@spendstream/core/bounded-map';
 
 /** The window grains, part of every rollup key. */
 export const grains = ['day', 'week', 'month', 'budget'] as const;
@@ -51,14 +52,14 @@ export function utcIsoOf(at: DateTime): string {
   return lastUtcIso.iso;
 }
 
+/** Most dates kept in `nextDates` (about 11 years of days). */
+const nextDatesMax = 4_096;
 /**
  * Next days already computed, by date: the alert rules ask it for every transaction, and a batch
  * holds few distinct local dates (the split, the `Date` and its ISO text were about 1% of the
  * embedded bench's main thread). Emptied when full.
  */
-const nextDates = new Map<string, string>();
-/** Most dates kept in `nextDates` (about 11 years of days). */
-const nextDatesMax = 4_096;
+const nextDates = new BoundedMap<string, string>(nextDatesMax);
 
 /**
  * The calendar day after a local date (`2026-02-28` -> `2026-03-01`): plain date arithmetic, the
@@ -69,7 +70,6 @@ export function nextLocalDate(date: string): string {
   if (next === undefined) {
     const [year, month, day] = date.split('-').map(Number) as [number, number, number];
     next = new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
-    if (nextDates.size >= nextDatesMax) nextDates.clear();
     nextDates.set(date, next);
   }
   return next;
@@ -148,7 +148,7 @@ export function plainInstantMillis(text: string): number | undefined {
 
 /** Hours (per zone) whose UTC offset is kept: a few years of hours of a few zones. */
 export const hourOffsetsCacheSizeMax = 100_000;
-const hourOffsets = new Map<string, number | null>();
+const hourOffsets = new BoundedMap<string, number | null>(hourOffsetsCacheSizeMax);
 
 /**
  * The zone's UTC offset in minutes at `ms`, from a cache per zone and UTC hour; undefined for an
@@ -164,7 +164,6 @@ function cachedOffsetMinutes(ms: number, zone: string): number | undefined {
     const first = DateTime.fromMillis(hour * hourMs, { zone });
     const last = DateTime.fromMillis(hour * hourMs + hourMs - 1, { zone });
     offset = first.isValid && last.isValid && first.offset === last.offset ? first.offset : null;
-    if (hourOffsets.size >= hourOffsetsCacheSizeMax) hourOffsets.clear();
     hourOffsets.set(key, offset);
   }
   return offset ?? undefined;
@@ -202,7 +201,7 @@ export function utcInstantOf(occurredAt: string): string {
 
 /** Local days whose windows are kept (they depend only on zone, budget start day and local date). */
 export const windowsCacheSizeMax = 20_000;
-const windowsCache = new Map<string, Readonly<Record<Grain, Window>>>();
+const windowsCache = new BoundedMap<string, Readonly<Record<Grain, Window>>>(windowsCacheSizeMax);
 
 /**
  * The windows of every grain containing `occurredAt` for a user with these settings. Every instant
@@ -219,7 +218,6 @@ export function windowsOf(
   const cached = windowsCache.get(cacheKey);
   if (cached) return cached;
   const windows = Object.freeze(computeWindows(localTime(occurredAt, settings.timeZone), settings));
-  if (windowsCache.size >= windowsCacheSizeMax) windowsCache.clear();
   windowsCache.set(cacheKey, windows);
   return windows;
 }
