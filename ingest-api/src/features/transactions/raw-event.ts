@@ -10,6 +10,7 @@
  */
 import { eventHeaders, eventTypes, type RawTransactionV1 } from '@spendstream/core/events';
 import type { OutgoingMessage } from '@spendstream/core/event-log';
+import { flatObjectJson, quoted, quotedArray } from './json-text.js';
 
 /** The envelope's `source`. */
 export const rawEventSource = 'ingest-api';
@@ -19,15 +20,13 @@ export function rawEventId(transactionId: string, version: number): string {
   return `${transactionId}:${version}`;
 }
 
-/** A string as JSON text (quoted and escaped). */
-const quoted = JSON.stringify as (value: string | readonly string[]) => string;
-
 /**
  * The event's JSON text, written piece by piece in encodeEvent's key order (an absent optional is
  * left out, as JSON.stringify leaves out undefined). Why not JSON.stringify of an envelope object:
  * it cost about 1.5 times as much CPU per event (objects with undefined optionals take V8's slow
  * path; docs/benchmarks.md, ingest-api session 10). Every text from outside (ids, source, labels,
- * tags, metadata, the correlation id) goes through JSON.stringify; written as they are only the
+ * tags, metadata, the correlation id) is quoted by json-text.ts (JSON.stringify's text, without a
+ * call for a plain string: session 13); written as they are only the
  * values whose characters are fixed by construction or validation: the transaction id (`tx_` and
  * hex), kind, channel and status (enums), the amount (an integer's digits), the currency (an ISO
  * 4217 code, checked by parseMoney/parseMinorUnits), occurredAt (checked against the ISO 8601
@@ -49,9 +48,9 @@ function eventJson(
   if (raw.category !== undefined) json += `,"category":${quoted(raw.category)}`;
   if (raw.mcc !== undefined) json += `,"mcc":"${raw.mcc}"`;
   if (raw.bankCategory !== undefined) json += `,"bankCategory":${quoted(raw.bankCategory)}`;
-  json += `,"tags":${raw.tags.length === 0 ? '[]' : quoted(raw.tags)}`;
+  json += `,"tags":${quotedArray(raw.tags)}`;
   if (raw.note !== undefined) json += `,"note":${quoted(raw.note)}`;
-  json += `,"metadata":${JSON.stringify(raw.metadata)}`;
+  json += `,"metadata":${flatObjectJson(raw.metadata)}`;
   if (raw.transfer !== undefined) json += `,"transfer":${JSON.stringify(raw.transfer)}`;
   return `${json},"channel":"${raw.channel}","version":${version},"status":"${raw.status}"}}`;
 }
