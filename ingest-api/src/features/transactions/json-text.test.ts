@@ -1,5 +1,5 @@
 import test from 'ava';
-import { flatObjectJson, quoted, quotedArray } from './json-text.js';
+import { flatObjectJson, quoted, quotedArray, quotedWellFormed } from './json-text.js';
 
 /** Strings that JSON.stringify writes as they are, and every kind it escapes or encodes. */
 const strings = [
@@ -50,4 +50,14 @@ test('flatObjectJson writes exactly what JSON.stringify writes for a flat object
     { 'quote"key': 'v', ünï: 'v' },
   ];
   for (const o of objects) t.is(flatObjectJson(o), JSON.stringify(o));
+});
+
+test('quotedWellFormed is JSON.stringify of the string with each lone surrogate made U+FFFD', (t) => {
+  for (const s of strings) {
+    const wellFormed = Buffer.from(s, 'utf8').toString('utf8'); // what a UTF-8 encoder makes of it
+    t.is(quotedWellFormed(s), JSON.stringify(wellFormed), JSON.stringify(s));
+    t.is(JSON.parse(quotedWellFormed(s)), wellFormed);
+  }
+  t.is(quotedWellFormed('a\ud83d\ude00b'), '"a😀b"');
+  t.is(quotedWellFormed('\udc00\ud800'), '"\ufffd\ufffd"');
 });

@@ -16,6 +16,20 @@ export function quoted(value: string): string {
   return plainText.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
+/** A UTF-16 code unit of a surrogate pair without its other half. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A string as JSON text with each lone surrogate replaced by U+FFFD first: the text a UTF-8
+ * encoder (Buffer, mysql2) would have made of it, for a JSON parser that refuses an escaped lone
+ * surrogate (MariaDB's does).
+ */
+export function quotedWellFormed(value: string): string {
+  return plainText.test(value)
+    ? `"${value}"`
+    : JSON.stringify(value.replace(loneSurrogate, '\ufffd'));
+}
+
 /** Strings as a JSON array. */
 export function quotedArray(values: readonly string[]): string {
   if (values.length === 0) return '[]';
