@@ -413,6 +413,32 @@ for (const [name, open] of backends) {
     }
   });
 
+  test(`dedupe store (${name}): a claim of keys at different versions and statuses keeps each key's own`, async (t) => {
+    const { dedupe, close } = await open();
+    t.teardown(close);
+    // Mixed claims (on MySQL the statement with version and status in every JSON row; a uniform
+    // claim binds them once), then a uniform one at another version and status.
+    const mixed = [
+      { ...claim('m1', 1, 'h1'), status: 'booked' as const },
+      { ...claim('m2', 3, 'h2'), status: 'reversed' as const },
+      { ...claim('m3', 2, 'h3'), status: 'booked' as const },
+    ];
+    t.is((await dedupe.claimNew('bank', mixed, 'tok-m', 5)).size, 3);
+    const uniform = [claim('u1', 4, 'hu1'), claim('u2', 4, 'hu2')].map((c) => ({
+      ...c,
+      status: 'reversed' as const,
+    }));
+    t.is((await dedupe.claimNew('bank', uniform, 'tok-u', 6)).size, 2);
+    const read = await dedupe.read('bank', ['m1', 'm2', 'm3', 'u1', 'u2']);
+    for (const c of [...mixed, ...uniform]) {
+      t.like(
+        read.get(c.externalId)?.pending,
+        { version: c.version, contentHash: c.contentHash, status: c.status },
+        c.externalId,
+      );
+    }
+  });
+
   test(`idempotency store contract (${name}): new, pending, done, conflict hash, abandon, expiry`, async (t) => {
     const { idempotency, close } = await open();
     t.teardown(close);
