@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { eventLogContract } from '../testing/event-log-contract.js';
-import { createEmbeddedEventLog } from './embedded.js';
+import { NotFoundError } from '../errors.js';
+import {
+  createEmbeddedEventLog,
+  sendsTopicsTogether,
+  type EmbeddedSubscribeOptions,
+  type MultiTopicSender,
+} from './embedded.js';
+import type { EventLog } from './port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'event-log-'));
 const path = join(dir, 'log.sqlite');
@@ -290,4 +297,165 @@ test('a consumer with messages always waiting lets timers run between its batche
     handledWhenTimerFired !== undefined && handledWhenTimerFired < 400,
     `a timer due at once fired only after ${handledWhenTimerFired} of 400 messages`,
   );
+});
+
+/** The committed next offset of each partition of `topic` for `groupId`, read from the file. */
+function committedOffsets(groupId: string, topic: string): Record<number, number> {
+  const raw = new Database(path, { readonly: true });
+  try {
+    const rows = raw
+      .prepare(
+        'SELECT partition, next_offset FROM event_log_group_offsets WHERE group_id = ? AND topic = ?',
+      )
+      .all(groupId, topic) as { partition: number; next_offset: number }[];
+    return Object.fromEntries(rows.map((r) => [r.partition, r.next_offset]));
+  } finally {
+    raw.close();
+  }
+}
+
+test('a handler of partition batches gets every partition of a topic with messages in one call, each in order, and commits each', async (t) => {
+  const log = createEmbeddedEventLog({ path });
+  t.teardown(() => log.close());
+  const topic = 'embedded.merge';
+  const other = 'embedded.merge.other';
+  const groupId = 'embedded.merge.g';
+  await log.createTopic(topic, { partitions: 4 });
+  await log.createTopic(other, { partitions: 1 });
+  const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  await log.send(
+    topic,
+    Array.from({ length: 40 }, (_, i) => ({ key: keys[i % keys.length]!, value: String(i) })),
+  );
+  await log.send(other, [{ key: 'a', value: 'other' }]);
+  const calls: { topic: string; partition: number; values: string[] }[][] = [];
+  const consumer = await log.subscribe({
+    groupId,
+    topics: [topic, other],
+    batchSizeMax: 30,
+    handler: async () => t.fail('the per-partition handler is not used'),
+    partitionBatchesHandler: async (batches) => {
+      calls.push(
+        batches.map((b) => ({
+          topic: b.topic,
+          partition: b.partition,
+          values: b.messages.map((m) => {
+            t.is(m.partition, b.partition);
+            return m.value.toString();
+          }),
+        })),
+      );
+    },
+  } as EmbeddedSubscribeOptions);
+  const deadline = Date.now() + 5_000;
+  const count = () => calls.flat().reduce((n, b) => n + b.values.length, 0);
+  while (count() < 41 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await consumer.close();
+  t.is(count(), 41, JSON.stringify(calls));
+  for (const call of calls) {
+    t.is(new Set(call.map((b) => b.topic)).size, 1, 'one topic a call');
+    t.true(call.reduce((n, b) => n + b.values.length, 0) <= 30, 'batchSizeMax bounds a call');
+  }
+  const first = calls.find((call) => call[0]!.topic === topic)!;
+  t.true(first.length > 1, `the first call of the topic held ${first.length} partitions`);
+  // Each partition's messages arrive in the order they were sent, across calls.
+  const perPartition = new Map<number, number[]>();
+  for (const b of calls.flat().filter((b) => b.topic === topic))
+    perPartition.set(b.partition, [
+      ...(perPartition.get(b.partition) ?? []),
+      ...b.values.map(Number),
+    ]);
+  t.is(perPartition.size, 4);
+  for (const values of perPartition.values())
+    t.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+    );
+  const offsets = committedOffsets(groupId, topic);
+  t.deepEqual(
+    Object.values(offsets).reduce((a, b) => a + b, 0),
+    40,
+    'every partition committed past its last message',
+  );
+  t.deepEqual(Object.fromEntries([...perPartition].map(([p, v]) => [p, v.length])), offsets);
+});
+
+test('a handler of partition batches that throws commits none of the partitions it was given', async (t) => {
+  const log = createEmbeddedEventLog({ path });
+  t.teardown(() => log.close());
+  const topic = 'embedded.merge.fail';
+  const groupId = 'embedded.merge.fail.g';
+  await log.createTopic(topic, { partitions: 4 });
+  await log.send(
+    topic,
+    ['a', 'b', 'c', 'd', 'e', 'f'].map((key) => ({ key, value: key })),
+  );
+  let given = 0;
+  const consumer = await log.subscribe({
+    groupId,
+    topics: [topic],
+    handler: async () => undefined,
+    partitionBatchesHandler: async (batches) => {
+      given = batches.length;
+      throw new Error('sink down');
+    },
+  } as EmbeddedSubscribeOptions);
+  const reason = await consumer.stopped;
+  t.true(reason instanceof Error && reason.message === 'sink down');
+  t.true(given > 1);
+  t.deepEqual(committedOffsets(groupId, topic), {});
+});
+
+test('sendTopics appends to several topics in one transaction: all of them, or none when one topic is missing', async (t) => {
+  const log = createEmbeddedEventLog({ path });
+  t.teardown(() => log.close());
+  t.true(sendsTopicsTogether(log));
+  await log.createTopic('embedded.multi.a', { partitions: 2 });
+  await log.createTopic('embedded.multi.b', { partitions: 1 });
+  const count = (topic: string) => {
+    const raw = new Database(path, { readonly: true });
+    try {
+      return (
+        raw.prepare('SELECT COUNT(*) AS n FROM event_log_messages WHERE topic = ?').get(topic) as {
+          n: number;
+        }
+      ).n;
+    } finally {
+      raw.close();
+    }
+  };
+  await t.throwsAsync(
+    () =>
+      (log as EventLog & MultiTopicSender).sendTopics([
+        { topic: 'embedded.multi.a', messages: [{ key: 'k', value: 'lost' }] },
+        { topic: 'embedded.multi.missing', messages: [{ key: 'k', value: 'x' }] },
+      ]),
+    { instanceOf: NotFoundError },
+  );
+  t.is(count('embedded.multi.a'), 0);
+  await (log as EventLog & MultiTopicSender).sendTopics([
+    {
+      topic: 'embedded.multi.a',
+      messages: [
+        { key: 'k', value: 'a1' },
+        { key: 'j', value: 'a2' },
+      ],
+    },
+    { topic: 'embedded.multi.b', messages: [{ key: 'k', value: 'b1' }] },
+    { topic: 'embedded.multi.a', messages: [{ key: 'k', value: 'a3' }] },
+  ]);
+  t.is(count('embedded.multi.a'), 3);
+  t.is(count('embedded.multi.b'), 1);
+  const seen: string[] = [];
+  const consumer = await log.subscribe({
+    groupId: 'embedded.multi.g',
+    topics: ['embedded.multi.a'],
+    handler: async (batch) => {
+      seen.push(...batch.messages.filter((m) => m.key === 'k').map((m) => m.value.toString()));
+    },
+  });
+  const deadline = Date.now() + 5_000;
+  while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await consumer.close();
+  t.deepEqual(seen, ['a1', 'a3'], "one key's messages in the order given, across the entries");
 });

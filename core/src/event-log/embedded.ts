@@ -36,6 +36,42 @@ export const embeddedPollIntervalMsDefault = 200;
 /** How long a writer waits for another process's lock on the file before failing. */
 export const embeddedBusyTimeoutMs = 5_000;
 
+/**
+ * Handles batches of several partitions of one topic at once: one batch per partition, each in
+ * offset order. Resolving commits every one of them (in one transaction); throwing commits none.
+ */
+export type PartitionBatchesHandler = (batches: MessageBatch[]) => Promise<void>;
+
+/**
+ * Subscribe options the embedded log also reads (Kafka's adapter ignores the extra field and
+ * calls `handler` per partition). With `partitionBatchesHandler`, a fetch takes every owned
+ * partition of one topic that has messages, up to `batchSizeMax` messages in all, and hands them
+ * to it together: a handler with a fixed cost per call (commits, fsyncs) pays it once per poll
+ * instead of once per partition, while each partition keeps its order and its own offset.
+ */
+export interface EmbeddedSubscribeOptions extends SubscribeOptions {
+  partitionBatchesHandler?: PartitionBatchesHandler;
+}
+
+/** Messages for one topic, in a send to several. */
+export interface TopicSend {
+  topic: string;
+  messages: OutgoingMessage[];
+}
+
+/**
+ * A log that appends to several topics in one commit (the embedded log: one SQLite transaction,
+ * one fsync, all or nothing). Kafka's adapter does not have it: send to each topic in turn there.
+ */
+export interface MultiTopicSender {
+  sendTopics(sends: TopicSend[]): Promise<void>;
+}
+
+/** Whether `log` appends to several topics in one commit. */
+export function sendsTopicsTogether(log: EventLog): log is EventLog & MultiTopicSender {
+  return typeof (log as Partial<MultiTopicSender>).sendTopics === 'function';
+}
+
 export interface EmbeddedEventLogOptions {
   /** Path of the SQLite file (created with its folder if missing), or `:memory:` for tests that
    * do not need durability. */
@@ -132,7 +168,7 @@ export function createEmbeddedEventLog(options: EmbeddedEventLogOptions): EventL
   return new EmbeddedEventLog(options);
 }
 
-class EmbeddedEventLog implements EventLog {
+class EmbeddedEventLog implements EventLog, MultiTopicSender {
   readonly kind = 'embedded' as const;
   readonly db: Database.Database;
   readonly signal: EventEmitter;
@@ -269,10 +305,16 @@ class EmbeddedEventLog implements EventLog {
   }
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    return this.sendTopics([{ topic, messages }]);
+  }
+
+  /** Appends to each topic its messages, all in one transaction. */
+  async sendTopics(sends: TopicSend[]): Promise<void> {
     this.ensureOpen();
-    validateTopicName(topic);
-    const encoded = encodeMessages(messages);
-    const partitions = this.partitionCount(topic);
+    const checked = sends.map(({ topic, messages }) => {
+      validateTopicName(topic);
+      return { topic, encoded: encodeMessages(messages), partitions: this.partitionCount(topic) };
+    });
     const now = Date.now();
     const s = this.statements;
     // One transaction for the whole batch: one fsync, and readers see all of it or none of it.
@@ -280,29 +322,31 @@ class EmbeddedEventLog implements EventLog {
     // another process appends between our read of next_offset and our insert.
     this.db
       .transaction(() => {
-        const next = new Map<number, number>();
-        for (const message of encoded) {
-          const partition = partitionForKey(message.key, partitions);
-          let offset = next.get(partition);
-          if (offset === undefined) {
-            const row = s.nextOffset.get(topic, partition);
-            invariant(row, `partition ${topic}/${partition} has a row in event_log_partitions`);
-            offset = row.next_offset;
+        for (const { topic, encoded, partitions } of checked) {
+          const next = new Map<number, number>();
+          for (const message of encoded) {
+            const partition = partitionForKey(message.key, partitions);
+            let offset = next.get(partition);
+            if (offset === undefined) {
+              const row = s.nextOffset.get(topic, partition);
+              invariant(row, `partition ${topic}/${partition} has a row in event_log_partitions`);
+              offset = row.next_offset;
+            }
+            const headers =
+              message.headers.length === 0
+                ? null
+                : JSON.stringify(message.headers.map(([k, v]) => [k, v.toString('base64')]));
+            s.insertMessage.run(topic, partition, offset, message.key, message.value, headers, now);
+            next.set(partition, offset + 1);
           }
-          const headers =
-            message.headers.length === 0
-              ? null
-              : JSON.stringify(message.headers.map(([k, v]) => [k, v.toString('base64')]));
-          s.insertMessage.run(topic, partition, offset, message.key, message.value, headers, now);
-          next.set(partition, offset + 1);
+          for (const [partition, offset] of next) s.setNextOffset.run(offset, topic, partition);
         }
-        for (const [partition, offset] of next) s.setNextOffset.run(offset, topic, partition);
       })
       .immediate();
-    this.signal.emit('append', topic);
+    for (const topic of new Set(checked.map((c) => c.topic))) this.signal.emit('append', topic);
   }
 
-  async subscribe(options: SubscribeOptions): Promise<Consumer> {
+  async subscribe(options: EmbeddedSubscribeOptions): Promise<Consumer> {
     this.ensureOpen();
     validateSubscribeOptions(options);
     for (const topic of options.topics) this.partitionCount(topic);
@@ -338,6 +382,12 @@ interface OwnedPartition extends PartitionRef {
   next: bigint | undefined;
 }
 
+/** A fetched batch and the owned partition it came from. */
+interface Fetched {
+  batch: MessageBatch;
+  from: OwnedPartition;
+}
+
 class EmbeddedConsumer implements Consumer {
   readonly memberId = randomUUID();
   readonly stopped: Promise<unknown>;
@@ -371,7 +421,7 @@ class EmbeddedConsumer implements Consumer {
 
   constructor(
     private readonly log: EmbeddedEventLog,
-    private readonly options: SubscribeOptions,
+    private readonly options: EmbeddedSubscribeOptions,
     private readonly sessionTimeoutMs: number,
   ) {
     this.groupId = options.groupId;
@@ -552,10 +602,12 @@ class EmbeddedConsumer implements Consumer {
 
   /**
    * The next batch of one owned partition, round-robin so one busy partition does not starve the
-   * others. The ends of all the member's partitions are read in one query, and only partitions
-   * with messages past the member's next offset are read.
+   * others; with a `partitionBatchesHandler`, also the batches of the other owned partitions of
+   * its topic that have messages, up to `batchSizeMax` messages in all. The ends of all the
+   * member's partitions are read in one query, and only partitions with messages past the
+   * member's next offset are read.
    */
-  private fetch(): { batch: MessageBatch; from: OwnedPartition } | undefined {
+  private fetch(): Fetched[] | undefined {
     if (this.owned.length === 0) return undefined;
     const s = this.log.statements;
     const ends = new Map<string, bigint[]>();
@@ -564,16 +616,21 @@ class EmbeddedConsumer implements Consumer {
       if (ofTopic === undefined) ends.set(row.topic, (ofTopic = []));
       ofTopic[Number(row.partition)] = row.next_offset;
     }
-    for (let tried = 0; tried < this.owned.length; tried++) {
-      const index = (this.nextPartitionIndex + tried) % this.owned.length;
+    const fetched: Fetched[] = [];
+    let room = this.batchSizeMax;
+    const start = this.nextPartitionIndex;
+    for (let tried = 0; tried < this.owned.length && room > 0; tried++) {
+      const index = (start + tried) % this.owned.length;
       const owned = this.owned[index]!;
       const { topic, partition } = owned;
+      // Once one partition is taken, only more of its topic (and only for a handler of several).
+      if (fetched.length > 0 && topic !== fetched[0]!.batch.topic) continue;
       owned.next ??= s.committed.get(this.groupId, topic, partition)?.next_offset ?? 0n;
       const end = ends.get(topic)?.[partition];
       if (end !== undefined && end <= owned.next) continue;
-      const rows = s.fetch.all(topic, partition, owned.next, this.batchSizeMax);
+      const rows = s.fetch.all(topic, partition, owned.next, room);
       if (rows.length === 0) continue;
-      this.nextPartitionIndex = index + 1;
+      if (fetched.length === 0) this.nextPartitionIndex = index + 1;
       const messages: IncomingMessage[] = rows.map((row) => ({
         topic,
         partition,
@@ -582,32 +639,35 @@ class EmbeddedConsumer implements Consumer {
         value: row.value,
         headers: decodeHeaders(row.headers),
       }));
-      return { batch: { topic, partition, messages }, from: owned };
+      fetched.push({ batch: { topic, partition, messages }, from: owned });
+      if (this.options.partitionBatchesHandler === undefined) break;
+      room -= rows.length;
     }
-    return undefined;
+    return fetched.length === 0 ? undefined : fetched;
   }
 
-  /** Commits past `batch` if this member still owns the partition; a member that lost it (dropped
-   * for silence) must not move the new owner's offset, so its batch will simply be seen again. */
-  private commit(batch: MessageBatch, from: OwnedPartition): boolean {
+  /** Commits past each batch (in one transaction) the partitions this member still owns; a
+   * member that lost one (dropped for silence) must not move the new owner's offset, so that batch
+   * will simply be seen again. */
+  private commit(fetched: Fetched[]): void {
     const s = this.log.statements;
-    const last = batch.messages[batch.messages.length - 1];
-    invariant(last, 'a committed batch is not empty');
     const committed = this.log.db
-      .transaction(() => {
-        const owner = s.owner.get(this.groupId, batch.topic, batch.partition);
-        if (owner?.member_id !== this.memberId) return false;
-        s.commit.run(this.groupId, batch.topic, batch.partition, last.offset + 1n);
-        return true;
-      })
+      .transaction(() =>
+        fetched.map(({ batch }) => {
+          const last = batch.messages[batch.messages.length - 1];
+          invariant(last, 'a committed batch is not empty');
+          const owner = s.owner.get(this.groupId, batch.topic, batch.partition);
+          if (owner?.member_id !== this.memberId) return undefined;
+          s.commit.run(this.groupId, batch.topic, batch.partition, last.offset + 1n);
+          return last.offset + 1n;
+        }),
+      )
       .immediate();
-    if (committed) from.next = last.offset + 1n;
-    else {
+    fetched.forEach(({ from }, i) => {
+      from.next = committed[i];
       // Lost the partition: forget its offset and plan again.
-      from.next = undefined;
-      this.plannedGeneration = undefined;
-    }
-    return committed;
+      if (from.next === undefined) this.plannedGeneration = undefined;
+    });
   }
 
   private async run(): Promise<void> {
@@ -619,8 +679,10 @@ class EmbeddedConsumer implements Consumer {
           await this.waitForSignal();
           continue;
         }
-        await this.options.handler(fetched.batch);
-        this.commit(fetched.batch, fetched.from);
+        const handleAll = this.options.partitionBatchesHandler;
+        if (handleAll === undefined) await this.options.handler(fetched[0]!.batch);
+        else await handleAll(fetched.map(({ batch }) => batch));
+        this.commit(fetched);
         // better-sqlite3 answers synchronously, so a handler on the embedded stores resolves in
         // microtasks alone and, with messages waiting, the next batch would follow at once: timers
         // and I/O of the whole process (HTTP, heartbeats, a producer on a timer) waited until
