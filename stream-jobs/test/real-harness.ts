@@ -14,7 +14,11 @@ import {
   createMongoDocumentStore,
   dropMongoDatabase,
 } from '../src/features/documents/mongo-store.js';
-import { rawTransaction, shuffled } from '../src/features/documents/test-documents.js';
+import {
+  rawTransaction,
+  sampleMerchants,
+  shuffled,
+} from '../src/features/documents/test-documents.js';
 import { createStreamJobs, type StreamJobs } from '../src/features/pipeline/stream-jobs.js';
 import {
   annotatedEvent,
@@ -149,14 +153,7 @@ export function workload(count: number, seed: number, copies = 3): Workload {
   const raws: OutgoingMessage[] = [];
   const corrections: OutgoingMessage[] = [];
   const finals = new Map<string, { version: number; recategorized: boolean; annotated: boolean }>();
-  const merchants = [
-    'COUNTDOWN PONSONBY',
-    'UBER *TRIP',
-    'NETFLIX.COM',
-    'SQ *JOES CAFE',
-    'SHELL OIL 5744',
-    'AMZN MKTP US*2K4',
-  ];
+  const merchants = sampleMerchants;
   for (let i = 0; i < count; i += 1) {
     const late = random() < 0.05;
     const occurredAt = today

@@ -281,6 +281,10 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
 
   const store: DocumentStore = {
     kind: 'embedded',
+    sql: {
+      knex,
+      within: (trx) => createSqlDocumentStore({ ...options, knex: trx, closeKnex: false }),
+    },
 
     async init() {
       const bigintColumns = (table: Knex.CreateTableBuilder) => {

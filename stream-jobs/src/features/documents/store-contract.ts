@@ -9,6 +9,7 @@ import {
   applyItemOf,
   monthlyBudget,
   rawTransaction,
+  sampleMerchants,
   shuffled,
   userContext,
 } from './test-documents.js';
@@ -66,13 +67,7 @@ function history(
 ): { items: ApplyItem[]; finals: Map<string, RawTransactionV1> } {
   const items: ApplyItem[] = [];
   const finals = new Map<string, RawTransactionV1>();
-  const merchants = [
-    'COUNTDOWN PONSONBY',
-    'UBER *TRIP',
-    'NETFLIX.COM',
-    'SQ *JOES CAFE',
-    'SHELL OIL 5744',
-  ];
+  const merchants = sampleMerchants.slice(0, 5);
   const kinds: RawTransactionV1['kind'][] = [
     'expense',
     'expense',

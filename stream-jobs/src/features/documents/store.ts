@@ -5,6 +5,7 @@
  * store-contract.ts.
  */
 import type { AlertRaisedV1 } from '@spendstream/core/events/alerts';
+import type { Knex } from '@spendstream/core/sql/create-sql';
 import { ValidationError } from '@spendstream/core/errors';
 import type {
   Contribution,
@@ -70,8 +71,23 @@ export interface StateEntry {
   value: unknown;
 }
 
+/**
+ * An SQL adapter's database, and the same adapter on a transaction of it: the pipeline runs the
+ * store's and the index's steps of a batch in one transaction when both live in one database (the
+ * embedded default: one SQLite file), one commit (a WAL fsync) instead of one a step.
+ */
+export interface SqlBinding<T> {
+  /** The root connection, to tell whether two adapters share a database. */
+  readonly knex: Knex;
+  /** The adapter writing in `trx`: its own transactions become savepoints of it. Everything it
+   * is asked while `trx` is open must go through it (SQLite has one connection, held by `trx`). */
+  within(trx: Knex.Transaction): T;
+}
+
 export interface DocumentStore {
   readonly kind: 'mongodb' | 'embedded';
+  /** SQL stores only: their database and the store bound to a transaction of it. */
+  readonly sql?: SqlBinding<DocumentStore>;
   /** Creates collections, tables and indexes; idempotent. */
   init(): Promise<void>;
   /**

@@ -16,6 +16,16 @@ import type { TransactionDocument } from './transaction-document.js';
 const rates = createRatesTable();
 const fixedNow = DateTime.fromISO('2026-11-25T12:00:00Z', { zone: 'utc' });
 
+/** Merchant descriptors as banks send them, for generated transactions. */
+export const sampleMerchants: readonly string[] = [
+  'COUNTDOWN PONSONBY',
+  'UBER *TRIP',
+  'NETFLIX.COM',
+  'SQ *JOES CAFE',
+  'SHELL OIL 5744',
+  'AMZN MKTP US*2K4',
+];
+
 export function rawTransaction(overrides: Partial<RawTransactionV1> = {}): RawTransactionV1 {
   const id = overrides.transactionId ?? 'tx-1';
   return {

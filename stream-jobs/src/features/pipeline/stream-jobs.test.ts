@@ -9,11 +9,12 @@ import { createMemoryLogger } from '@spendstream/core/log';
 import { applyBatchSizeMax } from '../documents/store.js';
 import { indexBatchSizeMax } from '../search/search-index.js';
 import { createStreamJobs, embeddedBatchSizeMaxDefault } from './stream-jobs.js';
-import { embeddedPipeline } from './test-pipeline.js';
+import { embeddedPipeline, storeFileName } from './test-pipeline.js';
 import { stateKinds } from './user-state.js';
 import { formatReport, reconcile } from '../reconcile/reconcile.js';
 import {
   annotatedEvent,
+  batchesOf,
   budgetsEvent,
   collect,
   correctionEvent,
@@ -320,12 +321,12 @@ test('reconcile is clean after the pipeline and names a corrupted rollup, a miss
   t.is(clean.checks['ingested-transactions-have-documents']?.checked, 3);
 
   // Break each invariant behind the jobs' back.
-  const sideDoor = createSql({}, { sqliteFilename: join(dir, 'store.sqlite') });
+  const sideDoor = createSql({}, { sqliteFilename: join(dir, storeFileName) });
   await sideDoor('sj_rollups')
     .where('cell_key', 'like', '%|month|2026-11|total|all|%')
     .update({ expense: 1 });
   await sideDoor.destroy();
-  const indexDoor = createSql({}, { sqliteFilename: join(dir, 'index.sqlite') });
+  const indexDoor = createSql({}, { sqliteFilename: join(dir, storeFileName) });
   await indexDoor('sj_search').where({ id: 'r2' }).delete();
   await indexDoor.destroy();
   await eventLog.send(topics.transactionsRaw, [rawEvent(rawTransaction({ transactionId: 'r4' }))]);
@@ -486,4 +487,74 @@ test('a batch bound larger than one apply or one index call takes is refused; th
   t.notThrows(() => make());
   t.notThrows(() => make(embeddedBatchSizeMaxDefault));
   t.deepEqual(records, []);
+});
+
+test("on the embedded log one poll's raw transactions of every partition are one batch, each user's in order", async (t) => {
+  const { eventLog, store, registry, start } = await embeddedPipeline(t);
+  const users = ['user-1', 'user-2', 'user-3', 'user-4', 'user-5', 'user-6', 'user-7', 'user-8'];
+  await eventLog.send(
+    topics.refUserSettings,
+    users.map((userId) => settingsEvent({ ...settings, userId })),
+  );
+  // Two versions of each user's transaction, on as many partitions as the users hash to: the
+  // later version must win, which it does only if each partition's order is kept.
+  await eventLog.send(
+    topics.transactionsRaw,
+    users.flatMap((userId) =>
+      [1, 2].map((version) =>
+        rawEvent(
+          rawTransaction({
+            transactionId: `m-${userId}`,
+            userId,
+            version,
+            amount: { amount: BigInt(version * 1_000), currency: 'NZD' },
+          }),
+        ),
+      ),
+    ),
+  );
+  const jobs = await start();
+  t.true(
+    await eventually(
+      async () => (await store.getTransactions(users.map((u) => `m-${u}`))).size === users.length,
+    ),
+  );
+  await jobs.stop();
+  const docs = await store.getTransactions(users.map((u) => `m-${u}`));
+  t.deepEqual(
+    [...docs.values()].map((d) => d.amountMinor),
+    users.map(() => 2_000n),
+  );
+  const { count } = await batchesOf(registry, topics.transactionsRaw);
+  t.is(count, 1, 'the 16 messages over several partitions were handled as one batch');
+});
+
+test('where the store and the index share a database, a batch whose index write fails leaves no document and lands once when it is retried', async (t) => {
+  const { eventLog, store, index, start, records, dir } = await embeddedPipeline(t);
+  await eventLog.send(topics.refUserSettings, [settingsEvent(settings)]);
+  const jobs = await start();
+  t.true(await eventually(async () => (await store.getState('settings', 'user-1')) !== null));
+  // The index's table gone: its write fails after the store's apply, in the same transaction.
+  const sideDoor = createSql({}, { sqliteFilename: join(dir, storeFileName) });
+  t.teardown(() => sideDoor.destroy());
+  await sideDoor.schema.dropTable('sj_search');
+  await eventLog.send(topics.transactionsRaw, [
+    rawEvent(rawTransaction({ transactionId: 'x1', amount: { amount: 4_000n, currency: 'NZD' } })),
+  ]);
+  t.true(await eventually(() => records.some((r) => r.msg === 'sink failed; retrying')));
+  t.is((await store.getTransactions(['x1'])).size, 0, 'the apply was rolled back with the index');
+  await index.init();
+  t.true(await eventually(async () => (await store.getTransactions(['x1'])).size === 1));
+  await jobs.stop();
+  t.deepEqual([...(await index.versions(['x1'])).keys()], ['x1']);
+  const month = await store.queryRollups({
+    userId: 'user-1',
+    grain: 'month',
+    dimension: 'total',
+  });
+  t.deepEqual(
+    month.map((r) => [r.amounts.expense, r.amounts.count]),
+    [[4_000n, 1n]],
+    'counted once',
+  );
 });

@@ -30,11 +30,14 @@ import type {
   TransactionAnnotatedV1,
   TransactionRecategorizedV1,
 } from '@spendstream/core/events/transactions';
-import type {
-  Consumer,
-  EventLog,
-  IncomingMessage,
-  MessageBatch,
+import {
+  sendsTopicsTogether,
+  type Consumer,
+  type EmbeddedSubscribeOptions,
+  type EventLog,
+  type IncomingMessage,
+  type MessageBatch,
+  type TopicSend,
 } from '@spendstream/core/event-log';
 import type { Logger } from '@spendstream/core/log';
 import { DomainError, ValidationError } from '@spendstream/core/errors';
@@ -225,7 +228,14 @@ function createMetrics(registry: Registry | undefined): Metrics {
   };
 }
 
-/** An error that a retry of the same message cannot fix: the message goes to the dead-letter topic. */
+/** Alerts recorded for the first time, to publish: their messages, ids and `producedAt`. */
+interface RecordedAlerts {
+  messages: Array<{ key: string; value: Buffer }>;
+  alertIds: string[];
+  fresh: AlertRaisedV1[];
+  producedAt: string;
+}
+
 /** The first document of each transaction id (a batch may hold several deliveries of one). */
 function uniqueById(docs: TransactionDocument[]): TransactionDocument[] {
   const first = new Map<string, TransactionDocument>();
@@ -344,10 +354,10 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   const userCache = new Map<string, UserState>();
-  async function userState(userId: string): Promise<UserState> {
+  async function userState(userId: string, from: DocumentStore = store): Promise<UserState> {
     let state = userCache.get(userId);
     if (!state) {
-      state = await loadUserState(store, userId);
+      state = await loadUserState(from, userId);
       userCache.set(userId, state);
     }
     return state;
@@ -372,11 +382,12 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       .map((record) => alertRaisedV1Schema.parse(record.payload));
     if (due.length === 0) return;
     const at = now().toUTC().toISO()!;
-    await publish(
-      due.map((alert) => alertMessage(alert, at)),
-      due.map((alert) => alert.alertId),
-      at,
-    );
+    await publish({
+      messages: due.map((alert) => alertMessage(alert, at)),
+      alertIds: due.map((alert) => alert.alertId),
+      fresh: [],
+      producedAt: at,
+    });
   }
 
   /** An alert as the message published on `alerts` (validated and encoded once). */
@@ -406,27 +417,44 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     };
   }
 
+  /**
+   * Appends to each topic its messages: on the embedded log in one commit (one fsync), elsewhere
+   * one send a topic, in the order given.
+   */
+  async function sendTopics(sends: TopicSend[]): Promise<void> {
+    const nonEmpty = sends.filter((send) => send.messages.length > 0);
+    if (nonEmpty.length === 0) return;
+    if (sendsTopicsTogether(eventLog)) return eventLog.sendTopics(nonEmpty);
+    for (const { topic, messages } of nonEmpty) await eventLog.send(topic, messages);
+  }
+
+  /** Marks recorded alerts published once they are on the log. */
+  async function markPublished(recorded: RecordedAlerts): Promise<void> {
+    if (recorded.alertIds.length > 0)
+      await store.markAlertsPublished(recorded.alertIds, recorded.producedAt);
+    for (const alert of recorded.fresh)
+      metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
+  }
+
   /** Sends alert messages, then marks their alerts published. */
-  async function publish(
-    messages: Array<{ key: string; value: Buffer }>,
-    alertIds: string[],
-    producedAt: string,
-  ): Promise<void> {
-    await eventLog.send(physical(topics.alerts), messages);
-    await store.markAlertsPublished(alertIds, producedAt);
+  async function publish(recorded: RecordedAlerts): Promise<void> {
+    await sendTopics([{ topic: physical(topics.alerts), messages: recorded.messages }]);
+    await markPublished(recorded);
   }
 
   /**
-   * Records the candidates, then publishes those recorded for the first time. Each alert is
-   * validated and encoded once: the recorded payload is the wire form the encoder wrote into the
-   * message (not parsed back from its bytes), which is what the sweep re-publishes.
+   * Records the candidates in `into` and returns those recorded for the first time, to publish.
+   * Each alert is validated and encoded once: the recorded payload is the wire form the encoder
+   * wrote into the message (not parsed back from its bytes), which is what the sweep re-publishes.
    */
-  async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
-    if (candidates.length === 0) return;
-    const at = now().toUTC().toISO()!;
-    const encoded = candidates.map((alert) => alertEncoded(alert, at));
-    const messages = encoded.map((e) => e.message);
-    const inserted = await store.insertAlerts(
+  async function recordAlerts(
+    candidates: AlertRaisedV1[],
+    into: DocumentStore,
+  ): Promise<RecordedAlerts> {
+    const producedAt = now().toUTC().toISO()!;
+    if (candidates.length === 0) return { messages: [], alertIds: [], fresh: [], producedAt };
+    const encoded = candidates.map((alert) => alertEncoded(alert, producedAt));
+    const inserted = await into.insertAlerts(
       candidates.map((alert, i) => ({
         alertId: alert.alertId,
         identity: alertIdentity(alert),
@@ -438,13 +466,18 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       })),
     );
     const fresh = candidates.filter((_, i) => inserted[i]);
-    if (fresh.length === 0) return;
-    await publish(
-      messages.filter((_, i) => inserted[i]),
-      fresh.map((alert) => alert.alertId),
-      at,
-    );
-    for (const alert of fresh) metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
+    return {
+      messages: encoded.filter((_, i) => inserted[i]).map((e) => e.message),
+      alertIds: fresh.map((alert) => alert.alertId),
+      fresh,
+      producedAt,
+    };
+  }
+
+  /** Records the candidates, then publishes those recorded for the first time. */
+  async function publishAlerts(candidates: AlertRaisedV1[]): Promise<void> {
+    if (candidates.length === 0) return;
+    await publish(await recordAlerts(candidates, store));
   }
 
   /**
@@ -539,12 +572,15 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
    * cell the rules need, for the whole batch, in one read by cell key (on FerretDB each query costs
    * a pass over the collection, so one read per batch instead of three per transaction).
    */
-  async function evaluateAlerts(docs: TransactionDocument[]): Promise<AlertRaisedV1[]> {
+  async function evaluateAlerts(
+    docs: TransactionDocument[],
+    from: DocumentStore,
+  ): Promise<AlertRaisedV1[]> {
     const booked = docs.filter((doc) => doc.status === 'booked');
     if (booked.length === 0) return [];
     const plans = [];
     for (const doc of booked) {
-      const state = await userState(doc.userId);
+      const state = await userState(doc.userId, from);
       plans.push({ doc, state, cells: alertCellsOf(doc, state) });
     }
     const keys = new Set<string>();
@@ -555,7 +591,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       for (const k of cells.trailingDays) keys.add(k);
       keys.add(cells.today);
     }
-    const rows = await getRollupsInParts(store, [...keys]);
+    const rows = await getRollupsInParts(from, [...keys]);
     const amountsOf = (key: string) => rows.get(key)?.amounts;
     const alerts: AlertRaisedV1[] = [];
     const at = now();
@@ -597,26 +633,33 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     return alerts;
   }
 
-  async function writeDocuments(items: ApplyItem[]): Promise<void> {
-    if (items.length === 0) return;
-    const outcomes = await timed('apply', () =>
-      untilWritten('documents', () => store.apply(items)),
-    );
+  /**
+   * The store's and the index's steps of a batch: apply (documents and rollups), index what the
+   * store holds, run the alert rules on it and record their alerts. `retry` wraps each step: a
+   * retry of its own on separate commits, none inside one shared transaction (that is retried
+   * whole).
+   */
+  async function storeAndRecord(
+    items: ApplyItem[],
+    into: DocumentStore,
+    indexInto: SearchIndex,
+    retry: <T>(sink: string, fn: () => Promise<T>) => Promise<T>,
+  ): Promise<{ docs: TransactionDocument[]; recorded: RecordedAlerts }> {
+    const outcomes = await timed('apply', () => retry('documents', () => into.apply(items)));
     // Index and publish what the store holds: for a stale item (a redelivery) that is the stored
     // version, which may have been written by an attempt that crashed before indexing.
     const staleIds = items.filter((_, i) => outcomes[i] === 'stale').map((item) => item.doc.id);
     const stored =
       staleIds.length > 0
-        ? await untilWritten('documents', () => store.getTransactions(staleIds))
-        : new Map();
+        ? await retry('documents', () => into.getTransactions(staleIds))
+        : new Map<string, TransactionDocument>();
     const latest = new Map<string, TransactionDocument>();
     items.forEach((item, i) => {
       const doc = outcomes[i] === 'applied' ? item.doc : stored.get(item.doc.id);
       if (doc && (latest.get(doc.id)?.version ?? -1) < doc.version) latest.set(doc.id, doc);
     });
     const docs = [...latest.values()];
-    await timed('index', () => untilWritten('search', () => index.index(docs)));
-    await timed('publish', () => untilWritten('event-log', () => publishEnriched(docs)));
+    await timed('index', () => retry('search', () => indexInto.index(docs)));
     // The rules run for every version written now and for every redelivered one that is the
     // stored version: an attempt that crashed after writing it may not have run them. An alert it
     // did record is not recorded (nor published) again: its id is the alert's identity.
@@ -626,19 +669,54 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       return doc && doc.version === item.doc.version ? [doc] : [];
     });
     const candidates = await timed('alert_rules', () =>
-      untilWritten('documents', () => evaluateAlerts(uniqueById(toCheck))),
+      retry('documents', () => evaluateAlerts(uniqueById(toCheck), into)),
     );
-    await timed('alert_record', () => untilWritten('alerts', () => publishAlerts(candidates)));
+    const recorded = await timed('alert_record', () =>
+      retry('alerts', () => recordAlerts(candidates, into)),
+    );
+    return { docs, recorded };
   }
 
-  async function publishEnriched(docs: TransactionDocument[]): Promise<void> {
-    if (docs.length === 0) return;
+  /**
+   * When the store and the index share one SQL database (the embedded default: one SQLite file),
+   * a batch's apply, index and alert records are one transaction of it: one commit (a WAL fsync)
+   * instead of three, and all of them or none.
+   */
+  const sharedSql =
+    store.sql !== undefined && index.sql !== undefined && store.sql.knex === index.sql.knex
+      ? { knex: store.sql.knex, store: store.sql, index: index.sql }
+      : undefined;
+  const inline = <T>(_sink: string, fn: () => Promise<T>) => fn();
+
+  /**
+   * Writes a batch's documents everywhere: store, index and alert records (one transaction where
+   * they share a database), then the enriched events and the fresh alerts on the log (one commit on
+   * the embedded log), then marks those alerts published. A crash between the records and the
+   * sends is finished by the redelivery (enriched events) and the sweep of unpublished alerts.
+   */
+  async function writeDocuments(items: ApplyItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const { docs, recorded } = sharedSql
+      ? await untilWritten('documents', () =>
+          sharedSql.knex.transaction((trx) =>
+            storeAndRecord(items, sharedSql.store.within(trx), sharedSql.index.within(trx), inline),
+          ),
+        )
+      : await storeAndRecord(items, store, index, untilWritten);
     const producedAt = now().toUTC().toISO()!;
-    const messages = docs.map((doc) => ({
+    const enriched = docs.map((doc) => ({
       key: doc.userId,
       value: encodeEvent(topics.transactionsEnriched, enrichedEventOf(doc, producedAt, source)),
     }));
-    await eventLog.send(physical(topics.transactionsEnriched), messages);
+    await timed('publish', () =>
+      untilWritten('event-log', () =>
+        sendTopics([
+          { topic: physical(topics.transactionsEnriched), messages: enriched },
+          { topic: physical(topics.alerts), messages: recorded.messages },
+        ]),
+      ),
+    );
+    await timed('alert_mark', () => untilWritten('alerts', () => markPublished(recorded)));
   }
 
   async function handleRaw(
@@ -852,12 +930,22 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   async function handleBatch(batch: MessageBatch): Promise<void> {
-    const topic = logical(batch.topic);
+    await handlePartitionBatches([batch]);
+  }
+
+  /**
+   * Handles the batches of one topic's partitions (the embedded log hands over every partition
+   * with messages at once; Kafka one at a time) as one batch: one user's messages are all on one
+   * partition, in order, so they stay in order, and what a batch costs whatever its size (the
+   * commits and their fsyncs) is paid once.
+   */
+  async function handlePartitionBatches(batches: MessageBatch[]): Promise<void> {
+    const topic = logical(batches[0]!.topic);
     await untilWritten('alerts', () => sweepUnpublished());
     const timer = metrics.batchSeconds.startTimer({ topic });
     userCache.clear();
     const decoded: Array<{ message: IncomingMessage; event: TopicEvent<TopicName> }> = [];
-    for (const message of batch.messages) {
+    for (const message of batches.flatMap((batch) => batch.messages)) {
       try {
         decoded.push({ message, event: decodeEvent(topic, message.value) });
       } catch (error) {
@@ -880,10 +968,11 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         }
       }
     }
-    const last = decoded[decoded.length - 1];
-    if (last) {
-      const lag = (now().toMillis() - DateTime.fromISO(last.event.producedAt).toMillis()) / 1000;
-      metrics.eventLagSeconds.set({ topic, partition: String(batch.partition) }, Math.max(0, lag));
+    const lastOfPartition = new Map<number, TopicEvent<TopicName>>();
+    for (const { message, event } of decoded) lastOfPartition.set(message.partition, event);
+    for (const [partition, last] of lastOfPartition) {
+      const lag = (now().toMillis() - DateTime.fromISO(last.producedAt).toMillis()) / 1000;
+      metrics.eventLagSeconds.set({ topic, partition: String(partition) }, Math.max(0, lag));
     }
     timer();
   }
@@ -891,13 +980,16 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   let stopping = false;
   /** Joins the group; when the consumer dies on its own (the broker went away), joins again. */
   async function join(): Promise<void> {
-    const joined = await eventLog.subscribe({
+    // The embedded log also reads `partitionBatchesHandler`; Kafka's adapter calls `handler`.
+    const subscription: EmbeddedSubscribeOptions = {
       groupId,
       topics: inputTopics.map(physical),
       handler: handleBatch,
+      partitionBatchesHandler: handlePartitionBatches,
       from: 'earliest',
       batchSizeMax,
-    });
+    };
+    const joined = await eventLog.subscribe(subscription);
     consumer = joined;
     if (stopping) {
       await joined.close();

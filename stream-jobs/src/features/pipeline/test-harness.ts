@@ -11,6 +11,7 @@ import {
   type TopicName,
 } from '@spendstream/core/events';
 import type { EventLog, OutgoingMessage } from '@spendstream/core/event-log';
+import type { Registry } from 'prom-client';
 import type {
   RawTransactionV1,
   TransactionAnnotatedV1,
@@ -136,6 +137,18 @@ export async function collect(
     },
   });
   return { values, close: () => consumer.close() };
+}
+
+/** The batches of `topic` the jobs reporting to `registry` handled so far, and their summed time. */
+export async function batchesOf(
+  registry: Registry,
+  topic: TopicName,
+): Promise<{ count: number; seconds: number }> {
+  const values = (await registry.getSingleMetric('stream_jobs_batch_duration_seconds')!.get())
+    .values as Array<{ labels: { topic?: string }; metricName?: string; value: number }>;
+  const of = (suffix: string) =>
+    values.find((v) => v.labels.topic === topic && v.metricName?.endsWith(suffix))?.value ?? 0;
+  return { count: of('_count'), seconds: of('_sum') };
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */

@@ -1,6 +1,7 @@
 /**
- * A pipeline on the embedded adapters (SQLite log, store and index in a temporary folder) for
- * tests, closed by the test's teardown.
+ * A pipeline on the embedded adapters for tests, laid out as the embedded default (`openBackends`):
+ * the SQLite log in its own file, the store and the index sharing `stream-jobs.sqlite`, in a
+ * temporary folder; closed by the test's teardown.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,9 @@ import { createSqlSearchIndex } from '../search/sql-index.js';
 import { createStreamJobs } from './stream-jobs.js';
 import { createAllTopics } from './test-harness.js';
 
+/** The file the store and the index share in the pipeline's folder. */
+export const storeFileName = 'stream-jobs.sqlite';
+
 /** The jobs' clock in these tests. */
 export const testNow = '2026-11-25T12:00:00Z';
 
@@ -26,12 +30,9 @@ export async function embeddedPipeline(t: { teardown(fn: () => Promise<void>): v
   const dir = mkdtempSync(join(tmpdir(), 'sj-pipeline-'));
   const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 20 });
   await createAllTopics(eventLog);
-  const store = createSqlDocumentStore({
-    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
-  });
-  const index = createSqlSearchIndex({
-    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
-  });
+  const knex = createSql({}, { sqliteFilename: join(dir, storeFileName) });
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  const index = createSqlSearchIndex({ knex, closeKnex: false });
   const registry = new Registry();
   const { log, records } = createMemoryLogger('stream-jobs', 'warn');
   const clock = () => DateTime.fromISO(testNow, { zone: 'utc' });
@@ -54,6 +55,7 @@ export async function embeddedPipeline(t: { teardown(fn: () => Promise<void>): v
     await eventLog.close();
     await store.close();
     await index.close();
+    await knex.destroy();
   });
   return { eventLog, store, index, registry, start, records, dir };
 }

@@ -4,6 +4,7 @@
  * Adapters: OpenSearch and Elasticsearch (opensearch-index.ts, one body format, two clients) and
  * embedded SQL (sql-index.ts); all pass search-contract.ts.
  */
+import type { SqlBinding } from '../documents/store.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
 
 /** Most documents per bulk call (a whole embedded batch of raw transactions is one call). */
@@ -31,6 +32,8 @@ export interface SearchQuery {
 
 export interface SearchIndex {
   readonly kind: 'opensearch' | 'elasticsearch' | 'embedded';
+  /** The SQL index only: its database and the index bound to a transaction of it. */
+  readonly sql?: SqlBinding<SearchIndex>;
   init(): Promise<void>;
   /** Writes documents; a document whose id holds the same or a newer version is skipped. */
   index(docs: TransactionDocument[]): Promise<void>;

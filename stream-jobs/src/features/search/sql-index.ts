@@ -53,6 +53,10 @@ export function createSqlSearchIndex(options: {
   const table = `${options.tablePrefix ?? 'sj_'}search`;
   return {
     kind: 'embedded',
+    sql: {
+      knex,
+      within: (trx) => createSqlSearchIndex({ ...options, knex: trx, closeKnex: false }),
+    },
     async init() {
       if (await knex.schema.hasTable(table)) return;
       await knex.schema.createTable(table, (t) => {
