@@ -12,12 +12,19 @@
  *   after the search index acknowledged the document (OpenSearch then makes it searchable within
  *   its 1 s refresh interval).
  *
+ * The embedded backend is laid out as `openBackends` lays out the embedded default: the log in its
+ * own file, the documents store and the search index sharing one (`stream-jobs.sqlite`). The
+ * latency phase's sender and listeners run in a process of their own (`latency-sender.ts`; the
+ * jobs' main thread then runs the jobs alone), or with `--sender same` beside the jobs on their
+ * main thread (the bench's setup before 2026-11-27, session 13).
+ *
  * Flags: --only embedded|real, --throughput N, --real-throughput N, --rate R, --real-rate R,
  * --seconds S, --baseline N, --batch N (most messages per batch; default: the jobs' default for
- * the backend), --append (writes
+ * the backend), --sender process|same, --append (writes
  * the "stream-jobs" section of docs/benchmarks.md). `MONGODB_URL` in the environment points the
  * real-server run at another FerretDB/MongoDB than the one infra:up started (a private, profiled one).
  */
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,9 +47,10 @@ import {
 } from '../src/features/documents/mongo-store.js';
 import { createSqlDocumentStore } from '../src/features/documents/sql-store.js';
 import type { DocumentStore } from '../src/features/documents/store.js';
-import { rawTransaction } from '../src/features/documents/test-documents.js';
 import { createStreamJobs } from '../src/features/pipeline/stream-jobs.js';
-import { rawEvent, settingsEvent } from '../src/features/pipeline/test-harness.js';
+import { batchesOf, settingsEvent } from '../src/features/pipeline/test-harness.js';
+import { benchRaw, runLatencyPhase, usersCount, type LatencyResult } from './bench-load.js';
+import type { SenderConfig, SenderReport } from './latency-sender.js';
 import { createOpenSearchIndex } from '../src/features/search/opensearch-index.js';
 import type { SearchIndex } from '../src/features/search/search-index.js';
 import { createSqlSearchIndex } from '../src/features/search/sql-index.js';
@@ -57,14 +65,13 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     baseline: { type: 'string', default: '200000' },
     batch: { type: 'string' },
+    sender: { type: 'string', default: 'process' },
     append: { type: 'boolean', default: false },
   },
 });
 
-/** Users the load is spread over (one partition key each). */
-const usersCount = 1_000;
-/** Most messages the latency-phase sender puts in one send when it catches up. */
-const senderBatchMax = 1_000;
+if (args.sender !== 'process' && args.sender !== 'same')
+  throw new Error(`--sender is process or same, not ${args.sender}`);
 /** Longest wait for the jobs to drain a phase. */
 const drainTimeoutMs = 600_000;
 const partitions = 4;
@@ -72,24 +79,31 @@ const partitions = 4;
 interface Backend {
   name: string;
   eventLog: EventLog;
+  /** How a sender in another process opens the same log. */
+  senderLog: SenderConfig['log'];
   store: DocumentStore;
   index: SearchIndex;
   prefix: string;
   close(): Promise<void>;
 }
+/** The embedded log's poll interval (a consumer hears of another process's appends by polling). */
+const embeddedPollIntervalMs = 5;
 
 async function embeddedBackend(): Promise<Backend> {
   const dir = mkdtempSync(join(tmpdir(), 'sj-bench-'));
-  const eventLog = createEmbeddedEventLog({ path: join(dir, 'log.sqlite'), pollIntervalMs: 5 });
-  const store = createSqlDocumentStore({
-    knex: createSql({}, { sqliteFilename: join(dir, 'store.sqlite') }),
+  const logPath = join(dir, 'event-log.sqlite');
+  const eventLog = createEmbeddedEventLog({
+    path: logPath,
+    pollIntervalMs: embeddedPollIntervalMs,
   });
-  const index = createSqlSearchIndex({
-    knex: createSql({}, { sqliteFilename: join(dir, 'index.sqlite') }),
-  });
+  // One file for the store and the index, as the embedded default has them (`openBackends`).
+  const knex = createSql({}, { sqliteFilename: join(dir, 'stream-jobs.sqlite') });
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  const index = createSqlSearchIndex({ knex, closeKnex: false });
   return {
     name: 'embedded (SQLite log, store and index)',
     eventLog,
+    senderLog: { kind: 'embedded', path: logPath, pollIntervalMs: embeddedPollIntervalMs },
     store,
     index,
     prefix: '',
@@ -97,6 +111,7 @@ async function embeddedBackend(): Promise<Backend> {
       await eventLog.close();
       await store.close();
       await index.close();
+      await knex.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -117,6 +132,7 @@ async function realBackend(): Promise<Backend> {
   return {
     name: 'Kafka + FerretDB + OpenSearch',
     eventLog,
+    senderLog: { kind: 'kafka', brokers: servers.KAFKA_BROKERS },
     store,
     index,
     prefix,
@@ -204,6 +220,10 @@ function processedCount(registry: Registry): Promise<number> {
     );
 }
 
+/** Batches of raw transactions handled so far, and their summed duration. */
+/** Batches of raw transactions handled so far, and their summed duration. */
+const rawBatches = (registry: Registry) => batchesOf(registry, topics.transactionsRaw);
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -239,26 +259,28 @@ async function prepare(backend: Backend): Promise<void> {
     );
 }
 
-let sequence = 0;
-function nextRaw(): OutgoingMessage {
-  sequence += 1;
-  const merchants = [
-    'COUNTDOWN PONSONBY',
-    'UBER *TRIP',
-    'NETFLIX.COM',
-    'SQ *JOES CAFE',
-    'SHELL OIL 5744',
-    'AMZN MKTP US*2K4',
-  ];
-  return rawEvent(
-    rawTransaction({
-      transactionId: `b${sequence}`,
-      userId: `u${sequence % usersCount}`,
-      merchant: merchants[sequence % merchants.length]!,
-      amount: { amount: BigInt(500 + (sequence % 9000)), currency: 'NZD' },
-      occurredAt: new Date(Date.now() - (sequence % 86_400) * 1000).toISOString(),
-    }),
-  );
+/**
+ * The latency phase in a process of its own; `onStart` runs when its sender starts. The child's
+ * CPU is its own, so the jobs' main-thread figure covers the jobs alone.
+ */
+function latencyInProcess(config: SenderConfig, onStart: () => void): Promise<LatencyResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./latency-sender.ts', import.meta.url), [JSON.stringify(config)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: LatencyResult | undefined;
+    child.on('message', (message: SenderReport) => {
+      if (message.type === 'start') onStart();
+      else result = message.result;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      result === undefined
+        ? reject(new Error(`the latency sender exited with ${code} and no result`))
+        : resolve(result),
+    );
+  });
 }
 
 interface Figures {
@@ -278,7 +300,9 @@ interface Figures {
 
 async function run(backend: Backend, throughputCount: number, rate: number): Promise<Figures> {
   await prepare(backend);
-  const raws: OutgoingMessage[] = Array.from({ length: throughputCount }, nextRaw);
+  const raws: OutgoingMessage[] = Array.from({ length: throughputCount }, (_, i) =>
+    benchRaw(i + 1),
+  );
   for (let i = 0; i < raws.length; i += 1000)
     await backend.eventLog.send(
       `${backend.prefix}${topics.transactionsRaw}`,
@@ -351,95 +375,63 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
   printStoreCalls(backend.name, 'throughput phase');
 
   // Latency at a fixed rate.
-  const sentAt = new Map<string, number>();
-  const alertLatency: number[] = [];
-  const indexedLatency: number[] = [];
-  const listen = async (
-    topic: string,
-    sink: number[],
-    idOf: (value: Record<string, unknown>) => string | undefined,
-  ) =>
-    backend.eventLog.subscribe({
-      groupId: `${backend.prefix}bench-${topic}`,
-      topics: [`${backend.prefix}${topic}`],
-      from: 'latest',
-      handler: async (batch) => {
-        const now = performance.now();
-        for (const message of batch.messages) {
-          const id = idOf(JSON.parse(message.value.toString('utf8')) as Record<string, unknown>);
-          const at = id === undefined ? undefined : sentAt.get(id);
-          if (at !== undefined) sink.push(now - at);
-        }
-      },
-    });
-  const alertsConsumer = await listen(
-    topics.alerts,
-    alertLatency,
-    (v) => (v.payload as { transactionId?: string }).transactionId,
-  );
-  const enrichedConsumer = await listen(
-    topics.transactionsEnriched,
-    indexedLatency,
-    (v) => (v.payload as { transactionId?: string }).transactionId,
-  );
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
-  // The sender keeps to the target rate by the clock: each round sends what is due since the
-  // phase started (a slow send is caught up by the next round instead of lowering the rate).
-  const tickMs = 10;
-  const latencyCpuAtStart = cpuSeconds();
-  const phaseStart = performance.now();
-  const phaseEnd = phaseStart + Number(args.seconds) * 1000;
-  let sent = 0;
-  while (performance.now() < phaseEnd) {
-    const due = Math.min(
-      Math.floor(((performance.now() - phaseStart) / 1000) * rate) - sent,
-      senderBatchMax,
-    );
-    if (due <= 0) {
-      await new Promise((resolve) => setTimeout(resolve, tickMs));
-      continue;
-    }
-    const batch = Array.from({ length: due }, nextRaw);
-    const now = performance.now();
-    for (const message of batch)
-      sentAt.set(
-        `b${Number(JSON.parse(String(message.value)).payload.transactionId.slice(1))}`,
-        now,
-      );
-    await backend.eventLog.send(`${backend.prefix}${topics.transactionsRaw}`, batch);
-    sent += batch.length;
-  }
-  const offered = sent / ((performance.now() - phaseStart) / 1000);
-  await waitFor(async () => alertLatency.length >= sent && indexedLatency.length >= sent, 60_000);
-  // The main thread here also runs the sender and the two listeners (same process, same log).
+  let latencyCpuAtStart = cpuSeconds();
+  let batchesAtStart = await rawBatches(registry);
+  const onStart = () => {
+    latencyCpuAtStart = cpuSeconds();
+    void rawBatches(registry).then((b) => (batchesAtStart = b));
+  };
+  const latency =
+    args.sender === 'process'
+      ? await latencyInProcess(
+          {
+            log: backend.senderLog,
+            prefix: backend.prefix,
+            rate,
+            seconds: Number(args.seconds),
+            firstSequence: throughputCount,
+          },
+          onStart,
+        )
+      : await runLatencyPhase({
+          eventLog: backend.eventLog,
+          prefix: backend.prefix,
+          groupPrefix: backend.prefix,
+          rate,
+          seconds: Number(args.seconds),
+          firstSequence: throughputCount,
+          onStart,
+        });
   const latencyCpuAtEnd = cpuSeconds();
+  const { sent } = latency;
   const perSent = (seconds: number) =>
     sent === 0 ? 'n/a' : `${((seconds / sent) * 1e6).toFixed(0)} us/tx`;
   console.error(
-    `[${backend.name}] latency phase CPU (jobs, sender and listeners): main thread ${
+    `[${backend.name}] latency phase CPU (${args.sender === 'process' ? 'jobs; the sender and listeners in their own process' : 'jobs, sender and listeners'}): main thread ${
       latencyCpuAtEnd.main === undefined || latencyCpuAtStart.main === undefined
         ? 'n/a'
         : `${(latencyCpuAtEnd.main - latencyCpuAtStart.main).toFixed(2)} s (${perSent(latencyCpuAtEnd.main - latencyCpuAtStart.main)})`
-    }, process ${(latencyCpuAtEnd.process - latencyCpuAtStart.process).toFixed(2)} s (${perSent(latencyCpuAtEnd.process - latencyCpuAtStart.process)})`,
+    }, process ${(latencyCpuAtEnd.process - latencyCpuAtStart.process).toFixed(2)} s (${perSent(latencyCpuAtEnd.process - latencyCpuAtStart.process)})${args.sender === 'process' ? `; the sender's process ${latency.senderCpuSeconds.toFixed(2)} s (${perSent(latency.senderCpuSeconds)})` : ''}`,
+  );
+  const batchesAtEnd = await rawBatches(registry);
+  const batches = batchesAtEnd.count - batchesAtStart.count;
+  console.error(
+    `[${backend.name}] latency phase raw batches: ${batches}, ${(sent / Math.max(1, batches)).toFixed(1)} tx and ${(((batchesAtEnd.seconds - batchesAtStart.seconds) / Math.max(1, batches)) * 1000).toFixed(1)} ms each`,
   );
   printStoreCalls(backend.name, 'latency phase');
-  await alertsConsumer.close();
-  await enrichedConsumer.close();
   await jobs.stop(5_000);
-  alertLatency.sort((a, b) => a - b);
-  indexedLatency.sort((a, b) => a - b);
   return {
     backend: backend.name,
     throughputCount,
     throughputPerSecond,
     rate,
-    offered,
+    offered: latency.offered,
     sent,
-    alertsReceived: alertLatency.length,
-    alertP50: percentile(alertLatency, 50),
-    alertP99: percentile(alertLatency, 99),
-    indexedP50: percentile(indexedLatency, 50),
-    indexedP99: percentile(indexedLatency, 99),
+    alertsReceived: latency.alertLatency.length,
+    alertP50: percentile(latency.alertLatency, 50),
+    alertP99: percentile(latency.alertLatency, 99),
+    indexedP50: percentile(latency.indexedLatency, 50),
+    indexedP99: percentile(latency.indexedLatency, 99),
   };
 }
 
