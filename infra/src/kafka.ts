@@ -21,7 +21,13 @@ import type { InfraServer } from './server.js';
 export const kafkaVersion = '4.1.2';
 /** Kafka 4.1 is built against log4j 2.24. */
 const log4jVersion = '2.24.3';
-const startTimeoutMs = 90_000;
+/**
+ * How long infra:up waits for the broker to answer and take writes. A fresh data folder starts in
+ * 10-20 s; a long-lived one holding every test run's topics loads each partition first (3,536
+ * partitions in 11 GB took 2 min 20 s on the 2-core box, 2026-11-27), and a shorter wait wrote
+ * `.infra/env.json` without KAFKA_BROKERS while the broker was still loading.
+ */
+const startTimeoutMs = 300_000;
 const stopTimeoutMs = 30_000;
 /** Default partitions of auto-created topics: enough for consumer-group tests to share them. */
 const defaultPartitions = 4;
