@@ -15,6 +15,8 @@
  * --lanes=N (Kafka producer lanes) --sends-in-flight=N (the publisher's sends in flight)
  * --workers=N (server processes behind one port, node:cluster, as INGEST_WORKERS)
  * --semi-space=MiB (the server's V8 young-generation semi-space; 64 as in `npm start`, 0: Node's default)
+ * --driver=socket|http (how this process sends: bench/socket-client.ts, the default since session 14,
+ * or node:http's keep-alive Agent as before; the driver's CPU per request is in the table either way)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -34,6 +36,7 @@ import {
   startOfPastPeriod,
 } from '../src/features/generator/generate.js';
 import { readRawTopic } from '../src/testing/read-topic.js';
+import { createSocketClient } from './socket-client.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]),
@@ -45,6 +48,9 @@ const batchConcurrency = num('batch-concurrency', 4);
 const singleConcurrency = num('single-concurrency', 64);
 const baselineMessages = num('baseline', 200_000);
 const only = (args.get('only') ?? 'kafka,embedded').split(',');
+/** The driver's HTTP client: bench/socket-client.ts (socket) or node:http's Agent (http). */
+const driver = args.get('driver') ?? 'socket';
+if (driver !== 'socket' && driver !== 'http') throw new Error('--driver is socket or http');
 const batchSize = 1_000;
 /** The server's --max-semi-space-size in MiB; the same as ingest-api's start script. */
 const semiSpaceMb = num('semi-space', 64);
@@ -265,12 +271,26 @@ async function main(): Promise<void> {
         ? { BENCH_SENDS_IN_FLIGHT: args.get('sends-in-flight') }
         : {}),
     });
+    let closeClient = () => undefined as void;
     try {
       const ready = await server.waitForRecord((r) => r.msg === 'bench-listening', 120_000);
       const origin = `http://127.0.0.1:${String(ready.port)}`;
+      const socketClient =
+        driver === 'socket'
+          ? createSocketClient({
+              host: '127.0.0.1',
+              port: Number(ready.port),
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${token}`,
+              },
+              idleMsMax: keepAliveTimeoutMs - 1_000,
+            })
+          : undefined;
+      closeClient = () => socketClient?.close();
       // node:http with keep-alive rather than fetch: undici's fetch cost the driver about as much
       // CPU per request as the server spent, on the same two cores.
-      const post = (path: string, body: string) =>
+      const httpPost = (path: string, body: string) =>
         new Promise<{ status: number; text: string }>((resolve, reject) => {
           const request = httpRequest(
             `${origin}${path}`,
@@ -298,6 +318,7 @@ async function main(): Promise<void> {
           request.on('error', reject);
           request.end(body);
         });
+      const post = socketClient ? socketClient.post : httpPost;
       const runId = uniqueName('r');
       const items = workload(batched + single, runId);
       const batchedBodies: string[] = [];
@@ -405,6 +426,7 @@ async function main(): Promise<void> {
       results.push({ backend, figures: [batchedFigure, singleFigure] });
     } finally {
       agent.destroy();
+      closeClient();
       await server.stop('SIGTERM');
       if (database) await admin.raw('DROP DATABASE IF EXISTS ??', [database]);
       await admin.destroy();
@@ -430,6 +452,8 @@ async function main(): Promise<void> {
     b.figure.ratePerSecond > a.figure.ratePerSecond ? b : a,
   );
   const lines = [
+    `driver: ${driver === 'socket' ? 'bench/socket-client.ts' : "node:http's keep-alive Agent"}`,
+    '',
     `| backend | mode | transactions | rate (/s) | p50 (ms) | p99 (ms) | vs raw Kafka produce (${fastest.name}) | CPU us/tx: server / MariaDB / broker / driver | box busy |`,
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
