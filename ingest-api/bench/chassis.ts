@@ -107,6 +107,7 @@ async function serve(): Promise<void> {
           kind: 'kafka',
           createTopic: async () => undefined,
           send: async () => undefined,
+          sendTopics: async () => undefined,
           subscribe: () => Promise.reject(new Error('the chassis bench log has no consumers')),
           close: async () => undefined,
         };

@@ -14,16 +14,19 @@ import { ConflictError, NotFoundError, ValidationError, invariant } from '../err
 import {
   consumeBatchSizeDefault,
   encodeMessages,
+  encodeSends,
   partitionForKey,
   validatePartitionCount,
   validateSubscribeOptions,
   validateTopicName,
   type Consumer,
+  type EncodedSend,
   type EventLog,
   type IncomingMessage,
   type MessageBatch,
   type OutgoingMessage,
   type SubscribeOptions,
+  type TopicSend,
 } from './port.js';
 
 /** Default session timeout: a member that has not heartbeated for this long is dropped. */
@@ -35,42 +38,6 @@ export const embeddedSessionTimeoutMsMin = 100;
 export const embeddedPollIntervalMsDefault = 200;
 /** How long a writer waits for another process's lock on the file before failing. */
 export const embeddedBusyTimeoutMs = 5_000;
-
-/**
- * Handles batches of several partitions of one topic at once: one batch per partition, each in
- * offset order. Resolving commits every one of them (in one transaction); throwing commits none.
- */
-export type PartitionBatchesHandler = (batches: MessageBatch[]) => Promise<void>;
-
-/**
- * Subscribe options the embedded log also reads (Kafka's adapter ignores the extra field and
- * calls `handler` per partition). With `partitionBatchesHandler`, a fetch takes every owned
- * partition of one topic that has messages, up to `batchSizeMax` messages in all, and hands them
- * to it together: a handler with a fixed cost per call (commits, fsyncs) pays it once per poll
- * instead of once per partition, while each partition keeps its order and its own offset.
- */
-export interface EmbeddedSubscribeOptions extends SubscribeOptions {
-  partitionBatchesHandler?: PartitionBatchesHandler;
-}
-
-/** Messages for one topic, in a send to several. */
-export interface TopicSend {
-  topic: string;
-  messages: OutgoingMessage[];
-}
-
-/**
- * A log that appends to several topics in one commit (the embedded log: one SQLite transaction,
- * one fsync, all or nothing). Kafka's adapter does not have it: send to each topic in turn there.
- */
-export interface MultiTopicSender {
-  sendTopics(sends: TopicSend[]): Promise<void>;
-}
-
-/** Whether `log` appends to several topics in one commit. */
-export function sendsTopicsTogether(log: EventLog): log is EventLog & MultiTopicSender {
-  return typeof (log as Partial<MultiTopicSender>).sendTopics === 'function';
-}
 
 export interface EmbeddedEventLogOptions {
   /** Path of the SQLite file (created with its folder if missing), or `:memory:` for tests that
@@ -168,7 +135,7 @@ export function createEmbeddedEventLog(options: EmbeddedEventLogOptions): EventL
   return new EmbeddedEventLog(options);
 }
 
-class EmbeddedEventLog implements EventLog, MultiTopicSender {
+class EmbeddedEventLog implements EventLog {
   readonly kind = 'embedded' as const;
   readonly db: Database.Database;
   readonly signal: EventEmitter;
@@ -305,16 +272,24 @@ class EmbeddedEventLog implements EventLog, MultiTopicSender {
   }
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    return this.sendTopics([{ topic, messages }]);
+    this.ensureOpen();
+    validateTopicName(topic);
+    this.append([{ topic, encoded: encodeMessages(messages) }]);
   }
 
-  /** Appends to each topic its messages, all in one transaction. */
   async sendTopics(sends: TopicSend[]): Promise<void> {
     this.ensureOpen();
-    const checked = sends.map(({ topic, messages }) => {
-      validateTopicName(topic);
-      return { topic, encoded: encodeMessages(messages), partitions: this.partitionCount(topic) };
-    });
+    this.append(encodeSends(sends));
+  }
+
+  /** Appends checked messages to their topics, all in one transaction. */
+  private append(sends: EncodedSend[]): void {
+    if (sends.length === 0) return;
+    const checked = sends.map(({ topic, encoded }) => ({
+      topic,
+      encoded,
+      partitions: this.partitionCount(topic),
+    }));
     const now = Date.now();
     const s = this.statements;
     // One transaction for the whole batch: one fsync, and readers see all of it or none of it.
@@ -346,7 +321,7 @@ class EmbeddedEventLog implements EventLog, MultiTopicSender {
     for (const topic of new Set(checked.map((c) => c.topic))) this.signal.emit('append', topic);
   }
 
-  async subscribe(options: EmbeddedSubscribeOptions): Promise<Consumer> {
+  async subscribe(options: SubscribeOptions): Promise<Consumer> {
     this.ensureOpen();
     validateSubscribeOptions(options);
     for (const topic of options.topics) this.partitionCount(topic);
@@ -421,7 +396,7 @@ class EmbeddedConsumer implements Consumer {
 
   constructor(
     private readonly log: EmbeddedEventLog,
-    private readonly options: EmbeddedSubscribeOptions,
+    private readonly options: SubscribeOptions,
     private readonly sessionTimeoutMs: number,
   ) {
     this.groupId = options.groupId;
@@ -679,9 +654,9 @@ class EmbeddedConsumer implements Consumer {
           await this.waitForSignal();
           continue;
         }
-        const handleAll = this.options.partitionBatchesHandler;
-        if (handleAll === undefined) await this.options.handler(fetched[0]!.batch);
-        else await handleAll(fetched.map(({ batch }) => batch));
+        const { handler, partitionBatchesHandler } = this.options;
+        if (handler !== undefined) await handler(fetched[0]!.batch);
+        else await partitionBatchesHandler(fetched.map(({ batch }) => batch));
         this.commit(fetched);
         // better-sqlite3 answers synchronously, so a handler on the embedded stores resolves in
         // microtasks alone and, with messages waiting, the next batch would follow at once: timers

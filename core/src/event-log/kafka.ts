@@ -22,16 +22,20 @@ import { headerNameBytes } from './kafka-produce-request.js';
 import {
   consumeBatchSizeDefault,
   encodeMessages,
+  encodeSends,
   partitionForKey,
   validatePartitionCount,
   validateSubscribeOptions,
   validateTopicName,
   type Consumer,
   type EncodedMessage,
+  type EncodedSend,
   type EventLog,
   type IncomingMessage,
   type OutgoingMessage,
+  type MessageBatch,
   type SubscribeOptions,
+  type TopicSend,
 } from './port.js';
 
 /** Most bytes of messages in one produce request; keeps every per-partition record batch under the
@@ -176,25 +180,40 @@ class KafkaEventLog implements EventLog {
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     this.ensureOpen();
     validateTopicName(topic);
-    const encoded = encodeMessages(messages);
-    const partitions = await this.partitionCount(topic);
+    return this.append([{ topic, encoded: encodeMessages(messages) }]);
+  }
+
+  async sendTopics(sends: TopicSend[]): Promise<void> {
+    this.ensureOpen();
+    return this.append(encodeSends(sends));
+  }
+
+  /** Queues checked messages on their lanes, once every topic's partition count is known (a
+   * missing topic fails the call before anything is queued), and resolves when all are acked. */
+  private async append(sends: EncodedSend[]): Promise<void> {
+    if (sends.length === 0) return;
+    const partitionCounts: number[] = [];
+    for (const { topic } of sends) partitionCounts.push(await this.partitionCount(topic));
     const pieces = new Map<ProducerLane, PendingSend>();
-    for (const message of encoded) {
-      const partition = partitionForKey(message.key, partitions);
-      const lane = this.lanes[partition % this.lanes.length]!;
-      let piece = pieces.get(lane);
-      if (!piece) {
-        piece = { records: [], sizes: [], bytes: 0, resolve: noop, reject: noop };
-        pieces.set(lane, piece);
+    sends.forEach(({ topic, encoded }, index) => {
+      const partitions = partitionCounts[index]!;
+      for (const message of encoded) {
+        const partition = partitionForKey(message.key, partitions);
+        const lane = this.lanes[partition % this.lanes.length]!;
+        let piece = pieces.get(lane);
+        if (!piece) {
+          piece = { records: [], sizes: [], bytes: 0, resolve: noop, reject: noop };
+          pieces.set(lane, piece);
+        }
+        let size = message.key.length + message.value.length;
+        for (const [name, value] of message.headers) {
+          size += headerNameBytes(name).length + value.length;
+        }
+        piece.records.push({ topic, partition, message });
+        piece.sizes.push(size);
+        piece.bytes += size;
       }
-      let size = message.key.length + message.value.length;
-      for (const [name, value] of message.headers) {
-        size += headerNameBytes(name).length + value.length;
-      }
-      piece.records.push({ topic, partition, message });
-      piece.sizes.push(size);
-      piece.bytes += size;
-    }
+    });
     // Every lane's piece is queued before any is awaited, in this call's order on every lane.
     await Promise.all(
       [...pieces].map(
@@ -308,8 +327,9 @@ class PlatformaticConsumer implements Consumer {
     this.loop = this.run(this.stream);
   }
 
-  /** Reads what the stream has buffered (up to batchSizeMax), hands it to the handler one
-   * partition at a time, and commits each partition's batch after its handler resolves. */
+  /** Reads what the stream has buffered (up to batchSizeMax) and hands it to the handler one
+   * partition at a time (a `partitionBatchesHandler` one topic's partitions at a time), committing
+   * each batch after the call that handled it resolves. */
   private async run(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
     try {
       while (!this.closing) {
@@ -325,26 +345,32 @@ class PlatformaticConsumer implements Consumer {
           await this.readable();
           continue;
         }
-        const byPartition = new Map<string, Message<Buffer, Buffer, Buffer, Buffer>[]>();
+        // Each topic's partitions, each partition's messages in offset order, in the order read.
+        const byTopic = new Map<string, Map<number, Message<Buffer, Buffer, Buffer, Buffer>[]>>();
         for (const m of read) {
-          const key = `${m.partition}:${m.topic}`;
-          const list = byPartition.get(key) ?? [];
-          list.push(m);
-          byPartition.set(key, list);
+          let partitions = byTopic.get(m.topic);
+          if (!partitions) byTopic.set(m.topic, (partitions = new Map()));
+          const list = partitions.get(m.partition);
+          if (list) list.push(m);
+          else partitions.set(m.partition, [m]);
         }
-        // Handlers run one partition after another; the commits of every partition whose handler
-        // succeeded then go out together (committing a partition's last message commits its batch),
-        // also when a later handler throws, so only the failed batch is handed out again.
+        // Handlers run one after another; the commits of every batch whose handler succeeded then
+        // go out together (committing a partition's last message commits its batch), also when a
+        // later handler throws, so only the failed call's batches are handed out again.
         const handled: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
+        const { handler, partitionBatchesHandler } = this.options;
         try {
-          for (const list of byPartition.values()) {
-            const first = list[0]!;
-            await this.options.handler({
-              topic: first.topic,
-              partition: first.partition,
-              messages: list.map(toIncoming),
-            });
-            handled.push(list[list.length - 1]!);
+          for (const partitions of byTopic.values()) {
+            const lists = [...partitions.values()];
+            if (handler !== undefined) {
+              for (const list of lists) {
+                await handler(toBatch(list));
+                handled.push(list[list.length - 1]!);
+              }
+            } else {
+              await partitionBatchesHandler(lists.map(toBatch));
+              for (const list of lists) handled.push(list[list.length - 1]!);
+            }
           }
         } finally {
           await Promise.all(handled.map((last) => this.commit(last)));
@@ -419,6 +445,12 @@ class PlatformaticConsumer implements Consumer {
     await this.loop;
     await this.stopped;
   }
+}
+
+/** One partition's messages, in the order read, as the handler's batch. */
+function toBatch(list: Message<Buffer, Buffer, Buffer, Buffer>[]): MessageBatch {
+  const first = list[0]!;
+  return { topic: first.topic, partition: first.partition, messages: list.map(toIncoming) };
 }
 
 function toIncoming(m: Message<Buffer, Buffer, Buffer, Buffer>): IncomingMessage {

@@ -56,17 +56,40 @@ export interface MessageBatch {
  */
 export type BatchHandler = (batch: MessageBatch) => Promise<void>;
 
-export interface SubscribeOptions {
+/**
+ * Handles the batches of several partitions of one topic at once (one batch per partition, each in
+ * offset order; all of them from one fetch, at most `batchSizeMax` messages in all). Resolving
+ * commits every one of them; throwing commits none and stops the consumer, as with `BatchHandler`.
+ * A handler with a fixed cost per call (a database commit, an fsync, a produce round trip) pays it
+ * once a fetch instead of once a partition, while each partition keeps its order and its offset.
+ */
+export type PartitionBatchesHandler = (batches: MessageBatch[]) => Promise<void>;
+
+interface SubscribeCommonOptions {
   groupId: string;
   topics: string[];
-  handler: BatchHandler;
   /** Where a group with no committed offset starts: every retained message, or only new ones.
    * Default `earliest`, so a new stream job misses nothing. */
   from?: 'earliest' | 'latest';
-  /** Most messages per batch; default `consumeBatchSizeDefault`. */
+  /** Most messages per batch (per call of a `partitionBatchesHandler`); default
+   * `consumeBatchSizeDefault`. */
   batchSizeMax?: number;
   /** A member silent for this long is dropped from its group and its partitions move on. */
   sessionTimeoutMs?: number;
+}
+
+/** What to consume and how: exactly one of `handler` (a partition's batch a call) and
+ * `partitionBatchesHandler` (a topic's partitions with messages a call). */
+export type SubscribeOptions = SubscribeCommonOptions &
+  (
+    | { handler: BatchHandler; partitionBatchesHandler?: undefined }
+    | { partitionBatchesHandler: PartitionBatchesHandler; handler?: undefined }
+  );
+
+/** Messages for one topic, in a send to several (`EventLog.sendTopics`). */
+export interface TopicSend {
+  topic: string;
+  messages: OutgoingMessage[];
 }
 
 /** One member of a consumer group. */
@@ -87,6 +110,16 @@ export interface EventLog {
   createTopic(name: string, options: { partitions: number }): Promise<void>;
   /** Appends messages; resolves once they are durable (Kafka acks=all; SQLite committed). */
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /**
+   * Appends to each topic its messages (entries without messages are skipped; one key's messages
+   * keep the order given, across entries); resolves once all are durable. Every topic name and
+   * message is checked before anything is written: a bad one, or a missing topic, writes nothing.
+   * The embedded log writes them in one transaction (one fsync; all or none). Kafka queues them
+   * together (one produce request a producer lane, not one a topic) but has no transaction across
+   * topics: when the broker fails part-way some topics may be written, as a failed `send` may be
+   * partly written, so a caller retries and consumers stay idempotent.
+   */
+  sendTopics(sends: TopicSend[]): Promise<void>;
   /** Joins `groupId` and starts handing batches to `handler`. Resolves once the member has joined. */
   subscribe(options: SubscribeOptions): Promise<Consumer>;
   /** Closes every consumer this log opened, then the connection or database. */
@@ -128,24 +161,24 @@ export interface EncodedMessage {
 }
 
 /** Validates a batch for `send` and turns it into bytes; throws ValidationError or
- * PayloadTooLargeError naming the message index. */
-export function encodeMessages(messages: OutgoingMessage[]): EncodedMessage[] {
+ * PayloadTooLargeError naming the message index (its field starts with `path`). */
+export function encodeMessages(messages: OutgoingMessage[], path = 'messages'): EncodedMessage[] {
   if (!Array.isArray(messages) || messages.length === 0) {
-    throw new ValidationError('send needs at least one message', { field: 'messages' });
+    throw new ValidationError('send needs at least one message', { field: path });
   }
   if (messages.length > sendBatchSizeMax) {
     throw new ValidationError(
       `send takes at most ${sendBatchSizeMax} messages (sendBatchSizeMax), got ${messages.length}`,
-      { field: 'messages' },
+      { field: path },
     );
   }
   return messages.map((message, index) => {
     if (typeof message.key !== 'string') {
-      throw new ValidationError('message key must be a string', { field: `messages.${index}.key` });
+      throw new ValidationError('message key must be a string', { field: `${path}.${index}.key` });
     }
     if (typeof message.value !== 'string' && !Buffer.isBuffer(message.value)) {
       throw new ValidationError('message value must be a Buffer or a string', {
-        field: `messages.${index}.value`,
+        field: `${path}.${index}.value`,
       });
     }
     const key = Buffer.from(message.key, 'utf8');
@@ -154,7 +187,7 @@ export function encodeMessages(messages: OutgoingMessage[]): EncodedMessage[] {
     const headerEntries = Object.entries(message.headers ?? {});
     if (headerEntries.length > headersPerMessageMax) {
       throw new ValidationError(`a message has at most ${headersPerMessageMax} headers`, {
-        field: `messages.${index}.headers`,
+        field: `${path}.${index}.headers`,
       });
     }
     let bytes = key.length + value.length;
@@ -163,7 +196,7 @@ export function encodeMessages(messages: OutgoingMessage[]): EncodedMessage[] {
         typeof headerValue === 'string' ? Buffer.from(headerValue, 'utf8') : headerValue;
       if (!Buffer.isBuffer(encoded)) {
         throw new ValidationError('header values must be Buffers or strings', {
-          field: `messages.${index}.headers.${name}`,
+          field: `${path}.${index}.headers.${name}`,
         });
       }
       bytes += Buffer.byteLength(name, 'utf8') + encoded.length;
@@ -172,11 +205,37 @@ export function encodeMessages(messages: OutgoingMessage[]): EncodedMessage[] {
     if (bytes > messageBytesMax) {
       throw new PayloadTooLargeError(
         `message ${index} is ${bytes} bytes; the limit is ${messageBytesMax} (messageBytesMax)`,
-        { field: `messages.${index}` },
+        { field: `${path}.${index}` },
       );
     }
     return { key, value, headers };
   });
+}
+
+/** One topic's messages of a `sendTopics`, checked and in bytes. */
+export interface EncodedSend {
+  topic: string;
+  encoded: EncodedMessage[];
+}
+
+/** Validates a `sendTopics` call and turns its messages into bytes, leaving out entries without
+ * messages; errors name the entry (`sends.1.messages.0`). */
+export function encodeSends(sends: TopicSend[]): EncodedSend[] {
+  if (!Array.isArray(sends)) {
+    throw new ValidationError('sendTopics needs an array of { topic, messages }', {
+      field: 'sends',
+    });
+  }
+  const encoded: EncodedSend[] = [];
+  sends.forEach((send, index) => {
+    validateTopicName(send?.topic);
+    if (Array.isArray(send.messages) && send.messages.length === 0) return;
+    encoded.push({
+      topic: send.topic,
+      encoded: encodeMessages(send.messages, `sends.${index}.messages`),
+    });
+  });
+  return encoded;
 }
 
 export function validateSubscribeOptions(options: SubscribeOptions): void {
@@ -185,8 +244,13 @@ export function validateSubscribeOptions(options: SubscribeOptions): void {
     throw new ValidationError('subscribe needs at least one topic', { field: 'topics' });
   }
   for (const topic of options.topics) validateTopicName(topic);
-  if (typeof options.handler !== 'function') {
-    throw new ValidationError('subscribe needs a handler', { field: 'handler' });
+  const handlers = [options.handler, options.partitionBatchesHandler].filter(
+    (handler) => handler !== undefined,
+  );
+  if (handlers.length !== 1 || typeof handlers[0] !== 'function') {
+    throw new ValidationError('subscribe needs one handler: handler or partitionBatchesHandler', {
+      field: 'handler',
+    });
   }
   const size = options.batchSizeMax ?? consumeBatchSizeDefault;
   if (!Number.isInteger(size) || size < 1 || size > consumeBatchSizeMax) {

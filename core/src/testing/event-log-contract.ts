@@ -6,16 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ExecutionContext, TestFn } from 'ava';
-import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.js';
 import {
   messageBytesMax,
   sendBatchSizeMax,
+  type BatchHandler,
   type Consumer,
   type EventLog,
   type IncomingMessage,
   type MessageBatch,
   type OutgoingMessage,
-  type SubscribeOptions,
 } from '../event-log/port.js';
 
 export interface EventLogContractOptions {
@@ -60,7 +60,7 @@ function numbered(count: number, keys: number, start = 0): OutgoingMessage[] {
 function recorder(): {
   messages: IncomingMessage[];
   batches: MessageBatch[];
-  handler: SubscribeOptions['handler'];
+  handler: BatchHandler;
 } {
   const messages: IncomingMessage[] = [];
   const batches: MessageBatch[] = [];
@@ -105,6 +105,31 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     const log = await options.open();
     t.teardown(() => log.close());
     return log;
+  }
+
+  /** Reads `topic` from its start in a new group and checks it holds exactly `values` (in the
+   * order read, so one partition's or one key's). */
+  async function assertTopicHolds(
+    t: ExecutionContext,
+    log: EventLog,
+    topic: string,
+    values: string[],
+    why: string,
+  ): Promise<void> {
+    const r = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handler: r.handler,
+      sessionTimeoutMs,
+    });
+    await waitFor(() => r.messages.length >= values.length, waitMs, `${values.length} messages`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    t.deepEqual(
+      r.messages.map((m) => m.value.toString()),
+      values,
+      why,
+    );
   }
 
   test('messages with one key arrive in the order they were sent, on one partition', async (t) => {
@@ -435,19 +460,175 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
       message: /sendBatchSizeMax/,
     });
     await log.send(topic, [{ key: 'k', value: 'after' }]);
-    const r = recorder();
+    await assertTopicHolds(t, log, topic, ['after'], 'the refused sends wrote nothing');
+  });
+
+  test("a handler of partition batches gets a topic's partitions together, each in order, and resolving commits all of them", async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('merge');
+    const other = uniqueName('merge-other');
+    const groupId = uniqueName('g');
+    await log.createTopic(topic, { partitions: 4 });
+    await log.createTopic(other, { partitions: 1 });
+    await log.send(topic, numbered(40, 8));
+    await log.send(other, [{ key: 'k', value: 'other:0' }]);
+    const calls: MessageBatch[][] = [];
+    const seen = (): number => calls.flat().reduce((n, b) => n + b.messages.length, 0);
+    const merging = await log.subscribe({
+      groupId,
+      topics: [topic, other],
+      sessionTimeoutMs,
+      batchSizeMax: 30,
+      partitionBatchesHandler: async (batches) => {
+        calls.push(batches);
+      },
+    });
+    await waitFor(() => seen() >= 41, waitMs, '41 messages');
+    await merging.close();
+    t.is(seen(), 41, 'each message once');
+    for (const call of calls) {
+      t.is(new Set(call.map((b) => b.topic)).size, 1, 'one topic a call');
+      t.is(new Set(call.map((b) => b.partition)).size, call.length, 'one batch a partition');
+      t.true(call.reduce((n, b) => n + b.messages.length, 0) <= 30, 'batchSizeMax bounds a call');
+      for (const batch of call)
+        t.true(
+          batch.messages.every((m) => m.topic === batch.topic && m.partition === batch.partition),
+        );
+    }
+    const first = calls.find((call) => call[0]!.topic === topic)!;
+    t.true(first.length > 1, `the first call of the topic held ${first.length} partitions`);
+    assertOrderedPerKey(
+      t,
+      calls.flat().flatMap((b) => (b.topic === topic ? b.messages : [])),
+      8,
+      5,
+    );
+    // Committed: a new member of the group gets only what is sent afterwards.
+    await log.send(topic, numbered(8, 8, 40));
+    const after = recorder();
     await log.subscribe({
-      groupId: uniqueName('g'),
-      topics: [topic],
-      handler: r.handler,
+      groupId,
+      topics: [topic, other],
+      handler: after.handler,
       sessionTimeoutMs,
     });
-    await waitFor(() => r.messages.length >= 1, waitMs, 'the one valid message');
+    await waitFor(() => after.messages.length >= 8, waitMs, 'the 8 new messages');
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
     t.deepEqual(
-      r.messages.map((m) => m.value.toString()),
-      ['after'],
-      'the refused sends wrote nothing',
+      after.messages.map(seqOf).sort(),
+      Array.from({ length: 8 }, () => 5),
+      'nothing handled before is handed out again',
     );
+  });
+
+  test('a handler of partition batches that throws commits none of the batches it was given', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('merge-fail');
+    const groupId = uniqueName('g');
+    await log.createTopic(topic, { partitions: 4 });
+    await log.send(topic, numbered(16, 8));
+    let given = 0;
+    const failing = await log.subscribe({
+      groupId,
+      topics: [topic],
+      sessionTimeoutMs,
+      partitionBatchesHandler: async (batches) => {
+        given = Math.max(given, batches.length);
+        throw new Error('sink down');
+      },
+    });
+    const reason = await failing.stopped;
+    t.is((reason as Error).message, 'sink down', 'stopped reports the handler error');
+    t.true(given > 1, `the failed call held ${given} partitions`);
+    const r = recorder();
+    await log.subscribe({ groupId, topics: [topic], handler: r.handler, sessionTimeoutMs });
+    await waitFor(() => r.messages.length >= 16, waitMs, 'the 16 uncommitted messages');
+    t.is(r.messages.length, 16, 'every message of the failed call is handed out again, once');
+    assertOrderedPerKey(t, r.messages, 8, 2);
+  });
+
+  test('subscribe takes exactly one of handler and partitionBatchesHandler', async (t) => {
+    const log = await openForTest(t);
+    const topic = uniqueName('handlers');
+    await log.createTopic(topic, { partitions: 1 });
+    const base = { groupId: uniqueName('g'), topics: [topic], sessionTimeoutMs };
+    for (const options of [
+      { ...base },
+      { ...base, handler: async () => undefined, partitionBatchesHandler: async () => undefined },
+    ]) {
+      const error = await t.throwsAsync(log.subscribe(options as never), {
+        instanceOf: ValidationError,
+        message: /one handler/,
+      });
+      t.is(error?.field, 'handler');
+    }
+  });
+
+  test('sendTopics appends to each topic its messages, one key in the order given across entries', async (t) => {
+    const log = await openForTest(t);
+    const a = uniqueName('multi-a');
+    const b = uniqueName('multi-b');
+    await log.createTopic(a, { partitions: 2 });
+    await log.createTopic(b, { partitions: 1 });
+    await log.sendTopics([
+      {
+        topic: a,
+        messages: [
+          { key: 'k', value: 'k:0' },
+          { key: 'j', value: 'j:0' },
+        ],
+      },
+      { topic: b, messages: [{ key: 'k', value: 'k:0' }] },
+      { topic: b, messages: [] },
+      { topic: a, messages: [{ key: 'k', value: 'k:1' }] },
+    ]);
+    await log.sendTopics([]);
+    await log.sendTopics([{ topic: a, messages: [] }]);
+    const ra = recorder();
+    await log.subscribe({
+      groupId: uniqueName('g'),
+      topics: [a],
+      handler: ra.handler,
+      sessionTimeoutMs,
+    });
+    await assertTopicHolds(t, log, b, ['k:0'], 'the other topic got its message');
+    await waitFor(() => ra.messages.length >= 3, waitMs, '3 messages');
+    t.deepEqual(
+      ra.messages.filter((m) => m.key === 'k').map((m) => m.value.toString()),
+      ['k:0', 'k:1'],
+      "one key's messages in the order given, across the entries",
+    );
+    t.is(ra.messages.length, 3, 'entries without messages add nothing');
+  });
+
+  test('sendTopics writes nothing when a topic is missing or a message is bad', async (t) => {
+    const log = await openForTest(t);
+    const a = uniqueName('multi-none');
+    await log.createTopic(a, { partitions: 2 });
+    const missing = await t.throwsAsync(
+      log.sendTopics([
+        { topic: a, messages: [{ key: 'k', value: 'k:lost' }] },
+        { topic: uniqueName('never-created'), messages: [{ key: 'k', value: 'x' }] },
+      ]),
+      { instanceOf: NotFoundError },
+    );
+    t.is(missing?.field, 'topic');
+    const tooBig = await t.throwsAsync(
+      log.sendTopics([
+        { topic: a, messages: [{ key: 'k', value: 'k:lost' }] },
+        { topic: a, messages: [{ key: 'k', value: Buffer.alloc(messageBytesMax + 1, 1) }] },
+      ]),
+      { instanceOf: PayloadTooLargeError },
+    );
+    t.is(tooBig?.field, 'sends.1.messages.0', 'the error names the entry and the message');
+    for (const bad of [
+      [{ topic: 'has space', messages: [{ key: 'k', value: 'x' }] }],
+      [{ topic: a, messages: [{ key: 7, value: 'x' }] }],
+      'not an array',
+    ]) {
+      await t.throwsAsync(log.sendTopics(bad as never), { instanceOf: ValidationError });
+    }
+    await log.sendTopics([{ topic: a, messages: [{ key: 'k', value: 'k:after' }] }]);
+    await assertTopicHolds(t, log, a, ['k:after'], 'the refused calls wrote nothing');
   });
 }

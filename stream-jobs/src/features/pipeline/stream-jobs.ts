@@ -30,14 +30,12 @@ import type {
   TransactionAnnotatedV1,
   TransactionRecategorizedV1,
 } from '@spendstream/core/events/transactions';
-import {
-  sendsTopicsTogether,
-  type Consumer,
-  type EmbeddedSubscribeOptions,
-  type EventLog,
-  type IncomingMessage,
-  type MessageBatch,
-  type TopicSend,
+import type {
+  Consumer,
+  EventLog,
+  IncomingMessage,
+  MessageBatch,
+  SubscribeOptions,
 } from '@spendstream/core/event-log';
 import type { Logger } from '@spendstream/core/log';
 import { DomainError, ValidationError } from '@spendstream/core/errors';
@@ -417,17 +415,6 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     };
   }
 
-  /**
-   * Appends to each topic its messages: on the embedded log in one commit (one fsync), elsewhere
-   * one send a topic, in the order given.
-   */
-  async function sendTopics(sends: TopicSend[]): Promise<void> {
-    const nonEmpty = sends.filter((send) => send.messages.length > 0);
-    if (nonEmpty.length === 0) return;
-    if (sendsTopicsTogether(eventLog)) return eventLog.sendTopics(nonEmpty);
-    for (const { topic, messages } of nonEmpty) await eventLog.send(topic, messages);
-  }
-
   /** Marks recorded alerts published once they are on the log. */
   async function markPublished(recorded: RecordedAlerts): Promise<void> {
     if (recorded.alertIds.length > 0)
@@ -438,7 +425,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
 
   /** Sends alert messages, then marks their alerts published. */
   async function publish(recorded: RecordedAlerts): Promise<void> {
-    await sendTopics([{ topic: physical(topics.alerts), messages: recorded.messages }]);
+    await eventLog.sendTopics([{ topic: physical(topics.alerts), messages: recorded.messages }]);
     await markPublished(recorded);
   }
 
@@ -710,7 +697,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     }));
     await timed('publish', () =>
       untilWritten('event-log', () =>
-        sendTopics([
+        eventLog.sendTopics([
           { topic: physical(topics.transactionsEnriched), messages: enriched },
           { topic: physical(topics.alerts), messages: recorded.messages },
         ]),
@@ -934,10 +921,9 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   }
 
   /**
-   * Handles the batches of one topic's partitions (the embedded log hands over every partition
-   * with messages at once; Kafka one at a time) as one batch: one user's messages are all on one
-   * partition, in order, so they stay in order, and what a batch costs whatever its size (the
-   * commits and their fsyncs) is paid once.
+   * Handles the batches of one topic's partitions (every partition of a fetch with messages) as
+   * one batch: one user's messages are all on one partition, in order, so they stay in order, and
+   * what a batch costs whatever its size (the commits and their fsyncs) is paid once.
    */
   async function handlePartitionBatches(batches: MessageBatch[]): Promise<void> {
     const topic = logical(batches[0]!.topic);
@@ -980,11 +966,9 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
   let stopping = false;
   /** Joins the group; when the consumer dies on its own (the broker went away), joins again. */
   async function join(): Promise<void> {
-    // The embedded log also reads `partitionBatchesHandler`; Kafka's adapter calls `handler`.
-    const subscription: EmbeddedSubscribeOptions = {
+    const subscription: SubscribeOptions = {
       groupId,
       topics: inputTopics.map(physical),
-      handler: handleBatch,
       partitionBatchesHandler: handlePartitionBatches,
       from: 'earliest',
       batchSizeMax,
