@@ -21,11 +21,13 @@
  * Flags: --only embedded|real, --throughput N, --real-throughput N, --rate R, --real-rate R,
  * --seconds S, --baseline N, --batch N (most messages per batch; default: the jobs' default for
  * the backend), --sender process|same, --append (writes
- * the "stream-jobs" section of docs/benchmarks.md). `MONGODB_URL` in the environment points the
+ * the "stream-jobs" section of docs/benchmarks.md), --wal-pages (embedded: the store file's automatic
+ * checkpoints off, so its WAL only grows; prints the WAL frames a transaction of each phase and the
+ * latency phase's frames by B-tree, from `dbstat`). `MONGODB_URL` in the environment points the
  * real-server run at another FerretDB/MongoDB than the one infra:up started (a private, profiled one).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,7 +40,7 @@ import {
 } from '@spendstream/core/event-log';
 import { topicNames, topics } from '@spendstream/core/events';
 import { createLogger } from '@spendstream/core/log';
-import { createSql } from '@spendstream/core/sql/create-sql';
+import { createSql, type Knex } from '@spendstream/core/sql/create-sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { kafkaProduceConsume } from '../../bench/baseline-lib.js';
 import {
@@ -67,6 +69,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string' },
     sender: { type: 'string', default: 'process' },
     append: { type: 'boolean', default: false },
+    'wal-pages': { type: 'boolean', default: false },
   },
 });
 
@@ -84,7 +87,55 @@ interface Backend {
   store: DocumentStore;
   index: SearchIndex;
   prefix: string;
+  /** `--wal-pages`: the frames in the store file's WAL, and those from a frame on by B-tree. */
+  wal?: { frames(): number; byTree(fromFrame: number): Promise<string> };
   close(): Promise<void>;
+}
+/** A WAL frame: its 24-byte header and a page of the store file's 4,096 bytes. */
+const walFrameBytes = 24 + 4096;
+/** The WAL file's header. */
+const walHeaderBytes = 32;
+
+/** Counts the WAL frames of the SQLite file at `path` (automatic checkpoints off). */
+async function walCounter(knex: Knex, path: string): Promise<NonNullable<Backend['wal']>> {
+  await knex.raw('PRAGMA wal_autocheckpoint = 0');
+  const walPath = `${path}-wal`;
+  const frames = () => {
+    try {
+      return Math.floor((statSync(walPath).size - walHeaderBytes) / walFrameBytes);
+    } catch {
+      return 0;
+    }
+  };
+  return {
+    frames,
+    async byTree(fromFrame) {
+      const wal = readFileSync(walPath);
+      const perPage = new Map<number, number>();
+      for (
+        let at = walHeaderBytes + fromFrame * walFrameBytes;
+        at + walFrameBytes <= wal.length;
+        at += walFrameBytes
+      ) {
+        const page = wal.readUInt32BE(at);
+        perPage.set(page, (perPage.get(page) ?? 0) + 1);
+      }
+      const rows = (await knex.raw('SELECT name, pageno FROM dbstat')) as {
+        name: string;
+        pageno: number;
+      }[];
+      const treeOf = new Map(rows.map((row) => [row.pageno, row.name]));
+      const perTree = new Map<string, number>();
+      for (const [page, count] of perPage) {
+        const tree = treeOf.get(page) ?? '(free)';
+        perTree.set(tree, (perTree.get(tree) ?? 0) + count);
+      }
+      return [...perTree]
+        .sort((a, b) => b[1] - a[1])
+        .map(([tree, count]) => `${tree} ${count}`)
+        .join(', ');
+    },
+  };
 }
 /** The embedded log's poll interval (a consumer hears of another process's appends by polling). */
 const embeddedPollIntervalMs = 5;
@@ -97,10 +148,13 @@ async function embeddedBackend(): Promise<Backend> {
     pollIntervalMs: embeddedPollIntervalMs,
   });
   // One file for the store and the index, as the embedded default has them (`openBackends`).
-  const knex = createSql({}, { sqliteFilename: join(dir, 'stream-jobs.sqlite') });
+  const storePath = join(dir, 'stream-jobs.sqlite');
+  const knex = createSql({}, { sqliteFilename: storePath });
   const store = createSqlDocumentStore({ knex, closeKnex: false });
   const index = createSqlSearchIndex({ knex, closeKnex: false });
+  const wal = args['wal-pages'] ? await walCounter(knex, storePath) : undefined;
   return {
+    ...(wal ? { wal } : {}),
     name: 'embedded (SQLite log, store and index)',
     eventLog,
     senderLog: { kind: 'embedded', path: logPath, pollIntervalMs: embeddedPollIntervalMs },
@@ -321,6 +375,7 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     ...(args.batch !== undefined ? { batchSizeMax: Number(args.batch) } : {}),
   });
   storeCalls.clear();
+  const walAtStart = backend.wal?.frames() ?? 0;
   const cpuAtStart = cpuSeconds();
   const started = performance.now();
   await jobs.start();
@@ -373,6 +428,11 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     );
   }
   printStoreCalls(backend.name, 'throughput phase');
+  const walAtLatency = backend.wal?.frames() ?? 0;
+  if (backend.wal)
+    console.error(
+      `[${backend.name}] throughput phase WAL frames: ${walAtLatency - walAtStart} (${((walAtLatency - walAtStart) / throughputCount).toFixed(2)} a tx)`,
+    );
 
   // Latency at a fixed rate.
   let latencyCpuAtStart = cpuSeconds();
@@ -419,6 +479,12 @@ async function run(backend: Backend, throughputCount: number, rate: number): Pro
     `[${backend.name}] latency phase raw batches: ${batches}, ${(sent / Math.max(1, batches)).toFixed(1)} tx and ${(((batchesAtEnd.seconds - batchesAtStart.seconds) / Math.max(1, batches)) * 1000).toFixed(1)} ms each`,
   );
   printStoreCalls(backend.name, 'latency phase');
+  if (backend.wal) {
+    const frames = backend.wal.frames() - walAtLatency;
+    console.error(
+      `[${backend.name}] latency phase WAL frames (with the listeners' settling): ${frames} (${(frames / Math.max(1, sent)).toFixed(2)} a tx); by B-tree: ${await backend.wal.byTree(walAtLatency)}`,
+    );
+  }
   await jobs.stop(5_000);
   return {
     backend: backend.name,

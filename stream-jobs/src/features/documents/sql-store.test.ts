@@ -1,5 +1,6 @@
 import test from 'ava';
 import { createSql } from '@spendstream/core/sql/create-sql';
+import { createTestDatabase, testDialects } from '@spendstream/core/sql/test-database';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { amountFields, type Contribution } from '../rollups/contributions.js';
 import { cellsFromJson, cellsToJson, createSqlDocumentStore } from './sql-store.js';
@@ -25,6 +26,7 @@ documentStoreContract(test, 'embedded store on MariaDB', async () => {
         'rollup_txs',
         'rollup_cells',
         'alerts',
+        'alert_batches',
         'state',
       ]) {
         await knex.schema.dropTableIfExists(`${prefix}${table}`);
@@ -80,6 +82,155 @@ test('a store written with one row per (transaction, cell) is converted by init 
   t.is(total?.amounts.expense, 1_350n);
   t.is(total?.amounts.count, 2n);
 });
+
+/** An alert record of `user-1` with the id `id`. */
+function alertRecord(id: string) {
+  return {
+    alertId: id,
+    identity: `large_transaction:transaction:${id}:2026-11-25:a1000NZD`,
+    userId: 'user-1',
+    payload: { alertId: id },
+    createdAt: '2026-11-25T10:00:00.000Z',
+    publishedAt: null,
+  };
+}
+
+test("publishing all the alerts of one recording marks their batch's row, not theirs; a part of a batch is marked alert by alert", async (t) => {
+  const knex = createSql({}, { sqliteFilename: ':memory:' });
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  t.teardown(() => knex.destroy());
+  await store.init();
+  t.deepEqual(await store.insertAlerts([alertRecord('a-1'), alertRecord('a-2')]), [true, true]);
+  t.deepEqual(await store.insertAlerts([alertRecord('b-1'), alertRecord('b-2')]), [true, true]);
+  t.deepEqual(await store.insertAlerts([alertRecord('a-1')]), [false]);
+  await store.markAlertsPublished(['a-2', 'a-1', 'a-1'], '2026-11-25T10:00:01.000Z');
+  await store.markAlertsPublished(['b-2'], '2026-11-25T10:00:02.000Z');
+  const rowMarks = async () =>
+    Object.fromEntries(
+      (
+        (await knex('sj_alerts').orderBy('alert_id').select('alert_id', 'published_at')) as {
+          alert_id: string;
+          published_at: string | null;
+        }[]
+      ).map((row) => [row.alert_id, row.published_at]),
+    );
+  // The whole first batch: one batch row written, the alerts' rows untouched.
+  t.deepEqual(await rowMarks(), {
+    'a-1': null,
+    'a-2': null,
+    'b-1': null,
+    'b-2': '2026-11-25T10:00:02.000Z',
+  });
+  t.deepEqual(
+    (await knex('sj_alert_batches').orderBy('batch_id').select('size', 'published_at')).map(
+      (row: { size: unknown; published_at: unknown }) => [Number(row.size), row.published_at],
+    ),
+    [
+      [2, '2026-11-25T10:00:01.000Z'],
+      [2, null],
+    ],
+  );
+  const published = async () =>
+    Object.fromEntries(
+      (await store.listAlerts({ limit: 10 })).map((alert) => [alert.alertId, alert.publishedAt]),
+    );
+  t.deepEqual(await published(), {
+    'a-1': '2026-11-25T10:00:01.000Z',
+    'a-2': '2026-11-25T10:00:01.000Z',
+    'b-1': null,
+    'b-2': '2026-11-25T10:00:02.000Z',
+  });
+  t.deepEqual(
+    (await store.listAlerts({ unpublishedOnly: true, limit: 10 })).map((alert) => alert.alertId),
+    ['b-1'],
+  );
+  // A mark again changes nothing: neither a batch's time nor an alert's.
+  await store.markAlertsPublished(['a-1', 'a-2', 'b-2'], '2026-11-25T11:00:00.000Z');
+  await store.markAlertsPublished(['b-1'], '2026-11-25T10:00:03.000Z');
+  t.deepEqual(await published(), {
+    'a-1': '2026-11-25T10:00:01.000Z',
+    'a-2': '2026-11-25T10:00:01.000Z',
+    'b-1': '2026-11-25T10:00:03.000Z',
+    'b-2': '2026-11-25T10:00:02.000Z',
+  });
+  t.deepEqual(await store.listAlerts({ unpublishedOnly: true, limit: 10 }), []);
+});
+
+test('a store whose alerts table predates the batch marks gets the column and keeps its marks', async (t) => {
+  const knex = createSql({}, { sqliteFilename: ':memory:' });
+  t.teardown(() => knex.destroy());
+  // The alerts table as stores before 2026-11-27 (session 14) had it: no batch column or table.
+  await createSqlDocumentStore({ knex, closeKnex: false }).init();
+  await knex.schema.alterTable('sj_alerts', (table) => table.dropColumn('batch_id'));
+  await knex.schema.dropTable('sj_alert_batches');
+  for (const [id, publishedAt] of [
+    ['old-1', '2026-11-25T09:00:00.000Z'],
+    ['old-2', null],
+  ] as const)
+    await knex('sj_alerts').insert({
+      alert_id: id,
+      identity: alertRecord(id).identity,
+      user_id: 'user-1',
+      payload: JSON.stringify({ alertId: id }),
+      created_at: '2026-11-25T08:00:00.000Z',
+      published_at: publishedAt,
+    });
+  t.false(await knex.schema.hasColumn('sj_alerts', 'batch_id'));
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  await store.init();
+  t.true(await knex.schema.hasColumn('sj_alerts', 'batch_id'));
+  t.deepEqual(
+    (await store.listAlerts({ unpublishedOnly: true, limit: 10 })).map((alert) => alert.alertId),
+    ['old-2'],
+  );
+  t.deepEqual(await store.insertAlerts([alertRecord('new-1'), alertRecord('old-2')]), [true, false]);
+  await store.markAlertsPublished(['old-2', 'new-1'], '2026-11-25T10:00:00.000Z');
+  t.deepEqual(
+    (await store.listAlerts({ limit: 10 })).map((alert) => [alert.alertId, alert.publishedAt]),
+    [
+      ['new-1', '2026-11-25T10:00:00.000Z'],
+      ['old-1', '2026-11-25T09:00:00.000Z'],
+      ['old-2', '2026-11-25T10:00:00.000Z'],
+    ],
+  );
+  // A second init changes nothing.
+  await store.init();
+  t.is((await store.listAlerts({ limit: 10 })).length, 3);
+});
+
+for (const dialect of testDialects()) {
+  test(`on ${dialect}, init drops the documents' by-user index that stores before session 14 had (nothing reads it)`, async (t) => {
+    const db = await createTestDatabase(dialect);
+    t.teardown(() => db.destroy());
+    const indexNames = async (): Promise<string[]> => {
+      if (dialect === 'sqlite')
+        return (
+          (await db
+            .knex('sqlite_master')
+            .where({ type: 'index', tbl_name: 'sj_transactions' })
+            .whereNotNull('sql')
+            .select('name')) as { name: string }[]
+        ).map((row) => row.name);
+      const [rows] = (await db.knex.raw(
+        'select distinct index_name as name from information_schema.statistics where table_schema = database() and table_name = ? and index_name <> ?',
+        ['sj_transactions', 'PRIMARY'],
+      )) as [{ name: string }[]];
+      return rows.map((row) => row.name);
+    };
+    const store = createSqlDocumentStore({ knex: db.knex, closeKnex: false });
+    await store.init();
+    t.deepEqual(await indexNames(), []);
+    await db.knex.schema.alterTable('sj_transactions', (table) => {
+      table.index(['user_id', 'occurred_at_utc'], 'sj_tx_user_time');
+    });
+    t.deepEqual(await indexNames(), ['sj_tx_user_time']);
+    await store.init();
+    t.deepEqual(await indexNames(), []);
+    const a = applyItemOf(rawTransaction({ transactionId: 'a' }));
+    t.deepEqual(await store.apply([a]), ['applied']);
+    t.is((await store.getTransactions(['a'])).get('a')?.id, 'a');
+  });
+}
 
 /** The `rollup_txs.cells` form written before 2026-11-27: one array per cell, key then amounts. */
 function earlierCellsJson(contributions: Contribution[]): string {

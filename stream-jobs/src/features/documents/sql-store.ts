@@ -7,7 +7,7 @@
  * entries written per transaction (the earlier `<prefix>rollup_cells` is converted by `init`).
  */
 import type { Knex } from 'knex';
-import { toBigInt } from '@spendstream/core/sql/create-sql';
+import { sqlDialect, toBigInt } from '@spendstream/core/sql/create-sql';
 import {
   addAmounts,
   amountFields,
@@ -80,6 +80,7 @@ const alertColumns = [
   'payload',
   'created_at',
   'published_at',
+  'batch_id',
 ] as const;
 const rollupColumns = [
   'cell_key',
@@ -140,6 +141,8 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     /** Before `rollup_txs`: one row per (transaction, cell); `init` converts it. */
     oldCells: `${prefix}rollup_cells`,
     alerts: `${prefix}alerts`,
+    /** The alerts recorded by one `insertAlerts` call: their count and their published mark. */
+    alertBatches: `${prefix}alert_batches`,
     state: `${prefix}state`,
   };
 
@@ -298,9 +301,11 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           table.string('user_id', 128).notNullable();
           table.string('occurred_at_utc', 32).notNullable();
           table.text('doc', 'mediumtext').notNullable();
-          table.index(['user_id', 'occurred_at_utc'], `${prefix}tx_user_time`);
         });
       }
+      // Documents are read by id only (the search index has its own by-user index): stores before
+      // 2026-11-27 (session 14) had one on (user_id, occurred_at_utc), a page written a transaction.
+      await dropIndexIfExists(knex, t.transactions, `${prefix}tx_user_time`);
       if (!(await knex.schema.hasTable(t.rollups))) {
         await knex.schema.createTable(t.rollups, (table) => {
           table.string('cell_key', 512).primary();
@@ -332,7 +337,23 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           table.text('payload').notNullable();
           table.string('created_at', 32).notNullable();
           table.string('published_at', 32).nullable();
+          table.bigInteger('batch_id').nullable();
           table.index(['user_id'], `${prefix}al_user`);
+        });
+      } else if (!(await knex.schema.hasColumn(t.alerts, 'batch_id'))) {
+        // A store from before 2026-11-27 (session 14): its alerts keep their marks in their rows.
+        await knex.schema.alterTable(t.alerts, (table) => {
+          table.bigInteger('batch_id').nullable();
+        });
+      }
+      if (!(await knex.schema.hasTable(t.alertBatches))) {
+        await knex.schema.createTable(t.alertBatches, (table) => {
+          // SQLite: `integer` is the rowid (the next id without the `sqlite_sequence` table, whose
+          // page AUTOINCREMENT writes in every commit); MySQL: an auto-increment.
+          if (sqlDialect(knex) === 'sqlite') table.specificType('batch_id', 'integer').primary();
+          else table.bigIncrements('batch_id');
+          table.integer('size').notNullable();
+          table.string('published_at', 32).nullable();
         });
       }
       if (!(await knex.schema.hasTable(t.state))) {
@@ -432,6 +453,7 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           payload: JSON.stringify(alert.payload),
           created_at: alert.createdAt,
           published_at: alert.publishedAt,
+          batch_id: null,
         });
         return true;
       } catch (error) {
@@ -457,16 +479,23 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           for (const row of rows) existing.add(row.alert_id);
         }
         const fresh = alerts.map((a, i) => first[i]! && !existing.has(a.alertId));
-        const rows = alerts
-          .filter((_, i) => fresh[i])
-          .map((alert) => [
-            alert.alertId,
-            alert.identity,
-            alert.userId,
-            JSON.stringify(alert.payload),
-            alert.createdAt,
-            alert.publishedAt,
-          ]);
+        const recorded = alerts.filter((_, i) => fresh[i]);
+        if (recorded.length === 0) return fresh;
+        // One batch row for the alerts recorded here: publishing them all marks that row, not
+        // theirs (rows as large as an alert's payload, written again a commit after they were).
+        const [batchId] = (await trx(t.alertBatches).insert({
+          size: recorded.length,
+          published_at: null,
+        })) as number[];
+        const rows = recorded.map((alert) => [
+          alert.alertId,
+          alert.identity,
+          alert.userId,
+          JSON.stringify(alert.payload),
+          alert.createdAt,
+          alert.publishedAt,
+          batchId,
+        ]);
         await insertRows(trx, t.alerts, alertColumns, rows);
         return fresh;
       });
@@ -476,20 +505,76 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       if (alertIds.length === 0) return;
       // One transaction for all the parts: one commit (a WAL fsync on SQLite) instead of one each.
       await knex.transaction(async (trx) => {
-        for (const part of chunks(alertIds, inListSizeMax)) {
+        // The unpublished alerts among the ids, by the batch that recorded them.
+        const byBatch = new Map<string | null, string[]>();
+        for (const part of chunks([...new Set(alertIds)], inListSizeMax)) {
+          const rows = (await trx(t.alerts)
+            .leftJoin(t.alertBatches, `${t.alertBatches}.batch_id`, `${t.alerts}.batch_id`)
+            .whereIn(`${t.alerts}.alert_id`, part)
+            .whereNull(`${t.alerts}.published_at`)
+            .whereNull(`${t.alertBatches}.published_at`)
+            .select(`${t.alerts}.alert_id`, `${t.alerts}.batch_id`)) as {
+            alert_id: string;
+            batch_id: unknown;
+          }[];
+          for (const row of rows) {
+            const batch = row.batch_id === null ? null : String(row.batch_id);
+            const ids = byBatch.get(batch) ?? [];
+            ids.push(row.alert_id);
+            byBatch.set(batch, ids);
+          }
+        }
+        const whole = new Set<string>();
+        const batchIds = [...byBatch.keys()].filter((batch) => batch !== null);
+        for (const part of chunks(batchIds, inListSizeMax)) {
+          const rows = (await trx(t.alertBatches)
+            .whereIn('batch_id', part)
+            .select('batch_id', 'size')) as { batch_id: unknown; size: unknown }[];
+          for (const row of rows) {
+            const batch = String(row.batch_id);
+            if (byBatch.get(batch)!.length === Number(row.size)) whole.add(batch);
+          }
+        }
+        // A batch whose alerts are all published here is marked in its one row; any other alert
+        // (recorded alone, or a part of its batch: the sweep's) in its own.
+        for (const part of chunks([...whole], inListSizeMax))
+          await trx(t.alertBatches)
+            .whereIn('batch_id', part)
+            .whereNull('published_at')
+            .update({ published_at: publishedAt });
+        const single = [...byBatch]
+          .filter(([batch]) => batch === null || !whole.has(batch))
+          .flatMap(([, ids]) => ids);
+        for (const part of chunks(single, inListSizeMax))
           await trx(t.alerts)
             .whereIn('alert_id', part)
             .whereNull('published_at')
             .update({ published_at: publishedAt });
-        }
       });
     },
 
     async listAlerts({ userId, unpublishedOnly, afterId, limit }) {
-      let q = knex(t.alerts).orderBy('alert_id').limit(Math.min(limit, pageSizeMax));
-      if (userId !== undefined) q = q.where({ user_id: userId });
-      if (unpublishedOnly) q = q.whereNull('published_at');
-      if (afterId !== undefined) q = q.where('alert_id', '>', afterId);
+      const a = (column: string) => `${t.alerts}.${column}`;
+      let q = knex(t.alerts)
+        .leftJoin(t.alertBatches, `${t.alertBatches}.batch_id`, a('batch_id'))
+        .orderBy(a('alert_id'))
+        .limit(Math.min(limit, pageSizeMax))
+        .select(
+          a('alert_id'),
+          a('identity'),
+          a('user_id'),
+          a('payload'),
+          a('created_at'),
+          knex.raw('coalesce(??, ??) as ??', [
+            a('published_at'),
+            `${t.alertBatches}.published_at`,
+            'published_at',
+          ]),
+        );
+      if (userId !== undefined) q = q.where(a('user_id'), userId);
+      if (unpublishedOnly)
+        q = q.whereNull(a('published_at')).whereNull(`${t.alertBatches}.published_at`);
+      if (afterId !== undefined) q = q.where(a('alert_id'), '>', afterId);
       const rows = (await q) as Record<string, unknown>[];
       return rows.map((row) => ({
         alertId: row.alert_id as string,
@@ -577,6 +662,19 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     },
   };
   return store;
+}
+
+/** Drops the index `name` of `table` when it exists (SQLite and MySQL). */
+async function dropIndexIfExists(knex: Knex, table: string, name: string): Promise<void> {
+  if (sqlDialect(knex) === 'sqlite') {
+    await knex.raw('drop index if exists ??', [name]);
+    return;
+  }
+  const [rows] = (await knex.raw(
+    'select 1 from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ? limit 1',
+    [table, name],
+  )) as [unknown[]];
+  if (rows.length > 0) await knex.schema.alterTable(table, (builder) => builder.dropIndex([], name));
 }
 
 function stateFromRow(row: Record<string, unknown>): StateEntry {

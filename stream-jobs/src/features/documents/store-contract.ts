@@ -345,7 +345,7 @@ export function documentStoreContract(
   });
 
   withStore(
-    'alerts recorded in bulk: each id once, repeats and known ids are not new',
+    'alerts recorded in bulk: each id once, repeats and known ids are not new; each keeps its first published mark',
     async (t, store) => {
       const alert = (id: string) => ({
         alertId: id,
@@ -365,6 +365,23 @@ export function documentStoreContract(
       t.deepEqual(
         (await store.listAlerts({ limit: 10 })).map((a) => a.alertId),
         ['b-0', 'b-1', 'b-2', 'b-3'],
+      );
+      // Published as recorded (a whole bulk, then a part of one), each keeps its first mark.
+      await store.markAlertsPublished(['b-1', 'b-2'], '2026-11-25T10:00:01.000Z');
+      await store.markAlertsPublished(['b-3'], '2026-11-25T10:00:02.000Z');
+      await store.markAlertsPublished(['b-1', 'b-3'], '2026-11-25T10:00:03.000Z');
+      t.deepEqual(
+        (await store.listAlerts({ limit: 10 })).map((a) => [a.alertId, a.publishedAt]),
+        [
+          ['b-0', null],
+          ['b-1', '2026-11-25T10:00:01.000Z'],
+          ['b-2', '2026-11-25T10:00:01.000Z'],
+          ['b-3', '2026-11-25T10:00:02.000Z'],
+        ],
+      );
+      t.deepEqual(
+        (await store.listAlerts({ unpublishedOnly: true, limit: 10 })).map((a) => a.alertId),
+        ['b-0'],
       );
     },
   );
