@@ -7,7 +7,42 @@ import { ValidationError } from '../errors.js';
 import { realServers, uniqueName } from '../testing/servers.js';
 import { parseKafkaBrokers } from './factory.js';
 import { kafkaClientCloseMsMax } from './kafka-batch-producer.js';
-import { createKafkaEventLog, kafkaProducerLanesMax } from './kafka.js';
+import {
+  createKafkaEventLog,
+  kafkaOneLaneSendMessagesMax,
+  kafkaProducerLanesMax,
+} from './kafka.js';
+
+type Produce = (...args: unknown[]) => Promise<unknown>;
+
+/** The producers of a Kafka log's lanes (private to the log), to count or hold their requests. */
+const producersOf = (log: object) =>
+  (log as { lanes: { producer: { produce: Produce } }[] }).lanes.map((lane) => lane.producer);
+
+/** Reads `topic` from the start until `count` messages arrived (or 30 s passed), by key in order. */
+async function readByKey(
+  log: ReturnType<typeof createKafkaEventLog>,
+  topic: string,
+  count: number,
+): Promise<Map<string, string[]>> {
+  const received = new Map<string, string[]>();
+  let seen = 0;
+  await log.subscribe({
+    groupId: uniqueName('g'),
+    topics: [topic],
+    handler: async (batch) => {
+      for (const m of batch.messages) {
+        const list = received.get(m.key) ?? [];
+        list.push(m.value.toString('utf8'));
+        received.set(m.key, list);
+        seen++;
+      }
+    },
+  });
+  const deadline = Date.now() + 30_000;
+  while (seen < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return received;
+}
 
 const brokers = parseKafkaBrokers(realServers(['KAFKA_BROKERS']).KAFKA_BROKERS);
 
@@ -36,15 +71,20 @@ test('one lane or many: concurrent sends over 8 partitions arrive once each, in 
     const topic = uniqueName('lanes');
     await log.createTopic(topic, { partitions: 8 });
     const keys = 24;
-    const perKey = 30;
+    /** Rounds per caller (6 callers): 3 small sends of one message a key, 2 large of twelve. */
+    const rounds = 5;
+    const perKey = 6 * (3 * 1 + 2 * 12);
     // Every caller sends messages of every key, so each partition gets sends from all callers at
-    // once: per key, the order is the order of the sends.
+    // once: per key, the order is the order of the sends. Small sends (24 messages: whole to one
+    // lane when the lanes are idle, and every send while that one is unsettled) and large ones
+    // (288, above kafkaOneLaneSendMessagesMax: spread by partition), mixed.
     let sequence = 0;
     const sent = new Map<string, number[]>();
     await Promise.all(
       Array.from({ length: 6 }, async () => {
-        for (let round = 0; round < perKey / 6; round++) {
-          const messages = Array.from({ length: keys }, (_, k) => {
+        for (let round = 0; round < rounds; round++) {
+          const messages = Array.from({ length: keys * (round % 2 === 0 ? 1 : 12) }, (_, i) => {
+            const k = i % keys;
             const n = sequence++;
             const list = sent.get(`k${k}`) ?? [];
             list.push(n);
@@ -55,26 +95,84 @@ test('one lane or many: concurrent sends over 8 partitions arrive once each, in 
         }
       }),
     );
-    const received = new Map<string, number[]>();
-    let count = 0;
-    await log.subscribe({
-      groupId: uniqueName('g'),
-      topics: [topic],
-      handler: async (batch) => {
-        for (const m of batch.messages) {
-          const list = received.get(m.key) ?? [];
-          list.push(Number(m.value.toString('utf8')));
-          received.set(m.key, list);
-          count++;
-        }
-      },
-    });
-    const deadline = Date.now() + 30_000;
-    while (count < keys * perKey && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    const received = await readByKey(log, topic, keys * perKey);
+    const count = [...received.values()].flat().length;
     t.is(count, keys * perKey, `${producerLanes} lanes: each message once`);
-    for (const [key, values] of sent) t.deepEqual(received.get(key), values, `${key} in order`);
+    for (const [key, values] of sent)
+      t.deepEqual(received.get(key)?.map(Number), values, `${key} in order`);
   }
+});
+
+test('a small send while the lanes are idle is one produce request; a large one spreads over the lanes', async (t) => {
+  const log = createKafkaEventLog({ brokers, clientId: 'lanes-small', producerLanes: 4 });
+  t.teardown(() => log.close());
+  const topic = uniqueName('lanes_small');
+  await log.createTopic(topic, { partitions: 8 });
+  const requests = [0, 0, 0, 0];
+  producersOf(log).forEach((producer, lane) => {
+    const produce = producer.produce.bind(producer);
+    producer.produce = (...args: unknown[]) => {
+      requests[lane]!++;
+      return produce(...args);
+    };
+  });
+  // 40 keys cover all 8 partitions (4 lanes by partition mod 4).
+  const messages = (count: number, from: number) =>
+    Array.from({ length: count }, (_, i) => ({ key: `k${i % 40}`, value: String(from + i) }));
+  for (let round = 0; round < 3; round++) {
+    requests.fill(0);
+    await log.send(topic, messages(kafkaOneLaneSendMessagesMax, round * 1_000));
+    t.deepEqual(requests, [1, 0, 0, 0], `small send ${round}: one produce request`);
+  }
+  requests.fill(0);
+  await log.send(topic, messages(kafkaOneLaneSendMessagesMax + 1, 10_000));
+  t.deepEqual(requests, [1, 1, 1, 1], 'a large send: one produce request per lane');
+  const total = 4 * kafkaOneLaneSendMessagesMax + 1;
+  const received = await readByKey(log, topic, total);
+  t.is(new Set([...received.values()].flat()).size, total, 'every message once');
+});
+
+test('while a one-lane send is unacknowledged every send follows it onto its lane, in order per key', async (t) => {
+  const log = createKafkaEventLog({ brokers, clientId: 'lanes-held', producerLanes: 4 });
+  t.teardown(() => log.close());
+  const topic = uniqueName('lanes_held');
+  await log.createTopic(topic, { partitions: 8 });
+  // Lane 0's requests wait until the gate opens; the others count theirs.
+  let open: (value?: unknown) => void = () => undefined;
+  const gate = new Promise((resolve) => (open = resolve));
+  const others = [0, 0, 0, 0];
+  producersOf(log).forEach((producer, lane) => {
+    const produce = producer.produce.bind(producer);
+    producer.produce = async (...args: unknown[]) => {
+      if (lane === 0) await gate;
+      else others[lane]!++;
+      return produce(...args);
+    };
+  });
+  const messages = (count: number, tag: string) =>
+    Array.from({ length: count }, (_, i) => ({ key: `k${i % 40}`, value: `${tag}-${i}` }));
+  // A small send goes whole to lane 0 (held); a large one and another small one made meanwhile
+  // would put their partitions on lanes 1-3 and overtake it there: they must queue behind it.
+  const sends = [
+    log.send(topic, messages(40, 'a')),
+    log.send(topic, messages(kafkaOneLaneSendMessagesMax + 40, 'b')),
+    log.send(topic, messages(40, 'c')),
+  ];
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.deepEqual(others, [0, 0, 0, 0], 'nothing went out on another lane while lane 0 was held');
+  open();
+  await Promise.all(sends);
+  const total = 80 + kafkaOneLaneSendMessagesMax + 40;
+  const received = await readByKey(log, topic, total);
+  t.is([...received.values()].flat().length, total, 'every message once');
+  for (const [key, values] of received) {
+    const tags = values.map((v) => v.split('-')[0]);
+    t.deepEqual(tags, [...tags].sort(), `${key}: a, then b, then c`);
+  }
+  // Settled: the next large send spreads again.
+  others.fill(0);
+  await log.send(topic, messages(kafkaOneLaneSendMessagesMax + 1, 'd'));
+  t.deepEqual(others, [0, 1, 1, 1], 'once settled, a large send spreads over the lanes again');
 });
 
 /** The topic's max.message.bytes in the close test, and the size of the message it refuses. */

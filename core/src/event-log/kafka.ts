@@ -51,12 +51,21 @@ export const kafkaRequestTimeoutMs = 30_000;
 /** Longest a fetch waits on the broker for new data before returning empty. */
 export const kafkaFetchMaxWaitMs = 100;
 /**
- * Produce requests in flight at once per log: one idempotent producer per lane, each partition
- * always on the same lane (`partition mod lanes`), one request at a time per lane.
+ * Produce requests in flight at once per log: one idempotent producer per lane, each partition on
+ * its lane (`partition mod lanes`; a small send while every lane is idle goes whole to the first,
+ * see kafkaOneLaneSendMessagesMax), one request at a time per lane.
  */
 export const kafkaProducerLanes = 4;
 /** Most producer lanes one log may be given (each is a producer with its own connection). */
 export const kafkaProducerLanesMax = 16;
+/**
+ * A send of at most this many messages, made while every lane is idle, goes whole to one lane: one
+ * produce request instead of one per lane. ingest-api's cycle of single requests (a few dozen
+ * messages over most partitions, one send at a time) made about 3.5 produce requests a cycle, each
+ * a request for the broker and for the client. Larger sends, and any send while a lane is busy,
+ * spread over the lanes by partition as before, so batches still overlap.
+ */
+export const kafkaOneLaneSendMessagesMax = 256;
 /** A consumer whose close failed (broker down) is closed again this often, for at most the max. */
 export const kafkaCloseRetryDelayMs = 1_000;
 export const kafkaCloseRetryMsMax = 300_000;
@@ -82,6 +91,11 @@ class KafkaEventLog implements EventLog {
   private readonly partitionCounts = new Map<string, number>();
   private readonly consumers = new Set<PlatformaticConsumer>();
   private closed = false;
+  /**
+   * While a send that went whole to one lane (kafkaOneLaneSendMessagesMax) is unacknowledged: that
+   * lane, and the sends queued on it since, not yet settled. Every send goes whole to it meanwhile.
+   */
+  private oneLane: { lane: ProducerLane; unsettled: number } | undefined;
 
   constructor(private readonly options: KafkaEventLogOptions) {
     const base = {
@@ -176,6 +190,12 @@ class KafkaEventLog implements EventLog {
    * through the same lane, so one partition's records reach the broker in the order `send` was
    * called, while the lanes' requests overlap. Sends that queue on a lane while its request is in
    * flight go out together in its next request: concurrent callers share round trips.
+   *
+   * A small send made while every lane is idle (nothing queued, nothing in flight: no record of
+   * any partition unacknowledged) goes whole to the first lane, one produce request; until it
+   * and every send queued behind it are settled, every send goes whole to that lane too, so no
+   * partition's records are ever on two lanes at once and the order per partition holds. (Each
+   * producer keeps its own sequence per partition, so a partition may change lanes between sends.)
    */
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     this.ensureOpen();
@@ -194,12 +214,15 @@ class KafkaEventLog implements EventLog {
     if (sends.length === 0) return;
     const partitionCounts: number[] = [];
     for (const { topic } of sends) partitionCounts.push(await this.partitionCount(topic));
+    // From here to the queueing below nothing awaits: the lanes' state read here is the one the
+    // pieces are queued into.
+    const only = this.oneLane?.lane ?? this.idleLaneForSmallSend(sends);
     const pieces = new Map<ProducerLane, PendingSend>();
     sends.forEach(({ topic, encoded }, index) => {
       const partitions = partitionCounts[index]!;
       for (const message of encoded) {
         const partition = partitionForKey(message.key, partitions);
-        const lane = this.lanes[partition % this.lanes.length]!;
+        const lane = only ?? this.lanes[partition % this.lanes.length]!;
         let piece = pieces.get(lane);
         if (!piece) {
           piece = { records: [], sizes: [], bytes: 0, resolve: noop, reject: noop };
@@ -221,11 +244,40 @@ class KafkaEventLog implements EventLog {
           new Promise<void>((resolve, reject) => {
             piece.resolve = resolve;
             piece.reject = reject;
+            if (only !== undefined) this.holdOneLane(only, piece);
             lane.queue.push(piece);
             if (!lane.sending) void drainLane(lane);
           }),
       ),
     );
+  }
+
+  /** The lane a small send goes to whole when every lane is idle; undefined otherwise. */
+  private idleLaneForSmallSend(sends: EncodedSend[]): ProducerLane | undefined {
+    if (this.lanes.length === 1) return undefined;
+    let messages = 0;
+    for (const { encoded } of sends) messages += encoded.length;
+    if (messages > kafkaOneLaneSendMessagesMax) return undefined;
+    for (const lane of this.lanes) if (lane.sending || lane.queue.length > 0) return undefined;
+    return this.lanes[0];
+  }
+
+  /** Counts `piece` as queued on the one lane until it settles (acknowledged or failed). */
+  private holdOneLane(lane: ProducerLane, piece: PendingSend): void {
+    const held = (this.oneLane ??= { lane, unsettled: 0 });
+    held.unsettled++;
+    const { resolve, reject } = piece;
+    const release = () => {
+      if (--held.unsettled === 0 && this.oneLane === held) this.oneLane = undefined;
+    };
+    piece.resolve = () => {
+      release();
+      resolve();
+    };
+    piece.reject = (error) => {
+      release();
+      reject(error);
+    };
   }
 
   async subscribe(options: SubscribeOptions): Promise<Consumer> {
