@@ -183,7 +183,10 @@ test('a store whose alerts table predates the batch marks gets the column and ke
     (await store.listAlerts({ unpublishedOnly: true, limit: 10 })).map((alert) => alert.alertId),
     ['old-2'],
   );
-  t.deepEqual(await store.insertAlerts([alertRecord('new-1'), alertRecord('old-2')]), [true, false]);
+  t.deepEqual(await store.insertAlerts([alertRecord('new-1'), alertRecord('old-2')]), [
+    true,
+    false,
+  ]);
   await store.markAlertsPublished(['old-2', 'new-1'], '2026-11-25T10:00:00.000Z');
   t.deepEqual(
     (await store.listAlerts({ limit: 10 })).map((alert) => [alert.alertId, alert.publishedAt]),

@@ -674,7 +674,8 @@ async function dropIndexIfExists(knex: Knex, table: string, name: string): Promi
     'select 1 from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ? limit 1',
     [table, name],
   )) as [unknown[]];
-  if (rows.length > 0) await knex.schema.alterTable(table, (builder) => builder.dropIndex([], name));
+  if (rows.length > 0)
+    await knex.schema.alterTable(table, (builder) => builder.dropIndex([], name));
 }
 
 function stateFromRow(row: Record<string, unknown>): StateEntry {
