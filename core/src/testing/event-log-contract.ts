@@ -107,6 +107,21 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     return log;
   }
 
+  /** Joins `groupId` (a new group by default) with a recorder and waits until it holds at least
+   * `count` messages; returns the recorder's messages, which keep growing if more arrive. */
+  async function readInGroup(
+    log: EventLog,
+    topics: string[],
+    count: number,
+    what: string,
+    groupId = uniqueName('g'),
+  ): Promise<IncomingMessage[]> {
+    const r = recorder();
+    await log.subscribe({ groupId, topics, handler: r.handler, sessionTimeoutMs });
+    await waitFor(() => r.messages.length >= count, waitMs, what);
+    return r.messages;
+  }
+
   /** Reads `topic` from its start in a new group and checks it holds exactly `values` (in the
    * order read, so one partition's or one key's). */
   async function assertTopicHolds(
@@ -116,17 +131,10 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     values: string[],
     why: string,
   ): Promise<void> {
-    const r = recorder();
-    await log.subscribe({
-      groupId: uniqueName('g'),
-      topics: [topic],
-      handler: r.handler,
-      sessionTimeoutMs,
-    });
-    await waitFor(() => r.messages.length >= values.length, waitMs, `${values.length} messages`);
+    const messages = await readInGroup(log, [topic], values.length, `${values.length} messages`);
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
     t.deepEqual(
-      r.messages.map((m) => m.value.toString()),
+      messages.map((m) => m.value.toString()),
       values,
       why,
     );
@@ -188,11 +196,9 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
       'stopped reports the handler error',
     );
     t.true(firstSeen.length >= 10, 'the crashing consumer saw two batches');
-    const r = recorder();
-    await log.subscribe({ groupId, topics: [topic], handler: r.handler, sessionTimeoutMs });
-    await waitFor(() => r.messages.length >= 15, waitMs, 'the 15 uncommitted messages');
+    const r = await readInGroup(log, [topic], 15, 'the 15 uncommitted messages', groupId);
     t.deepEqual(
-      r.messages.map(seqOf),
+      r.map(seqOf),
       Array.from({ length: 15 }, (_, i) => i + 5),
       'the committed first batch is not redelivered; the crashed batch and the rest are',
     );
@@ -220,11 +226,9 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     const closing = stuck.close();
     release?.();
     await closing;
-    const r = recorder();
-    await log.subscribe({ groupId, topics: [topic], handler: r.handler, sessionTimeoutMs });
-    await waitFor(() => r.messages.length >= 6, waitMs, 'all 6 messages again');
+    const r = await readInGroup(log, [topic], 6, 'all 6 messages again', groupId);
     t.deepEqual(
-      r.messages.map((m) => m.value.toString()).sort(),
+      r.map((m) => m.value.toString()).sort(),
       numbered(6, 2)
         .map((m) => String(m.value))
         .sort(),
@@ -315,19 +319,21 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     const first = await options.open();
     await first.createTopic(topic, { partitions: 2 });
     await first.send(topic, numbered(30, 3));
-    const before = recorder();
-    await first.subscribe({ groupId, topics: [topic], handler: before.handler, sessionTimeoutMs });
-    await waitFor(() => before.messages.length >= 30, waitMs, '30 messages before the restart');
+    const before = await readInGroup(first, [topic], 30, '30 messages before the restart', groupId);
     await first.close();
 
     const second = await openForTest(t);
     await second.send(topic, numbered(12, 3, 30));
-    const after = recorder();
-    await second.subscribe({ groupId, topics: [topic], handler: after.handler, sessionTimeoutMs });
-    await waitFor(() => after.messages.length >= 12, waitMs, '12 new messages after the restart');
+    const after = await readInGroup(
+      second,
+      [topic],
+      12,
+      '12 new messages after the restart',
+      groupId,
+    );
     await new Promise((r) => setTimeout(r, 200));
-    t.is(after.messages.length, 12, 'committed offsets survived: only the new messages come');
-    assertOrderedPerKey(t, [...before.messages, ...after.messages], 3, 14);
+    t.is(after.length, 12, 'committed offsets survived: only the new messages come');
+    assertOrderedPerKey(t, [...before, ...after], 3, 14);
     const everything = recorder();
     await second.subscribe({
       groupId: uniqueName('g'),
@@ -505,17 +511,10 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     );
     // Committed: a new member of the group gets only what is sent afterwards.
     await log.send(topic, numbered(8, 8, 40));
-    const after = recorder();
-    await log.subscribe({
-      groupId,
-      topics: [topic, other],
-      handler: after.handler,
-      sessionTimeoutMs,
-    });
-    await waitFor(() => after.messages.length >= 8, waitMs, 'the 8 new messages');
+    const after = await readInGroup(log, [topic, other], 8, 'the 8 new messages', groupId);
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
     t.deepEqual(
-      after.messages.map(seqOf).sort(),
+      after.map(seqOf).sort(),
       Array.from({ length: 8 }, () => 5),
       'nothing handled before is handed out again',
     );
@@ -540,11 +539,9 @@ export function eventLogContract(test: TestFn, options: EventLogContractOptions)
     const reason = await failing.stopped;
     t.is((reason as Error).message, 'sink down', 'stopped reports the handler error');
     t.true(given > 1, `the failed call held ${given} partitions`);
-    const r = recorder();
-    await log.subscribe({ groupId, topics: [topic], handler: r.handler, sessionTimeoutMs });
-    await waitFor(() => r.messages.length >= 16, waitMs, 'the 16 uncommitted messages');
-    t.is(r.messages.length, 16, 'every message of the failed call is handed out again, once');
-    assertOrderedPerKey(t, r.messages, 8, 2);
+    const r = await readInGroup(log, [topic], 16, 'the 16 uncommitted messages', groupId);
+    t.is(r.length, 16, 'every message of the failed call is handed out again, once');
+    assertOrderedPerKey(t, r, 8, 2);
   });
 
   test('subscribe takes exactly one of handler and partitionBatchesHandler', async (t) => {
