@@ -15,7 +15,7 @@
  * --lanes=N (Kafka producer lanes) --sends-in-flight=N (the publisher's sends in flight)
  * --workers=N (server processes behind one port, node:cluster, as INGEST_WORKERS)
  * --semi-space=MiB (the server's V8 young-generation semi-space; 64 as in `npm start`, 0: Node's default)
- * --driver=socket|http (how this process sends: bench/socket-client.ts, the default since session 14,
+ * --driver=socket|http (how this process sends: bench/http-client.ts, the default since session 14,
  * or node:http's keep-alive Agent as before; the driver's CPU per request is in the table either way)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,7 +36,7 @@ import {
   startOfPastPeriod,
 } from '../src/features/generator/generate.js';
 import { readRawTopic } from '../src/testing/read-topic.js';
-import { createSocketClient } from './socket-client.js';
+import { createHttpClient } from '../../bench/http-client.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]),
@@ -48,7 +48,7 @@ const batchConcurrency = num('batch-concurrency', 4);
 const singleConcurrency = num('single-concurrency', 64);
 const baselineMessages = num('baseline', 200_000);
 const only = (args.get('only') ?? 'kafka,embedded').split(',');
-/** The driver's HTTP client: bench/socket-client.ts (socket) or node:http's Agent (http). */
+/** The driver's HTTP client: bench/http-client.ts (socket) or node:http's Agent (http). */
 const driver = args.get('driver') ?? 'socket';
 if (driver !== 'socket' && driver !== 'http') throw new Error('--driver is socket or http');
 const batchSize = 1_000;
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
       const origin = `http://127.0.0.1:${String(ready.port)}`;
       const socketClient =
         driver === 'socket'
-          ? createSocketClient({
+          ? createHttpClient({
               host: '127.0.0.1',
               port: Number(ready.port),
               headers: {
@@ -452,7 +452,7 @@ async function main(): Promise<void> {
     b.figure.ratePerSecond > a.figure.ratePerSecond ? b : a,
   );
   const lines = [
-    `driver: ${driver === 'socket' ? 'bench/socket-client.ts' : "node:http's keep-alive Agent"}`,
+    `driver: ${driver === 'socket' ? 'bench/http-client.ts' : "node:http's keep-alive Agent"}`,
     '',
     `| backend | mode | transactions | rate (/s) | p50 (ms) | p99 (ms) | vs raw Kafka produce (${fastest.name}) | CPU us/tx: server / MariaDB / broker / driver | box busy |`,
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -17,7 +17,8 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { cpuMeter, findPid } from './cpu.js';
-import { openRawConnection } from './raw-http.js';
+import { createHttpClient } from '../../bench/http-client.js';
+import { keepAliveTimeoutMs } from '@spendstream/core/http';
 import { spawnTsx } from '@spendstream/core/http/test-process';
 import { createSql } from '@spendstream/core/sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
@@ -185,21 +186,17 @@ async function main(): Promise<void> {
       const batchesBefore = await batchCounters();
       const stopMeter = cpuMeter(pids);
       const started = performance.now();
-      await inParallel(count, connections.length, async (i, worker) => {
+      await inParallel(count, opt('concurrency'), async (i) => {
         const w = walletFor(i);
         const t0 = performance.now();
-        const r = await connections[worker]!.post(
+        const r = await client.post(
           '/v1/movements',
-          {
-            'content-type': 'application/json',
-            authorization: `Bearer ${w.token}`,
-            'idempotency-key': `${runId}-${i}`,
-          },
           `{"kind":"expense","walletId":"${w.id}","amount":"1","merchant":"Bench Shop","category":"groceries"}`,
+          { authorization: `Bearer ${w.token}`, 'idempotency-key': `${runId}-${i}` },
         );
         latencies.push(performance.now() - t0);
         if (r.status === 201) ok += 1;
-        else throw new Error(`${name}: HTTP ${r.status} ${r.body}`);
+        else throw new Error(`${name}: HTTP ${r.status} ${r.text}`);
       });
       const durationMs = performance.now() - started;
       const cpuMs = stopMeter();
@@ -221,10 +218,15 @@ async function main(): Promise<void> {
       };
     };
 
-    // The measured requests go over raw keep-alive sockets, one per worker (see raw-http.ts).
-    const connections = await Promise.all(
-      Array.from({ length: opt('concurrency') }, () => openRawConnection(port)),
-    );
+    // The measured requests go over the benches' light keep-alive client (bench/http-client.ts),
+    // at most one connection a worker; an idle one is dropped a second before the server would.
+    const client = createHttpClient({
+      host: '127.0.0.1',
+      port,
+      headers: { 'content-type': 'application/json' },
+      idleMsMax: keepAliveTimeoutMs - 1_000,
+      connectionsMax: opt('concurrency'),
+    });
     const runs: Figure[][] = [];
     const baselines: BaselineResult[][] = [];
     const profiling = process.env.BENCH_PROFILE !== undefined;
@@ -303,7 +305,7 @@ async function main(): Promise<void> {
       );
     }
     agent.destroy();
-    for (const c of connections) c.close();
+    client.close();
     console.log(
       `\nconservation: ${mismatched[0].length === 0 ? 'every wallet balance equals the sum of its postings' : `MISMATCH in ${mismatched[0].length} wallets`}; outbox rows not yet relayed at the end: ${String(pending.n)}`,
     );
@@ -322,17 +324,17 @@ async function main(): Promise<void> {
 async function inParallel(
   count: number,
   concurrency: number,
-  task: (index: number, worker: number) => Promise<void>,
+  task: (index: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
-  const worker = async (id: number) => {
+  const worker = async () => {
     while (next < count) {
       const index = next;
       next += 1;
-      await task(index, id);
+      await task(index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, (_, id) => worker(id)));
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
 await main();

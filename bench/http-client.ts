@@ -1,29 +1,49 @@
 /**
- * The bench's light HTTP/1.1 client: keep-alive connections over node:net, one request at a time on
- * each, the request's constant head (method, path, host, content type, the 6.9 kB Authorization
- * header) encoded once, the answer read by its Content-Length. node:http's client (an Agent,
- * ClientRequest and IncomingMessage objects, header validation and parsing per request) cost the
- * driver about 280-350 us of CPU a single request on this 2-core box, where the server spends about
- * 550: the driver's CPU is taken from the server and the broker, so it held the measured rate down.
- * This client is the bench's default; `--driver=http` keeps node:http's.
+ * The benches' light HTTP/1.1 client: keep-alive connections over node:net, one request at a time
+ * on each, the constant part of a request's head (method, path, host, the fixed headers) encoded
+ * once, the answer read by its Content-Length (what Koa sends for a JSON body). node:http's client
+ * (an Agent, ClientRequest and IncomingMessage objects, header validation and parsing per request)
+ * cost a bench driver 120-350 us of CPU a request on the 2-core box, where the server it measured
+ * spends a few hundred: every microsecond the driver spends is taken from the server and the broker
+ * on the same cores. Used by ingest-api's and wallet-api's benches; not a general client (no
+ * chunked answers, no redirects, POST only).
  */
 import { connect, type Socket } from 'node:net';
 
-/** Most connections open at once (the same bound as the node:http Agent it replaces). */
-export const socketClientConnectionsMax = 128;
+/** Most connections open at once by default (the bound of the node:http Agent it replaced). */
+export const httpClientConnectionsMax = 128;
 /** Longest answer head read, in bytes (a head this long is a bug on one side or the other). */
 export const answerHeadBytesMax = 16_384;
+/** Largest answer body accepted, in bytes: the benches' answers are far below. */
+export const answerBodyBytesMax = 1024 * 1024;
 
 export interface Answer {
   status: number;
   text: string;
 }
 
+export interface HttpClient {
+  /**
+   * POST `body` (JSON text) to `path` with the client's fixed headers and `headers`; resolves with
+   * the answer's status and text. Requests beyond the open connections wait in order.
+   */
+  post(path: string, body: string, headers?: Record<string, string>): Promise<Answer>;
+  /** Closes the idle connections; the ones in use close when their answer is read. */
+  close(): void;
+}
+
+interface Pending {
+  head: Buffer;
+  tail: string;
+  resolve: (answer: Answer) => void;
+  reject: (error: Error) => void;
+}
+
 interface Connection {
   socket: Socket;
   lastUsedMs: number;
   /** The request in flight on this connection, if any. */
-  waiting?: { resolve: (answer: Answer) => void; reject: (error: Error) => void };
+  waiting?: Pending;
   chunks: Buffer[];
   received: number;
   /** The head's length and the body's once the head has arrived; -1 before. */
@@ -36,34 +56,35 @@ interface Connection {
 const headEnd = Buffer.from('\r\n\r\n');
 const contentLengthPattern = /\r\ncontent-length: *(\d+)/i;
 
+const headerLinesOf = (headers: Record<string, string>) =>
+  Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+
 /**
- * A client for one origin (`host`, `port`) and fixed request headers. `idleMsMax` drops a
+ * A client for one origin (`host`, `port`) with fixed request headers. `idleMsMax` drops a
  * connection idle that long before it is used again, so a request never goes out on a socket the
  * server is closing for its keep-alive timeout (set it a second below the server's).
  */
-export function createSocketClient(options: {
+export function createHttpClient(options: {
   host: string;
   port: number;
   headers: Record<string, string>;
   idleMsMax: number;
-}) {
+  connectionsMax?: number;
+}): HttpClient {
+  const connectionsMax = options.connectionsMax ?? httpClientConnectionsMax;
   const idle: Connection[] = [];
-  const queue: {
-    head: Buffer;
-    body: string;
-    resolve: (a: Answer) => void;
-    reject: (e: Error) => void;
-  }[] = [];
+  const queue: Pending[] = [];
   let open = 0;
-  const headerLines = Object.entries(options.headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
+  let closing = false;
+  const fixedLines = headerLinesOf(options.headers);
   const heads = new Map<string, Buffer>();
   const headOf = (path: string) => {
     let head = heads.get(path);
     if (head === undefined) {
       head = Buffer.from(
-        `POST ${path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\nConnection: keep-alive\r\n${headerLines}Content-Length: `,
+        `POST ${path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\nConnection: keep-alive\r\n${fixedLines}`,
         'latin1',
       );
       heads.set(path, head);
@@ -94,9 +115,15 @@ export function createSocketClient(options: {
     waiting?.resolve({ status: c.status, text });
   }
 
+  /** Rejects the request in flight with `error` and closes its connection. */
+  function abort(c: Connection, error: Error): void {
+    finish(c, error);
+    c.socket.destroy();
+  }
+
   function onData(c: Connection, chunk: Buffer): void {
     if (c.waiting === undefined) {
-      c.socket.destroy(new Error('the server sent bytes no request asked for'));
+      c.socket.destroy(); // nothing waits: the next request gets a new connection
       return;
     }
     c.chunks.push(chunk);
@@ -106,18 +133,23 @@ export function createSocketClient(options: {
       c.chunks = [all];
       const end = all.indexOf(headEnd);
       if (end < 0) {
-        if (c.received > answerHeadBytesMax) c.socket.destroy(new Error('answer head too long'));
+        if (c.received > answerHeadBytesMax) abort(c, new Error('answer head too long'));
         return;
       }
       const head = all.toString('latin1', 0, end);
       const length = contentLengthPattern.exec(head);
       if (length === null) {
-        c.socket.destroy(new Error(`an answer without Content-Length: ${head.slice(0, 200)}`));
+        abort(c, new Error(`an answer without Content-Length: ${head.slice(0, 200)}`));
+        return;
+      }
+      const bodyBytes = Number(length[1]);
+      if (bodyBytes > answerBodyBytesMax) {
+        abort(c, new Error(`an answer body of ${length[1]} bytes, above the limit`));
         return;
       }
       c.status = Number(head.slice(9, 12));
       c.headBytes = end + headEnd.length;
-      c.bodyBytes = Number(length[1]);
+      c.bodyBytes = bodyBytes;
     }
     if (c.received >= c.headBytes + c.bodyBytes) finish(c);
   }
@@ -149,6 +181,10 @@ export function createSocketClient(options: {
 
   function release(c: Connection): void {
     if (c.closed) return;
+    if (closing) {
+      c.socket.destroy();
+      return;
+    }
     idle.push(c);
     pump();
   }
@@ -160,7 +196,7 @@ export function createSocketClient(options: {
       if (now - c.lastUsedMs < options.idleMsMax) return c;
       c.socket.destroy();
     }
-    return open < socketClientConnectionsMax ? newConnection() : undefined;
+    return open < connectionsMax ? newConnection() : undefined;
   }
 
   function pump(): void {
@@ -168,23 +204,26 @@ export function createSocketClient(options: {
       const c = take();
       if (c === undefined) return;
       const next = queue.shift()!;
-      c.waiting = { resolve: next.resolve, reject: next.reject };
+      c.waiting = next;
       c.socket.cork();
       c.socket.write(next.head);
-      c.socket.write(`${Buffer.byteLength(next.body)}\r\n\r\n${next.body}`);
+      c.socket.write(next.tail);
       c.socket.uncork();
     }
   }
 
   return {
-    /** POST `body` (JSON text) to `path`; resolves with the answer's status and text. */
-    post(path: string, body: string): Promise<Answer> {
+    post(path, body, headers) {
+      if (closing) return Promise.reject(new Error('the client is closed'));
+      const extra = headers === undefined ? '' : headerLinesOf(headers);
+      const tail = `${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
       return new Promise<Answer>((resolve, reject) => {
-        queue.push({ head: headOf(path), body, resolve, reject });
+        queue.push({ head: headOf(path), tail, resolve, reject });
         pump();
       });
     },
-    close(): void {
+    close() {
+      closing = true;
       for (const c of idle.splice(0)) c.socket.destroy();
     },
   };
