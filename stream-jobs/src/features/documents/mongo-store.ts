@@ -1143,7 +1143,14 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
           publishedAt: alert.publishedAt,
         }));
       const duplicates = await insertNew(docs, alertsOf);
-      return records.map((alert, i) => first[i]! && !duplicates.has(alert.alertId));
+      const fresh = records.map((alert, i) => first[i]! && !duplicates.has(alert.alertId));
+      const alertIds = records.filter((_, i) => fresh[i]).map((alert) => alert.alertId);
+      return { fresh, batch: alertIds.length === 0 ? null : { alertIds, batchId: null } };
+    },
+
+    async markAlertBatchPublished(batch, publishedAt) {
+      // Each alert's document holds its mark; the update reads nothing first either way.
+      await store.markAlertsPublished([...batch.alertIds], publishedAt);
     },
 
     async markAlertsPublished(alertIds, publishedAt) {

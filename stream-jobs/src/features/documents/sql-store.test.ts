@@ -100,9 +100,15 @@ test("publishing all the alerts of one recording marks their batch's row, not th
   const store = createSqlDocumentStore({ knex, closeKnex: false });
   t.teardown(() => knex.destroy());
   await store.init();
-  t.deepEqual(await store.insertAlerts([alertRecord('a-1'), alertRecord('a-2')]), [true, true]);
-  t.deepEqual(await store.insertAlerts([alertRecord('b-1'), alertRecord('b-2')]), [true, true]);
-  t.deepEqual(await store.insertAlerts([alertRecord('a-1')]), [false]);
+  t.deepEqual((await store.insertAlerts([alertRecord('a-1'), alertRecord('a-2')])).fresh, [
+    true,
+    true,
+  ]);
+  t.deepEqual((await store.insertAlerts([alertRecord('b-1'), alertRecord('b-2')])).fresh, [
+    true,
+    true,
+  ]);
+  t.deepEqual((await store.insertAlerts([alertRecord('a-1')])).fresh, [false]);
   await store.markAlertsPublished(['a-2', 'a-1', 'a-1'], '2026-11-25T10:00:01.000Z');
   await store.markAlertsPublished(['b-2'], '2026-11-25T10:00:02.000Z');
   const rowMarks = async () =>
@@ -156,6 +162,31 @@ test("publishing all the alerts of one recording marks their batch's row, not th
   t.deepEqual(await store.listAlerts({ unpublishedOnly: true, limit: 10 }), []);
 });
 
+test("the pipeline's mark of a recorded batch is one update of the batch's row, no read", async (t) => {
+  const knex = createSql({}, { sqliteFilename: ':memory:' });
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  t.teardown(() => knex.destroy());
+  await store.init();
+  const { batch } = await store.insertAlerts([alertRecord('a-1'), alertRecord('a-2')]);
+  const statements: string[] = [];
+  const onQuery = (query: { sql: string }) => statements.push(query.sql);
+  knex.on('query', onQuery);
+  await store.markAlertBatchPublished(batch!, '2026-11-25T10:00:01.000Z');
+  knex.off('query', onQuery);
+  t.is(statements.length, 1);
+  t.regex(statements[0]!, /^update `sj_alert_batches`/);
+  t.deepEqual(
+    (await store.listAlerts({ limit: 10 })).map((alert) => alert.publishedAt),
+    ['2026-11-25T10:00:01.000Z', '2026-11-25T10:00:01.000Z'],
+  );
+  t.deepEqual(
+    (await knex('sj_alerts').select('published_at')).map(
+      (row: { published_at: unknown }) => row.published_at,
+    ),
+    [null, null],
+  );
+});
+
 test('a store whose alerts table predates the batch marks gets the column and keeps its marks', async (t) => {
   const knex = createSql({}, { sqliteFilename: ':memory:' });
   t.teardown(() => knex.destroy());
@@ -183,7 +214,7 @@ test('a store whose alerts table predates the batch marks gets the column and ke
     (await store.listAlerts({ unpublishedOnly: true, limit: 10 })).map((alert) => alert.alertId),
     ['old-2'],
   );
-  t.deepEqual(await store.insertAlerts([alertRecord('new-1'), alertRecord('old-2')]), [
+  t.deepEqual((await store.insertAlerts([alertRecord('new-1'), alertRecord('old-2')])).fresh, [
     true,
     false,
   ]);

@@ -464,7 +464,7 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
 
     async insertAlerts(alerts) {
       const first = firstOfEachId(alerts);
-      if (alerts.length === 0) return [];
+      if (alerts.length === 0) return { fresh: [], batch: null };
       // One transaction: the ids already recorded, then one multi-row insert of the others. A
       // concurrent writer of the same id makes the insert fail as a whole; the retry sees it.
       return knex.transaction(async (trx) => {
@@ -480,7 +480,7 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
         }
         const fresh = alerts.map((a, i) => first[i]! && !existing.has(a.alertId));
         const recorded = alerts.filter((_, i) => fresh[i]);
-        if (recorded.length === 0) return fresh;
+        if (recorded.length === 0) return { fresh, batch: null };
         // One batch row for the alerts recorded here: publishing them all marks that row, not
         // theirs (rows as large as an alert's payload, written again a commit after they were).
         const [batchId] = (await trx(t.alertBatches).insert({
@@ -497,8 +497,22 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           batchId,
         ]);
         await insertRows(trx, t.alerts, alertColumns, rows);
-        return fresh;
+        return {
+          fresh,
+          batch: { alertIds: recorded.map((alert) => alert.alertId), batchId: Number(batchId) },
+        };
       });
+    },
+
+    async markAlertBatchPublished(batch, publishedAt) {
+      // The batch's one row: no read of its alerts (one that the sweep marked keeps its own mark,
+      // which `listAlerts` reads first).
+      if (batch.batchId === null)
+        return store.markAlertsPublished([...batch.alertIds], publishedAt);
+      await knex(t.alertBatches)
+        .where('batch_id', batch.batchId)
+        .whereNull('published_at')
+        .update({ published_at: publishedAt });
     },
 
     async markAlertsPublished(alertIds, publishedAt) {

@@ -325,6 +325,16 @@ export function documentStoreContract(
     },
   );
 
+  /** An alert record of user-1 with the id `id`. */
+  const alertOf = (id: string) => ({
+    alertId: id,
+    identity: `large_transaction:tx:${id}`,
+    userId: 'user-1',
+    payload: { alertId: id },
+    createdAt: '2026-11-25T10:00:00.000Z',
+    publishedAt: null,
+  });
+
   withStore('an alert is recorded once; publishing marks it', async (t, store) => {
     const alert = {
       alertId: 'al-1',
@@ -347,21 +357,17 @@ export function documentStoreContract(
   withStore(
     'alerts recorded in bulk: each id once, repeats and known ids are not new; each keeps its first published mark',
     async (t, store) => {
-      const alert = (id: string) => ({
-        alertId: id,
-        identity: `large_transaction:tx:${id}`,
-        userId: 'user-1',
-        payload: { alertId: id },
-        createdAt: '2026-11-25T10:00:00.000Z',
-        publishedAt: null,
-      });
-      t.deepEqual(await store.insertAlerts([]), []);
-      t.true(await store.insertAlert(alert('b-0')));
+      t.deepEqual(await store.insertAlerts([]), { fresh: [], batch: null });
+      t.true(await store.insertAlert(alertOf('b-0')));
       t.deepEqual(
-        await store.insertAlerts([alert('b-1'), alert('b-0'), alert('b-2'), alert('b-1')]),
+        (await store.insertAlerts([alertOf('b-1'), alertOf('b-0'), alertOf('b-2'), alertOf('b-1')]))
+          .fresh,
         [true, false, true, false],
       );
-      t.deepEqual(await store.insertAlerts([alert('b-2'), alert('b-3')]), [false, true]);
+      t.deepEqual((await store.insertAlerts([alertOf('b-2'), alertOf('b-3')])).fresh, [
+        false,
+        true,
+      ]);
       t.deepEqual(
         (await store.listAlerts({ limit: 10 })).map((a) => a.alertId),
         ['b-0', 'b-1', 'b-2', 'b-3'],
@@ -383,6 +389,35 @@ export function documentStoreContract(
         (await store.listAlerts({ unpublishedOnly: true, limit: 10 })).map((a) => a.alertId),
         ['b-0'],
       );
+    },
+  );
+
+  withStore(
+    "a recording's batch is marked published without reading its alerts; one the sweep marked keeps its mark",
+    async (t, store) => {
+      const first = await store.insertAlerts([alertOf('c-1'), alertOf('c-2'), alertOf('c-1')]);
+      t.deepEqual(first.fresh, [true, true, false]);
+      t.deepEqual(first.batch?.alertIds, ['c-1', 'c-2']);
+      const second = await store.insertAlerts([alertOf('c-3'), alertOf('c-4'), alertOf('c-2')]);
+      t.deepEqual(second.batch?.alertIds, ['c-3', 'c-4']);
+      // Nothing new: no batch to mark.
+      t.deepEqual(await store.insertAlerts([alertOf('c-1')]), { fresh: [false], batch: null });
+      await store.markAlertBatchPublished(first.batch!, '2026-11-25T10:00:01.000Z');
+      // The sweep published a part of the second batch before the pipeline marked it.
+      await store.markAlertsPublished(['c-4'], '2026-11-25T10:00:02.000Z');
+      await store.markAlertBatchPublished(second.batch!, '2026-11-25T10:00:03.000Z');
+      // Marked again: nothing changes.
+      await store.markAlertBatchPublished(first.batch!, '2026-11-25T10:00:04.000Z');
+      t.deepEqual(
+        (await store.listAlerts({ limit: 10 })).map((a) => [a.alertId, a.publishedAt]),
+        [
+          ['c-1', '2026-11-25T10:00:01.000Z'],
+          ['c-2', '2026-11-25T10:00:01.000Z'],
+          ['c-3', '2026-11-25T10:00:03.000Z'],
+          ['c-4', '2026-11-25T10:00:02.000Z'],
+        ],
+      );
+      t.deepEqual(await store.listAlerts({ unpublishedOnly: true, limit: 10 }), []);
     },
   );
 

@@ -61,6 +61,23 @@ export interface AlertRecord {
   publishedAt: string | null;
 }
 
+/**
+ * The alerts one `insertAlerts` call recorded, as the store marks them published: the SQL store's
+ * row of `alert_batches` (`batchId`), the MongoDB store's ids (it marks each alert's document).
+ */
+export interface AlertBatch {
+  readonly alertIds: readonly string[];
+  /** SQL stores: the batch row; null where the store has none. */
+  readonly batchId: number | null;
+}
+
+/** What `insertAlerts` did: per alert given, whether it was new; the batch of the new ones. */
+export interface AlertsRecorded {
+  fresh: boolean[];
+  /** Null when no alert was new. */
+  batch: AlertBatch | null;
+}
+
 /** A piece of reference state, replaced only by an entry with a greater `order`. */
 export interface StateEntry {
   kind: string;
@@ -111,9 +128,15 @@ export interface DocumentStore {
   insertAlert(alert: AlertRecord): Promise<boolean>;
   /**
    * Records several alerts at once (one round trip or transaction): per alert, true when it was
-   * new. An id given twice is new only the first time.
+   * new (an id given twice is new only the first time), and the batch of those it recorded.
    */
-  insertAlerts(alerts: AlertRecord[]): Promise<boolean[]>;
+  insertAlerts(alerts: AlertRecord[]): Promise<AlertsRecorded>;
+  /**
+   * Marks every alert of a batch `insertAlerts` recorded published, without reading them (what
+   * the pipeline does once it sent them); an alert already marked keeps its mark.
+   */
+  markAlertBatchPublished(batch: AlertBatch, publishedAt: string): Promise<void>;
+  /** Marks any alerts published (the sweep's: a part of a batch, or alerts recorded alone). */
   markAlertsPublished(alertIds: string[], publishedAt: string): Promise<void>;
   listAlerts(options: {
     userId?: string | undefined;

@@ -51,6 +51,7 @@ import { BoundedMap } from '@spendstream/core/bounded-map';
 import {
   applyBatchSizeMax,
   getRollupsInParts,
+  type AlertBatch,
   type ApplyItem,
   type DocumentStore,
   type StateEntry,
@@ -226,10 +227,13 @@ function createMetrics(registry: Registry | undefined): Metrics {
   };
 }
 
-/** Alerts recorded for the first time, to publish: their messages, ids and `producedAt`. */
+/**
+ * Alerts to publish: their messages, `producedAt`, and what marks them published: the batch that
+ * recorded them (`insertAlerts`), or their ids (the sweep's, which may take a part of a batch).
+ */
 interface RecordedAlerts {
   messages: Array<{ key: string; value: Buffer }>;
-  alertIds: string[];
+  mark: { batch: AlertBatch | null } | { alertIds: string[] };
   fresh: AlertRaisedV1[];
   producedAt: string;
 }
@@ -382,7 +386,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     const at = now().toUTC().toISO()!;
     await publish({
       messages: due.map((alert) => alertMessage(alert, at)),
-      alertIds: due.map((alert) => alert.alertId),
+      mark: { alertIds: due.map((alert) => alert.alertId) },
       fresh: [],
       producedAt: at,
     });
@@ -417,8 +421,11 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
 
   /** Marks recorded alerts published once they are on the log. */
   async function markPublished(recorded: RecordedAlerts): Promise<void> {
-    if (recorded.alertIds.length > 0)
-      await store.markAlertsPublished(recorded.alertIds, recorded.producedAt);
+    const { mark } = recorded;
+    if ('batch' in mark) {
+      if (mark.batch !== null) await store.markAlertBatchPublished(mark.batch, recorded.producedAt);
+    } else if (mark.alertIds.length > 0)
+      await store.markAlertsPublished(mark.alertIds, recorded.producedAt);
     for (const alert of recorded.fresh)
       metrics.alerts.inc({ rule: alert.rule, late: String(alert.late) });
   }
@@ -439,9 +446,10 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     into: DocumentStore,
   ): Promise<RecordedAlerts> {
     const producedAt = now().toUTC().toISO()!;
-    if (candidates.length === 0) return { messages: [], alertIds: [], fresh: [], producedAt };
+    if (candidates.length === 0)
+      return { messages: [], mark: { batch: null }, fresh: [], producedAt };
     const encoded = candidates.map((alert) => alertEncoded(alert, producedAt));
-    const inserted = await into.insertAlerts(
+    const { fresh: inserted, batch } = await into.insertAlerts(
       candidates.map((alert, i) => ({
         alertId: alert.alertId,
         identity: alertIdentity(alert),
@@ -455,7 +463,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
     const fresh = candidates.filter((_, i) => inserted[i]);
     return {
       messages: encoded.filter((_, i) => inserted[i]).map((e) => e.message),
-      alertIds: fresh.map((alert) => alert.alertId),
+      mark: { batch },
       fresh,
       producedAt,
     };
