@@ -10,6 +10,7 @@
  *
  * Options: --requests=N (measured, 20,000 by default) --concurrency=N (in flight, 64)
  * --bare (Koa with only the body parser and the router: what the chassis adds, by difference)
+ * --node (node:http alone, no Koa: the body read and parsed, a 202: the floor under both)
  * --ingest (ingest-api's own app and route, every transaction new, with in-memory dedupe and
  * idempotency stores and an event log that acknowledges at once: the ingest path's per-request
  * CPU above the chassis, without SQL or Kafka); --ingest=mariadb (the same with ingest-api's SQL
@@ -24,7 +25,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request as httpRequest } from 'node:http';
+import {
+  Agent,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { requireAuth, type AuthContext, type TokenVerifier } from '@spendstream/core/auth';
@@ -144,6 +150,25 @@ async function serve(): Promise<void> {
       await sql.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     };
+  } else if (process.argv.includes('--node')) {
+    // node:http alone, no Koa: read the body, parse it, answer 202. The floor under the chassis.
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (!(req.headers.authorization ?? '').startsWith('Bearer ')) res.statusCode = 401;
+        const { externalId } = JSON.parse(Buffer.concat(chunks).toString()) as {
+          externalId: string;
+        };
+        void Promise.resolve().then(() => {
+          res.statusCode = 202;
+          res.setHeader('Content-Type', 'application/json; charset=utf-8');
+          res.end(JSON.stringify({ index: 0, status: 'accepted', externalId, version: 1 }));
+        });
+      });
+    };
+    const serviceApp = createServiceApp({ name: 'chassis-bench', version: '0', log });
+    app = { ...serviceApp, koa: { callback: () => handler } as unknown as Koa };
   } else if (process.argv.includes('--bare')) {
     const koa = new Koa();
     koa.use(jsonBody({ bodyBytesMax: 1_048_576 }));
@@ -283,7 +308,9 @@ async function drive(): Promise<void> {
         ? `ingest (${args.get('ingest') ?? 'memory'})`
         : args.has('bare')
           ? 'bare Koa'
-          : 'chassis',
+          : args.has('node')
+            ? 'node:http'
+            : 'chassis',
       requests,
       concurrency,
       ratePerSecond: Math.round((requests / ms) * 1000),

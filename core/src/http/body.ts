@@ -26,15 +26,20 @@ export function isJsonMediaType(mediaType: string): boolean {
   return mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
 }
 
+// Headers are read from Node's parsed headers: Koa's `ctx.get` lower-cases the name on every call.
 function hasBody(ctx: Koa.Context): boolean {
-  const length = ctx.get('Content-Length');
-  if (length !== '') return Number(length) > 0;
-  return ctx.get('Transfer-Encoding') !== '';
+  const headers = ctx.req.headers;
+  const length = headers['content-length'];
+  if (length !== undefined && length !== '') return Number(length) > 0;
+  return (headers['transfer-encoding'] ?? '') !== '';
 }
 
 /** The media type without parameters, lower case (`application/json; charset=utf-8` -> `application/json`). */
 export function mediaTypeOf(ctx: Koa.Context): string {
-  return (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+  const type = ctx.req.headers['content-type'] ?? '';
+  // The usual form, bare and lower case, is its own media type.
+  if (type === 'application/json') return type;
+  return (type.split(';')[0] ?? '').trim().toLowerCase();
 }
 
 /**
@@ -42,7 +47,7 @@ export function mediaTypeOf(ctx: Koa.Context): string {
  * Content-Length before reading anything, else while reading).
  */
 export async function readRawBody(ctx: Koa.Context, bytesMax: number): Promise<Buffer> {
-  const declared = Number(ctx.get('Content-Length') || NaN);
+  const declared = Number(ctx.req.headers['content-length'] || NaN);
   if (declared > bytesMax) {
     // We answer before reading; the client may still be sending, so the connection goes.
     ctx.set('Connection', 'close');
@@ -136,10 +141,15 @@ export function jsonBody(options: BodyOptions): Koa.Middleware {
 export function jsonResponses(): Koa.Middleware {
   return async (ctx, next) => {
     await next();
-    const body: unknown = ctx.body;
-    if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
-    if (typeof (body as { pipe?: unknown }).pipe === 'function') return;
-    // Koa has already set the JSON Content-Type for the object; a string body keeps it.
-    ctx.body = stringifyJson(body);
+    serializeJsonBody(ctx);
   };
+}
+
+/** An object body (not a stream or buffer) to its JSON text, bigints as decimal strings. */
+export function serializeJsonBody(ctx: Koa.Context): void {
+  const body: unknown = ctx.body;
+  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
+  if (typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  // Koa has already set the JSON Content-Type for the object; a string body keeps it.
+  ctx.body = stringifyJson(body);
 }

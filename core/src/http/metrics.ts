@@ -53,27 +53,39 @@ export function observeRequests(
     try {
       await next();
     } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeLabel(ctx);
-      metrics.requestDuration.observe(
-        { method: ctx.method, route, status: String(ctx.status) },
-        seconds,
-      );
-      // Probes and scrapes arrive every few seconds: their lines are debug, not noise at info.
-      const level = quietPaths.has(ctx.path) && ctx.status < 400 ? 'debug' : 'info';
-      const log = ctx.state.log;
-      // The line's fields (the body's length among them) only when the line will be written.
-      if (log !== undefined && logs(log, level))
-        log[level]('request', {
-          method: ctx.method,
-          path: ctx.path,
-          route,
-          status: ctx.status,
-          durationMs: Math.round(seconds * 1e6) / 1e3,
-          bytes: ctx.response.length,
-        });
+      recordRequest(metrics, quietPaths, ctx, started);
     }
   };
+}
+
+/**
+ * Observe a finished request (started at `started`, from `process.hrtime.bigint()`) in the
+ * duration histogram and write its access log line (debug for `quietPaths`).
+ */
+export function recordRequest(
+  metrics: HttpMetrics,
+  quietPaths: ReadonlySet<string>,
+  ctx: Koa.Context,
+  started: bigint,
+): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const route = routeLabel(ctx);
+  const method = ctx.method;
+  const status = ctx.status;
+  metrics.requestDuration.observe({ method, route, status: String(status) }, seconds);
+  // Probes and scrapes arrive every few seconds: their lines are debug, not noise at info.
+  const level = status < 400 && quietPaths.has(ctx.path) ? 'debug' : 'info';
+  const log = ctx.state.log;
+  // The line's fields (the body's length among them) only when the line will be written.
+  if (log !== undefined && logs(log, level))
+    log[level]('request', {
+      method,
+      path: ctx.path,
+      route,
+      status,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+      bytes: ctx.response.length,
+    });
 }
 
 export { Registry };

@@ -117,28 +117,41 @@ export function problemMiddleware(log: Logger): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.body == null && (ctx.status === 404 || ctx.status === 405)) {
-        throw ctx.status === 404
-          ? new NotFoundError(`no route for ${ctx.method} ${ctx.path}`)
-          : new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}`);
-      }
+      throwIfUnmatched(ctx);
     } catch (error) {
-      const requestId = String(ctx.state.requestId ?? '');
-      const domain = error instanceof DomainError ? error : fromHttpError(error);
-      // Headers set before the error (say, a cache header) belong to a response that never
-      // happened; Allow from the router is the one worth keeping.
-      const allow = ctx.response.get('Allow');
-      ctx.response.remove('Content-Length');
-      if (domain) {
-        renderProblem(ctx, problemFromDomainError(domain, requestId), domain.retryAfterSeconds);
-        if (domain.code === 'method_not_allowed' && allow) ctx.set('Allow', allow);
-        if (domain.status >= 500) {
-          (ctx.state.log ?? log).warn('request failed', { code: domain.code, err: error });
-        }
-      } else {
-        (ctx.state.log ?? log).error('unhandled error', { err: error });
-        renderProblem(ctx, internalProblem(requestId));
-      }
+      renderError(ctx, error, log);
     }
   };
+}
+
+/** An unmatched route (Koa's bare 404, the router's bare 405) as the DomainError it is. */
+export function throwIfUnmatched(ctx: Koa.Context): void {
+  if (ctx.body == null && (ctx.status === 404 || ctx.status === 405)) {
+    throw ctx.status === 404
+      ? new NotFoundError(`no route for ${ctx.method} ${ctx.path}`)
+      : new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}`);
+  }
+}
+
+/**
+ * Render a thrown error as the answer: a DomainError (or an exposed http-error) as its problem,
+ * anything else as a 500 that shows only the request id; logged when it is a 5xx.
+ */
+export function renderError(ctx: Koa.Context, error: unknown, log: Logger): void {
+  const requestId = String(ctx.state.requestId ?? '');
+  const domain = error instanceof DomainError ? error : fromHttpError(error);
+  // Headers set before the error (say, a cache header) belong to a response that never
+  // happened; Allow from the router is the one worth keeping.
+  const allow = ctx.response.get('Allow');
+  ctx.response.remove('Content-Length');
+  if (domain) {
+    renderProblem(ctx, problemFromDomainError(domain, requestId), domain.retryAfterSeconds);
+    if (domain.code === 'method_not_allowed' && allow) ctx.set('Allow', allow);
+    if (domain.status >= 500) {
+      (ctx.state.log ?? log).warn('request failed', { code: domain.code, err: error });
+    }
+  } else {
+    (ctx.state.log ?? log).error('unhandled error', { err: error });
+    renderProblem(ctx, internalProblem(requestId));
+  }
 }

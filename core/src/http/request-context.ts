@@ -27,14 +27,21 @@ export const requestIdHeader = 'X-Request-Id';
  */
 export const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Give the request its id (on `ctx.state` and in the answer's header) and its logger. */
+export function bindRequestContext(ctx: Koa.Context, log: Logger): void {
+  // The header straight from Node's parsed headers: Koa's `ctx.get` lower-cases the name each time.
+  const incoming = ctx.req.headers['x-request-id'];
+  const requestId =
+    typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+  ctx.state.requestId = requestId;
+  ctx.state.log = log.child({ requestId });
+  ctx.set(requestIdHeader, requestId);
+}
+
 /** Assign the request id and the request logger; must run before everything that logs. */
 export function requestContext(log: Logger): Koa.Middleware {
   return async (ctx, next) => {
-    const incoming = ctx.get(requestIdHeader);
-    const requestId = requestIdPattern.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.state.log = log.child({ requestId });
-    ctx.set(requestIdHeader, requestId);
+    bindRequestContext(ctx, log);
     await next();
   };
 }

@@ -1,18 +1,20 @@
 /**
  * The chassis every service is built on: a Koa app with, in order, the request id and request
- * logger, metrics and the access log, problem+json errors, the JSON body parser, health and
- * readiness, `/metrics`, `/openapi.json`, then the service's routers.
+ * logger, metrics and the access log, problem+json errors and JSON answers (these four in one
+ * middleware), the JSON body parser, health and readiness, `/metrics`, `/openapi.json`, then the
+ * service's routers (one route table: see route-table.ts).
  */
 import Koa from 'koa';
 import type Router from '@koa/router';
 import { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
-import { bodyBytesMaxDefault, jsonBody, jsonResponses } from './body.js';
+import { bodyBytesMaxDefault, jsonBody, serializeJsonBody } from './body.js';
 import { healthEndpoints, healthPaths, type ReadinessChecks } from './health.js';
-import { createHttpMetrics, observeRequests } from './metrics.js';
+import { createHttpMetrics, recordRequest, type HttpMetrics } from './metrics.js';
 import { baseOpenApiDocument, type OpenApiDocument } from './openapi.js';
-import { problemMiddleware } from './problem.js';
-import { requestContext } from './request-context.js';
+import { renderError, throwIfUnmatched } from './problem.js';
+import { bindRequestContext } from './request-context.js';
+import { routeTable } from './route-table.js';
 
 export interface ServiceLimits {
   /** Largest JSON body, in bytes (413 above). */
@@ -67,47 +69,43 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   // again to stderr as unstructured text.
   koa.silent = true;
 
-  koa.use(requestContext(log));
-  koa.use(async (ctx, next) => {
-    await next();
-    // While draining, tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
-    if (draining && !ctx.headerSent) ctx.set('Connection', 'close');
-  });
   koa.use(
-    observeRequests(metrics, new Set([healthPaths.liveness, healthPaths.readiness, metricsPath])),
+    requestFrame({
+      log,
+      metrics,
+      quietPaths: new Set([healthPaths.liveness, healthPaths.readiness, metricsPath]),
+      isDraining: () => draining,
+    }),
   );
-  koa.use(problemMiddleware(log));
-  koa.use(jsonResponses());
   koa.use(
     jsonBody({
       bodyBytesMax: options.limits?.bodyBytesMax ?? bodyBytesMaxDefault,
       rawMediaTypes: options.limits?.rawMediaTypes ?? [],
     }),
   );
-  koa.use(
-    healthEndpoints({
-      readiness: options.readiness ?? {},
-      readinessTimeoutMs: options.limits?.readinessTimeoutMs,
-      isDraining: () => draining,
-    }),
-  );
-  koa.use(async (ctx, next) => {
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
-    if (ctx.path === metricsPath) {
+  const health = healthEndpoints({
+    readiness: options.readiness ?? {},
+    readinessTimeoutMs: options.limits?.readinessTimeoutMs,
+    isDraining: () => draining,
+  });
+  // Not async: the requests that are none of these (every POST) pass with no promise of their own.
+  koa.use((ctx, next) => {
+    const method = ctx.method;
+    if (method !== 'GET' && method !== 'HEAD') return next();
+    const path = ctx.path;
+    if (path === metricsPath) {
       ctx.type = registry.contentType;
-      ctx.body = await registry.metrics();
-      return;
+      return registry.metrics().then((text) => {
+        ctx.body = text;
+      });
     }
-    if (ctx.path === openapiPath) {
+    if (path === openapiPath) {
       ctx.body = openapi;
       return;
     }
-    return next();
+    return health(ctx, next);
   });
-  for (const router of options.routers ?? []) {
-    koa.use(router.routes());
-    koa.use(router.allowedMethods());
-  }
+  koa.use(routeTable(options.routers ?? []));
 
   return {
     name,
@@ -122,5 +120,41 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     get draining() {
       return draining;
     },
+  };
+}
+
+interface RequestFrameOptions {
+  log: Logger;
+  metrics: HttpMetrics;
+  /** Paths whose access lines are debug when they succeed (probes, scrapes). */
+  quietPaths: ReadonlySet<string>;
+  isDraining: () => boolean;
+}
+
+/**
+ * What every request needs around the app, in one middleware (one frame and one promise a
+ * request, not five): from the outside in, the request id and logger (`requestContext`), the
+ * `Connection: close` while draining, the duration histogram and access log (`observeRequests`),
+ * errors and unmatched routes as problems (`problemMiddleware`), object bodies serialized
+ * (`jsonResponses`). The same helpers make those middlewares, which stay for apps built by hand.
+ */
+function requestFrame(options: RequestFrameOptions): Koa.Middleware {
+  const { log, metrics, quietPaths, isDraining } = options;
+  return async (ctx, next) => {
+    bindRequestContext(ctx, log);
+    const started = process.hrtime.bigint();
+    try {
+      try {
+        await next();
+        serializeJsonBody(ctx);
+        throwIfUnmatched(ctx);
+      } catch (error) {
+        renderError(ctx, error, log);
+      }
+    } finally {
+      recordRequest(metrics, quietPaths, ctx, started);
+    }
+    // While draining, tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
+    if (isDraining() && !ctx.headerSent) ctx.set('Connection', 'close');
   };
 }
