@@ -47,7 +47,7 @@ import {
   createMongoDocumentStore,
   dropMongoDatabase,
 } from '../src/features/documents/mongo-store.js';
-import { createSqlDocumentStore } from '../src/features/documents/sql-store.js';
+import { createSqlDocumentStore, sqlDocumentsTable } from '../src/features/documents/sql-store.js';
 import type { DocumentStore } from '../src/features/documents/store.js';
 import { createStreamJobs } from '../src/features/pipeline/stream-jobs.js';
 import { batchesOf, settingsEvent } from '../src/features/pipeline/test-harness.js';
@@ -151,7 +151,11 @@ async function embeddedBackend(): Promise<Backend> {
   const storePath = join(dir, 'stream-jobs.sqlite');
   const knex = createSql({}, { sqliteFilename: storePath });
   const store = createSqlDocumentStore({ knex, closeKnex: false });
-  const index = createSqlSearchIndex({ knex, closeKnex: false });
+  const index = createSqlSearchIndex({
+    knex,
+    closeKnex: false,
+    documentsTable: sqlDocumentsTable(),
+  });
   const wal = args['wal-pages'] ? await walCounter(knex, storePath) : undefined;
   return {
     ...(wal ? { wal } : {}),

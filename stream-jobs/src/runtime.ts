@@ -11,7 +11,7 @@ import type { Logger } from '@spendstream/core/log';
 import { createSql, type Knex } from '@spendstream/core/sql/create-sql';
 import type { BackendConfig } from '@spendstream/core/config';
 import { createMongoDocumentStore } from './features/documents/mongo-store.js';
-import { createSqlDocumentStore } from './features/documents/sql-store.js';
+import { createSqlDocumentStore, sqlDocumentsTable } from './features/documents/sql-store.js';
 import type { DocumentStore } from './features/documents/store.js';
 import { createOpenSearchIndex } from './features/search/opensearch-index.js';
 import type { SearchIndex } from './features/search/search-index.js';
@@ -59,7 +59,12 @@ export async function openBackends(config: Partial<BackendConfig>): Promise<Stre
           flavor: 'opensearch',
           index: searchIndexName,
         })
-      : createSqlSearchIndex({ knex: sql(), closeKnex: false });
+      : createSqlSearchIndex({
+          knex: sql(),
+          closeKnex: false,
+          // Beside the embedded store (one database), the index reads the store's documents.
+          ...(config.MONGODB_URL ? {} : { documentsTable: sqlDocumentsTable() }),
+        });
   return {
     eventLog,
     store,

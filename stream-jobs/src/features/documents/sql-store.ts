@@ -130,12 +130,20 @@ class CellDeltas {
   }
 }
 
+/**
+ * The table of documents of a store made with `tablePrefix`: the embedded search index beside it
+ * reads documents from it instead of keeping a copy (`createSqlSearchIndex`'s `documentsTable`).
+ */
+export function sqlDocumentsTable(tablePrefix = 'sj_'): string {
+  return `${tablePrefix}transactions`;
+}
+
 /** Creates the embedded documents-and-rollups store on a knex connection. */
 export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore {
   const { knex } = options;
   const prefix = options.tablePrefix ?? 'sj_';
   const t = {
-    transactions: `${prefix}transactions`,
+    transactions: sqlDocumentsTable(prefix),
     rollups: `${prefix}rollups`,
     txCells: `${prefix}rollup_txs`,
     /** Before `rollup_txs`: one row per (transaction, cell); `init` converts it. */

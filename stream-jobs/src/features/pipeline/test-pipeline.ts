@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { createEmbeddedEventLog } from '@spendstream/core/event-log';
 import { createMemoryLogger } from '@spendstream/core/log';
 import { createSql } from '@spendstream/core/sql/create-sql';
-import { createSqlDocumentStore } from '../documents/sql-store.js';
+import { createSqlDocumentStore, sqlDocumentsTable } from '../documents/sql-store.js';
 import { createSqlSearchIndex } from '../search/sql-index.js';
 import { createStreamJobs } from './stream-jobs.js';
 import { createAllTopics } from './test-harness.js';
@@ -32,7 +32,11 @@ export async function embeddedPipeline(t: { teardown(fn: () => Promise<void>): v
   await createAllTopics(eventLog);
   const knex = createSql({}, { sqliteFilename: join(dir, storeFileName) });
   const store = createSqlDocumentStore({ knex, closeKnex: false });
-  const index = createSqlSearchIndex({ knex, closeKnex: false });
+  const index = createSqlSearchIndex({
+    knex,
+    closeKnex: false,
+    documentsTable: sqlDocumentsTable(),
+  });
   const registry = new Registry();
   const { log, records } = createMemoryLogger('stream-jobs', 'warn');
   const clock = () => DateTime.fromISO(testNow, { zone: 'utc' });

@@ -48,9 +48,16 @@ export function createSqlSearchIndex(options: {
   knex: Knex;
   tablePrefix?: string;
   closeKnex?: boolean;
+  /**
+   * The SQL documents store's table of documents (`sqlDocumentsTable`) when the store writes it in
+   * this same database and transaction (the embedded default): the index then keeps no copy of
+   * each document (its `doc` is written empty) and a search reads the documents from that table.
+   */
+  documentsTable?: string;
 }): SearchIndex {
-  const { knex } = options;
+  const { knex, documentsTable } = options;
   const table = `${options.tablePrefix ?? 'sj_'}search`;
+  const s = (column: string) => `${table}.${column}`;
   return {
     kind: 'embedded',
     sql: {
@@ -109,36 +116,55 @@ export function createSqlSearchIndex(options: {
           `|${doc.category.path.join('|')}|`,
           doc.homeAmountMinor,
           searchTextOf(doc),
-          documentJsonText(doc),
+          documentsTable === undefined ? documentJsonText(doc) : '',
         ]);
         await insertRows(trx, table, searchColumns, upserts, searchConflict);
       });
     },
     async search(query) {
-      let q = knex(table).where({ user_id: query.userId });
-      if (query.categoryId) q = q.where('category_path', 'like', `%|${query.categoryId}|%`);
-      if (query.merchantKey) q = q.where({ merchant_key: query.merchantKey });
-      if (query.walletId) q = q.where({ wallet_id: query.walletId });
-      if (query.status) q = q.where({ status: query.status });
-      if (query.from) q = q.where('occurred_at_utc', '>=', query.from);
-      if (query.to) q = q.where('occurred_at_utc', '<', query.to);
+      let q = knex(table).where(s('user_id'), query.userId);
+      if (query.categoryId) q = q.where(s('category_path'), 'like', `%|${query.categoryId}|%`);
+      if (query.merchantKey) q = q.where(s('merchant_key'), query.merchantKey);
+      if (query.walletId) q = q.where(s('wallet_id'), query.walletId);
+      if (query.status) q = q.where(s('status'), query.status);
+      if (query.from) q = q.where(s('occurred_at_utc'), '>=', query.from);
+      if (query.to) q = q.where(s('occurred_at_utc'), '<', query.to);
       if (query.minHomeAmount !== undefined)
-        q = q.where('home_amount', '>=', query.minHomeAmount.toString());
+        q = q.where(s('home_amount'), '>=', query.minHomeAmount.toString());
       if (query.maxHomeAmount !== undefined)
-        q = q.where('home_amount', '<=', query.maxHomeAmount.toString());
+        q = q.where(s('home_amount'), '<=', query.maxHomeAmount.toString());
       if (query.text) {
         for (const word of fold(query.text).split(/\s+/).filter(Boolean).slice(0, queryWordsMax)) {
-          q = q.where('search_text', 'like', `%${word.replace(/[%_\\]/g, '')}%`);
+          q = q.where(s('search_text'), 'like', `%${word.replace(/[%_\\]/g, '')}%`);
         }
       }
-      const rows = (await q
+      q = q
         .orderBy([
-          { column: 'occurred_at_utc', order: 'desc' },
-          { column: 'id', order: 'asc' },
+          { column: s('occurred_at_utc'), order: 'desc' },
+          { column: s('id'), order: 'asc' },
         ])
-        .limit(Math.min(query.limit ?? 50, searchPageSizeMax))
-        .select('doc')) as { doc: string }[];
-      return rows.map((row) => documentFromJson(JSON.parse(row.doc) as Record<string, unknown>));
+        .limit(Math.min(query.limit ?? 50, searchPageSizeMax));
+      // A row indexed beside the documents table holds no copy (an empty `doc`); one indexed before
+      // (or apart) holds its own, which is read as before.
+      const rows = (await (documentsTable === undefined
+        ? q.select(s('id'), s('doc'))
+        : q
+            .leftJoin(documentsTable, `${documentsTable}.id`, s('id'))
+            .select(
+              s('id'),
+              knex.raw(`coalesce(nullif(??, ''), ??) as ??`, [
+                s('doc'),
+                `${documentsTable}.doc`,
+                'doc',
+              ]),
+            ))) as { id: string; doc: string | null }[];
+      return rows.map((row) => {
+        if (!row.doc)
+          throw new Error(
+            `search: ${table} holds no copy of document ${row.id} (indexed beside the documents table${documentsTable === undefined ? ', which this index is not given' : `, which has no row for it`}): rebuild the index (drop ${table}, replay the topics)`,
+          );
+        return documentFromJson(JSON.parse(row.doc) as Record<string, unknown>);
+      });
     },
     async versions(ids) {
       const result = new Map<string, number>();
