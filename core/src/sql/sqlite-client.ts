@@ -90,6 +90,19 @@ export function runPrepared(
   preparedStatement(connection, sql).statement.run(bindings);
 }
 
+/**
+ * Runs a reading statement straight on `connection` through the same cache of prepared statements:
+ * for hot reads by key. The rows are as better-sqlite3 gives them with `safeIntegers`: every
+ * integer a bigint (no BIGINT-to-string round trip, no knex binding formatting).
+ */
+export function allPrepared(
+  connection: BetterSqlite3.Database,
+  sql: string,
+  bindings: readonly unknown[],
+): Record<string, unknown>[] {
+  return preparedStatement(connection, sql).statement.all(bindings) as Record<string, unknown>[];
+}
+
 /** Declared column types whose values are read back as decimal strings. */
 const bigintDeclaredType = /^(UNSIGNED\s+)?BIG\s*INT|^BIGINT/i;
 

@@ -2,7 +2,13 @@ import test, { type ExecutionContext } from 'ava';
 import type { Knex } from 'knex';
 import { createSql } from '@spendstream/core/sql/create-sql';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
-import { insertRows, rowsPerStatementMax, statementSizes, type OnConflict } from './sql-rows.js';
+import {
+  insertRows,
+  rowsPerStatementMax,
+  selectByKeys,
+  statementSizes,
+  type OnConflict,
+} from './sql-rows.js';
 
 test('rows are cut into full statements and the rest into descending powers of two', (t) => {
   t.deepEqual(statementSizes(0), []);
@@ -133,6 +139,33 @@ for (const [name, open] of [
         ['other', 7n, 'x'],
       ],
     );
+  });
+}
+
+for (const [name, open] of [
+  ['SQLite', () => createSql({}, { sqliteFilename: ':memory:' })],
+  ['MariaDB', () => createSql({ DATABASE_URL: realServers(['DATABASE_URL']).DATABASE_URL })],
+] as const) {
+  test(`${name}: rows selected by key come back once each, in a transaction and out of one, with exact integers`, async (t) => {
+    const { knex, table, columns } = await rowsTable(t, open);
+    const rows = Array.from({ length: 300 }, (_, i) => [`k${i}`, BigInt(i) + 2n ** 60n, 'x']);
+    await knex.transaction((trx) => insertRows(trx, table, columns, rows));
+    // 300 keys wanted (one absent): statements of 256, 32, 8 and 4 keys on SQLite.
+    const keys = [...Array.from({ length: 299 }, (_, i) => `k${i + 1}`), 'absent'];
+    const totals = (found: Record<string, unknown>[]) =>
+      found
+        .map((row) => [row.id as string, BigInt(row.total as bigint | string)] as const)
+        .sort(([a], [b]) => a.localeCompare(b));
+    const expected = keys
+      .slice(0, 299)
+      .map((key, i) => [key, BigInt(i + 1) + 2n ** 60n] as const)
+      .sort(([a], [b]) => a.localeCompare(b));
+    const inTransaction = await knex.transaction((trx) => selectByKeys(trx, table, 'id', keys));
+    t.is(inTransaction.length, 299);
+    t.deepEqual(totals(inTransaction), expected);
+    if (name === 'SQLite') t.is(typeof inTransaction[0]!.total, 'bigint');
+    t.deepEqual(totals(await selectByKeys(knex, table, 'id', keys)), expected);
+    t.deepEqual(await selectByKeys(knex, table, 'id', []), []);
   });
 }
 

@@ -15,7 +15,7 @@
  */
 import type { Knex } from 'knex';
 import { sqlDialect } from '@spendstream/core/sql/create-sql';
-import { runPrepared } from '@spendstream/core/sql/sqlite-client';
+import { allPrepared, runPrepared } from '@spendstream/core/sql/sqlite-client';
 import { BoundedMap } from '@spendstream/core/bounded-map';
 
 /** Rows per statement: 256 rows of the widest table (15 columns) bind 3,840 values (SQLite allows 32,766). */
@@ -61,6 +61,15 @@ export function statementSizes(count: number): number[] {
 const statementTextsMax = 1_000;
 const statementTexts = new BoundedMap<string, string>(statementTextsMax);
 
+/** The one SQLite connection a knex transaction holds (its client hands out no other). */
+async function transactionConnection(
+  trx: Knex.Transaction,
+): Promise<Parameters<typeof runPrepared>[0]> {
+  return (await (
+    trx.client as { acquireConnection(): Promise<unknown> }
+  ).acquireConnection()) as Parameters<typeof runPrepared>[0];
+}
+
 /** Runs one statement in `trx`: straight on the SQLite connection, or through knex on MySQL. */
 async function statementRunner(
   trx: Knex.Transaction,
@@ -69,14 +78,52 @@ async function statementRunner(
     return async (sql, bindings) => {
       await trx.raw(sql, bindings as Knex.RawBinding[]);
     };
-  // A knex transaction's client hands out the one connection the transaction holds.
-  const connection = (await (
-    trx.client as { acquireConnection(): Promise<unknown> }
-  ).acquireConnection()) as Parameters<typeof runPrepared>[0];
+  const connection = await transactionConnection(trx);
   return (sql, bindings) => {
     runPrepared(connection, sql, bindings);
     return Promise.resolve();
   };
+}
+
+/**
+ * Every row of `table` whose `keyColumn` is one of `keys` (each key once). In a SQLite transaction
+ * the statements are texts of the fixed sizes of `statementSizes`, run prepared on its connection,
+ * and integers come back as bigints; elsewhere through knex (`whereIn`, integers as knex gives
+ * them: BIGINT columns as decimal strings), in parts of `rowsPerStatementMax` keys.
+ */
+export async function selectByKeys(
+  db: Knex | Knex.Transaction,
+  table: string,
+  keyColumn: string,
+  keys: readonly string[],
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  if (keys.length === 0) return rows;
+  if (!db.isTransaction || sqlDialect(db) !== 'sqlite') {
+    for (let i = 0; i < keys.length; i += rowsPerStatementMax)
+      rows.push(
+        ...((await db(table).whereIn(keyColumn, keys.slice(i, i + rowsPerStatementMax))) as Record<
+          string,
+          unknown
+        >[]),
+      );
+    return rows;
+  }
+  const connection = await transactionConnection(db as Knex.Transaction);
+  const head = `SELECT * FROM ${quote(table)} WHERE ${quote(keyColumn)} IN (`;
+  let offset = 0;
+  for (const size of statementSizes(keys.length)) {
+    const textKey = `${head}|${size}`;
+    let sql = statementTexts.get(textKey);
+    if (sql === undefined) {
+      sql = `${head}${Array.from({ length: size }, () => '?').join(', ')})`;
+      statementTexts.set(textKey, sql);
+    }
+    for (const row of allPrepared(connection, sql, keys.slice(offset, offset + size)))
+      rows.push(row);
+    offset += size;
+  }
+  return rows;
 }
 
 /**

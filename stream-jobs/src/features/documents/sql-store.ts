@@ -17,7 +17,7 @@ import {
   type Contribution,
   type RollupAmounts,
 } from '../rollups/contributions.js';
-import { insertRows, type OnConflict } from './sql-rows.js';
+import { insertRows, selectByKeys, type OnConflict } from './sql-rows.js';
 import {
   applyBatchSizeMax,
   checkRollupKeys,
@@ -439,9 +439,11 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
     async getRollups(cellKeys) {
       checkRollupKeys(cellKeys);
       const result = new Map<string, RollupRow>();
-      for (const part of chunks([...new Set(cellKeys)], inListSizeMax)) {
-        const rows = (await knex(t.rollups).whereIn('cell_key', part)) as Record<string, unknown>[];
-        for (const row of rows.map(rollupFromRow)) result.set(row.cellKey, row);
+      // The alert rules read each batch's cells here (in its transaction: prepared statements,
+      // amounts straight as bigints).
+      for (const row of await selectByKeys(knex, t.rollups, 'cell_key', [...new Set(cellKeys)])) {
+        const rollup = rollupFromRow(row);
+        result.set(rollup.cellKey, rollup);
       }
       return result;
     },
