@@ -138,3 +138,23 @@ test('a fixed route whose middleware throws at once is rendered as its problem',
   t.is(response.status, 409);
   t.is(((await response.json()) as { code: string }).code, 'conflict');
 });
+
+test('a route added to a router after the app was built is honoured, in its order', async (t) => {
+  const router = new Router();
+  router.get('/v1/late', async (ctx, next) => {
+    ctx.set('X-First', 'ran');
+    await next();
+  });
+  const url = await serve(t, [router]);
+  t.is((await fetch(`${url}/v1/late`)).status, 404);
+  router.get('/v1/late', (ctx) => {
+    ctx.body = { from: 'added later' };
+  });
+  router.get('/v1/later', (ctx) => {
+    ctx.body = { from: 'new path' };
+  });
+  const late = await fetch(`${url}/v1/late`);
+  t.is(late.headers.get('x-first'), 'ran');
+  t.deepEqual(await late.json(), { from: 'added later' });
+  t.deepEqual(await (await fetch(`${url}/v1/later`)).json(), { from: 'new path' });
+});

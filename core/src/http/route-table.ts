@@ -5,7 +5,8 @@
  * (the Host header parsed for its host option, every layer's pattern tried, the route's chain
  * built and composed again, a not-found event per router that does not match). Everything else
  * (paths with parameters, unknown paths, other methods: 404, 405 with Allow, OPTIONS) goes through
- * the routers' own `routes()` and `allowedMethods()`, in order, as before.
+ * the routers' own `routes()` and `allowedMethods()`, in order, as before. The table is built
+ * when the app is, and again when a router has gained a route or middleware since.
  */
 import type Koa from 'koa';
 import type Router from '@koa/router';
@@ -86,14 +87,25 @@ function fixedRoutes(routers: readonly Router[]): Map<string, FixedRoute> {
   return table;
 }
 
+/** Whether any router's stack has grown or shrunk since `sizes` were taken. */
+function changed(routers: readonly Router[], sizes: readonly number[]): boolean {
+  for (let i = 0; i < routers.length; i++) if (routers[i]!.stack.length !== sizes[i]) return true;
+  return false;
+}
+
 export function routeTable(routers: readonly Router[]): Koa.Middleware {
-  const fixed = fixedRoutes(routers);
+  let fixed = fixedRoutes(routers);
+  let sizes = routers.map((router) => router.stack.length);
   const fallback: Koa.Middleware[] = [];
   for (const router of routers) {
     fallback.push(router.routes() as Koa.Middleware, router.allowedMethods() as Koa.Middleware);
   }
   const routed = composeOnce(fallback);
   return (ctx, next) => {
+    if (changed(routers, sizes)) {
+      fixed = fixedRoutes(routers);
+      sizes = routers.map((router) => router.stack.length);
+    }
     const route = fixed.size > 0 ? fixed.get(`${ctx.method} ${ctx.path}`) : undefined;
     if (route === undefined) return routed(ctx, next);
     const fields = ctx as Koa.Context & RouterContextFields;
