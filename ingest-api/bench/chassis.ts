@@ -156,7 +156,11 @@ async function serve(): Promise<void> {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        if (!(req.headers.authorization ?? '').startsWith('Bearer ')) res.statusCode = 401;
+        if (!(req.headers.authorization ?? '').startsWith('Bearer ')) {
+          res.statusCode = 401;
+          res.end();
+          return;
+        }
         const { externalId } = JSON.parse(Buffer.concat(chunks).toString()) as {
           externalId: string;
         };
