@@ -16,7 +16,9 @@
  * CPU above the chassis, without SQL or Kafka); --ingest=mariadb (the same with ingest-api's SQL
  * dedupe and idempotency stores on the real MariaDB, in a database of its own: what the SQL side
  * adds); --ingest=kafka (in-memory stores, the real Kafka log, a topic of its own with 6
- * partitions: what the Kafka side adds); --ingest=mariadb,kafka (both).
+ * partitions: what the Kafka side adds); --ingest=mariadb,kafka (both). --log-delay-ms=N: the
+ * in-memory log acknowledges each send after N ms (a timer), so cycles carry as many requests as
+ * with a real log, without another process on the box.
  * With --ingest the output adds the requests per claim-and-publish cycle (claims of new keys) and
  * per send to the log. BENCH_CPU_PROFILE_DIR=<dir> writes the server's V8 CPU profile (warm-up
  * included) into <dir>.
@@ -63,7 +65,38 @@ interface Counts {
   sends: number;
 }
 
-type Message = { url: string } | { started: true } | { cpuUs: number; counts: Counts };
+/** The server process's system figures around the measured requests (Linux /proc; 0 elsewhere). */
+interface Kernel {
+  userUs: number;
+  systemUs: number;
+  /** write/writev/sendmsg system calls (/proc/self/io syscw), read ones (syscr). */
+  writeCalls: number;
+  readCalls: number;
+  /** Context switches: waits (voluntary) and preemptions (involuntary). */
+  voluntarySwitches: number;
+  involuntarySwitches: number;
+}
+
+type Message =
+  { url: string } | { started: true } | { cpuUs: number; counts: Counts; kernel: Kernel };
+
+/** /proc/self counters (syscalls, context switches); zeros where /proc is missing. */
+function procCounters(): Omit<Kernel, 'userUs' | 'systemUs'> {
+  const field = (text: string, name: string) =>
+    Number(new RegExp(`^${name}:?\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  try {
+    const io = readFileSync('/proc/self/io', 'utf8');
+    const status = readFileSync('/proc/self/status', 'utf8');
+    return {
+      writeCalls: field(io, 'syscw'),
+      readCalls: field(io, 'syscr'),
+      voluntarySwitches: field(status, 'voluntary_ctxt_switches'),
+      involuntarySwitches: field(status, 'nonvoluntary_ctxt_switches'),
+    };
+  } catch {
+    return { writeCalls: 0, readCalls: 0, voluntarySwitches: 0, involuntarySwitches: 0 };
+  }
+}
 
 async function serve(): Promise<void> {
   const log = createLogger({ service: 'chassis-bench', level: 'warn' });
@@ -99,6 +132,9 @@ async function serve(): Promise<void> {
     const backends = ingestMode.replace(/^--ingest=?/, '').split(',');
     const onMariadb = backends.includes('mariadb');
     const onKafka = backends.includes('kafka');
+    const logDelayMs = Number(
+      process.argv.find((a) => a.startsWith('--log-delay-ms='))?.split('=')[1] ?? 0,
+    );
     const sql = onMariadb
       ? createSql({ DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '' }, { poolSizeMax: 8 })
       : createSql({ DATA_DIR: dataDir });
@@ -112,7 +148,10 @@ async function serve(): Promise<void> {
       : {
           kind: 'kafka',
           createTopic: async () => undefined,
-          send: async () => undefined,
+          send: () =>
+            logDelayMs > 0
+              ? new Promise<void>((resolve) => setTimeout(resolve, logDelayMs))
+              : Promise.resolve(),
           sendTopics: async () => undefined,
           subscribe: () => Promise.reject(new Error('the chassis bench log has no consumers')),
           close: async () => undefined,
@@ -186,14 +225,28 @@ async function serve(): Promise<void> {
   const send = (message: Message) => process.send?.(message);
   send({ url: server.url });
   let start = process.cpuUsage();
+  let startCounters = procCounters();
   process.on('message', (message: string) => {
     if (message === 'start') {
       start = process.cpuUsage();
+      startCounters = procCounters();
       Object.assign(counts, { claims: 0, sends: 0 });
       send({ started: true });
     } else if (message === 'stop') {
       const used = process.cpuUsage(start);
-      send({ cpuUs: used.user + used.system, counts: { ...counts } });
+      const counters = procCounters();
+      send({
+        cpuUs: used.user + used.system,
+        counts: { ...counts },
+        kernel: {
+          userUs: used.user,
+          systemUs: used.system,
+          writeCalls: counters.writeCalls - startCounters.writeCalls,
+          readCalls: counters.readCalls - startCounters.readCalls,
+          voluntarySwitches: counters.voluntarySwitches - startCounters.voluntarySwitches,
+          involuntarySwitches: counters.involuntarySwitches - startCounters.involuntarySwitches,
+        },
+      });
       void server
         .close()
         .then(close)
@@ -299,7 +352,12 @@ async function drive(): Promise<void> {
   await run(requests);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   child.send('stop');
-  const { cpuUs, counts } = (await next()) as { cpuUs: number; counts: Counts };
+  const { cpuUs, counts, kernel } = (await next()) as {
+    cpuUs: number;
+    counts: Counts;
+    kernel: Kernel;
+  };
+  const perRequest = (n: number) => Math.round((n / requests) * 100) / 100;
   clearTimeout(timer);
   agent.destroy();
   if (child.exitCode === null && child.signalCode === null)
@@ -319,6 +377,11 @@ async function drive(): Promise<void> {
       concurrency,
       ratePerSecond: Math.round((requests / ms) * 1000),
       serverUsPerRequest: Math.round((cpuUs / requests) * 10) / 10,
+      serverSystemUsPerRequest: Math.round((kernel.systemUs / requests) * 10) / 10,
+      writeCallsPerRequest: perRequest(kernel.writeCalls),
+      readCallsPerRequest: perRequest(kernel.readCalls),
+      switchesPerRequest: perRequest(kernel.voluntarySwitches),
+      preemptionsPerRequest: perRequest(kernel.involuntarySwitches),
       ...(args.has('ingest')
         ? {
             requestsPerClaim: Math.round((requests / counts.claims) * 10) / 10,

@@ -39,6 +39,18 @@ const rowsPerInsertMax = 1_000;
  * 64 MiB).
  */
 const jsonClaimRowsMax = 5_000;
+/**
+ * How long a confirm on MySQL waits for others to share its statement, in ms. Claim-and-publish cycles of
+ * single requests end every few ms, each with one token to confirm; one statement for the tokens
+ * of all cycles ended within this window instead of one statement each (its round trip, pool
+ * acquire and mysql2 command cost the server 40-57 us a single request at ~18 requests a cycle,
+ * measured by leaving the confirm out; docs/benchmarks.md, ingest-api session 16). The confirm runs
+ * after the answer, so what waits is only a later request for the same key (it sees the claim
+ * pending and looks again after claimPollMs) and `settled()` at close.
+ */
+export const confirmGatherMs = 20;
+/** Most tokens one confirm statement inserts on MySQL (2 bound values each). */
+export const confirmTokensPerStatementMax = 400;
 /** A claim token that may be written into a statement as it is (no quote, backslash or `?`). */
 const plainToken = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -286,7 +298,28 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
   /** A hot statement written out here: on MySQL straight through mysql2, on SQLite through knex. */
   const hot = (db: Knex, text: string, values: Knex.Value[]): Promise<unknown> =>
     dialect === 'mysql' ? onConnection(db, text, values, false) : db.raw(text, values);
-  const confirmSql = `${insertOrIgnore} INTO ${confirmedTable} (token, confirmed_at) VALUES (?, ?)`;
+  const confirmSql = (tokens: number) =>
+    `${insertOrIgnore} INTO ${confirmedTable} (token, confirmed_at) VALUES ${new Array<string>(tokens).fill('(?, ?)').join(', ')}`;
+  /** Tokens waiting for the next confirm statement, with their callers' promises. */
+  let confirmQueue: { token: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let confirmTimer: NodeJS.Timeout | undefined;
+  /** One statement for the queued tokens (up to confirmTokensPerStatementMax; the rest wait on). */
+  const flushConfirms = () => {
+    const taken = confirmQueue.slice(0, confirmTokensPerStatementMax);
+    confirmQueue = confirmQueue.slice(taken.length);
+    confirmTimer = confirmQueue.length > 0 ? setTimeout(flushConfirms, 0) : undefined;
+    const nowMs = Date.now();
+    const values: Knex.Value[] = [];
+    for (const c of taken) values.push(c.token, nowMs);
+    hot(knex, confirmSql(taken.length), values).then(
+      () => {
+        for (const c of taken) c.resolve();
+      },
+      (error: unknown) => {
+        for (const c of taken) c.reject(error);
+      },
+    );
+  };
   const placeholders = (n: number) => new Array<string>(n).fill('?').join(', ');
   const claimInsert = `${insertOrIgnore} INTO ${dedupeTable} (source, external_id, transaction_id, version, pending_version, pending_hash, pending_status, pending_token, pending_since) VALUES `;
   const boundRow = '(?, ?, ?, 0, ?, ?, ?, ?, ?)';
@@ -410,8 +443,15 @@ export function createSqlDedupeStore(knex: Knex): DedupeStore {
       );
       return changesOf(result) === 1;
     },
-    async confirm(token) {
-      await hot(knex, confirmSql, [token, Date.now()]);
+    confirm(token) {
+      // SQLite (embedded, one process): one statement at once, as each costs little there and a
+      // loop of SQLite statements (all microtasks) would hold off the gathering timer.
+      if (dialect !== 'mysql') return hot(knex, confirmSql(1), [token, Date.now()]).then(() => {});
+      // MySQL: gathered with the confirms of the next confirmGatherMs into one statement.
+      return new Promise<void>((resolve, reject) => {
+        confirmQueue.push({ token, resolve, reject });
+        confirmTimer ??= setTimeout(flushConfirms, confirmGatherMs);
+      });
     },
     async release(token) {
       await knex(dedupeTable).where({ pending_token: token, version: 0 }).delete();

@@ -7,7 +7,12 @@ import {
   idempotencyKeepMs,
   type IdempotencyStore,
 } from './idempotency-store.js';
-import { createSqlDedupeStore, createSqlIdempotencyStore, ingestMigrations } from './sql-stores.js';
+import {
+  confirmTokensPerStatementMax,
+  createSqlDedupeStore,
+  createSqlIdempotencyStore,
+  ingestMigrations,
+} from './sql-stores.js';
 
 type Stores = {
   dedupe: DedupeStore;
@@ -502,5 +507,60 @@ for (const [name, open] of backends) {
     t.false(records.has('k9000'));
     // Nothing new at all: nothing won.
     t.is((await dedupe.claimNew('bank', [claim('k1')], 'big3', 3_000)).size, 0);
+  });
+}
+
+// Gathered confirms are MySQL's (on SQLite each confirm is its own statement, as before).
+for (const dialect of testDialects().filter((d) => d === 'mysql')) {
+  /** A migrated database, its dedupe store, and a count of the connections its statements took. */
+  const openCounted = async () => {
+    const db = await createTestDatabase(dialect);
+    await migrateToLatest(db.knex, ingestMigrations);
+    const client = db.knex.client as { acquireConnection: () => Promise<unknown> };
+    const acquire = client.acquireConnection.bind(client);
+    const counted = { statements: 0 };
+    client.acquireConnection = () => {
+      counted.statements++;
+      return acquire();
+    };
+    const confirmed = async () =>
+      Number(
+        (
+          (await db.knex('ingest_dedupe_confirmed').count({ n: '*' }).first()) as {
+            n: number | string;
+          }
+        ).n,
+      );
+    return { db, dedupe: createSqlDedupeStore(db.knex), counted, confirmed };
+  };
+
+  test(`dedupe store (${dialect}): confirms made together share one statement, and each reads durable after`, async (t) => {
+    const { db, dedupe, counted, confirmed } = await openCounted();
+    t.teardown(() => db.destroy());
+    for (const key of ['a', 'b', 'c'])
+      await dedupe.claimNew('bank', [claim(key)], `t${key}`, 1_000);
+    counted.statements = 0;
+    await Promise.all(['ta', 'tb', 'tc'].map((token) => dedupe.confirm(token)));
+    t.is(counted.statements, 1, 'one insert for the three tokens');
+    const records = await dedupe.read('bank', ['a', 'b', 'c']);
+    for (const key of ['a', 'b', 'c']) t.like(records.get(key), { version: 1, pending: undefined });
+    // More tokens than one statement takes: two statements, every token kept.
+    counted.statements = 0;
+    const tokens = Array.from({ length: confirmTokensPerStatementMax + 1 }, (_, i) => `many${i}`);
+    await Promise.all(tokens.map((token) => dedupe.confirm(token)));
+    t.is(counted.statements, 2);
+    t.is(await confirmed(), 3 + tokens.length);
+  });
+
+  test(`dedupe store (${dialect}): a confirm statement that fails rejects every confirm it carried`, async (t) => {
+    const { db, dedupe } = await openCounted();
+    t.teardown(() => db.destroy());
+    await dedupe.claimNew('bank', [claim('x')], 'tx', 1_000);
+    await db.knex.schema.dropTable('ingest_dedupe_confirmed');
+    const results = await Promise.allSettled([dedupe.confirm('tx'), dedupe.confirm('ty')]);
+    t.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
   });
 }
