@@ -78,7 +78,38 @@ export const claimLeaseMs = 30_000;
 /** The in-memory twin, for unit tests and single-process demos. Same contract as the SQL store. */
 export function createMemoryDedupeStore(): DedupeStore {
   const rows = new Map<string, DedupeRecord>();
+  /**
+   * The rows pending on each token, so a confirm or release touches its own rows instead of
+   * scanning every row (a scan a cycle cost the chassis bench ~20 us a request at 23,000 rows).
+   * A row's key is under at most one token: its current pending one.
+   */
+  const pendingKeys = new Map<string, Set<string>>();
   const keyOf = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+  const pend = (key: string, row: DedupeRecord, pending: NonNullable<DedupeRecord['pending']>) => {
+    if (row.pending) pendingKeys.get(row.pending.token)?.delete(key);
+    row.pending = pending;
+    let keys = pendingKeys.get(pending.token);
+    if (!keys) pendingKeys.set(pending.token, (keys = new Set()));
+    keys.add(key);
+  };
+  const pendingOf = (c: Claim, token: string, sinceMs: number) => ({
+    version: c.version,
+    contentHash: c.contentHash,
+    status: c.status,
+    token,
+    sinceMs,
+  });
+  /** The rows pending on `token`, with their keys; forgets the token. */
+  const takePending = (token: string): [string, DedupeRecord][] => {
+    const keys = pendingKeys.get(token);
+    pendingKeys.delete(token);
+    const out: [string, DedupeRecord][] = [];
+    for (const key of keys ?? []) {
+      const row = rows.get(key);
+      if (row?.pending?.token === token) out.push([key, row]);
+    }
+    return out;
+  };
   const copy = (r: DedupeRecord): DedupeRecord => ({
     ...r,
     pending: r.pending ? { ...r.pending } : undefined,
@@ -97,7 +128,7 @@ export function createMemoryDedupeStore(): DedupeStore {
       for (const c of claims) {
         const key = keyOf(source, c.externalId);
         if (rows.has(key)) continue;
-        rows.set(key, {
+        const row: DedupeRecord = {
           source,
           externalId: c.externalId,
           transactionId: c.transactionId,
@@ -105,34 +136,25 @@ export function createMemoryDedupeStore(): DedupeStore {
           contentHash: undefined,
           status: undefined,
           history: [],
-          pending: {
-            version: c.version,
-            contentHash: c.contentHash,
-            status: c.status,
-            token,
-            sinceMs: nowMs,
-          },
-        });
+          pending: undefined,
+        };
+        rows.set(key, row);
+        pend(key, row, pendingOf(c, token, nowMs));
         won.add(c.externalId);
       }
       return won;
     },
     async claimExisting(source, c, expectedVersion, token, nowMs, staleBeforeMs) {
-      const row = rows.get(keyOf(source, c.externalId));
+      const key = keyOf(source, c.externalId);
+      const row = rows.get(key);
       if (!row || row.version !== expectedVersion) return false;
       if (row.pending && row.pending.sinceMs >= staleBeforeMs) return false;
-      row.pending = {
-        version: c.version,
-        contentHash: c.contentHash,
-        status: c.status,
-        token,
-        sinceMs: nowMs,
-      };
+      pend(key, row, pendingOf(c, token, nowMs));
       return true;
     },
     async confirm(token) {
-      for (const row of rows.values()) {
-        if (row.pending?.token !== token) continue;
+      for (const [, row] of takePending(token)) {
+        if (!row.pending) continue;
         row.version = row.pending.version;
         row.contentHash = row.pending.contentHash;
         row.status = row.pending.status;
@@ -141,8 +163,7 @@ export function createMemoryDedupeStore(): DedupeStore {
       }
     },
     async release(token) {
-      for (const [key, row] of rows) {
-        if (row.pending?.token !== token) continue;
+      for (const [key, row] of takePending(token)) {
         if (row.version === 0) rows.delete(key);
         else row.pending = undefined;
       }
