@@ -186,17 +186,39 @@ function assertTopic(topic: string): asserts topic is TopicName {
  * InvalidEventError when it exceeds eventBytesMax.
  */
 export function encodeEvent<T extends TopicName>(topic: T, event: TopicEvent<T>): Buffer {
-  return encodeEventWithWire(topic, event).bytes;
+  return checkedBytes(topic, event, JSON.stringify(wireOf(topic, event)));
 }
+
+/** The end of an envelope's JSON text whose payload, its last key, was set to null. */
+const nullPayloadTail = ',"payload":null}';
 
 /**
  * encodeEvent, also giving the wire form it wrote (`JSON.parse(bytes)` without the parse: amounts
- * as strings, defaults as given). The wire object is the caller's: nothing else holds it.
+ * as strings, defaults as given) and the payload's JSON text (`JSON.stringify(wire.payload)`). The
+ * bytes are built around that text (the envelope's other keys, then the payload, its last key), so
+ * a caller that stores the payload apart (the stream jobs' alert records) has it without
+ * stringifying it a second time. The wire object is the caller's: nothing else holds it.
  */
 export function encodeEventWithWire<T extends TopicName>(
   topic: T,
   event: TopicEvent<T>,
-): { bytes: Buffer; wire: Record<string, unknown> } {
+): { bytes: Buffer; wire: Record<string, unknown>; payloadText: string } {
+  const wire = wireOf(topic, event) as Record<string, unknown>;
+  const payload = wire.payload;
+  const payloadText = JSON.stringify(payload);
+  // The envelope without its payload (the wire object is this function's until it returns).
+  wire.payload = null;
+  const head = JSON.stringify(wire);
+  wire.payload = payload;
+  // Every envelope schema ends with its payload (`envelopeSchema` adds it last).
+  if (!head.endsWith(nullPayloadTail))
+    throw new Error(`the wire form of a ${topic} event does not end with its payload`);
+  const text = `${head.slice(0, head.length - 'null}'.length)}${payloadText}}`;
+  return { bytes: checkedBytes(topic, event, text), wire, payloadText };
+}
+
+/** The wire form of a valid event for `topic` (what its bytes hold); throws as encodeEvent does. */
+function wireOf<T extends TopicName>(topic: T, event: TopicEvent<T>): unknown {
   assertTopic(topic);
   const { type, version } = event as { type: string; version: number };
   const schema = eventSchemaOf(topic, type, version);
@@ -226,8 +248,14 @@ export function encodeEventWithWire<T extends TopicName>(
     data = result.data;
   }
   checkKeyMatchesUser(topic, event as never);
-  const bytes = Buffer.from(JSON.stringify(data), 'utf8');
+  return data;
+}
+
+/** The UTF-8 bytes of an event's JSON text; throws InvalidEventError above eventBytesMax. */
+function checkedBytes(topic: string, event: TopicEvent<TopicName>, text: string): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
   if (bytes.byteLength > eventBytesMax) {
+    const { type, version } = event as { type: string; version: number };
     throw new InvalidEventError(
       topic,
       `encoded ${type} is ${bytes.byteLength} bytes, above eventBytesMax ${eventBytesMax}`,
@@ -239,7 +267,7 @@ export function encodeEventWithWire<T extends TopicName>(
       },
     );
   }
-  return { bytes, wire: data as Record<string, unknown> };
+  return bytes;
 }
 
 /**

@@ -362,9 +362,13 @@ test('decodeEvent still rejects an invalid event through zod, naming the field',
 
 test('encodeEventWithWire gives the bytes of encodeEvent and, unparsed, their wire form, for every example', (t) => {
   for (const [topic, example] of examples()) {
-    const { bytes, wire } = encodeEventWithWire(topic, example as never);
+    const { bytes, wire, payloadText } = encodeEventWithWire(topic, example as never);
     t.deepEqual(bytes, encodeEvent(topic, example as never));
     t.is(typedText(wire), typedText(JSON.parse(bytes.toString('utf8'))));
+    // The payload's text, which the bytes were built around, is the payload's JSON and ends them.
+    t.is(payloadText, JSON.stringify(wire.payload));
+    t.true(bytes.toString('utf8').endsWith(`,"payload":${payloadText}}`));
+    t.is(Object.keys(wire).at(-1), 'payload');
   }
   // An invalid event is refused the same way.
   const event = clone(exampleEvents['alerts'][0]) as Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import test from 'ava';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
@@ -105,5 +106,16 @@ test('budget and unusual-spending alerts carry every field and pass the schema',
   for (const alert of [...budgetFired, ...unusual]) {
     t.is(alert.alertId, alertIdOf(alertIdentity(alert)));
     t.true(z.safeEncode(alertRaisedV1Schema, alert).success, alert.rule);
+  }
+});
+
+test('an alert id is the base64url SHA-256 digest of its identity, cut to 32 characters', (t) => {
+  for (const identity of [
+    'large_transaction:transaction:tx-big:2026-11-20:f3',
+    'caf\u00e9 \u2211',
+    '',
+  ]) {
+    const digest = createHash('sha256').update(identity).digest('base64url').slice(0, 32);
+    t.is(alertIdOf(identity), `al-${digest}`);
   }
 });

@@ -5,7 +5,7 @@
  * yields the same ids, and the store records each id once. An alert whose period ended before the
  * crossing arrived is marked `late`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import {
   alertIdentity,
@@ -29,8 +29,13 @@ export const unusualBaselineDays = 28;
 /** Days with spending needed in the trailing window before a baseline counts. */
 export const unusualBaselineActiveDaysMin = 7;
 
+/**
+ * The alert id of an identity: its SHA-256 digest, base64url, cut to 32 characters. One-shot
+ * `crypto.hash` gives the same digest as a `createHash` object without making one (an alert is made
+ * per transaction in a backlog where every transaction crosses a threshold).
+ */
 export function alertIdOf(identity: string): string {
-  return `al-${createHash('sha256').update(identity).digest('base64url').slice(0, 32)}`;
+  return `al-${hash('sha256', identity, 'base64url').slice(0, 32)}`;
 }
 
 type Candidate = Omit<AlertRaisedV1, 'alertId' | 'firedAt' | 'message'> & { message: string };

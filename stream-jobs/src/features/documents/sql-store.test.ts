@@ -330,3 +330,39 @@ test('a row of rollup_txs in the earlier form is taken back exactly by a later v
   });
   t.is(total?.amounts.expense, 100n);
 });
+
+test("an alert's payload text given with it is what the store writes (not the payload stringified again)", async (t) => {
+  const knex = createSql({}, { sqliteFilename: ':memory:' });
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  t.teardown(() => knex.destroy());
+  await store.init();
+  // A text that differs from `JSON.stringify(payload)` in its spacing alone shows which was written.
+  const withText = (id: string) => {
+    const record = alertRecord(id);
+    return { ...record, payloadText: JSON.stringify(record.payload, null, 1) };
+  };
+  t.deepEqual((await store.insertAlerts([withText('t-1'), alertRecord('t-2')])).fresh, [
+    true,
+    true,
+  ]);
+  t.true(await store.insertAlert(withText('t-3')));
+  const texts = Object.fromEntries(
+    (
+      (await knex('sj_alerts').orderBy('alert_id').select('alert_id', 'payload')) as {
+        alert_id: string;
+        payload: string;
+      }[]
+    ).map((row) => [row.alert_id, row.payload]),
+  );
+  t.deepEqual(texts, {
+    't-1': withText('t-1').payloadText,
+    't-2': JSON.stringify(alertRecord('t-2').payload),
+    't-3': withText('t-3').payloadText,
+  });
+  // Read back, each is its payload.
+  const listed = await store.listAlerts({ unpublishedOnly: true, limit: 10 });
+  t.deepEqual(
+    listed.map((alert) => alert.payload),
+    ['t-1', 't-2', 't-3'].map((id) => alertRecord(id).payload),
+  );
+});

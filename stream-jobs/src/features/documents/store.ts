@@ -57,6 +57,11 @@ export interface AlertRecord {
   userId: string;
   /** `AlertRaisedV1` in wire form (amounts are decimal strings), ready to re-publish. */
   payload: Record<string, unknown>;
+  /**
+   * `JSON.stringify(payload)`, when the caller has it already (the text the alert's message was
+   * built around): a store that keeps the payload as text writes it instead of stringifying again.
+   */
+  payloadText?: string;
   createdAt: string;
   publishedAt: string | null;
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { normalizeMerchant } from './merchants.js';
+import { merchantsCachedMax, normalizeMerchant } from './merchants.js';
 import { dictionaryMerchants } from './merchant-dictionary.js';
 import { resolveCategory } from '../categorize/categories.js';
 
@@ -70,4 +70,23 @@ test('the dictionary holds a few hundred merchants with unique ids and real cate
     .filter((m) => resolveCategory(m.categoryId) === null)
     .map((m) => m.id);
   t.deepEqual(badCategories, []);
+});
+
+test('a descriptor seen before gets the answer kept for it, frozen; one with a hint is worked out again', (t) => {
+  const first = normalizeMerchant('POS 1234 STARBUCKS #0042 SEATTLE WA');
+  const again = normalizeMerchant('POS 1234 STARBUCKS #0042 SEATTLE WA', null);
+  t.is(again, first);
+  t.true(Object.isFrozen(first));
+  t.is(first.merchantId, 'starbucks');
+  const hinted = normalizeMerchant('POS 1234 STARBUCKS #0042 SEATTLE WA', 'Blue Bottle Coffee');
+  t.is(hinted.merchantId, 'blue_bottle');
+  t.is(normalizeMerchant('POS 1234 STARBUCKS #0042 SEATTLE WA'), first);
+});
+
+test('the kept answers are bounded: past the bound an answer is worked out again, the same', (t) => {
+  const first = normalizeMerchant('JOES CORNER CAFE 1234');
+  for (let i = 0; i <= merchantsCachedMax; i += 1) normalizeMerchant(`SHOP NUMBER ${i} LTD`);
+  const after = normalizeMerchant('JOES CORNER CAFE 1234');
+  t.not(after, first);
+  t.deepEqual(after, first);
 });

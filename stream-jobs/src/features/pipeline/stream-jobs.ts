@@ -409,13 +409,14 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       source,
       payload: alert,
     };
-    const { bytes, wire } = encodeEventWithWire(
+    const { bytes, wire, payloadText } = encodeEventWithWire(
       topics.alerts,
       event as TopicEvent<typeof topics.alerts>,
     );
     return {
       message: { key: event.key, value: bytes },
       payload: wire.payload as Record<string, unknown>,
+      payloadText,
     };
   }
 
@@ -454,8 +455,10 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
         alertId: alert.alertId,
         identity: alertIdentity(alert),
         userId: alert.userId,
-        // The payload exactly as written in the message (wire form), without parsing it back.
+        // The payload exactly as written in the message (wire form), without parsing it back,
+        // and its JSON text from the message's encoding (not stringified a second time).
         payload: encoded[i]!.payload,
+        payloadText: encoded[i]!.payloadText,
         createdAt: alert.firedAt,
         publishedAt: null,
       })),
