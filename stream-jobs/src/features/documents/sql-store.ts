@@ -65,6 +65,11 @@ function chunks<T>(items: T[], size: number): T[][] {
   return result;
 }
 
+/** An alert's payload as its row keeps it: the caller's text when given, else stringified here. */
+function alertPayloadText(alert: AlertRecord): string {
+  return alert.payloadText ?? JSON.stringify(alert.payload);
+}
+
 function amountsFromRow(row: Record<string, unknown>): RollupAmounts {
   const amounts = { ...zeroAmounts };
   for (const field of amountFields) amounts[field] = toBigInt(row[columnOf[field]]);
@@ -460,7 +465,7 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           alert_id: alert.alertId,
           identity: alert.identity,
           user_id: alert.userId,
-          payload: alert.payloadText ?? JSON.stringify(alert.payload),
+          payload: alertPayloadText(alert),
           created_at: alert.createdAt,
           published_at: alert.publishedAt,
           batch_id: null,
@@ -501,7 +506,7 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
           alert.alertId,
           alert.identity,
           alert.userId,
-          alert.payloadText ?? JSON.stringify(alert.payload),
+          alertPayloadText(alert),
           alert.createdAt,
           alert.publishedAt,
           batchId,
