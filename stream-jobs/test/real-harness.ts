@@ -3,6 +3,7 @@
  * OpenSearch), each test with its own topic prefix, database and index, and a workload with every
  * kind of disorder. Everything here is data the test builds itself.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import { createEventLog, type EventLog, type OutgoingMessage } from '@spendstream/core/event-log';
 import { topicNames, topics } from '@spendstream/core/events';
@@ -284,15 +285,49 @@ export async function assertReconcileClean(t: ExecutionContext, setup: RealSetup
   t.true((report.checks['ingested-transactions-have-documents']?.checked ?? 0) > 0);
 }
 
+/** How long a SIGSTOP may take to stop every thread of a process (a loaded box, a JVM's threads). */
+const stopTakesHoldMs = 5_000;
+
+/** Whether every thread of `pid` is stopped (state T in /proc/<pid>/task/<tid>/stat). */
+function everyThreadStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.every((tid) => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      return true; // a thread that ended meanwhile
+    }
+    // "tid (comm) S ...": the state follows the command name, which may itself hold ") ".
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  });
+}
+
 /**
- * Freezes a process (SIGSTOP) for `ms`, then thaws it (SIGCONT) whatever happens. Only ever a
- * private server's pid: freezing a shared one would stall every other test file running meanwhile.
+ * Freezes a process (SIGSTOP) for `ms`, then thaws it (SIGCONT) whatever happens. `frozen` settles
+ * once every thread of it is stopped (a signal takes hold thread by thread; a probe sent before
+ * that may still be answered), `thawed` once it runs again; the `ms` count from `frozen`. Only ever
+ * a private server's pid: freezing a shared one would stall every other test file running meanwhile.
  */
-export async function freezeProcess(pid: number, ms: number): Promise<void> {
+export function freezeProcess(
+  pid: number,
+  ms: number,
+): { frozen: Promise<void>; thawed: Promise<void> } {
   process.kill(pid, 'SIGSTOP');
-  try {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  } finally {
-    process.kill(pid, 'SIGCONT');
-  }
+  const frozen = (async () => {
+    const deadline = Date.now() + stopTakesHoldMs;
+    while (!everyThreadStopped(pid)) {
+      if (Date.now() > deadline)
+        throw new Error(`process ${pid} not stopped ${stopTakesHoldMs} ms after SIGSTOP`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  // A stop that never took hold thaws at once (the caller gets frozen's error).
+  const thawed = frozen
+    .then(
+      () => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      () => undefined,
+    )
+    .finally(() => process.kill(pid, 'SIGCONT'));
+  return { frozen, thawed };
 }

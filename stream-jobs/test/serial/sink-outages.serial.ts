@@ -72,9 +72,10 @@ async function outageScenario(
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   progress(`${name}: stopping the private server for ${ms / 1000} s`);
   const stopping = freezeProcess(server.pid(), ms);
+  await stopping.frozen;
   t.false(await answers(server), 'the stopped server does not answer');
   await sendWorkload(setup, load, 40);
-  await stopping;
+  await stopping.thawed;
   progress(`${name}: server continued`);
   t.true(await answers(server), 'the server answers again');
   t.true(await waitForFinals(setup, load, 300_000), 'every transaction at its final version');
