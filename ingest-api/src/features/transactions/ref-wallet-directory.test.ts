@@ -264,8 +264,13 @@ test('while the view has not replayed ref.wallets since start, a wallet it does 
   });
   t.like(result, { status: 'rejected', error: { code: 'unavailable' } });
 
-  // Through HTTP: 503 with Retry-After while loading.
+  // Through HTTP: 503 with Retry-After while loading. The view's clock is the test's: it stays
+  // loading however slow the box is, until the test moves the clock past the quiet time.
   await log.createTopic('ref', { partitions: 1 });
+  let clock = Date.now();
+  const view = createRefWalletDirectory(() => clock);
+  await view.start(log, 'ref');
+  t.teardown(() => view.close());
   const sql = createSql({}, { sqliteFilename: ':memory:' });
   t.teardown(() => sql.destroy());
   await migrateIngest(sql);
@@ -275,8 +280,8 @@ test('while the view has not replayed ref.wallets since start, a wallet it does 
     sql,
     eventLog: log,
     verifier: issuer.verifier,
+    wallets: view,
     topic: 'raw',
-    walletsTopic: 'ref',
     walletWaitMs: 50,
   });
   await app.started;
@@ -295,8 +300,9 @@ test('while the view has not replayed ref.wallets since start, a wallet it does 
   t.is(answer.status, 503);
   t.is(answer.headers.get('retry-after'), '1');
   t.like(answer.body, { code: 'unavailable', field: 'walletId' });
-  // Once the (empty) topic has been replayed, the same request is an ordinary 403.
-  await new Promise((resolve) => setTimeout(resolve, walletViewQuietMs + 50));
+  // Once the (empty) topic has been replayed and delivery has paused, the same request is an
+  // ordinary 403.
+  clock += walletViewQuietMs;
   t.is(
     (await postJson(`${server.url}/v1/transactions`, token, item('l3', 'w_x', 'u_owner'))).status,
     403,
