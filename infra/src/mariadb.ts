@@ -95,13 +95,16 @@ export const mariadb: InfraServer = {
   async start(config) {
     if (!answersAsRoot()) {
       console.log("mariadb: starting the machine's server");
+      // In a session of its own, like the other servers: the service script leaves mysqld_safe
+      // and mariadbd behind in its session, which ended with the caller's before (a killed job
+      // that had run infra:up took MariaDB down with it).
       if (existsSync(serviceScript)) {
-        await runLogged(serviceScript, ['start'], { logFile });
+        await runLogged(serviceScript, ['start'], { logFile, detached: true });
       } else {
         await runLogged(
           'start-stop-daemon',
           ['--start', '--oknodo', '--background', '--exec', serverBinary, '--', '--user=mysql'],
-          { logFile },
+          { logFile, detached: true },
         );
       }
       writeFileSync(startedByUsMarker, new Date().toISOString());

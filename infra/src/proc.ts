@@ -29,6 +29,12 @@ export interface RunOptions {
   /** Called with each output line, to show progress. */
   onLine?: (line: string) => void;
   input?: string;
+  /**
+   * Runs the command in a session of its own (setsid), so a daemon it leaves behind (a service
+   * script's server) outlives the caller's session and process group: a closed terminal or a
+   * killed job no longer takes the server down with it.
+   */
+  detached?: boolean;
 }
 
 /** Runs a command to completion with its output in a log file; rejects with the log tail. */
@@ -39,6 +45,7 @@ export function runLogged(command: string, args: string[], options: RunOptions):
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
     });
     let pending = '';
     const onData = (chunk: Buffer): void => {
@@ -50,6 +57,11 @@ export function runLogged(command: string, args: string[], options: RunOptions):
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    // A command that exits without reading its input closes the pipe first: its exit code, not
+    // the EPIPE of that write, says how it went.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') rejectRun(error);
+    });
     child.stdin.end(options.input ?? '');
     child.on('error', (error) => {
       closeSync(fd);
