@@ -50,3 +50,15 @@ test('runLogged: a command that exits without reading its input succeeds by its 
   t.regex(error.message, /^sh -c echo broken; exit 3 failed \(exit 3\)/);
   t.regex(error.message, /broken/);
 });
+
+test('runLogged: a command that is not there rejects with its spawn error, once (no second close of the log)', async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'infra-proc-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const error = await t.throwsAsync(
+    runLogged('spendstream-no-such-command', [], { logFile: join(folder, 'run.log') }),
+  );
+  t.regex(error.message, /spawn spendstream-no-such-command ENOENT/);
+  // The 'close' that follows the 'error' must not throw (it was an uncaught EBADF, which fails
+  // this file): give it its turn before the test ends.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+});

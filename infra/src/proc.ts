@@ -63,12 +63,18 @@ export function runLogged(command: string, args: string[], options: RunOptions):
       if (error.code !== 'EPIPE') rejectRun(error);
     });
     child.stdin.end(options.input ?? '');
+    // A command that cannot start emits 'error' and then 'close': the log closes once.
+    let logOpen = true;
+    const closeLog = (): void => {
+      if (logOpen) closeSync(fd);
+      logOpen = false;
+    };
     child.on('error', (error) => {
-      closeSync(fd);
+      closeLog();
       rejectRun(error);
     });
     child.on('close', (code) => {
-      closeSync(fd);
+      closeLog();
       if (code === 0) resolveRun();
       else
         rejectRun(
