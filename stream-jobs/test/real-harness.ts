@@ -314,14 +314,9 @@ export function freezeProcess(
   ms: number,
 ): { frozen: Promise<void>; thawed: Promise<void> } {
   process.kill(pid, 'SIGSTOP');
-  const frozen = (async () => {
-    const deadline = Date.now() + stopTakesHoldMs;
-    while (!everyThreadStopped(pid)) {
-      if (Date.now() > deadline)
-        throw new Error(`process ${pid} not stopped ${stopTakesHoldMs} ms after SIGSTOP`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  })();
+  const frozen = eventually(() => everyThreadStopped(pid), stopTakesHoldMs, 10).then((stopped) => {
+    if (!stopped) throw new Error(`process ${pid} not stopped ${stopTakesHoldMs} ms after SIGSTOP`);
+  });
   // A stop that never took hold thaws at once (the caller gets frozen's error).
   const thawed = frozen
     .then(
