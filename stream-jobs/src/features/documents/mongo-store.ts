@@ -38,6 +38,7 @@ import {
   amountFields,
   zeroAmounts,
   cellKeyOf,
+  contributionList,
   type CellId,
   type Contribution,
   type RollupAmounts,
@@ -937,7 +938,7 @@ export function createMongoDocumentStore(options: MongoStoreOptions): DocumentSt
   function pendingOf(item: ApplyItem): NonNullable<StateDoc['pending']> {
     return {
       version: item.doc.version,
-      contributions: item.contributions.map((c: Contribution) => ({
+      contributions: contributionList(item.cells).map((c: Contribution) => ({
         cellKey: c.cellKey,
         ...(c.periodEnd ? { periodEnd: c.periodEnd } : {}),
         a: toStored(c.amounts),

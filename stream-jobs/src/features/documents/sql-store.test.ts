@@ -2,10 +2,10 @@ import test from 'ava';
 import { createSql } from '@spendstream/core/sql/create-sql';
 import { createTestDatabase, testDialects } from '@spendstream/core/sql/test-database';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
-import { amountFields, type Contribution } from '../rollups/contributions.js';
+import { amountFields, transactionCellsOf, type Contribution } from '../rollups/contributions.js';
 import { cellsFromJson, cellsToJson, createSqlDocumentStore } from './sql-store.js';
 import { documentStoreContract, rollupDifferences } from './store-contract.js';
-import { applyItemOf, rawTransaction } from './test-documents.js';
+import { applyItemOf, monthlyBudget, rawTransaction, userContext } from './test-documents.js';
 
 documentStoreContract(test, 'embedded store on SQLite', async () => {
   const knex = createSql({}, { sqliteFilename: ':memory:' });
@@ -274,29 +274,95 @@ function earlierCellsJson(contributions: Contribution[]): string {
 }
 
 test("a transaction's contributions are stored compactly and read back as the same cells and amounts", (t) => {
-  const { contributions } = applyItemOf(
-    rawTransaction({ transactionId: 'a|b', userId: 'user 1|x', tags: ['x.y', 'café'] }),
+  const { doc, cells, contributions } = applyItemOf(
+    rawTransaction({
+      transactionId: 'a|b',
+      userId: 'user 1|x',
+      tags: ['x.y', 'café', 'say "hi" \\ 50%'],
+    }),
+    userContext({ budgets: [monthlyBudget('b "1"', 10_000n, ['food'])] }),
   );
-  const text = cellsToJson(contributions);
-  t.true(text.startsWith('{'));
+  const text = cellsToJson(cells);
+  // The text written by hand is the JSON of the compact form (quotes and backslashes are encoded).
+  const middle = (key: string) => key.slice(cells.prefix.length, key.length - cells.suffix.length);
+  t.is(
+    text,
+    JSON.stringify({
+      p: cells.prefix,
+      s: cells.suffix,
+      a: amountFields.map((f) => cells.amounts[f].toString()),
+      k: contributions.map((c) => middle(c.cellKey)),
+    }),
+  );
   t.true(text.length < earlierCellsJson(contributions).length * 0.6, `${text.length} bytes`);
-  const back = cellsFromJson(text);
   t.deepEqual(
-    back.map(([key, amounts]) => [key, amounts]),
+    cellsFromJson(text),
     contributions.map((c) => [c.cellKey, c.amounts]),
   );
-  // Cells with different amounts keep the earlier form, which reads back the same way.
+  // The earlier form, cells of different amounts included, reads back the same way.
   const mixed = [
     contributions[0]!,
     { ...contributions[1]!, amounts: { ...contributions[1]!.amounts, count: 2n } },
   ];
-  t.is(cellsToJson(mixed), earlierCellsJson(mixed));
   t.deepEqual(
-    cellsFromJson(cellsToJson(mixed)),
+    cellsFromJson(earlierCellsJson(mixed)),
     mixed.map((c) => [c.cellKey, c.amounts]),
   );
-  t.is(cellsToJson([]), '[]');
+  t.is(cellsToJson(transactionCellsOf({ ...doc, status: 'reversed' })), '[]');
   t.deepEqual(cellsFromJson('[]'), []);
+});
+
+test('cells of one period and key in other dimensions are summed apart, in a batch and when taken back', async (t) => {
+  const knex = createSql({}, { sqliteFilename: ':memory:' });
+  const store = createSqlDocumentStore({ knex, closeKnex: false });
+  t.teardown(() => knex.destroy());
+  await store.init();
+  // The tag "food" is also a category, the day 2026-11-01 also the budget's period start; two
+  // transactions of the user share every cell of the batch but the tags'.
+  const user = userContext({ budgets: [monthlyBudget('b1', 10_000n)] });
+  const at = '2026-11-01T10:00:00+13:00';
+  const a = applyItemOf(
+    rawTransaction({ transactionId: 'a', occurredAt: at, tags: ['food'] }),
+    user,
+  );
+  const b = applyItemOf(
+    rawTransaction({ transactionId: 'b', occurredAt: at, tags: ['groceries', 'all'] }),
+    user,
+  );
+  t.true(a.contributions.some((c) => c.dimension === 'tag' && c.key === 'food'));
+  t.true(a.contributions.some((c) => c.grain === 'budget' && c.period === '2026-11-01'));
+  t.deepEqual(await store.apply([a, b]), ['applied', 'applied']);
+  t.deepEqual(await rollupDifferences(store), []);
+  const row = async (grain: string, dimension: string, key: string) =>
+    (await store.queryRollups({ userId: 'user-1', period: '2026-11-01' })).find(
+      (r) => r.grain === grain && r.dimension === dimension && r.key === key,
+    );
+  t.is((await row('day', 'category', 'food'))?.amounts.count, 2n);
+  t.is((await row('day', 'tag', 'food'))?.amounts.count, 1n);
+  const budget = await row('budget', 'budget', 'b1');
+  t.is(budget?.amounts.count, 2n);
+  t.is(budget?.periodEnd, '2026-12-01');
+  // A correction of one and a new version of the other in one batch take back and add again.
+  const a2 = applyItemOf(
+    rawTransaction({ transactionId: 'a', version: 2, occurredAt: at, tags: ['all'] }),
+    user,
+  );
+  const b2 = applyItemOf(
+    rawTransaction({
+      transactionId: 'b',
+      version: 2,
+      occurredAt: at,
+      tags: ['food'],
+      amount: { amount: 99n, currency: 'NZD' },
+    }),
+    user,
+  );
+  t.deepEqual(await store.apply([a2, b2]), ['applied', 'applied']);
+  t.deepEqual(await rollupDifferences(store), []);
+  t.is((await row('day', 'total', 'all'))?.amounts.expense, 1250n + 99n);
+  t.is((await row('day', 'tag', 'all'))?.amounts.count, 1n);
+  t.is((await row('day', 'tag', 'groceries'))?.amounts.count, 0n);
+  t.is((await row('budget', 'budget', 'b1'))?.amounts.expense, 1250n + 99n);
 });
 
 test('a row of rollup_txs in the earlier form is taken back exactly by a later version', async (t) => {

@@ -14,8 +14,12 @@ import {
   isZero,
   zeroAmounts,
   type AmountField,
+  cellAt,
+  cellPart,
+  cellStride,
   type Contribution,
   type RollupAmounts,
+  type TransactionCells,
 } from '../rollups/contributions.js';
 import { insertRows, selectByKeys, type OnConflict } from './sql-rows.js';
 import {
@@ -108,30 +112,163 @@ const rollupConflict: OnConflict = {
   },
 };
 
+/** One rollup cell's summed change in a batch (a chain of the cells with its period and key). */
+interface CellDelta {
+  /** The encoded parts of the cell's key between the user and the currency. */
+  readonly grain: string;
+  readonly encodedPeriod: string;
+  readonly dimension: string;
+  readonly encodedKey: string;
+  amounts: RollupAmounts;
+  /** A transaction of the batch that contributes to the cell, and the cell's index in it. */
+  contributed: TransactionCells | undefined;
+  index: number;
+  /** The next cell of the same user, currency, period and key (another grain or dimension). */
+  next: CellDelta | undefined;
+}
+
+/** The cells of one user and currency: by encoded period, then by encoded key. */
+interface UserCells {
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly periods: Map<string, Map<string, CellDelta>>;
+}
+
 /**
- * The summed change of each rollup cell in one batch. Most cells get one contribution per batch,
- * so a cell keeps the contribution's own amounts (a transaction's cells share one object) and a
- * new object is made only when a second change adds to it.
+ * The summed change of each rollup cell in one batch, found by the parts of its key (user and
+ * currency, period, key, then grain and dimension) without making the key: a backlog's batch adds
+ * about 15 cells a transaction and sums them to about 2, so only those get their key, in `rows`.
+ * A cell keeps the amounts object it was first given (a transaction's cells share one) until a
+ * second change adds to it.
  */
 class CellDeltas {
-  readonly #cells = new Map<string, { amounts: RollupAmounts; cell: Contribution | undefined }>();
+  readonly #users = new Map<string, UserCells>();
 
-  /** Adds `amounts` (`sign` -1: subtracts) to the cell; `cell` names it when it is contributed to. */
-  add(cellKey: string, amounts: RollupAmounts, sign: 1n | -1n, cell?: Contribution): void {
-    const entry = this.#cells.get(cellKey);
-    if (entry === undefined) {
-      this.#cells.set(cellKey, {
+  #userCells(prefix: string, suffix: string): UserCells {
+    const id = `${prefix}${suffix}`;
+    let user = this.#users.get(id);
+    if (user === undefined) {
+      user = { prefix, suffix, periods: new Map() };
+      this.#users.set(id, user);
+    }
+    return user;
+  }
+
+  #add(
+    periods: Map<string, CellDelta>,
+    grain: string,
+    encodedPeriod: string,
+    dimension: string,
+    encodedKey: string,
+    amounts: RollupAmounts,
+    sign: 1n | -1n,
+    contributed: TransactionCells | undefined,
+    index: number,
+  ): void {
+    const first = periods.get(encodedKey);
+    let cell = first;
+    while (cell !== undefined && (cell.grain !== grain || cell.dimension !== dimension))
+      cell = cell.next;
+    if (cell === undefined) {
+      periods.set(encodedKey, {
+        grain,
+        encodedPeriod,
+        dimension,
+        encodedKey,
         amounts: sign === 1n ? amounts : addAmounts(zeroAmounts, amounts, sign),
-        cell,
+        contributed,
+        index,
+        next: first,
       });
       return;
     }
-    entry.amounts = addAmounts(entry.amounts, amounts, sign);
-    if (cell !== undefined) entry.cell = cell;
+    cell.amounts = addAmounts(cell.amounts, amounts, sign);
+    if (contributed !== undefined) {
+      cell.contributed = contributed;
+      cell.index = index;
+    }
   }
 
-  entries() {
-    return this.#cells.entries();
+  #keysOf(user: UserCells, encodedPeriod: string): Map<string, CellDelta> {
+    let keys = user.periods.get(encodedPeriod);
+    if (keys === undefined) {
+      keys = new Map();
+      user.periods.set(encodedPeriod, keys);
+    }
+    return keys;
+  }
+
+  /** Adds every cell of a transaction's new version. */
+  addCells(cells: TransactionCells): void {
+    const parts = cells.parts;
+    if (parts.length === 0) return;
+    const user = this.#userCells(cells.prefix, cells.suffix);
+    let period: string | undefined;
+    let keys: Map<string, CellDelta> | undefined;
+    for (let index = 0, at = 0; at < parts.length; index += 1, at += cellStride) {
+      const encodedPeriod = parts[at + cellPart.encodedPeriod]!;
+      // A document's cells come a period at a time.
+      if (encodedPeriod !== period || keys === undefined) {
+        period = encodedPeriod;
+        keys = this.#keysOf(user, encodedPeriod);
+      }
+      this.#add(
+        keys,
+        parts[at + cellPart.grain]!,
+        encodedPeriod,
+        parts[at + cellPart.dimension]!,
+        parts[at + cellPart.encodedKey]!,
+        cells.amounts,
+        1n,
+        cells,
+        index,
+      );
+    }
+  }
+
+  /** Subtracts a stored cell (its key's parts as `cellsFromJson` splits them). */
+  takeBack(prefix: string, suffix: string, middle: string, amounts: RollupAmounts): void {
+    const [grain, encodedPeriod, dimension, encodedKey] = middle.split('|', 4);
+    const keys = this.#keysOf(this.#userCells(prefix, suffix), encodedPeriod!);
+    this.#add(keys, grain!, encodedPeriod!, dimension!, encodedKey!, amounts, -1n, undefined, 0);
+  }
+
+  /**
+   * A row of the rollups table for each cell that changed or that a transaction contributes to
+   * (a cell only taken back whose sums did not change is left out).
+   */
+  rows(nowIso: string): unknown[][] {
+    const rows: unknown[][] = [];
+    for (const user of this.#users.values())
+      for (const keys of user.periods.values())
+        for (const first of keys.values())
+          for (let cell: CellDelta | undefined = first; cell; cell = cell.next) {
+            const a = cell.amounts;
+            if (cell.contributed === undefined && isZero(a)) continue;
+            const cellKey = `${user.prefix}${cell.grain}|${cell.encodedPeriod}|${cell.dimension}|${cell.encodedKey}${user.suffix}`;
+            const c =
+              cell.contributed === undefined
+                ? cellOfKey(cellKey)
+                : cellAt(cell.contributed, cell.index);
+            rows.push([
+              cellKey,
+              c.userId,
+              c.grain,
+              c.period,
+              c.periodEnd ?? null,
+              c.dimension,
+              c.key,
+              c.currency,
+              a.expense,
+              a.refund,
+              a.income,
+              a.transferIn,
+              a.transferOut,
+              a.count,
+              nowIso,
+            ]);
+          }
+    return rows;
   }
 }
 
@@ -219,41 +356,18 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       const oldRows = (await trx(t.txCells).whereIn('tx_id', part).select('cells')) as {
         cells: string;
       }[];
-      for (const row of oldRows) {
-        for (const [key, amounts] of cellsFromJson(row.cells)) deltas.add(key, amounts, -1n);
-      }
+      for (const row of oldRows) forEachStoredCell(row.cells, deltas);
       if (oldRows.length > 0) await trx(t.txCells).whereIn('tx_id', part).delete();
     }
     const txRows: unknown[][] = [];
-    for (const { doc, contributions } of fresh) {
-      for (const c of contributions) deltas.add(c.cellKey, c.amounts, 1n, c);
-      txRows.push([doc.id, doc.version, cellsToJson(contributions)]);
+    for (const { doc, cells } of fresh) {
+      deltas.addCells(cells);
+      txRows.push([doc.id, doc.version, cellsToJson(cells)]);
     }
     await insertRows(trx, t.txCells, txCellColumns, txRows);
     // Multi-row upserts add every cell's summed delta: INSERT the delta as the row, or on a
     // conflict add it to the stored sums.
-    const rows: unknown[][] = [];
-    for (const [cellKey, { amounts: a, cell }] of deltas.entries()) {
-      if (cell === undefined && isZero(a)) continue;
-      const c = cell ?? cellOfKey(cellKey);
-      rows.push([
-        cellKey,
-        c.userId,
-        c.grain,
-        c.period,
-        c.periodEnd ?? null,
-        c.dimension,
-        c.key,
-        c.currency,
-        a.expense,
-        a.refund,
-        a.income,
-        a.transferIn,
-        a.transferOut,
-        a.count,
-        nowIso,
-      ]);
-    }
+    const rows = deltas.rows(nowIso);
     await insertRows(trx, t.rollups, rollupColumns, rows, rollupConflict);
     return new Set(freshIds);
   }
@@ -275,18 +389,17 @@ export function createSqlDocumentStore(options: SqlStoreOptions): DocumentStore 
       ).map((row) => row.tx_id);
       if (ids.length === 0) break;
       const rows = (await knex(t.oldCells).whereIn('tx_id', ids)) as Record<string, unknown>[];
-      const byTx = new Map<string, { version: number; cells: Contribution[] }>();
+      const byTx = new Map<string, { version: number; cells: Array<[string, RollupAmounts]> }>();
       for (const row of rows) {
         const id = row.tx_id as string;
         const entry = byTx.get(id) ?? { version: Number(row.version), cells: [] };
-        const cellKey = row.cell_key as string;
-        entry.cells.push({ ...cellOfKey(cellKey), cellKey, amounts: amountsFromRow(row) });
+        entry.cells.push([row.cell_key as string, amountsFromRow(row)]);
         byTx.set(id, entry);
       }
       const converted = [...byTx].map(([id, entry]) => ({
         tx_id: id,
         version: entry.version,
-        cells: cellsToJson(entry.cells),
+        cells: cellsToArrayJson(entry.cells),
       }));
       for (const part of chunks(converted, insertChunkRowsMax))
         await knex(t.txCells).insert(part).onConflict('tx_id').ignore();
@@ -728,55 +841,31 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * A transaction's contributions as stored in `rollup_txs.cells`. What `contributionsOf` gives (every
- * cell with the same amounts, user and currency) is written compactly: `{"p":"<user>|",
+ * A transaction's contributions as stored in `rollup_txs.cells`: `{"p":"<user>|",
  * "s":"|<currency>","a":[the amounts as decimal strings in amountFields order],"k":[each cell key
- * without p and s]}`, about half the bytes of the earlier form, which is still written for any other
- * set of cells and read as before: an array per cell, its key then its amounts (stores written before
- * 2026-11-27 need no upgrade: each row is read in the form it has).
+ * without p and s]}` (`[]` for none). Written by hand: every part of a key is URI-encoded (no
+ * quote, no backslash) and the amounts are digits, so the text is `JSON.stringify` of that object
+ * without making the object or the keys. Rows of the earlier form (an array per cell, its key then
+ * its amounts, written before 2026-11-27 and by `init`'s conversion) are read as they are.
  */
-export function cellsToJson(contributions: Contribution[]): string {
-  const first = contributions[0];
-  if (first !== undefined) {
-    const key = first.cellKey;
-    const prefix = key.slice(0, key.indexOf('|') + 1);
-    const suffix = key.slice(key.lastIndexOf('|'));
-    const middles: string[] = [];
-    for (const c of contributions) {
-      const k = c.cellKey;
-      if (
-        !sameAmounts(c.amounts, first.amounts) ||
-        k.length <= prefix.length + suffix.length ||
-        !k.startsWith(prefix) ||
-        !k.endsWith(suffix)
-      )
-        break;
-      middles.push(k.slice(prefix.length, k.length - suffix.length));
-    }
-    if (middles.length === contributions.length && prefix !== '' && suffix !== '')
-      return JSON.stringify({
-        p: prefix,
-        s: suffix,
-        a: amountFields.map((field) => first.amounts[field].toString()),
-        k: middles,
-      });
-  }
-  // A transaction's cells share one amounts object: its strings are made once.
-  let last: { amounts: RollupAmounts; text: string[] } | undefined;
-  return JSON.stringify(
-    contributions.map((c) => {
-      if (last?.amounts !== c.amounts)
-        last = {
-          amounts: c.amounts,
-          text: amountFields.map((field) => c.amounts[field].toString()),
-        };
-      return [c.cellKey, ...last.text];
-    }),
-  );
+export function cellsToJson(cells: TransactionCells): string {
+  const parts = cells.parts;
+  if (parts.length === 0) return '[]';
+  const a = cells.amounts;
+  let text = `{"p":"${cells.prefix}","s":"${cells.suffix}","a":["${a.expense}","${a.refund}","${a.income}","${a.transferIn}","${a.transferOut}","${a.count}"],"k":[`;
+  for (let at = 0; at < parts.length; at += cellStride)
+    text += `${at === 0 ? '' : ','}"${parts[at + cellPart.grain]}|${parts[at + cellPart.encodedPeriod]}|${parts[at + cellPart.dimension]}|${parts[at + cellPart.encodedKey]}"`;
+  return `${text}]}`;
 }
 
-function sameAmounts(a: RollupAmounts, b: RollupAmounts): boolean {
-  return a === b || amountFields.every((field) => a[field] === b[field]);
+/** The earlier form of `rollup_txs.cells`: an array per cell, its key then its amounts. */
+function cellsToArrayJson(cells: Array<[string, RollupAmounts]>): string {
+  return JSON.stringify(
+    cells.map(([cellKey, amounts]) => [
+      cellKey,
+      ...amountFields.map((field) => amounts[field].toString()),
+    ]),
+  );
 }
 
 function amountsFromText(values: readonly string[]): RollupAmounts {
@@ -785,18 +874,41 @@ function amountsFromText(values: readonly string[]): RollupAmounts {
   return amounts;
 }
 
-/** The cells and amounts of a `rollup_txs.cells` text, in either form. */
-export function cellsFromJson(text: string): Array<[string, RollupAmounts]> {
+/** Where `forEachStoredCell` gives each cell: its key as the user's part, the middle, the currency's. */
+interface StoredCellSink {
+  takeBack(prefix: string, suffix: string, middle: string, amounts: RollupAmounts): void;
+}
+
+/** Gives each cell of a `rollup_txs.cells` text, in either form, to `sink`. */
+function forEachStoredCell(text: string, sink: StoredCellSink): void {
   if (text.startsWith('{')) {
     const compact = JSON.parse(text) as { p: string; s: string; a: string[]; k: string[] };
     // Every cell holds the same amounts: one object, never changed (CellDeltas copies to add).
     const amounts = amountsFromText(compact.a);
-    return compact.k.map((middle) => [`${compact.p}${middle}${compact.s}`, amounts]);
+    for (const middle of compact.k) sink.takeBack(compact.p, compact.s, middle, amounts);
+    return;
   }
-  return (JSON.parse(text) as string[][]).map(([cellKey, ...values]) => [
-    cellKey!,
-    amountsFromText(values),
-  ]);
+  for (const [cellKey, ...values] of JSON.parse(text) as string[][]) {
+    const key = cellKey!;
+    const start = key.indexOf('|') + 1;
+    const end = key.lastIndexOf('|');
+    sink.takeBack(
+      key.slice(0, start),
+      key.slice(end),
+      key.slice(start, end),
+      amountsFromText(values),
+    );
+  }
+}
+
+/** The cells and amounts of a `rollup_txs.cells` text, in either form. */
+export function cellsFromJson(text: string): Array<[string, RollupAmounts]> {
+  const cells: Array<[string, RollupAmounts]> = [];
+  forEachStoredCell(text, {
+    takeBack: (prefix, suffix, middle, amounts) =>
+      cells.push([`${prefix}${middle}${suffix}`, amounts]),
+  });
+  return cells;
 }
 
 /** The identity of a cell from its key (the inverse of `cellKeyOf`). */

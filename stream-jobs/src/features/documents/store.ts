@@ -8,11 +8,11 @@ import type { AlertRaisedV1 } from '@spendstream/core/events/alerts';
 import type { Knex } from '@spendstream/core/sql/create-sql';
 import { ValidationError } from '@spendstream/core/errors';
 import type {
-  Contribution,
   CellId,
   Dimension,
   RollupAmounts,
   RollupGrain,
+  TransactionCells,
 } from '../rollups/contributions.js';
 import type { TransactionDocument } from './transaction-document.js';
 
@@ -23,10 +23,10 @@ export const pageSizeMax = 5_000;
 /** Most cell keys one `getRollups` call takes (about 33 per transaction: the pipeline splits larger reads). */
 export const rollupKeysMax = 50_000;
 
-/** A new version of a transaction and every cell it contributes to (see `contributionsOf`). */
+/** A new version of a transaction and every cell it contributes to (see `transactionCellsOf`). */
 export interface ApplyItem {
   doc: TransactionDocument;
-  contributions: Contribution[];
+  cells: TransactionCells;
 }
 
 /** `applied`: this version is now the document and in the rollups; `stale`: a same or newer version was. */

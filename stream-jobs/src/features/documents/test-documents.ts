@@ -7,7 +7,11 @@ import type { RawTransactionV1 } from '@spendstream/core/events/transactions';
 import type { Budget } from '@spendstream/core/events/reference';
 import { enrich, type UserContext } from '../enrich/enrich.js';
 import { createRatesTable } from '../enrich/rates.js';
-import { contributionsOf } from '../rollups/contributions.js';
+import {
+  contributionList,
+  transactionCellsOf,
+  type Contribution,
+} from '../rollups/contributions.js';
 import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { createMongoDocumentStore, dropMongoDatabase } from './mongo-store.js';
 import type { ApplyItem, DocumentStore } from './store.js';
@@ -89,9 +93,14 @@ export function documentOf(
   });
 }
 
-export function applyItemOf(raw: RawTransactionV1, user: UserContext = userContext()): ApplyItem {
+/** An item to apply, with its cells also as `Contribution` objects (what the tests compare). */
+export function applyItemOf(
+  raw: RawTransactionV1,
+  user: UserContext = userContext(),
+): ApplyItem & { contributions: Contribution[] } {
   const doc = documentOf(raw, user);
-  return { doc, contributions: contributionsOf(doc) };
+  const cells = transactionCellsOf(doc);
+  return { doc, cells, contributions: contributionList(cells) };
 }
 
 export function shuffled<T>(items: T[], random: () => number): T[] {

@@ -65,7 +65,7 @@ import {
   addAmounts,
   cellKeyOf,
   cellKeyOfParts,
-  contributionsOf,
+  transactionCellsOf,
   encodeKeyPart,
   zeroAmounts,
   type Dimension,
@@ -751,7 +751,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
           rates,
           now: at,
         });
-        items.push({ doc, contributions: contributionsOf(doc) });
+        items.push({ doc, cells: transactionCellsOf(doc) });
       } catch (error) {
         if (!isPoison(error)) throw error;
         await untilWritten('event-log', () => deadLetter(message, error));
@@ -868,7 +868,7 @@ export function createStreamJobs(options: StreamJobsOptions): StreamJobs {
       rates,
       now: now(),
     });
-    await writeDocuments([{ doc, contributions: contributionsOf(doc) }]);
+    await writeDocuments([{ doc, cells: transactionCellsOf(doc) }]);
   }
 
   /**

@@ -1,6 +1,15 @@
 import test from 'ava';
 import { documentOf, rawTransaction } from '../documents/test-documents.js';
-import { cellKeyOf, contributionsOf, encodeKeyPart, zeroAmounts } from './contributions.js';
+import {
+  cellCount,
+  cellKeyAt,
+  cellKeyOf,
+  contributionList,
+  contributionsOf,
+  encodeKeyPart,
+  transactionCellsOf,
+  zeroAmounts,
+} from './contributions.js';
 
 const parts = [
   '',
@@ -90,4 +99,24 @@ test('a refund, an income and a transfer each add to their own sum', (t) => {
     for (const cell of contributionsOf(doc))
       t.deepEqual(cell.amounts, { ...zeroAmounts, [field]: doc.homeAmountMinor, count: 1n }, kind);
   }
+});
+
+test('a category, a tag or a budget period given twice is one cell; the cells are those of contributionsOf', (t) => {
+  const doc = documentOf(rawTransaction({ tags: ['x', 'x'] }));
+  const budget = { budgetId: 'b', start: '2026-11-01', end: '2026-12-01', kind: 'month' } as const;
+  doc.category = { ...doc.category, path: ['food', 'food'] };
+  doc.budgets = [budget, { ...budget }, { ...budget, budgetId: 'c' }];
+  const cells = transactionCellsOf(doc);
+  const keys = contributionList(cells).map((c) => c.cellKey);
+  t.is(cellCount(cells), new Set(keys).size);
+  // Per grain: the total, one category, the merchant, the wallet and one tag; then two budgets.
+  t.is(cellCount(cells), 3 * 5 + 2);
+  t.deepEqual(
+    keys,
+    contributionsOf(doc).map((c) => c.cellKey),
+  );
+  t.deepEqual(
+    keys.map((_, i) => cellKeyAt(cells, i)),
+    keys,
+  );
 });

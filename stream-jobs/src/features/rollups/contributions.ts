@@ -124,102 +124,169 @@ function amountsOf(doc: TransactionDocument): RollupAmounts {
   };
 }
 
-/** What every cell of one document shares, for `addCell`. */
-interface DocumentCells {
-  doc: TransactionDocument;
-  amounts: RollupAmounts;
-  /** The user id and home currency, encoded once for all the cells. */
-  user: string;
-  currency: string;
-  result: Map<string, Contribution>;
+/**
+ * Every cell one transaction contributes to, without an object or a key string a cell: they all
+ * share the user, the currency and the amounts, and a cell's parts sit in `parts`, `cellStride`
+ * strings a cell (`cellPart` names them). A cell's key is `prefix`, its encoded grain, period,
+ * dimension and key joined by `|`, then `suffix` (what `cellKeyOf` gives); `contributionList` makes
+ * the cells as `Contribution` objects for a store that wants them. Cells are unique.
+ */
+export interface TransactionCells {
+  readonly userId: string;
+  readonly currency: string;
+  /** `encodeKeyPart(userId)` and `|`: the start of every cell key. */
+  readonly prefix: string;
+  /** `|` and `encodeKeyPart(currency)`: the end of every cell key. */
+  readonly suffix: string;
+  readonly amounts: RollupAmounts;
+  readonly parts: readonly string[];
+}
+
+/** Where each part of a cell sits among its `cellStride` strings of `TransactionCells.parts`. */
+export const cellPart = {
+  grain: 0,
+  period: 1,
+  encodedPeriod: 2,
+  dimension: 3,
+  key: 4,
+  encodedKey: 5,
+  /** A budget cell's period end; '' for the other cells. */
+  periodEnd: 6,
+} as const;
+export const cellStride = 7;
+
+/** How many cells `cells` holds. */
+export function cellCount(cells: TransactionCells): number {
+  return cells.parts.length / cellStride;
 }
 
 /**
- * Adds the cell (`grain`, `period`, `dimension`, `key`) to `cells.result`. `encodedPeriod` and
- * `encodedKey` are `encodeKeyPart` of `period` and `key`, given by the caller that shares them
- * among cells; a grain and a dimension are letters only, their own encoding.
+ * Appends a cell's parts. `encodedPeriod` and `encodedKey` are `encodeKeyPart` of `period` and
+ * `key`, given by the caller that shares them among cells; a grain and a dimension are letters
+ * only, their own encoding.
  */
-function addCell(
-  cells: DocumentCells,
+function pushCell(
+  parts: string[],
   grain: RollupGrain,
   period: string,
   encodedPeriod: string,
   dimension: Dimension,
   key: string,
   encodedKey: string,
-  periodEnd?: string,
+  periodEnd = '',
 ): void {
-  const cellKey = `${cells.user}|${grain}|${encodedPeriod}|${dimension}|${encodedKey}|${cells.currency}`;
-  const contribution: Contribution = {
-    userId: cells.doc.userId,
-    grain,
-    period,
-    dimension,
-    key,
-    currency: cells.doc.homeCurrency,
-    cellKey,
-    amounts: cells.amounts,
-  };
-  if (periodEnd !== undefined) contribution.periodEnd = periodEnd;
-  cells.result.set(cellKey, contribution);
+  parts.push(grain, period, encodedPeriod, dimension, key, encodedKey, periodEnd);
+}
+
+/** Whether `items[index]` is the first of its value (the lists are a few items long). */
+function firstOfValue(items: readonly string[], index: number): boolean {
+  return items.indexOf(items[index]!) === index;
 }
 
 /**
- * Every cell a document contributes to, each with its amounts. A reversed transaction contributes
- * nothing (its earlier contributions are replaced by zero). Cells are unique by `cellKey`. Each
- * key part is encoded once per document (a period once for its five dimensions, a category or
- * tag once for its three grains), not once per cell.
+ * Every cell a document contributes to, with its amounts. A reversed transaction contributes
+ * nothing (its earlier contributions are replaced by zero). Each key part is encoded once per
+ * document (a period once for its five dimensions, a category or tag once for its three grains).
+ * A category or tag given twice, or a budget period given twice, is one cell.
  */
-export function contributionsOf(doc: TransactionDocument): Contribution[] {
-  if (doc.status !== 'booked') return [];
-  const cells: DocumentCells = {
-    doc,
+export function transactionCellsOf(doc: TransactionDocument): TransactionCells {
+  const parts: string[] = [];
+  const cells: TransactionCells = {
+    userId: doc.userId,
+    currency: doc.homeCurrency,
+    prefix: `${encodeKeyPart(doc.userId)}|`,
+    suffix: `|${encodeKeyPart(doc.homeCurrency)}`,
     amounts: amountsOf(doc),
-    user: encodeKeyPart(doc.userId),
-    currency: encodeKeyPart(doc.homeCurrency),
-    result: new Map(),
+    parts,
   };
+  if (doc.status !== 'booked') return cells;
   const categories = doc.category.path;
   const encodedCategories = categories.map(encodeKeyPart);
-  const tags = [...new Set(doc.tags)];
+  const tags = doc.tags;
   const encodedTags = tags.map(encodeKeyPart);
   const merchant = encodeKeyPart(doc.merchantKey);
   const wallet = encodeKeyPart(doc.walletId);
-  for (const [grain, period] of [
-    ['day', doc.localDate],
-    ['week', doc.localWeek],
-    ['month', doc.localMonth],
-  ] as const) {
+  for (let grainIndex = 0; grainIndex < 3; grainIndex += 1) {
+    const grain = grainIndex === 0 ? 'day' : grainIndex === 1 ? 'week' : 'month';
+    const period =
+      grainIndex === 0 ? doc.localDate : grainIndex === 1 ? doc.localWeek : doc.localMonth;
     const encodedPeriod = encodeKeyPart(period);
-    addCell(cells, grain, period, encodedPeriod, 'total', 'all', 'all');
+    pushCell(parts, grain, period, encodedPeriod, 'total', 'all', 'all');
     // Every category on the path: a parent's cell sums its whole subtree.
     for (let i = 0; i < categories.length; i += 1)
-      addCell(
-        cells,
-        grain,
-        period,
-        encodedPeriod,
-        'category',
-        categories[i]!,
-        encodedCategories[i]!,
-      );
-    addCell(cells, grain, period, encodedPeriod, 'merchant', doc.merchantKey, merchant);
-    addCell(cells, grain, period, encodedPeriod, 'wallet', doc.walletId, wallet);
+      if (firstOfValue(categories, i))
+        pushCell(
+          parts,
+          grain,
+          period,
+          encodedPeriod,
+          'category',
+          categories[i]!,
+          encodedCategories[i]!,
+        );
+    pushCell(parts, grain, period, encodedPeriod, 'merchant', doc.merchantKey, merchant);
+    pushCell(parts, grain, period, encodedPeriod, 'wallet', doc.walletId, wallet);
     for (let i = 0; i < tags.length; i += 1)
-      addCell(cells, grain, period, encodedPeriod, 'tag', tags[i]!, encodedTags[i]!);
+      if (firstOfValue(tags, i))
+        pushCell(parts, grain, period, encodedPeriod, 'tag', tags[i]!, encodedTags[i]!);
   }
-  for (const budget of doc.budgets)
-    addCell(
-      cells,
-      'budget',
-      budget.start,
-      encodeKeyPart(budget.start),
-      'budget',
-      budget.budgetId,
-      encodeKeyPart(budget.budgetId),
-      budget.end,
-    );
-  return [...cells.result.values()];
+  const budgets = doc.budgets;
+  for (let i = 0; i < budgets.length; i += 1) {
+    const budget = budgets[i]!;
+    if (budgets.findIndex((b) => b.budgetId === budget.budgetId && b.start === budget.start) === i)
+      pushCell(
+        parts,
+        'budget',
+        budget.start,
+        encodeKeyPart(budget.start),
+        'budget',
+        budget.budgetId,
+        encodeKeyPart(budget.budgetId),
+        budget.end,
+      );
+  }
+  return cells;
+}
+
+/** The key of the cell at `index` of `cells` (`cellKeyOf` of it). */
+export function cellKeyAt(cells: TransactionCells, index: number): string {
+  const at = index * cellStride;
+  const parts = cells.parts;
+  return `${cells.prefix}${parts[at + cellPart.grain]}|${parts[at + cellPart.encodedPeriod]}|${parts[at + cellPart.dimension]}|${parts[at + cellPart.encodedKey]}${cells.suffix}`;
+}
+
+/** The identity of the cell at `index` of `cells`, with its period end when it is a budget's. */
+export function cellAt(cells: TransactionCells, index: number): CellId & { periodEnd?: string } {
+  const at = index * cellStride;
+  const parts = cells.parts;
+  const cell: CellId & { periodEnd?: string } = {
+    userId: cells.userId,
+    grain: parts[at + cellPart.grain] as RollupGrain,
+    period: parts[at + cellPart.period]!,
+    dimension: parts[at + cellPart.dimension] as Dimension,
+    key: parts[at + cellPart.key]!,
+    currency: cells.currency,
+  };
+  const periodEnd = parts[at + cellPart.periodEnd]!;
+  if (periodEnd !== '') cell.periodEnd = periodEnd;
+  return cell;
+}
+
+/** The cells of `cells` as one `Contribution` each (they share one amounts object). */
+export function contributionList(cells: TransactionCells): Contribution[] {
+  const result: Contribution[] = [];
+  for (let index = 0; index < cellCount(cells); index += 1)
+    result.push({
+      ...cellAt(cells, index),
+      cellKey: cellKeyAt(cells, index),
+      amounts: cells.amounts,
+    });
+  return result;
+}
+
+/** Every cell a document contributes to, as `Contribution` objects (see `transactionCellsOf`). */
+export function contributionsOf(doc: TransactionDocument): Contribution[] {
+  return contributionList(transactionCellsOf(doc));
 }
 
 /** Adds `b` to `a` field by field (`sign` -1 subtracts). */

@@ -4,7 +4,7 @@ import { realServers, uniqueName } from '@spendstream/core/testing/servers';
 import { createSqlDocumentStore, sqlDocumentsTable } from '../documents/sql-store.js';
 import { documentOf, rawTransaction } from '../documents/test-documents.js';
 import type { TransactionDocument } from '../documents/transaction-document.js';
-import { contributionsOf } from '../rollups/contributions.js';
+import { transactionCellsOf } from '../rollups/contributions.js';
 import { createSqlSearchIndex } from './sql-index.js';
 import { searchIndexContract } from './search-contract.js';
 import type { SearchIndex } from './search-index.js';
@@ -46,7 +46,7 @@ searchIndexContract(test, 'embedded index beside the documents table on SQLite',
   const written: SearchIndex = {
     ...index,
     async index(docs: TransactionDocument[]) {
-      await store.apply(docs.map((doc) => ({ doc, contributions: contributionsOf(doc) })));
+      await store.apply(docs.map((doc) => ({ doc, cells: transactionCellsOf(doc) })));
       await index.index(docs);
     },
   };
@@ -62,7 +62,7 @@ test('beside the documents table the index keeps no copy of a document; a row in
   const b = documentOf(rawTransaction({ transactionId: 'b', occurredAt: '2026-11-02T10:00:00Z' }));
   // `a` indexed by an index keeping copies (a store written before 2026-11-27, session 15).
   await createSqlSearchIndex({ knex, closeKnex: false }).index([a]);
-  await store.apply([a, b].map((doc) => ({ doc, contributions: contributionsOf(doc) })));
+  await store.apply([a, b].map((doc) => ({ doc, cells: transactionCellsOf(doc) })));
   await index.index([b]);
   const copies = Object.fromEntries(
     ((await knex('sj_search').select('id', 'doc')) as { id: string; doc: string }[]).map((row) => [
