@@ -397,47 +397,69 @@ export function categorize(
   tx: CategorizableTransaction,
   context: CategorizationContext,
 ): Categorization {
-  type Candidate = [
-    CategoryReason,
-    CategoryAssignment['source'],
-    () => string | undefined,
-    string?,
-  ];
-  const candidates: Candidate[] = [
-    ['transaction_correction', 'correction', () => context.transactionOverride],
-    ['source_category', 'user', () => tx.category],
-  ];
-  for (const rule of sortRules(context.rules)) {
-    candidates.push([
-      'user_rule',
-      'rule',
-      () => (ruleMatches(rule, tx) ? rule.category : undefined),
-      rule.ruleId,
-    ]);
-  }
-  candidates.push(
-    [
+  const custom = context.customCategories;
+  // The levels in order, each asked only when the ones before it chose nothing (no list of
+  // candidates and closures a transaction: this runs once per transaction).
+  return (
+    chosen(context.transactionOverride, 'transaction_correction', 'correction', custom) ??
+    chosen(tx.category, 'source_category', 'user', custom) ??
+    ruleChoice(tx, context) ??
+    chosen(
+      tx.merchantKey ? context.merchantCorrections.get(tx.merchantKey) : undefined,
       'merchant_correction',
       'correction',
-      () => (tx.merchantKey ? context.merchantCorrections.get(tx.merchantKey) : undefined),
-    ],
+      custom,
+    ) ??
     // Transfers, fees and interest are what they are whoever handled them (PayPal, a bank).
-    ['kind', 'default', () => (tx.kind.startsWith('transfer_') ? kindCategoryOf(tx) : undefined)],
-    ['merchant_dictionary', 'merchant', () => tx.merchantCategory ?? undefined],
-    ['mcc', 'mcc', () => (tx.mcc === undefined ? undefined : mccCategories[tx.mcc])],
-    ['bank_category', 'bank', () => bankCategoryOf(tx.bankCategory)],
-    ['kind', 'default', () => kindCategoryOf(tx)],
-    ['keyword', 'default', () => keywordCategoryOf(tx)],
+    chosen(
+      tx.kind.startsWith('transfer_') ? kindCategoryOf(tx) : undefined,
+      'kind',
+      'default',
+      custom,
+    ) ??
+    chosen(tx.merchantCategory ?? undefined, 'merchant_dictionary', 'merchant', custom) ??
+    chosen(tx.mcc === undefined ? undefined : mccCategories[tx.mcc], 'mcc', 'mcc', custom) ??
+    chosen(bankCategoryOf(tx.bankCategory), 'bank_category', 'bank', custom) ??
+    chosen(kindCategoryOf(tx), 'kind', 'default', custom) ??
+    chosen(keywordCategoryOf(tx), 'keyword', 'default', custom) ??
+    // Uncategorized is the built-in category, whatever the user's own are.
+    chosen(uncategorizedId, 'uncategorized', 'default', noCustomCategories)!
   );
-  for (const [reason, source, pick, ruleId] of candidates) {
-    const id = pick();
-    if (id === undefined) continue;
-    const resolved = resolveCategory(id, context.customCategories);
-    if (resolved === null) continue;
-    const assignment: CategoryAssignment = { ...resolved, source };
-    if (ruleId !== undefined) assignment.ruleId = ruleId;
-    return { assignment, reason };
+}
+
+const noCustomCategories: ReadonlyMap<string, Category> = new Map();
+
+/** The first of the user's rules, by priority, that matches and whose category resolves. */
+function ruleChoice(
+  tx: CategorizableTransaction,
+  context: CategorizationContext,
+): Categorization | undefined {
+  if (context.rules.length === 0) return undefined;
+  for (const rule of sortRules(context.rules)) {
+    if (!ruleMatches(rule, tx)) continue;
+    const found = chosen(rule.category, 'user_rule', 'rule', context.customCategories, rule.ruleId);
+    if (found !== undefined) return found;
   }
-  const fallback = resolveCategory(uncategorizedId)!;
-  return { assignment: { ...fallback, source: 'default' }, reason: 'uncategorized' };
+  return undefined;
+}
+
+/** The level's choice when it names a category that resolves; else undefined (the next decides). */
+function chosen(
+  id: string | undefined,
+  reason: CategoryReason,
+  source: CategoryAssignment['source'],
+  custom: ReadonlyMap<string, Category>,
+  ruleId?: string,
+): Categorization | undefined {
+  if (id === undefined) return undefined;
+  const resolved = resolveCategory(id, custom);
+  if (resolved === null) return undefined;
+  const assignment: CategoryAssignment = {
+    id: resolved.id,
+    name: resolved.name,
+    path: resolved.path,
+    source,
+  };
+  if (ruleId !== undefined) assignment.ruleId = ruleId;
+  return { assignment, reason };
 }

@@ -301,6 +301,30 @@ export function addAmounts(a: RollupAmounts, b: RollupAmounts, sign: 1n | -1n = 
   };
 }
 
+/**
+ * Adds `b` to `a` in place (`sign` -1 subtracts), field by field where `b` is not zero: no new
+ * object, and a new bigint only for the fields that change (a transaction has two: its kind's sum
+ * and the count). For sums a caller owns; `copyAmounts` makes one.
+ */
+export function addAmountsInto(a: RollupAmounts, b: RollupAmounts, sign: 1n | -1n): void {
+  for (const field of amountFields) {
+    const value = b[field];
+    if (value !== 0n) a[field] = sign === 1n ? a[field] + value : a[field] - value;
+  }
+}
+
+/** A copy of `a` (the same bigints), for `addAmountsInto`. */
+export function copyAmounts(a: RollupAmounts): RollupAmounts {
+  return {
+    expense: a.expense,
+    refund: a.refund,
+    income: a.income,
+    transferIn: a.transferIn,
+    transferOut: a.transferOut,
+    count: a.count,
+  };
+}
+
 export function isZero(a: RollupAmounts): boolean {
   return amountFields.every((field) => a[field] === 0n);
 }
