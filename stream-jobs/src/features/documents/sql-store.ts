@@ -19,6 +19,7 @@ import {
   cellPart,
   cellStride,
   copyAmounts,
+  joinCellKey,
   type Contribution,
   type RollupAmounts,
   type TransactionCells,
@@ -254,7 +255,14 @@ class CellDeltas {
           for (let cell: CellDelta | undefined = first; cell; cell = cell.next) {
             const a = cell.amounts;
             if (cell.contributed === undefined && isZero(a)) continue;
-            const cellKey = `${user.prefix}${cell.grain}|${cell.encodedPeriod}|${cell.dimension}|${cell.encodedKey}${user.suffix}`;
+            const cellKey = joinCellKey(
+              user.prefix,
+              cell.grain,
+              cell.encodedPeriod,
+              cell.dimension,
+              cell.encodedKey,
+              user.suffix,
+            );
             const c =
               cell.contributed === undefined
                 ? cellOfKey(cellKey)

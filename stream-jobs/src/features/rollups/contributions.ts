@@ -108,7 +108,30 @@ export function cellKeyOfParts(
   key: string,
   encodedCurrency: string,
 ): string {
-  return `${encodedUserId}|${encodeKeyPart(grain)}|${encodeKeyPart(period)}|${encodeKeyPart(dimension)}|${encodeKeyPart(key)}|${encodedCurrency}`;
+  return joinCellKey(
+    `${encodedUserId}|`,
+    encodeKeyPart(grain),
+    encodeKeyPart(period),
+    encodeKeyPart(dimension),
+    encodeKeyPart(key),
+    `|${encodedCurrency}`,
+  );
+}
+
+/**
+ * A cell's key from its parts, each already encoded: `prefix` is the user's part and its `|`,
+ * `suffix` the `|` and the currency's (as `TransactionCells` holds them). The one place the parts
+ * are joined: `cellKeyOf`, `cellKeyAt` and the SQL store's batch deltas all make keys with it.
+ */
+export function joinCellKey(
+  prefix: string,
+  grain: string,
+  encodedPeriod: string,
+  dimension: string,
+  encodedKey: string,
+  suffix: string,
+): string {
+  return `${prefix}${grain}|${encodedPeriod}|${dimension}|${encodedKey}${suffix}`;
 }
 
 function amountsOf(doc: TransactionDocument): RollupAmounts {
@@ -252,7 +275,14 @@ export function transactionCellsOf(doc: TransactionDocument): TransactionCells {
 export function cellKeyAt(cells: TransactionCells, index: number): string {
   const at = index * cellStride;
   const parts = cells.parts;
-  return `${cells.prefix}${parts[at + cellPart.grain]}|${parts[at + cellPart.encodedPeriod]}|${parts[at + cellPart.dimension]}|${parts[at + cellPart.encodedKey]}${cells.suffix}`;
+  return joinCellKey(
+    cells.prefix,
+    parts[at + cellPart.grain]!,
+    parts[at + cellPart.encodedPeriod]!,
+    parts[at + cellPart.dimension]!,
+    parts[at + cellPart.encodedKey]!,
+    cells.suffix,
+  );
 }
 
 /** The identity of the cell at `index` of `cells`, with its period end when it is a budget's. */
