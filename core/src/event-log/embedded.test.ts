@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { eventLogContract } from '../testing/event-log-contract.js';
-import { createEmbeddedEventLog } from './embedded.js';
+import { createEmbeddedEventLog, embeddedPageSizeBytes } from './embedded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'event-log-'));
 const path = join(dir, 'log.sqlite');
@@ -82,6 +82,73 @@ test('a new group reading from latest skips what was sent before it joined', asy
   const deadline = Date.now() + 5_000;
   while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.deepEqual(seen.sort(), ['new-a', 'new-b']);
+});
+
+/** Bytes of an event like the stream jobs' enriched ones (1-2 KB). */
+const eventLikeValueBytes = 1_500;
+
+/** The overflow pages of the messages table: a row too large for its B-tree leaf spills into them. */
+function messageOverflowPages(file: string): number {
+  const raw = new Database(file, { readonly: true });
+  try {
+    return raw
+      .prepare<[], { pages: number }>(
+        `SELECT count(*) AS pages FROM dbstat WHERE name = 'event_log_messages' AND pagetype = 'overflow'`,
+      )
+      .get()!.pages;
+  } finally {
+    raw.close();
+  }
+}
+
+test('a new file has pages large enough that a 1.5 KB message sits in its leaf, with no overflow page', async (t) => {
+  const file = join(dir, 'pages-new.sqlite');
+  const log = createEmbeddedEventLog({ path: file });
+  const topic = 'embedded.pages';
+  await log.createTopic(topic, { partitions: 1 });
+  const value = 'v'.repeat(eventLikeValueBytes);
+  await log.send(
+    topic,
+    Array.from({ length: 50 }, (_, i) => ({ key: `user-${i}`, value })),
+  );
+  await log.close();
+  const raw = new Database(file, { readonly: true });
+  t.is(raw.pragma('page_size', { simple: true }), embeddedPageSizeBytes);
+  raw.close();
+  t.is(messageOverflowPages(file), 0);
+});
+
+test('a file created with 4 KiB pages keeps them, and its messages are read and appended to as before', async (t) => {
+  const file = join(dir, 'pages-old.sqlite');
+  const old = new Database(file);
+  old.pragma('page_size = 4096');
+  old.pragma('journal_mode = WAL');
+  old.exec('CREATE TABLE placeholder (x INTEGER)');
+  old.close();
+  const topic = 'embedded.pages-old';
+  const value = 'o'.repeat(eventLikeValueBytes);
+  const first = createEmbeddedEventLog({ path: file });
+  await first.createTopic(topic, { partitions: 1 });
+  await first.send(topic, [{ key: 'a', value: `${value}1` }]);
+  await first.close();
+  const log = createEmbeddedEventLog({ path: file });
+  t.teardown(() => log.close());
+  await log.send(topic, [{ key: 'a', value: `${value}2` }]);
+  const seen: string[] = [];
+  await log.subscribe({
+    groupId: 'embedded.pages-old.g',
+    topics: [topic],
+    handler: async (batch) => {
+      seen.push(...batch.messages.map((m) => m.value.toString()));
+    },
+  });
+  const deadline = Date.now() + 5_000;
+  while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(seen, [`${value}1`, `${value}2`]);
+  const raw = new Database(file, { readonly: true });
+  t.is(raw.pragma('page_size', { simple: true }), 4096, 'an existing file keeps its page size');
+  raw.close();
+  t.true(messageOverflowPages(file) > 0, 'with 4 KiB pages such a message spills');
 });
 
 test('sending to a topic that was never created is a not-found error', async (t) => {

@@ -38,6 +38,14 @@ export const embeddedSessionTimeoutMsMin = 100;
 export const embeddedPollIntervalMsDefault = 200;
 /** How long a writer waits for another process's lock on the file before failing. */
 export const embeddedBusyTimeoutMs = 5_000;
+/**
+ * Page size of a newly created log file. The messages table is WITHOUT ROWID, where a row keeps at
+ * most about a quarter of a page in its B-tree leaf: with SQLite's default 4 KiB pages (1,002
+ * bytes) a 1-2 KB event spilled into an overflow page of its own, so a message wrote more than one
+ * page. With 16 KiB pages (about 4 KB inline) such events sit in the leaves, several to a page. A
+ * file created before keeps its page size (SQLite changes it only on a VACUUM).
+ */
+export const embeddedPageSizeBytes = 16_384;
 
 export interface EmbeddedEventLogOptions {
   /** Path of the SQLite file (created with its folder if missing), or `:memory:` for tests that
@@ -151,6 +159,8 @@ class EmbeddedEventLog implements EventLog {
     const memory = options.path === ':memory:';
     if (!memory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
     this.db = new Database(options.path);
+    // Before WAL: a new file takes its page size when its first page is written.
+    this.db.pragma(`page_size = ${embeddedPageSizeBytes}`);
     this.db.pragma('journal_mode = WAL');
     // FULL: a send resolves only after its transaction is fsynced, which is what "durable" promises.
     this.db.pragma('synchronous = FULL');
